@@ -1,0 +1,408 @@
+"""The single traversal.
+
+One pass over the tree with an explicit stack (no recursion, so any depth ``ast.parse`` accepts
+is fine) and a dispatch table from node type to the handlers of the *selected* checkers.  Each
+stack entry is a frame ``(node, parent_frame, phase)``; a handler reads ``ctx.frame`` to see the
+ancestors of the node it handles.  Fields are visited in evaluation order where that matters
+(``x = f(x)`` visits ``f(x)`` before binding ``x``).  Function and lambda bodies are deferred until
+the code around them is done, as pyflakes does, so names resolve to their final module-level
+bindings.  Checkers that need a whole scope decide in their ``function_end``/``module_end`` hooks,
+from facts collected on the way -- nothing is walked twice.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Callable, ClassVar, Iterable
+
+from . import context as C
+from .context import Binding, Context
+from .registry import Rule
+from .settings import Settings
+
+ENTER, EXIT, CLASS_BODY = 0, 1, 2
+
+_SKIPPED_FIELDS = frozenset({"ctx", "op", "ops", "type_ignores", "names"})
+# Evaluation order where it differs from ``_fields`` order (or where some fields are not walked
+# here: function bodies are deferred, class bodies run in the class scope).
+_FIELD_ORDER: dict[type, tuple[str, ...]] = {
+    ast.Assign: ("value", "targets"),
+    ast.AugAssign: ("value", "target"),
+    ast.AnnAssign: ("annotation", "value", "target"),
+    ast.For: ("iter", "target", "body", "orelse"),
+    ast.AsyncFor: ("iter", "target", "body", "orelse"),
+    ast.NamedExpr: ("value", "target"),
+    ast.withitem: ("context_expr", "optional_vars"),
+    ast.comprehension: ("iter", "target", "ifs"),
+    ast.ListComp: ("generators", "elt"),
+    ast.SetComp: ("generators", "elt"),
+    ast.GeneratorExp: ("generators", "elt"),
+    ast.DictComp: ("generators", "key", "value"),
+    ast.FunctionDef: ("decorator_list", "type_params", "args", "returns"),
+    ast.AsyncFunctionDef: ("decorator_list", "type_params", "args", "returns"),
+    ast.Lambda: ("args",),
+    ast.ClassDef: ("decorator_list", "type_params", "bases", "keywords"),
+    ast.Dict: ("keys", "values"),
+}
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def _all_node_classes() -> list[type]:
+    found, todo = [], [ast.AST]
+    while todo:
+        cls = todo.pop()
+        for sub in cls.__subclasses__():
+            if sub not in found:
+                found.append(sub)
+                todo.append(sub)
+    return found
+
+
+def _child_fields(cls: type) -> tuple[str, ...]:
+    """Fields to push, already reversed (the stack pops them back into source order)."""
+    order = _FIELD_ORDER.get(cls) or tuple(f for f in getattr(cls, "_fields", ()) if f not in _SKIPPED_FIELDS)
+    return tuple(reversed(order))
+
+
+# Computed once at import for every node class this interpreter has; bounded, never per file.
+_CHILDREN: dict[type, tuple[str, ...]] = {cls: _child_fields(cls) for cls in _all_node_classes()}
+
+
+class Checker:
+    """Base of rule implementations.  One instance per file, created only when one of its
+    ``rules`` is selected.
+
+    Handlers are methods named ``visit_<NodeType>`` (called on entering the node, before its
+    children) and ``leave_<NodeType>`` (after them).  Optional hooks: ``bound(binding)``,
+    ``function_start(scope)``, ``function_end(scope)``, ``module_end()``.
+    """
+
+    rules: ClassVar[tuple[Rule, ...]] = ()
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+
+
+CHECKERS: list[type[Checker]] = []
+
+
+def register(cls: type[Checker]) -> type[Checker]:
+    """Class decorator: make a checker known to the engine."""
+    CHECKERS.append(cls)
+    return cls
+
+
+def _handler_names(cls: type, prefix: str) -> Iterable[tuple[type, str]]:
+    for attr in dir(cls):
+        if attr.startswith(prefix):
+            node_type = getattr(ast, attr[len(prefix):], None)
+            if isinstance(node_type, type) and issubclass(node_type, ast.AST):
+                yield node_type, attr
+
+
+class Engine:
+    """Lints one tree.  ``run()`` returns ``(line, col, message)`` tuples."""
+
+    def __init__(self, tree: ast.AST, settings: Settings, checkers: Iterable[type[Checker]] | None = None):
+        self.results: list[tuple[int, int, str]] = []
+        self.ctx = Context(tree, settings, self.results)
+        self._pending_scope: dict[int, C.Scope] = {}
+        classes = CHECKERS if checkers is None else list(checkers)
+        self.checkers = [
+            cls(self.ctx) for cls in classes if any(settings.wants(r) for r in cls.rules)
+        ]
+        self.enter: dict[type, list[Callable]] = {}
+        self.exit: dict[type, list[Callable]] = {}
+        self._core_handlers()
+        self.on_bind: list[Callable] = []
+        self.on_function_start: list[Callable] = []
+        self.on_function_end: list[Callable] = []
+        self.on_module_end: list[Callable] = []
+        for checker in self.checkers:
+            for node_type, attr in _handler_names(type(checker), "visit_"):
+                self.enter.setdefault(node_type, []).append(getattr(checker, attr))
+            for node_type, attr in _handler_names(type(checker), "leave_"):
+                self.exit.setdefault(node_type, []).append(getattr(checker, attr))
+            for hook, table in (
+                ("bound", self.on_bind),
+                ("function_start", self.on_function_start),
+                ("function_end", self.on_function_end),
+                ("module_end", self.on_module_end),
+            ):
+                method = getattr(checker, hook, None)
+                if method is not None:
+                    table.append(method)
+
+    # --- core handlers: keep the context up to date ------------------------------------------
+    def _core_handlers(self) -> None:
+        core = {
+            ast.Import: self._import,
+            ast.ImportFrom: self._import,
+            ast.Name: self._name,
+            ast.Assign: self._attribute_assign,
+            ast.AnnAssign: self._attribute_assign,
+            ast.Global: self._global,
+            ast.Nonlocal: self._global,
+            ast.ExceptHandler: self._named_node,
+            ast.MatchAs: self._named_node,
+            ast.MatchStar: self._named_node,
+            ast.MatchMapping: self._match_mapping,
+            ast.Yield: self._yield,
+            ast.YieldFrom: self._yield,
+            ast.Await: self._await,
+            ast.AsyncFor: self._await,
+            ast.AsyncWith: self._await,
+            ast.FunctionDef: self._enter_function,
+            ast.AsyncFunctionDef: self._enter_function,
+            ast.Lambda: self._enter_function,
+            ast.ClassDef: self._enter_class,
+        }
+        for comp in _COMPREHENSIONS:
+            core[comp] = self._enter_comprehension
+        for node_type, handler in core.items():
+            self.enter[node_type] = [handler]
+        for node_type in (*_FUNCTIONS, ast.Lambda):
+            self.exit[node_type] = [self._leave_function]
+        self.exit[ast.ClassDef] = [self._leave_class]
+        for comp in _COMPREHENSIONS:
+            self.exit[comp] = [self._leave_comprehension]
+
+    def _bind(self, binding: Binding) -> None:
+        self.ctx.bind(binding)
+        for hook in self.on_bind:
+            hook(binding)
+
+    def _import(self, node: ast.Import | ast.ImportFrom) -> None:
+        ctx = self.ctx
+        for alias in node.names:
+            if isinstance(node, ast.Import):
+                if alias.asname:
+                    name, qualname = alias.asname, alias.name
+                else:
+                    name = qualname = alias.name.partition(".")[0]
+            else:
+                if alias.name == "*":
+                    continue
+                module = "." * (node.level or 0) + (node.module or "")
+                name = alias.asname or alias.name
+                qualname = f"{module}{'' if module.endswith('.') or not module else '.'}{alias.name}"
+            self._bind(Binding(name, C.IMPORT, node, ctx.scope, frame=ctx.frame, qualname=qualname))
+
+    def _name(self, node: ast.Name) -> None:
+        ctx = self.ctx
+        kind = type(node.ctx)
+        if kind is ast.Load:
+            if node.id in ctx.watched_names:
+                binding = ctx.lookup(node.id)
+                if binding is not None and binding.loads is not None:
+                    binding.loads.append(ctx.frame)
+            return
+        if kind is ast.Del:
+            self._bind(Binding(node.id, C.DELETED, node, ctx.scope, frame=ctx.frame))
+            return
+        frame = ctx.frame
+        parent = frame[1][0]
+        ptype = type(parent)
+        scope = ctx.scope
+        if ptype is ast.Assign:
+            binding = Binding(node.id, C.ASSIGN, node, scope, frame=frame, value=parent.value)
+        elif ptype is ast.AnnAssign:
+            binding = Binding(node.id, C.ASSIGN, node, scope, frame=frame, value=parent.value,
+                              annotation=parent.annotation)
+        elif ptype is ast.AugAssign:
+            # ``x += 1`` reads x and rebinds it to a value of the same nature: count a load.
+            binding = ctx.lookup(node.id)
+            if binding is not None and binding.loads is not None:
+                binding.loads.append(frame)
+            return
+        elif ptype is ast.NamedExpr:
+            while scope.kind == C.COMPREHENSION:
+                scope = scope.parent
+            binding = Binding(node.id, C.ASSIGN, node, scope, frame=frame, value=parent.value)
+        elif ptype is ast.withitem:
+            outer = frame[1][1][0]
+            binding = Binding(node.id, C.WITH, node, scope, frame=frame, value=parent.context_expr,
+                              is_async_with=type(outer) is ast.AsyncWith)
+        elif ptype in (ast.For, ast.AsyncFor, ast.comprehension):
+            binding = Binding(node.id, C.LOOPVAR, node, scope, frame=frame)
+        elif ptype in (ast.Tuple, ast.List, ast.Starred):
+            binding = self._unpacked(node, frame)
+        else:
+            binding = Binding(node.id, C.OTHER, node, scope, frame=frame)
+        self._bind(binding)
+
+    def _unpacked(self, node: ast.Name, frame) -> Binding:
+        """``a, b = value``: a binding that knows its position in the (top-level) tuple."""
+        ctx = self.ctx
+        container_frame = frame[1]
+        container = container_frame[0]
+        index = -1
+        if isinstance(container, (ast.Tuple, ast.List)):
+            for i, elt in enumerate(container.elts):
+                if elt is node:
+                    index = i
+                    break
+        statement = container_frame[1][0] if container_frame[1] is not None else None
+        if isinstance(statement, (ast.For, ast.AsyncFor, ast.comprehension)):
+            return Binding(node.id, C.LOOPVAR, node, ctx.scope, frame=frame)
+        value = statement.value if isinstance(statement, (ast.Assign, ast.AnnAssign)) else None
+        if isinstance(statement, ast.withitem):
+            value = statement.context_expr
+        return Binding(node.id, C.UNPACK, node, ctx.scope, frame=frame, value=value, index=index)
+
+    def _attribute_assign(self, node: ast.Assign | ast.AnnAssign) -> None:
+        """``self.x = value`` in a method: remember it on the class (``ctx.attribute_bindings``)."""
+        ctx = self.ctx
+        targets = node.targets if isinstance(node, ast.Assign) else (node.target,)
+        annotation = node.annotation if isinstance(node, ast.AnnAssign) else None
+        for target in targets:
+            if not isinstance(target, ast.Attribute):
+                continue
+            cls = ctx.instance_class(target.value)
+            if cls is None:
+                continue
+            binding = Binding(target.attr, C.ASSIGN, target, ctx.scope, frame=ctx.frame,
+                              value=node.value, annotation=annotation)
+            cls.attrs.setdefault(target.attr, []).append(binding)
+            for hook in self.on_bind:
+                hook(binding)
+
+    def _global(self, node: ast.Global | ast.Nonlocal) -> None:
+        scope = self.ctx.scope
+        target = scope.globals if isinstance(node, ast.Global) else scope.nonlocals
+        target.update(node.names)
+
+    def _named_node(self, node) -> None:
+        name = getattr(node, "name", None)
+        if name:
+            ctx = self.ctx
+            self._bind(Binding(name, C.OTHER, node, ctx.scope, frame=ctx.frame))
+
+    def _match_mapping(self, node: ast.MatchMapping) -> None:
+        if node.rest:
+            ctx = self.ctx
+            self._bind(Binding(node.rest, C.OTHER, node, ctx.scope, frame=ctx.frame))
+
+    def _yield(self, node) -> None:
+        self.ctx.scope.function.has_yield = True
+
+    def _await(self, node) -> None:
+        self.ctx.scope.function.has_await = True
+
+    def _enter_function(self, node) -> None:
+        ctx = self.ctx
+        kind = C.LAMBDA if isinstance(node, ast.Lambda) else C.FUNCTION
+        self._pending_scope[id(node)] = ctx.new_scope(kind, node, ctx.frame)
+
+    def _leave_function(self, node) -> None:
+        ctx = self.ctx
+        scope = self._pending_scope.pop(id(node))
+        if not isinstance(node, ast.Lambda):
+            self._bind(Binding(node.name, C.DEF, node, ctx.scope, frame=ctx.frame, func_scope=scope))
+        ctx.deferred.append(scope)
+
+    def _enter_class(self, node: ast.ClassDef) -> None:
+        ctx = self.ctx
+        self._pending_scope[id(node)] = ctx.new_scope(C.CLASS, node, ctx.frame)
+
+    def _leave_class(self, node: ast.ClassDef) -> None:
+        ctx = self.ctx
+        scope = self._pending_scope.pop(id(node))
+        ctx.scope = scope.parent
+        self._bind(Binding(node.name, C.CLASSDEF, node, ctx.scope, frame=ctx.frame, func_scope=scope))
+
+    def _enter_comprehension(self, node) -> None:
+        ctx = self.ctx
+        ctx.scope = ctx.new_scope(C.COMPREHENSION, node, ctx.frame)
+
+    def _leave_comprehension(self, node) -> None:
+        ctx = self.ctx
+        ctx.scope = ctx.scope.parent
+
+    # --- traversal ---------------------------------------------------------------------------
+    def run(self) -> list[tuple[int, int, str]]:
+        ctx = self.ctx
+        tree = ctx.tree
+        root = (tree, None, ENTER)
+        body = getattr(tree, "body", None)
+        if isinstance(body, list):
+            self._walk([(stmt, root, ENTER) for stmt in reversed(body)])
+        elif isinstance(tree, ast.AST):
+            self._walk([(tree, None, ENTER)])
+        while ctx.deferred:
+            scope = ctx.deferred.popleft()
+            self._function_body(scope)
+        for hook in self.on_module_end:
+            hook()
+        return self.results
+
+    def _function_body(self, scope: C.Scope) -> None:
+        ctx = self.ctx
+        node = scope.node
+        frame = scope.frame
+        ctx.scope = scope
+        ctx.frame = frame
+        args = node.args
+        positional = [*args.posonlyargs, *args.args]
+        defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+        params = [(arg, i, default) for i, (arg, default) in enumerate(zip(positional, defaults))]
+        if args.vararg:
+            params.append((args.vararg, -1, None))
+        params.extend((arg, -1, default) for arg, default in zip(args.kwonlyargs, args.kw_defaults))
+        if args.kwarg:
+            params.append((args.kwarg, -1, None))
+        for arg, index, default in params:
+            self._bind(Binding(arg.arg, C.PARAM, arg, scope, frame=frame, annotation=arg.annotation,
+                               value=default, index=index))
+        for hook in self.on_function_start:
+            hook(scope)
+        if isinstance(node, ast.Lambda):
+            self._walk([(node.body, frame, ENTER)])
+        else:
+            self._walk([(stmt, frame, ENTER) for stmt in reversed(node.body)])
+        ctx.scope = scope
+        for hook in self.on_function_end:
+            hook(scope)
+
+    def _walk(self, stack: list) -> None:
+        ctx = self.ctx
+        enter_get = self.enter.get
+        exits = self.exit
+        children = _CHILDREN
+        push = stack.append
+        pop = stack.pop
+        AST = ast.AST
+        while stack:
+            frame = pop()
+            node, parent, phase = frame
+            cls = type(node)
+            if phase == ENTER:
+                ctx.frame = frame
+                handlers = enter_get(cls)
+                if handlers is not None:
+                    for handler in handlers:
+                        handler(node)
+                if cls in exits:
+                    push((node, frame, EXIT))
+                if cls is ast.ClassDef:
+                    for stmt in reversed(node.body):
+                        push((stmt, frame, ENTER))
+                    push((node, frame, CLASS_BODY))
+                fields = children.get(cls) or _child_fields(cls)
+                for name in fields:
+                    value = getattr(node, name, None)
+                    if value is None:
+                        continue
+                    if type(value) is list:
+                        for child in reversed(value):
+                            if isinstance(child, AST):
+                                push((child, frame, ENTER))
+                    elif isinstance(value, AST):
+                        push((value, frame, ENTER))
+            elif phase == EXIT:
+                ctx.frame = parent  # exit entries carry the node's own frame
+                for handler in exits[cls]:
+                    handler(node)
+            else:  # CLASS_BODY: the header is done; the body runs in the class scope
+                ctx.scope = self._pending_scope[id(node)]
