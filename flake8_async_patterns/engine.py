@@ -108,7 +108,11 @@ class Engine:
         self.results: list[tuple[int, int, str]] = []
         self.ctx = Context(tree, settings, self.results)
         self._pending_scope: dict[int, C.Scope] = {}
-        classes = CHECKERS if checkers is None else list(checkers)
+        if checkers is None:
+            from . import rules  # noqa: F401  (importing the families registers their checkers)
+
+            checkers = CHECKERS
+        classes = list(checkers)
         self.checkers = [
             cls(self.ctx) for cls in classes if any(settings.wants(r) for r in cls.rules)
         ]
@@ -406,3 +410,10 @@ class Engine:
                     handler(node)
             else:  # CLASS_BODY: the header is done; the body runs in the class scope
                 ctx.scope = self._pending_scope[id(node)]
+
+
+def lint(source: str, settings: Settings | None = None, filename: str = "<string>") -> list[tuple[int, int, str]]:
+    """Lint Python source text; ``(line, col, message)`` sorted by position.  For tests and the
+    command line -- flake8 itself goes through :mod:`plugin` with the tree it parsed."""
+    tree = ast.parse(source, filename)
+    return sorted(Engine(tree, settings or Settings()).run())

@@ -1,0 +1,84 @@
+"""Reading fixture files: expected diagnostics are annotated on the line they belong to.
+
+Grammar (a trailing comment, several annotations separated by ';')::
+
+    fetch()  # error: AIO101 col=4 msg="coroutine 'fetch()' is never awaited"
+
+``msg`` is optional; when present it must occur in the reported message.  A header comment
+``# options: --aio-python-version=3.10`` sets options for the whole file.  Everything after a
+``# correct`` line is a near miss: it must not carry annotations of the fixture's own code.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shlex
+import tokenize
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+FIXTURE_NAME = re.compile(r"^(AIO\d{3})_([a-z0-9_]+?)(?:_(py3\d+))?\.py$")
+_ANNOTATION = re.compile(r'(AIO\d{3}) col=(\d+)(?: msg="([^"]*)")?')
+
+
+@dataclass
+class Expected:
+    line: int
+    col: int
+    code: str
+    message: str | None
+
+
+@dataclass
+class Fixture:
+    path: Path
+    code: str
+    min_version: tuple[int, int] | None
+    options: dict[str, str] = field(default_factory=dict)
+    expected: list[Expected] = field(default_factory=list)
+    correct_from: int | None = None
+
+    @property
+    def source(self) -> str:
+        return self.path.read_text(encoding="utf-8")
+
+    def option_args(self) -> list[str]:
+        return [f"--{key}={value}" for key, value in self.options.items()]
+
+
+def load(path: Path) -> Fixture:
+    match = FIXTURE_NAME.match(path.name)
+    if not match:
+        raise ValueError(f"fixture file name {path.name!r} does not follow CODE_rule_name[_py3NN].py")
+    version = match.group(3)
+    fixture = Fixture(path, match.group(1), (3, int(version[3:])) if version else None)
+    source = path.read_text(encoding="utf-8")
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type != tokenize.COMMENT:
+            continue
+        text = token.string.lstrip("#").strip()
+        line = token.start[0]
+        if text.startswith("options:"):
+            for arg in shlex.split(text[len("options:"):]):
+                key, _, value = arg.lstrip("-").partition("=")
+                fixture.options[key] = value
+        elif text == "correct" or text.startswith("correct:") or text.startswith("correct "):
+            fixture.correct_from = fixture.correct_from or line
+        elif text.startswith("error:"):
+            found = _ANNOTATION.findall(text)
+            if not found:
+                raise ValueError(f"{path.name}:{line}: unreadable annotation {token.string!r}")
+            for code, col, message in found:
+                fixture.expected.append(Expected(line, int(col), code, message or None))
+    return fixture
+
+
+def all_fixtures() -> list[Fixture]:
+    return [load(path) for path in sorted(FIXTURES.glob("AIO*.py"))]
+
+
+def settings_kwargs(options: dict[str, str]) -> dict[str, str]:
+    return {key.removeprefix("aio-").replace("-", "_"): value for key, value in options.items()}

@@ -1,0 +1,60 @@
+"""Every fixture: the exact set of (line, col, code), the annotated messages, nothing else."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from fixture_format import all_fixtures, settings_kwargs
+from flake8_async_patterns.engine import lint
+from flake8_async_patterns.settings import build_settings
+
+FIXTURES = all_fixtures()
+
+
+def _id(fixture):
+    return fixture.path.name
+
+
+def lint_fixture(fixture):
+    settings = build_settings(**settings_kwargs(fixture.options))
+    return lint(fixture.source, settings, str(fixture.path))
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=_id)
+def test_fixture_compiles(fixture):
+    if fixture.min_version and sys.version_info < fixture.min_version:
+        pytest.skip(f"needs Python {fixture.min_version}")
+    compile(fixture.source, str(fixture.path), "exec")
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=_id)
+def test_fixture_diagnostics(fixture):
+    if fixture.min_version and sys.version_info < fixture.min_version:
+        pytest.skip(f"needs Python {fixture.min_version}")
+    results = lint_fixture(fixture)
+    got = {(line, col, message.split()[0]) for line, col, message in results}
+    want = {(e.line, e.col, e.code) for e in fixture.expected}
+    assert sorted(got - want) == [], "unexpected diagnostics (line, col, code)"
+    assert sorted(want - got) == [], "missing diagnostics (line, col, code)"
+    assert len(results) == len(got), "a diagnostic was reported twice"
+    messages = {(line, col, message.split()[0]): message for line, col, message in results}
+    for expected in fixture.expected:
+        if expected.message:
+            actual = messages[(expected.line, expected.col, expected.code)]
+            assert expected.message in actual, f"line {expected.line}: {actual!r}"
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=_id)
+def test_fixture_structure(fixture):
+    """Wrong snippets first (annotated with the fixture's own code), then a ``# correct``
+    section of near misses that carry none of its own code."""
+    own = [e for e in fixture.expected if e.code == fixture.code]
+    # An option fixture may show that its options silence the rule entirely.
+    assert own or fixture.options, f"{fixture.path.name} has no {fixture.code} annotation"
+    assert fixture.correct_from is not None, f"{fixture.path.name} has no '# correct' section"
+    late = [e.line for e in own if e.line > fixture.correct_from]
+    assert not late, f"{fixture.code} annotated in the correct section at lines {late}"
+    correct_lines = fixture.source.count("\n") - fixture.correct_from
+    assert correct_lines >= 5, "the correct section needs real near-miss snippets"
