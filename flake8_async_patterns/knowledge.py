@@ -97,7 +97,7 @@ SELF_ENTERING_KINDS = frozenset(
     {TASK_GROUP, RUNNER, ASYNC_SESSION, SYNC_SESSION, AIOHTTP_SESSION, HTTPX_ASYNC_CLIENT}
 )
 
-# --- coroutine functions and methods (AIO101) ---------------------------------------------------
+# --- coroutine functions and methods (unawaited-coroutine) -----------------------------------
 COROUTINE_FUNCTIONS = frozenset(
     {
         "asyncio.sleep",
@@ -162,7 +162,7 @@ COROUTINE_PRESERVING_DECORATORS = frozenset(
     }
 )
 
-# --- tasks (AIO102/AIO104) ----------------------------------------------------------------------
+# --- tasks (dangling-task, prefer-taskgroup) -------------------------------------------------
 TASK_FACTORIES = frozenset({"asyncio.create_task", "asyncio.ensure_future"})
 GATHER = "asyncio.gather"
 

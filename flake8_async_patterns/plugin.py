@@ -38,7 +38,7 @@ _OPTIONS = (
     (
         "--aio-blocking-calls",
         "blocking_calls",
-        "Comma-separated extra blocking calls for AIO209: 'pkg.mod.func' or "
+        "Comma-separated extra blocking calls (configured-blocking-call rule): 'pkg.mod.func' or "
         "'pkg.mod.func->replacement'; '*' matches like fnmatch over the qualified name.",
     ),
 )

@@ -38,13 +38,13 @@ class Rule:
     references: tuple[str, ...] = ()
     variants: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     min_python: tuple[int, int] | None = None
-    example_options: tuple[str, ...] = ()
+    async_only: bool = False  # reported only in async context
 
     def template(self, variant: str | None = None) -> str:
         return self.message if variant is None else self.variants[variant]
 
     def render(self, variant: str | None = None, **fields: str) -> str:
-        """Return the full flake8 message text: ``'AIO101 coroutine ...'``."""
+        """Return the full flake8 message text: the code, a space, the filled-in template."""
         return f"{self.code} {self.template(variant).format(**fields)}"
 
     def templates(self) -> dict[str | None, str]:

@@ -2,7 +2,7 @@
 
 Grammar (a trailing comment, several annotations separated by ';')::
 
-    fetch()  # error: AIO101 col=4 msg="coroutine 'fetch()' is never awaited"
+    fetch()  # error: <CODE> col=4 msg="coroutine 'fetch()' is never awaited"
 
 ``msg`` is optional; when present it must occur in the reported message.  A header comment
 ``# options: --aio-python-version=3.10`` sets options for the whole file.  Everything after a

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 import pytest
 
 from fixture_format import all_fixtures, settings_kwargs
 from flake8_async_patterns.engine import lint
+from flake8_async_patterns.registry import all_rules
 from flake8_async_patterns.settings import build_settings
 
 FIXTURES = all_fixtures()
@@ -58,3 +60,22 @@ def test_fixture_structure(fixture):
     assert not late, f"{fixture.code} annotated in the correct section at lines {late}"
     correct_lines = fixture.source.count("\n") - fixture.correct_from
     assert correct_lines >= 5, "the correct section needs real near-miss snippets"
+
+
+def _template_regex(code: str, template: str) -> re.Pattern:
+    parts = re.split(r"\{[^}]*\}", template)
+    return re.compile("^" + re.escape(code + " ") + ".+?".join(re.escape(p) for p in parts) + "$")
+
+
+def test_every_message_template_is_rendered_by_some_fixture():
+    """Each message, variants included, is produced somewhere in the fixtures, fully filled in."""
+    messages = []
+    for fixture in FIXTURES:
+        if fixture.min_version and sys.version_info < fixture.min_version:
+            continue
+        messages += [message for _, _, message in lint_fixture(fixture)]
+    assert all("{" not in m and "}" not in m for m in messages)
+    for rule in all_rules():
+        for variant, template in rule.templates().items():
+            pattern = _template_regex(rule.code, template)
+            assert any(pattern.match(m) for m in messages), f"{rule.code} variant {variant!r} never reported"

@@ -15,6 +15,7 @@ RUNNER_DOC = "https://docs.python.org/3/library/asyncio-runner.html"
 
 RUN_IN_COROUTINE = declare(
     code="AIO301",
+    async_only=True,
     name="asyncio-run-in-coroutine",
     default=True,
     message="'{call}' inside async function '{function}' raises RuntimeError (the event loop is already running); 'await' the coroutine instead",
@@ -108,6 +109,7 @@ MANUAL_EVENT_LOOP = declare(
 
 GET_EVENT_LOOP_IN_COROUTINE = declare(
     code="AIO303",
+    async_only=True,
     name="get-event-loop-in-coroutine",
     default=True,
     message="'{call}' inside async function '{function}'; use 'asyncio.get_running_loop()'",
@@ -137,6 +139,7 @@ GET_EVENT_LOOP_IN_COROUTINE = declare(
 
 RUN_IN_EXECUTOR_DEFAULT = declare(
     code="AIO304",
+    async_only=True,
     name="run-in-executor-default",
     default=False,
     message="'{call}' with the default executor; use 'await asyncio.to_thread({function}, ...)'",
@@ -222,7 +225,7 @@ def _inside_coroutine(scope: C.Scope) -> bool:
 
 @register
 class LoopChecker(Checker):
-    """AIO301-AIO305."""
+    """Event loop management: run-in-coroutine, manual loops, get_event_loop, run_in_executor."""
 
     rules = (RUN_IN_COROUTINE, MANUAL_EVENT_LOOP, GET_EVENT_LOOP_IN_COROUTINE, RUN_IN_EXECUTOR_DEFAULT,
              DEPRECATED_GET_EVENT_LOOP)
@@ -265,7 +268,7 @@ class LoopChecker(Checker):
                 ctx.report(node, RUN_IN_EXECUTOR_DEFAULT, call=describe(node), function=describe(node.args[1]))
 
     def _sync_get_event_loop(self, node: ast.Call) -> None:
-        """AIO305 (decision 9)."""
+        """deprecated-get-event-loop in sync code (decision 9)."""
         ctx = self.ctx
         function = ctx.function
         if function is None:

@@ -139,6 +139,7 @@ DANGLING_TASK = declare(
 
 UNCHECKED_GATHER = declare(
     code="AIO103",
+    async_only=True,
     name="unchecked-gather-exceptions",
     default=True,
     message="'{call}' with return_exceptions=True: its results are used in '{function}' but never checked for exceptions; test each with isinstance(result, BaseException)",
@@ -170,8 +171,8 @@ UNCHECKED_GATHER = declare(
     notes=(
         "An `isinstance` check against an exception class anywhere in the function (nested "
         "comprehensions, lambdas and defs included) counts as inspecting the results. Passing "
-        "the results to a function other than a few transparent builtins (`list`, `zip`, "
-        "`enumerate`, ...) is assumed to inspect them.",
+        "the results to a function other than a few builtins that cannot inspect them (`list`, "
+        "`zip`, `enumerate`, `sum`, `max`, `print`, ...) is assumed to inspect them.",
         "The cancel-and-drain idiom -- `t.cancel()` for each task, then "
         "`await gather(*tasks, return_exceptions=True)` with the result discarded -- is not "
         "reported: results that are never used need no check.",
@@ -181,6 +182,7 @@ UNCHECKED_GATHER = declare(
 
 PREFER_TASKGROUP = declare(
     code="AIO104",
+    async_only=True,
     name="prefer-taskgroup",
     default=False,
     min_python=(3, 11),
@@ -224,6 +226,7 @@ PREFER_TASKGROUP = declare(
 
 AWAIT_IN_LOOP = declare(
     code="AIO105",
+    async_only=True,
     name="await-in-loop",
     default=False,
     message="'await {call}' in a for loop over '{target}' runs the iterations one at a time; start them together with asyncio.gather or a TaskGroup (bounded by a Semaphore if needed)",
@@ -262,6 +265,7 @@ AWAIT_IN_LOOP = declare(
 
 SEQUENTIAL_AWAITS = declare(
     code="AIO106",
+    async_only=True,
     name="sequential-independent-awaits",
     default=False,
     message="{count} independent awaits in a row ('{first}' ... '{last}') run one after another; run them concurrently with asyncio.gather or a TaskGroup",
@@ -296,7 +300,11 @@ SEQUENTIAL_AWAITS = declare(
 )
 
 _TRANSPARENT_BUILTINS = frozenset(
-    f"builtins.{name}" for name in ("list", "tuple", "zip", "enumerate", "iter", "sorted", "reversed", "dict", "set", "len", "print")
+    f"builtins.{name}"
+    for name in (
+        "list", "tuple", "zip", "enumerate", "iter", "next", "sorted", "reversed", "dict", "set",
+        "frozenset", "len", "print", "sum", "min", "max", "any", "all", "str", "repr",
+    )
 )
 _HANDLING_PARENTS = (
     ast.Await, ast.Call, ast.keyword, ast.Starred, ast.Attribute, ast.Assign, ast.AnnAssign,
@@ -360,7 +368,7 @@ class CoroutineSource:
 
 
 def coroutine_source(ctx, call: ast.Call) -> CoroutineSource | None:
-    """What a call returns, if it may be a coroutine (see AIO101)."""
+    """What a call returns, if it may be a coroutine (unawaited-coroutine)."""
     func = call.func
     if isinstance(func, ast.Name):
         binding = ctx.lookup(func.id)
@@ -406,7 +414,7 @@ def is_task_call(ctx, call: ast.Call) -> bool:
 
 @register
 class CoroutineChecker(Checker):
-    """AIO101."""
+    """unawaited-coroutine."""
 
     rules = (UNAWAITED_COROUTINE,)
 
@@ -475,7 +483,7 @@ class CoroutineChecker(Checker):
 
 @register
 class TaskChecker(Checker):
-    """AIO102, AIO103, AIO104."""
+    """dangling-task, unchecked-gather-exceptions, prefer-taskgroup."""
 
     rules = (DANGLING_TASK, UNCHECKED_GATHER, PREFER_TASKGROUP)
 
@@ -488,7 +496,7 @@ class TaskChecker(Checker):
         self.awaited_gathers: dict[int, int] = {}  # id(Await node) -> index in self.gathers
         self.want_104 = ctx.enabled(PREFER_TASKGROUP)
 
-    # --- AIO102 ------------------------------------------------------------------------------
+    # --- dangling-task -----------------------------------------------------------------------
     def visit_Expr(self, node: ast.Expr) -> None:
         call = node.value
         if not isinstance(call, ast.Call):
@@ -517,7 +525,7 @@ class TaskChecker(Checker):
             self.ctx.watch(binding)
             self.unused_candidates.append((binding, call))
 
-    # --- AIO103 / AIO104 ---------------------------------------------------------------------
+    # --- unchecked-gather-exceptions / prefer-taskgroup -----------------------------------
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
         qn = ctx.qualified_name(node.func)
@@ -535,7 +543,7 @@ class TaskChecker(Checker):
             if binding is not None:
                 self.task_lists.add(id(binding))
             return
-        if qn != K.GATHER or ctx.function is None:
+        if qn != K.GATHER or not ctx.in_async:
             return
         function = ctx.scope.function
         if is_true(keyword_value(node, "return_exceptions")):
@@ -662,7 +670,7 @@ def _is_sleep(ctx, call: ast.Call) -> bool:
 
 @register
 class AwaitInLoopChecker(Checker):
-    """AIO105."""
+    """await-in-loop."""
 
     rules = (AWAIT_IN_LOOP,)
 
@@ -763,7 +771,7 @@ class AwaitInLoopChecker(Checker):
 
 @register
 class SequentialAwaitsChecker(Checker):
-    """AIO106: statement lists are read where they stand -- each list once."""
+    """sequential-independent-awaits: statement lists are read where they stand, each once."""
 
     rules = (SEQUENTIAL_AWAITS,)
 

@@ -1,0 +1,1 @@
+"""A FastAPI + SQLAlchemy + aiohttp shop full of asyncio mistakes."""

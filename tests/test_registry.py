@@ -1,0 +1,123 @@
+"""The house stays in lockstep: registry, docs, fixtures, changelog and README agree."""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import string
+import tokenize
+
+import pytest
+
+from fixture_format import FIXTURES, ROOT, all_fixtures
+from flake8_async_patterns import docs
+from flake8_async_patterns.engine import lint
+from flake8_async_patterns.registry import PREFIX, REGISTRY, all_rules, template_fields
+from flake8_async_patterns.settings import Settings
+
+CODE = re.compile(rf"\b{PREFIX}\d{{3}}\b")
+RULES = all_rules()
+CODES = {rule.code for rule in RULES}
+
+
+def test_registry_is_not_empty_and_codes_are_unique():
+    assert len(RULES) == len(CODES) == len(REGISTRY) >= 11
+    assert len({rule.name for rule in RULES}) == len(RULES)
+
+
+def test_docs_list_exactly_the_registered_codes():
+    text = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert set(re.findall(rf"^## ({PREFIX}\d{{3}}) ", text, re.M)) == CODES
+
+
+def test_fixtures_cover_exactly_the_registered_codes():
+    assert {fixture.code for fixture in all_fixtures()} == CODES
+
+
+def test_changelog_lists_exactly_the_registered_codes():
+    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    unreleased = text.split("## Unreleased", 1)[1].split("\n## ", 1)[0]
+    bullets = re.findall(rf"^- ({PREFIX}\d{{3}})\b", unreleased, re.M)
+    assert set(bullets) == CODES
+    assert set(CODE.findall(text)) <= CODES
+
+
+def test_readme_table_lists_exactly_the_registered_codes():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert docs.readme_table() in text, "README's rule table is stale: paste docs.readme_table()"
+    assert set(CODE.findall(text)) <= CODES
+
+
+def test_docs_are_generated_from_the_registry():
+    text = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert text == docs.render_rules_md(), "docs/rules.md is stale: run `python -m flake8_async_patterns docs --output docs/rules.md`"
+
+
+def _declaration_lines(tree: ast.AST) -> set[int]:
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "declare":
+            lines.update(range(node.lineno, node.end_lineno + 1))
+    return lines
+
+
+def test_codes_are_spelled_only_in_their_declarations():
+    """In the package a code appears once, as ``code="..."`` of its ``declare(...)``; other rule
+    docs may cross-reference it.  Comments, docstrings and logic use rule names.  Tests and
+    benchmarks spell no code at all."""
+    declared: dict[str, int] = {}
+    for path in sorted((ROOT / "flake8_async_patterns").rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        allowed = _declaration_lines(ast.parse(source))
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            found = CODE.findall(token.string) if token.type in (tokenize.STRING, tokenize.COMMENT) else []
+            for code in found:
+                where = f"{path.relative_to(ROOT)}:{token.start[0]}"
+                assert token.type == tokenize.STRING and token.start[0] in allowed, f"{code} spelled at {where}"
+                if token.string.strip("\"'") == code:
+                    declared[code] = declared.get(code, 0) + 1
+    assert declared == {code: 1 for code in CODES}
+    for folder in ("tests", "benchmarks"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            found = CODE.findall(path.read_text(encoding="utf-8"))
+            assert not found, f"{path.relative_to(ROOT)} spells {found}; use the rule name"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_message_grammar(rule):
+    """One line; 'what is wrong with the named thing; what to do'; named fields; no final period."""
+    for template in rule.templates().values():
+        assert "\n" not in template
+        assert "; " in template, template
+        assert not template.endswith("."), template
+        for _, name, _, _ in string.Formatter().parse(template):
+            assert name is None or (name and not name.isdigit())
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_rule_docs_are_complete(rule):
+    for field in ("summary", "why", "example", "use_instead", "seed", "peers"):
+        assert getattr(rule, field).strip(), f"{rule.code} has no {field}"
+    text = docs.rule_markdown(rule)
+    for heading in ("### What it flags", "### Why is this wrong", "### Example", "### Use instead", "### Seed pattern"):
+        assert heading in text
+
+
+def _codes(source: str) -> list[str]:
+    return [message.split()[0] for _, _, message in lint(source, Settings())]
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_example_triggers_and_use_instead_does_not(rule):
+    compile(rule.example, "example", "exec")
+    compile(rule.use_instead, "use_instead", "exec")
+    assert rule.code in _codes(rule.example)
+    assert rule.code not in _codes(rule.use_instead)
+    on_by_default = {r.code for r in RULES if r.default}
+    assert not set(_codes(rule.use_instead)) & on_by_default, "the fix must be clean of default rules"
+
+
+def test_fixture_folder_holds_only_fixtures():
+    for path in FIXTURES.iterdir():
+        assert path.suffix == ".py" and path.name.startswith(PREFIX), path.name
