@@ -1,0 +1,154 @@
+"""Option parsing, and that each option changes what is reported."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from fixture_format import all_fixtures
+from flake8_async_patterns.engine import Engine, lint
+from flake8_async_patterns.plugin import AsyncPatternsChecker
+from flake8_async_patterns.settings import (
+    DEFAULT_SESSION_FACTORIES, DEFAULT_SESSION_NAMES, BlockingCall, OptionError, Settings,
+    build_settings, parse_blocking_calls, parse_names, parse_python_version,
+)
+from rules_by_name import RULES, code
+
+
+def codes(source: str, **options) -> set[tuple[int, str]]:
+    return {(line, message.split()[0]) for line, _, message in lint(source, build_settings(**options))}
+
+
+@pytest.mark.parametrize("value, expected", [("3.10", (3, 10)), (" 3.13 ", (3, 13)), ("", None), (None, None)])
+def test_python_version_parses(value, expected):
+    assert parse_python_version(value) == expected
+
+
+@pytest.mark.parametrize("value", ["3", "3.x", "2.7", "three", "3.11.1", "v3.11"])
+def test_python_version_rejects(value):
+    with pytest.raises(OptionError, match=r"--aio-python-version: expected a Python 3 version like '3.11'"):
+        parse_python_version(value)
+
+
+def test_names_parse_commas_and_newlines():
+    assert parse_names("session,\n  uow , db.SessionLocal", "--aio-session-names", ()) == ("session", "uow", "db.SessionLocal")
+    assert parse_names(None, "--aio-session-names", DEFAULT_SESSION_NAMES) == DEFAULT_SESSION_NAMES
+
+
+@pytest.mark.parametrize("value", ["not a name", "1abc", "a-b", "a..b"])
+def test_names_reject(value):
+    with pytest.raises(OptionError, match="--aio-session-factories: expected comma-separated Python names"):
+        parse_names(value, "--aio-session-factories", DEFAULT_SESSION_FACTORIES)
+
+
+def test_blocking_calls_parse():
+    parsed = parse_blocking_calls("mylib.fetch, mylib.client.*->await mylib.afetch()\nother.mod.get")
+    assert parsed == (
+        BlockingCall("mylib.fetch"),
+        BlockingCall("mylib.client.*", "await mylib.afetch()"),
+        BlockingCall("other.mod.get"),
+    )
+    assert parsed[1].matches("mylib.client.Session.get") and not parsed[1].matches("mylib.fetch")
+    assert parsed[0].matches("mylib.fetch") and not parsed[0].matches("mylib.fetcher")
+
+
+@pytest.mark.parametrize("value, problem", [
+    ("->x", "is empty"), ("mylib.fetch->", "a replacement after '->'"), ("fetch", "not a bare name"),
+    ("my lib.fetch", "dotted qualified name"), ("mylib..fetch", "dotted qualified name"),
+    ("mylib.fetch.", "dotted qualified name"),
+])
+def test_blocking_calls_reject(value, problem):
+    with pytest.raises(OptionError, match="--aio-blocking-calls: entry") as error:
+        parse_blocking_calls(value)
+    assert problem in str(error.value)
+
+
+def test_python_version_option_silences_taskgroup_suggestions():
+    fixture = next(f for f in all_fixtures() if f.code == code("prefer-taskgroup") and f.options)
+    source = fixture.source
+    assert (code("prefer-taskgroup")) in {c for _, c in codes(source)}
+    assert code("prefer-taskgroup") not in {c for _, c in codes(source, python_version="3.10")}
+    assert code("prefer-taskgroup") in {c for _, c in codes(source, python_version="3.11")}
+
+
+SESSION_SOURCE = """\
+async def save(session, uow, item):
+    session.commit()
+    uow.commit()
+"""
+
+
+def test_session_names_option_replaces_the_defaults():
+    unawaited = code("unawaited-coroutine")
+    assert codes(SESSION_SOURCE) == {(2, unawaited)}
+    assert codes(SESSION_SOURCE, session_names="uow") == {(3, unawaited)}
+    assert codes(SESSION_SOURCE, session_names="session,uow") == {(2, unawaited), (3, unawaited)}
+
+
+FACTORY_SOURCE = """\
+async def work(make_session):
+    async with make_session() as s:
+        s.commit()
+"""
+
+
+def test_session_factories_option():
+    unawaited = code("unawaited-coroutine")
+    assert codes(FACTORY_SOURCE) == set()
+    assert codes(FACTORY_SOURCE, session_factories="make_session") == {(3, unawaited)}
+
+
+def _namespace(**overrides) -> argparse.Namespace:
+    values = dict(
+        select=None, ignore=None, extend_select=None, extend_ignore=None,
+        extended_default_select=["C90", "F", "E", "W", "AIO"],  # flake8 adds each plugin's entry point
+        extended_default_ignore=[r.code for r in RULES.values() if not r.default],
+        aio_python_version=None, aio_session_names=None, aio_session_factories=None,
+        aio_blocking_calls=None,
+    )
+    values.update(overrides)
+    return argparse.Namespace(**values)
+
+
+class _Manager:
+    class parser:
+        @staticmethod
+        def error(message):
+            raise SystemExit(message)
+
+
+def test_parse_options_uses_flakes8_selection():
+    options = _namespace()
+    AsyncPatternsChecker.parse_options(_Manager, options, [])
+    enabled = options._aio_settings.enabled
+    assert code("unawaited-coroutine") in enabled and code("prefer-taskgroup") not in enabled
+
+    options = _namespace(extend_select=[code("prefer-taskgroup")])
+    AsyncPatternsChecker.parse_options(_Manager, options, [])
+    assert code("prefer-taskgroup") in options._aio_settings.enabled
+
+    options = _namespace(select=["AIO"])
+    AsyncPatternsChecker.parse_options(_Manager, options, [])
+    assert options._aio_settings.enabled == frozenset(r.code for r in RULES.values())
+
+
+def test_parse_options_reports_bad_values_through_the_parser():
+    with pytest.raises(SystemExit, match="--aio-session-names"):
+        AsyncPatternsChecker.parse_options(_Manager, _namespace(aio_session_names="a b"), [])
+
+
+def test_unselected_rules_cost_nothing():
+    """Checkers whose rules are all deselected are never created; no selection, no traversal."""
+    only_loop = Settings(enabled=frozenset({code("asyncio-run-in-coroutine")}))
+    engine = Engine(compile("x = 1", "x", "exec", flags=0x400), only_loop)
+    assert [type(c).__name__ for c in engine.checkers] == ["LoopChecker"]
+    assert Engine(compile("x = 1", "x", "exec", flags=0x400), Settings(enabled=frozenset())).checkers == []
+    nothing = AsyncPatternsChecker(compile("x = 1", "x", "exec", flags=0x400), options=argparse.Namespace(_aio_settings=Settings(enabled=frozenset())))
+    assert list(nothing.run()) == []
+
+
+def test_deselected_rule_in_a_shared_checker_is_not_reported():
+    source = "import asyncio\nasync def f():\n    asyncio.create_task(f())\n    return asyncio.run(f())\n"
+    settings = Settings(enabled=frozenset({code("asyncio-run-in-coroutine")}))
+    assert {m.split()[0] for _, _, m in lint(source, settings)} == {code("asyncio-run-in-coroutine")}
