@@ -53,7 +53,7 @@ class Scope:
 
     __slots__ = (
         "kind", "node", "parent", "bindings", "async_context", "function", "globals",
-        "nonlocals", "attrs", "has_yield", "has_await", "frame", "decorated", "index",
+        "nonlocals", "attrs", "has_yield", "has_await", "frame", "decorated", "index", "history",
     )
 
     def __init__(self, kind: str, node: ast.AST, parent: Scope | None, frame=None, index: int = 0):
@@ -66,6 +66,8 @@ class Scope:
         self.globals: set[str] = set()
         self.nonlocals: set[str] = set()
         self.attrs: dict[str, list[Binding]] = {}  # class scopes: self.<name> assignments
+        # For names with a watched binding: every binding of the name from the first watched one on.
+        self.history: dict[str, list[Binding]] = {}
         self.has_yield = False
         self.has_await = False
         self.decorated = bool(getattr(node, "decorator_list", None))
@@ -103,7 +105,7 @@ class Binding:
 
     __slots__ = (
         "name", "kind", "node", "scope", "qualname", "value", "annotation", "index",
-        "func_scope", "loads", "conflicting", "frame", "_kind_cache", "is_async_with",
+        "func_scope", "loads", "conflicting", "frame", "_kind_cache", "is_async_with", "_block",
     )
 
     def __init__(self, name: str, kind: str, node: ast.AST | None, scope: Scope, *, frame=None,
@@ -124,6 +126,7 @@ class Binding:
         self.loads: list | None = None  # frames of later loads, once watched
         self.conflicting = False
         self._kind_cache = _UNKNOWN
+        self._block = None
 
     @property
     def watched(self) -> bool:
@@ -131,6 +134,44 @@ class Binding:
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return f"<Binding {self.kind} {self.name}>"
+
+
+_STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _statement_block(binding: Binding):
+    """(holder node, statement list) holding the statement that makes ``binding``."""
+    if binding._block is None:
+        child, frame = binding.frame[0], binding.frame[1]
+        block = (None, None)
+        while frame is not None:
+            holder = frame[0]
+            if isinstance(child, ast.stmt):
+                for field in _STATEMENT_LISTS:
+                    statements = getattr(holder, field, None)
+                    if isinstance(statements, list) and any(s is child for s in statements):
+                        block = (holder, statements)
+                        break
+                break
+            child, frame = holder, frame[1]
+        binding._block = block
+    return binding._block
+
+
+def _block_contains(binding: Binding, frame) -> bool:
+    """Whether the node of ``frame`` sits in the statement list of ``binding``'s statement
+    (so ``binding``, which came before, runs on every path to it)."""
+    if binding.frame is None:
+        return False
+    holder, statements = _statement_block(binding)
+    if holder is None:
+        return False
+    child, frame = frame[0], frame[1]
+    while frame is not None:
+        if frame[0] is holder:
+            return any(s is child for s in statements)
+        child, frame = frame[0], frame[1]
+    return False
 
 
 def describe(expr: ast.AST) -> str:
@@ -199,14 +240,33 @@ class Context:
         self.deferred: deque = deque()
         self.watched_names: set[str] = set()
         self._qn_cache: dict[int, str | None] = {}
+        # Line ranges of ``with pytest.raises(...)`` / ``self.assertRaises(...)`` bodies: code
+        # there is meant to fail, so nothing in them is reported.
+        self.expected_failures: list[tuple[int, int]] = []
         self._annotation_cache: dict[str, ast.AST | None] = {}
 
     # --- reporting -------------------------------------------------------------------------
     def report(self, node: ast.AST, rule: Rule, variant: str | None = None, **fields: str) -> None:
         if self.settings.wants(rule):
+            line = node.lineno
+            for start, end in self.expected_failures:
+                if start <= line <= end:
+                    return
             self.results.append(
                 (node.lineno, node.col_offset, rule.render(variant, **fields))
             )
+
+    def note_expected_failure(self, node: ast.With) -> None:
+        for item in node.items:
+            call = item.context_expr
+            if not isinstance(call, ast.Call):
+                continue
+            func = call.func
+            if (isinstance(func, ast.Attribute) and func.attr.startswith(("assertRaises", "assertWarns"))) or (
+                self.qualified_name(func) in K.EXPECTED_FAILURE_CONTEXTS
+            ):
+                self.expected_failures.append((node.lineno, node.end_lineno or node.lineno))
+                return
 
     def enabled(self, rule: Rule) -> bool:
         return self.settings.wants(rule)
@@ -258,6 +318,9 @@ class Context:
                 binding.kind == DEF and type(previous.node) is not type(binding.node)
             ) or previous.conflicting
         scope.bindings[name] = binding
+        history = scope.history.get(name)
+        if history is not None:
+            history.append(binding)
         return binding
 
     def lookup(self, name: str, scope: Scope | None = None) -> Binding | None:
@@ -278,10 +341,35 @@ class Context:
         return None
 
     def watch(self, binding: Binding) -> None:
-        """Record every later load of ``binding`` (as frames) in ``binding.loads``."""
+        """Record every later load that ``binding`` may reach (as frames) in ``binding.loads``.
+
+        Call it on a binding just made (from a ``bound`` hook).  Branches are respected: after
+        ``if c: t = a()`` / ``else: t = b()`` a load of ``t`` is reached by both bindings; a
+        rebinding only hides an earlier one from loads in its own statement list.
+        """
         if binding.loads is None:
             binding.loads = []
             self.watched_names.add(binding.name)
+            if isinstance(binding.node, ast.Name):
+                history = binding.scope.history.setdefault(binding.name, [])
+                if binding not in history:
+                    history.append(binding)
+
+    def record_load(self, name: str, frame) -> None:
+        """A load of a watched name: tell every watched binding it reaches."""
+        binding = self.lookup(name)
+        if binding is None:
+            return
+        history = binding.scope.history.get(name)
+        if not history:
+            if binding.loads is not None:
+                binding.loads.append(frame)
+            return
+        for index, candidate in enumerate(history):
+            if candidate.loads is None:
+                continue
+            if not any(_block_contains(later, frame) for later in history[index + 1:]):
+                candidate.loads.append(frame)
 
     def binding_of(self, expr: ast.AST) -> Binding | None:
         if isinstance(expr, ast.Name):

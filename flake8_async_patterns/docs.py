@@ -19,6 +19,10 @@ or class body within it (those run elsewhere); comprehensions inside an `async d
 context. Names are matched by qualified name through imports and aliases
 (`import asyncio as aio`, `from time import sleep as nap`); a name rebound locally (a parameter,
 an assignment) is no longer the import.
+
+Code inside `with pytest.raises(...)`, `pytest.warns(...)`, `pytest.deprecated_call()` or a
+unittest `self.assertRaises*(...)`/`self.assertWarns*(...)` block is expected to fail, and nothing
+in it is reported.
 """
 
 

@@ -144,6 +144,7 @@ class Engine:
             ast.Import: self._import,
             ast.ImportFrom: self._import,
             ast.Name: self._name,
+            ast.With: self._with,
             ast.Assign: self._attribute_assign,
             ast.AnnAssign: self._attribute_assign,
             ast.Global: self._global,
@@ -198,9 +199,7 @@ class Engine:
         kind = type(node.ctx)
         if kind is ast.Load:
             if node.id in ctx.watched_names:
-                binding = ctx.lookup(node.id)
-                if binding is not None and binding.loads is not None:
-                    binding.loads.append(ctx.frame)
+                ctx.record_load(node.id, ctx.frame)
             return
         if kind is ast.Del:
             self._bind(Binding(node.id, C.DELETED, node, ctx.scope, frame=ctx.frame))
@@ -216,9 +215,8 @@ class Engine:
                               annotation=parent.annotation)
         elif ptype is ast.AugAssign:
             # ``x += 1`` reads x and rebinds it to a value of the same nature: count a load.
-            binding = ctx.lookup(node.id)
-            if binding is not None and binding.loads is not None:
-                binding.loads.append(frame)
+            if node.id in ctx.watched_names:
+                ctx.record_load(node.id, frame)
             return
         elif ptype is ast.NamedExpr:
             while scope.kind == C.COMPREHENSION:
@@ -271,6 +269,9 @@ class Engine:
             cls.attrs.setdefault(target.attr, []).append(binding)
             for hook in self.on_bind:
                 hook(binding)
+
+    def _with(self, node: ast.With) -> None:
+        self.ctx.note_expected_failure(node)
 
     def _global(self, node: ast.Global | ast.Nonlocal) -> None:
         scope = self.ctx.scope

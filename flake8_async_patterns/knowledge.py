@@ -177,6 +177,22 @@ ASYNC_SESSIONMAKER = "sqlalchemy.ext.asyncio.async_sessionmaker"
 SESSIONMAKER = "sqlalchemy.orm.sessionmaker"
 ASYNC_SESSION_CLASS = "sqlalchemy.ext.asyncio.AsyncSession"
 
+# Context managers whose body is expected to raise or warn (tests): nothing in them is reported.
+EXPECTED_FAILURE_CONTEXTS = frozenset({"pytest.raises", "pytest.warns", "pytest.deprecated_call"})
+
+# Awaited methods whose calls must stay in order (queues, streams, sockets, locks): a loop of them
+# is not a missed chance for concurrency.
+ORDERED_METHODS = frozenset(
+    {
+        "put", "send", "sendall", "send_bytes", "send_json", "send_str", "send_text", "write",
+        "writelines", "drain", "acquire", "wait", "join", "publish", "read", "readline",
+        "readexactly", "readuntil", "readany", "recv", "receive", "receive_json", "receive_str",
+        "receive_bytes", "receive_text", "communicate",
+    }
+)
+# Clients that are made for concurrent requests: awaits on one of them do not depend on each other.
+CONCURRENT_CLIENT_KINDS = frozenset({AIOHTTP_SESSION, HTTPX_ASYNC_CLIENT})
+
 # Loop-object spellings accepted when nothing better is known (``self._loop.create_task``).
 LOOP_ATTRIBUTE_NAMES = frozenset({"loop", "_loop", "event_loop", "_event_loop"})
 

@@ -255,9 +255,13 @@ AWAIT_IN_LOOP = declare(
     seed="000 \"Concurrent vs Sequential Queries\"; 002 \"Concurrent requests with rate limiting\"",
     notes=(
         "Off by default: sequential awaits are sometimes what you want (ordering, back-pressure).",
-        "Not reported: `async for` loops; `while` loops; loops containing `break` or `return` "
-        "(they stop on a result); awaits of `asyncio.sleep` (rate limiting); a result assigned "
-        "to a name the call itself reads (`cursor = await fetch(page, cursor)`).",
+        "Not reported: `async for` loops; `while` loops; loops containing `break`, `return` or "
+        "`raise` (they stop on a result); awaits of `asyncio.sleep` (rate limiting); a result "
+        "assigned to a name the call itself reads (`cursor = await fetch(page, cursor)`); "
+        "methods whose calls must stay in order -- `put`, `send*`, `write`, `drain`, `read*`, "
+        "`recv*`, `acquire`, `wait`, `join`, `publish`, `communicate` (queues, streams, "
+        "sockets, locks).",
+        "Comprehensions count as loops: `[await fetch(u) for u in urls]` is reported.",
         "Decision 6: awaits whose receiver is a known session or connection are exempt -- "
         "running those concurrently would be AIO602.",
     ),
@@ -293,8 +297,10 @@ SEQUENTIAL_AWAITS = declare(
     seed="000 \"Concurrent vs Sequential Queries\" (the sequential example)",
     notes=(
         "Off by default: the rule cannot see side effects that order two calls.",
-        "Awaits on the same known session or connection never form a run: one AsyncSession "
-        "cannot run two statements at once (that would be AIO602). `asyncio.sleep` breaks a run.",
+        "Two awaits on the same receiver never form a run (`await proc.communicate()` then "
+        "`await proc.wait()`; one AsyncSession cannot run two statements at once -- that would "
+        "be AIO602), except on clients made for concurrent requests (aiohttp `ClientSession`, "
+        "httpx `AsyncClient`). `asyncio.sleep` breaks a run.",
         "Reported on the first statement of the run.",
     ),
 )
@@ -652,6 +658,17 @@ _SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _COMPREHENSION_NODES = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 
 
+def _receiver_key(ctx, call: ast.Call) -> str | None:
+    """The receiver spelling when two awaits on it may depend on each other: anything but a
+    client made for concurrent requests (aiohttp ClientSession, httpx AsyncClient)."""
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        return None
+    if ctx.kind_of(func.value) in K.CONCURRENT_CLIENT_KINDS:
+        return None
+    return describe(func.value)
+
+
 def _serial_receiver(ctx, call: ast.Call) -> str | None:
     """The spelling of ``call``'s receiver when it is an object whose operations must stay in
     order: a known session/connection, or an asyncio primitive/stream (decision 6)."""
@@ -719,6 +736,8 @@ class AwaitInLoopChecker(Checker):
             return
         if _serial_receiver(ctx, call) is not None:
             return
+        if isinstance(call.func, ast.Attribute) and call.func.attr in K.ORDERED_METHODS:
+            return
         for loop, child in self._enclosing_loops(ctx.frame):
             if isinstance(loop, ast.For):
                 if child is loop.iter:
@@ -760,6 +779,8 @@ class AwaitInLoopChecker(Checker):
     def visit_Return(self, node: ast.Return) -> None:
         for loop, _ in self._enclosing_loops(self.ctx.frame):
             self.stopping.add(id(loop))
+
+    visit_Raise = visit_Return
 
     def leave_For(self, node: ast.For) -> None:
         candidates = self.candidates.pop(id(node), ())
@@ -804,7 +825,7 @@ class SequentialAwaitsChecker(Checker):
         call = await_node.value
         if _is_sleep(self.ctx, call):
             return None
-        return names_in(target), names_in(call), _serial_receiver(self.ctx, call), call
+        return names_in(target), names_in(call), _receiver_key(self.ctx, call), call
 
     def _scan(self, statements: list) -> None:
         run: list = []

@@ -1,0 +1,194 @@
+"""Overhead benchmark: flake8 with the plugin vs the same flake8 without it, side by side.
+
+    python benchmarks/bench.py DIR [DIR ...] [--repeat 3] [--jobs 1] [--plugin-args "--extend-select=AIO2"]
+
+Builds (once, cached under benchmarks/.cache/) two virtualenvs with the same flake8 version: one
+bare, one with this checkout installed.  Then, interleaving the two to share machine noise, it
+times whole ``flake8`` runs over the directories and records each run's peak RSS; and in one
+process it times, over the same already-read files, ``ast.parse``, a bare ``ast.walk`` of each
+tree, and the plugin's own work on each tree.  It prints the ratios the project targets:
+
+* the plugin adds <= 10 % to a default flake8 run (time and peak memory);
+* the plugin's per-file work is <= 3x one bare ``ast.walk``.
+
+Numbers are measurements, not tests; nothing here asserts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / "benchmarks" / ".cache"
+EXCLUDES = "site-packages,.git,__pycache__,.venv,.tox,build,dist"
+
+_TIMED_RUN = (
+    "import resource, subprocess, sys, time\n"
+    "start = time.perf_counter()\n"
+    "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+    "elapsed = time.perf_counter() - start\n"
+    "print(elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+)
+
+_IN_PROCESS = r'''
+import ast, json, sys, time, warnings
+from pathlib import Path
+from flake8_async_patterns.engine import Engine
+from flake8_async_patterns.plugin import AsyncPatternsChecker
+from flake8_async_patterns.registry import all_rules
+from flake8_async_patterns.settings import Settings
+
+roots, selection, repeat = json.loads(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+excluded = {"site-packages", ".git", "__pycache__", ".venv", ".tox", "build", "dist"}
+sources = []
+for root in roots:
+    for path in sorted(Path(root).rglob("*.py")):
+        if excluded & set(path.parts):
+            continue
+        try:
+            sources.append(path.read_bytes())
+        except OSError:
+            pass
+warnings.simplefilter("ignore")
+trees = []
+parse = float("inf")
+for _ in range(repeat):
+    start = time.perf_counter()
+    parsed = []
+    for source in sources:
+        try:
+            parsed.append(ast.parse(source))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            pass
+    parse = min(parse, time.perf_counter() - start)
+    trees = parsed
+codes = [r.code for r in all_rules()]
+if selection == "default":
+    enabled = frozenset(r.code for r in all_rules() if r.default)
+else:
+    enabled = frozenset(c for c in codes if any(c.startswith(p) for p in selection.split(",")))
+settings = Settings(enabled=enabled)
+
+def walk_all():
+    for tree in trees:
+        for node in ast.walk(tree):
+            pass
+
+class Options:  # what flake8 hands the plugin after parse_options
+    _aio_settings = settings
+
+def plugin_all():
+    for tree in trees:
+        for _ in AsyncPatternsChecker(tree, "", Options).run():
+            pass
+
+def best(fn):
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+walk = best(walk_all)
+plugin = best(plugin_all)
+hits = sum(len(Engine(tree, settings).run()) for tree in trees)
+print(json.dumps({"files": len(trees), "parse": parse, "walk": walk, "plugin": plugin, "hits": hits,
+                  "enabled": sorted(enabled)}))
+'''
+
+
+def _make_venv(path: Path, packages: list[str]) -> Path:
+    python = path / "bin" / "python"
+    marker = path / ".installed"
+    wanted = json.dumps(packages)
+    if marker.exists() and marker.read_text() == wanted:
+        return python
+    venv.EnvBuilder(with_pip=True, clear=True).create(path)
+    subprocess.run([str(python), "-m", "pip", "install", "-q", *packages], check=True)
+    marker.write_text(wanted)
+    return python
+
+
+def _flake8_version() -> str:
+    from importlib.metadata import version
+
+    return version("flake8")
+
+
+def build_venvs(flake8_version: str) -> tuple[Path, Path]:
+    base = _make_venv(CACHE / "venv-base", [f"flake8=={flake8_version}"])
+    plugin_venv = CACHE / "venv-plugin"
+    plugin = _make_venv(plugin_venv, [f"flake8=={flake8_version}"])
+    # Reinstall the checkout every time: the benchmark measures the code as it is now.
+    subprocess.run([str(plugin), "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(ROOT)], check=True)
+    return base, plugin
+
+
+def timed_flake8(python: Path, args: list[str]) -> tuple[float, int]:
+    flake8 = python.with_name("flake8")
+    out = subprocess.run([sys.executable, "-c", _TIMED_RUN, str(flake8), *args], capture_output=True, text=True, check=True)
+    elapsed, rss = out.stdout.split()
+    return float(elapsed), int(rss)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("dirs", nargs="+", type=Path)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--jobs", default="1", help="flake8 --jobs (default 1: one process, clean peak RSS)")
+    parser.add_argument("--plugin-args", default="", help="extra flake8 args for the plugin run only")
+    parser.add_argument("--select", default="default", help="in-process selection: 'default' or code prefixes, e.g. AIO1,AIO2")
+    args = parser.parse_args(argv)
+
+    flake8_version = _flake8_version()
+    base, plugin = build_venvs(flake8_version)
+    dirs = [str(d.resolve()) for d in args.dirs]
+    common = ["--exit-zero", f"--jobs={args.jobs}", f"--extend-exclude={EXCLUDES}", *dirs]
+    plugin_extra = shlex.split(args.plugin_args)
+
+    runs: dict[str, list[tuple[float, int]]] = {"without": [], "with": []}
+    for _ in range(args.repeat):
+        runs["without"].append(timed_flake8(base, common))
+        runs["with"].append(timed_flake8(plugin, [*plugin_extra, *common]))
+
+    in_process = subprocess.run(
+        [str(plugin), "-c", _IN_PROCESS, json.dumps(dirs), args.select, str(args.repeat)],
+        capture_output=True, text=True, check=True,
+    )
+    stats = json.loads(in_process.stdout)
+
+    t_without = statistics.median(t for t, _ in runs["without"])
+    t_with = statistics.median(t for t, _ in runs["with"])
+    m_without = max(m for _, m in runs["without"])
+    m_with = max(m for _, m in runs["with"])
+    print(f"flake8 {flake8_version}, Python {sys.version.split()[0]}, jobs={args.jobs}, repeat={args.repeat}")
+    print(f"directories: {', '.join(dirs)}")
+    print(f"files parsed in-process: {stats['files']}; plugin hits ({args.select}): {stats['hits']}")
+    print()
+    print(f"{'measure':<44}{'value':>12}")
+    print(f"{'flake8 without plugin (median s)':<44}{t_without:>12.2f}")
+    print(f"{'flake8 with plugin (median s)':<44}{t_with:>12.2f}")
+    print(f"{'  added time':<44}{(t_with / t_without - 1) * 100:>11.1f}%   target <= 10%")
+    print(f"{'peak RSS without plugin (MiB)':<44}{m_without / 1024:>12.1f}")
+    print(f"{'peak RSS with plugin (MiB)':<44}{m_with / 1024:>12.1f}")
+    print(f"{'  added peak memory':<44}{(m_with / m_without - 1) * 100:>11.1f}%   target <= 10%")
+    print(f"{'ast.parse of all files (best s)':<44}{stats['parse']:>12.3f}")
+    print(f"{'bare ast.walk of all trees (best s)':<44}{stats['walk']:>12.3f}")
+    print(f"{'plugin on all trees (best s)':<44}{stats['plugin']:>12.3f}")
+    print(f"{'  plugin / ast.walk':<44}{stats['plugin'] / stats['walk']:>11.2f}x   target <= 3x")
+    print(f"{'  plugin / (ast.parse + ast.walk)':<44}{stats['plugin'] / (stats['parse'] + stats['walk']):>11.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
