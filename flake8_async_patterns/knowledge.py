@@ -178,7 +178,12 @@ SESSIONMAKER = "sqlalchemy.orm.sessionmaker"
 ASYNC_SESSION_CLASS = "sqlalchemy.ext.asyncio.AsyncSession"
 
 # Context managers whose body is expected to raise or warn (tests): nothing in them is reported.
-EXPECTED_FAILURE_CONTEXTS = frozenset({"pytest.raises", "pytest.warns", "pytest.deprecated_call"})
+EXPECTED_FAILURE_CONTEXTS = frozenset(
+    {
+        "pytest.raises", "pytest.warns", "pytest.deprecated_call",
+        "test.support.warnings_helper.check_warnings", "test.support.check_warnings",
+    }
+)
 
 # Awaited methods whose calls must stay in order (queues, streams, sockets, locks): a loop of them
 # is not a missed chance for concurrency.

@@ -669,6 +669,13 @@ def _receiver_key(ctx, call: ast.Call) -> str | None:
     return describe(func.value)
 
 
+def _related(first: str | None, second: str) -> bool:
+    """Same object, or one is part of the other (``proc.stdout`` and ``proc``)."""
+    return first is not None and (
+        first == second or first.startswith(second + ".") or second.startswith(first + ".")
+    )
+
+
 def _serial_receiver(ctx, call: ast.Call) -> str | None:
     """The spelling of ``call``'s receiver when it is an object whose operations must stay in
     order: a known session/connection, or an asyncio primitive/stream (decision 6)."""
@@ -837,7 +844,7 @@ class SequentialAwaitsChecker(Checker):
                 run, bound = [], set()
                 continue
             targets, reads, receiver, _ = info
-            if run and (reads & bound or (receiver is not None and any(r[1][2] == receiver for r in run))):
+            if run and (reads & bound or (receiver is not None and any(_related(r[1][2], receiver) for r in run))):
                 self._flush(run)
                 run, bound = [], set()
             run.append((stmt, info))
