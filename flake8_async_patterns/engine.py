@@ -79,6 +79,9 @@ class Checker:
     """
 
     rules: ClassVar[tuple[Rule, ...]] = ()
+    _visits: ClassVar[tuple] = ()
+    _leaves: ClassVar[tuple] = ()
+    _hooks: ClassVar[tuple] = ()
 
     def __init__(self, ctx: Context):
         self.ctx = ctx
@@ -87,8 +90,15 @@ class Checker:
 CHECKERS: list[type[Checker]] = []
 
 
+_HOOKS = ("bound", "function_start", "function_end", "module_end")
+
+
 def register(cls: type[Checker]) -> type[Checker]:
-    """Class decorator: make a checker known to the engine."""
+    """Class decorator: make a checker known to the engine.  Its handler table is computed here,
+    once per class, so building a file's dispatch table only binds methods."""
+    cls._visits = tuple(_handler_names(cls, "visit_"))
+    cls._leaves = tuple(_handler_names(cls, "leave_"))
+    cls._hooks = tuple(hook for hook in _HOOKS if callable(getattr(cls, hook, None)))
     CHECKERS.append(cls)
     return cls
 
@@ -123,20 +133,19 @@ class Engine:
         self.on_function_start: list[Callable] = []
         self.on_function_end: list[Callable] = []
         self.on_module_end: list[Callable] = []
+        hook_tables = {
+            "bound": self.on_bind,
+            "function_start": self.on_function_start,
+            "function_end": self.on_function_end,
+            "module_end": self.on_module_end,
+        }
         for checker in self.checkers:
-            for node_type, attr in _handler_names(type(checker), "visit_"):
+            for node_type, attr in checker._visits:
                 self.enter.setdefault(node_type, []).append(getattr(checker, attr))
-            for node_type, attr in _handler_names(type(checker), "leave_"):
+            for node_type, attr in checker._leaves:
                 self.exit.setdefault(node_type, []).append(getattr(checker, attr))
-            for hook, table in (
-                ("bound", self.on_bind),
-                ("function_start", self.on_function_start),
-                ("function_end", self.on_function_end),
-                ("module_end", self.on_module_end),
-            ):
-                method = getattr(checker, hook, None)
-                if method is not None:
-                    table.append(method)
+            for hook in checker._hooks:
+                hook_tables[hook].append(getattr(checker, hook))
 
     # --- core handlers: keep the context up to date ------------------------------------------
     def _core_handlers(self) -> None:
