@@ -110,10 +110,12 @@ COROUTINE_FUNCTIONS = frozenset(
         "asyncio.start_unix_server",
         "asyncio.create_subprocess_exec",
         "asyncio.create_subprocess_shell",
-        "aiofiles.open",
         "asyncpg.connect",
     }
 )
+# Calls that return an awaitable *context manager* wrapping a coroutine: a bare call statement
+# loses it, but returning or keeping it for a later ``async with``/``await`` is fine.
+AWAITABLE_CONTEXT_FUNCTIONS = frozenset({"aiofiles.open"})
 
 _LOOP_COROUTINES = frozenset(
     {
@@ -135,7 +137,7 @@ COROUTINE_METHODS: dict[str, frozenset[str]] = {
             "invalidate", "reset", "connection",
         }
     ),
-    AIOHTTP_SESSION: _HTTP_VERBS | {"close", "ws_connect"},
+    AIOHTTP_SESSION: frozenset({"close"}),
     HTTPX_ASYNC_CLIENT: _HTTP_VERBS | {"send", "aclose"},
     LOOP: _LOOP_COROUTINES,
     ASYNC_LOCK: frozenset({"acquire"}),
@@ -146,6 +148,10 @@ COROUTINE_METHODS: dict[str, frozenset[str]] = {
     ASYNC_BARRIER: frozenset({"wait", "reset", "abort"}),
     STREAM_READER: frozenset({"read", "readline", "readexactly", "readuntil"}),
     STREAM_WRITER: frozenset({"drain", "wait_closed", "start_tls"}),
+}
+
+AWAITABLE_CONTEXT_METHODS: dict[str, frozenset[str]] = {
+    AIOHTTP_SESSION: _HTTP_VERBS | {"ws_connect"},
 }
 
 # Decorators that keep an ``async def`` a coroutine function (anything else: unknown result).
@@ -185,16 +191,17 @@ EXPECTED_FAILURE_CONTEXTS = frozenset(
     }
 )
 
-# Awaited methods whose calls must stay in order (queues, streams, sockets, locks): a loop of them
-# is not a missed chance for concurrency.
-ORDERED_METHODS = frozenset(
-    {
-        "put", "send", "sendall", "send_bytes", "send_json", "send_str", "send_text", "write",
-        "writelines", "drain", "acquire", "wait", "join", "publish", "read", "readline",
-        "readexactly", "readuntil", "readany", "recv", "receive", "receive_json", "receive_str",
-        "receive_bytes", "receive_text", "communicate",
-    }
+# Awaited operations whose calls must stay in order (queues, streams, sockets, message brokers,
+# locks): a loop of them is not a missed chance for concurrency.  Matched on the called name's
+# first word: ``send``, ``send_json``, ``publish_data``, ``readline``...
+ORDERED_OPERATION_PREFIXES = (
+    "put", "send", "write", "drain", "flush", "acquire", "wait", "join", "publish", "emit",
+    "read", "recv", "receive", "communicate", "ack", "nack", "reject",
 )
+
+
+def is_ordered_operation(name: str) -> bool:
+    return name.lower().lstrip("_").startswith(ORDERED_OPERATION_PREFIXES)
 # Clients that are made for concurrent requests: awaits on one of them do not depend on each other.
 CONCURRENT_CLIENT_KINDS = frozenset({AIOHTTP_SESSION, HTTPX_ASYNC_CLIENT})
 

@@ -6,7 +6,7 @@ import ast
 
 from .. import context as C
 from .. import knowledge as K
-from ..context import Binding, Scope, describe
+from ..context import Binding, Scope, describe, last_segment
 from ..engine import Checker, register
 from ..registry import declare
 from ._util import (
@@ -78,6 +78,9 @@ UNAWAITED_COROUTINE = declare(
         "fallback under `if`/`else`) is ambiguous and not reported.",
         "Calls of coroutine functions imported from other modules are out of reach without type "
         "information; mypy/pyright cover typed code.",
+        "aiohttp request methods (`session.get(...)`, ...) and `aiofiles.open(...)` return "
+        "awaitable context managers: a bare call loses them and is reported, but returning one "
+        "or keeping it for a later `async with` is fine.",
     ),
     references=(ASYNCIO_TASKS_DOC + "#coroutines",),
 )
@@ -258,9 +261,10 @@ AWAIT_IN_LOOP = declare(
         "Not reported: `async for` loops; `while` loops; loops containing `break`, `return` or "
         "`raise` (they stop on a result); awaits of `asyncio.sleep` (rate limiting); a result "
         "assigned to a name the call itself reads (`cursor = await fetch(page, cursor)`); "
-        "methods whose calls must stay in order -- `put`, `send*`, `write`, `drain`, `read*`, "
-        "`recv*`, `acquire`, `wait`, `join`, `publish`, `communicate` (queues, streams, "
-        "sockets, locks).",
+        "operations whose calls must stay in order, by the called name's prefix -- `put`, "
+        "`send`, `write`, `drain`, `flush`, `read`, `recv`, `receive`, `publish`, `emit`, "
+        "`ack`, `acquire`, `wait`, `join`, `communicate` (queues, streams, sockets, ASGI "
+        "`send`, message brokers, locks).",
         "Comprehensions count as loops: `[await fetch(u) for u in urls]` is reported.",
         "Decision 6: awaits whose receiver is a known session or connection are exempt -- "
         "running those concurrently would be AIO602.",
@@ -315,7 +319,7 @@ _TRANSPARENT_BUILTINS = frozenset(
 _HANDLING_PARENTS = (
     ast.Await, ast.Call, ast.keyword, ast.Starred, ast.Attribute, ast.Assign, ast.AnnAssign,
     ast.NamedExpr, ast.List, ast.Tuple, ast.Set, ast.Dict, ast.Yield, ast.YieldFrom, ast.Lambda,
-    ast.Subscript,
+    ast.Subscript, ast.withitem,
 )
 
 
@@ -354,11 +358,12 @@ class CoroutineSource:
     """Where a call's coroutine comes from: known now (library) or an ``async def`` of this
     module whose body -- generator or not -- is known at module end."""
 
-    __slots__ = ("binding", "known")
+    __slots__ = ("binding", "known", "bare_only")
 
-    def __init__(self, binding: Binding | None = None, known: bool = False):
+    def __init__(self, binding: Binding | None = None, known: bool = False, bare_only: bool = False):
         self.binding = binding
         self.known = known
+        self.bare_only = bare_only  # an awaitable context manager: only a bare call loses it
 
     def kind(self, ctx) -> str | None:
         """'coroutine', 'asyncgen' or None."""
@@ -382,6 +387,8 @@ def coroutine_source(ctx, call: ast.Call) -> CoroutineSource | None:
             return CoroutineSource(binding)
     qn = ctx.qualified_name(func)
     if qn is not None:
+        if qn in K.AWAITABLE_CONTEXT_FUNCTIONS:
+            return CoroutineSource(known=True, bare_only=True)
         return CoroutineSource(known=True) if qn in K.COROUTINE_FUNCTIONS else None
     if not isinstance(func, ast.Attribute):
         return None
@@ -399,6 +406,8 @@ def coroutine_source(ctx, call: ast.Call) -> CoroutineSource | None:
             return None
     kind = ctx.kind_of(receiver)
     if kind is not None:
+        if func.attr in K.AWAITABLE_CONTEXT_METHODS.get(kind, ()):
+            return CoroutineSource(known=True, bare_only=True)
         return CoroutineSource(known=True) if func.attr in K.COROUTINE_METHODS.get(kind, ()) else None
     if func.attr in K.COROUTINE_METHODS[K.ASYNC_SESSION] and ctx.is_async_session(receiver):
         return CoroutineSource(known=True)
@@ -440,7 +449,7 @@ class CoroutineChecker(Checker):
         call = node.value
         if isinstance(call, ast.Call) and ctx.in_async:
             source = coroutine_source(ctx, call)
-            if source is not None:
+            if source is not None and not source.bare_only:
                 self.pending.append((call, source, "returned", {"function": ctx.scope.function.name}))
 
     def bound(self, binding: Binding) -> None:
@@ -454,7 +463,7 @@ class CoroutineChecker(Checker):
             and binding.scope.async_context
         ):
             source = coroutine_source(ctx, call)
-            if source is not None:
+            if source is not None and not source.bare_only:
                 ctx.watch(binding)
                 self.pending.append((call, source, "stored", {"name": binding.name, "binding": binding}))
 
@@ -743,7 +752,8 @@ class AwaitInLoopChecker(Checker):
             return
         if _serial_receiver(ctx, call) is not None:
             return
-        if isinstance(call.func, ast.Attribute) and call.func.attr in K.ORDERED_METHODS:
+        called = last_segment(call.func)
+        if called is not None and K.is_ordered_operation(called):
             return
         for loop, child in self._enclosing_loops(ctx.frame):
             if isinstance(loop, ast.For):
