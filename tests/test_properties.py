@@ -136,7 +136,7 @@ def test_hypothesmith_grammar_programs_never_crash(source):
 
 
 @pytest.mark.slow
-@settings(PROPERTY, max_examples=3000)
+@settings(PROPERTY, max_examples=1500)
 @given(hypothesmith.from_grammar())
 def test_hypothesmith_grammar_programs_never_crash_long(source):
     assume(parses(source))
@@ -152,7 +152,7 @@ def test_hypothesmith_node_programs_never_crash(source):
 
 
 @pytest.mark.slow
-@settings(PROPERTY, max_examples=2000)
+@settings(PROPERTY, max_examples=800)
 @given(programs())
 def test_generated_async_programs_never_crash_long(source):
     assume(parses(source))

@@ -6,7 +6,7 @@ import ast
 
 from .. import context as C
 from .. import knowledge as K
-from ..context import Binding, Scope, describe, last_segment
+from ..context import Binding, Scope, describe, dotted_name, last_segment
 from ..engine import Checker, register
 from ..registry import declare
 from ._util import (
@@ -267,7 +267,8 @@ AWAIT_IN_LOOP = declare(
         "`send`, message brokers, locks).",
         "Comprehensions count as loops: `[await fetch(u) for u in urls]` is reported.",
         "Decision 6: awaits whose receiver is a known session or connection are exempt -- "
-        "running those concurrently would be AIO602.",
+        "running those concurrently would be AIO602 -- and so are calls that take a known "
+        "session as an argument (`await create_run(session=session, ...)`).",
     ),
 )
 
@@ -301,10 +302,13 @@ SEQUENTIAL_AWAITS = declare(
     seed="000 \"Concurrent vs Sequential Queries\" (the sequential example)",
     notes=(
         "Off by default: the rule cannot see side effects that order two calls.",
-        "Two awaits on the same receiver never form a run (`await proc.communicate()` then "
-        "`await proc.wait()`; one AsyncSession cannot run two statements at once -- that would "
-        "be AIO602), except on clients made for concurrent requests (aiohttp `ClientSession`, "
-        "httpx `AsyncClient`). `asyncio.sleep` breaks a run.",
+        "Two awaits that share an object never form a run: the same receiver "
+        "(`await proc.communicate()` then `await proc.wait()`), or one's receiver passed to the "
+        "other (`await session.execute(q)` then `await load(session)`), or one known session "
+        "passed to both (`await count(session)` then `await page(session)`) -- one AsyncSession "
+        "cannot run two statements at once, that would be AIO602. Clients made for concurrent "
+        "requests (aiohttp `ClientSession`, httpx `AsyncClient`) are not shared state. "
+        "`asyncio.sleep` breaks a run.",
         "Reported on the first statement of the run.",
     ),
 )
@@ -667,15 +671,48 @@ _SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _COMPREHENSION_NODES = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 
 
-def _receiver_key(ctx, call: ast.Call) -> str | None:
-    """The receiver spelling when two awaits on it may depend on each other: anything but a
-    client made for concurrent requests (aiohttp ClientSession, httpx AsyncClient)."""
-    func = call.func
-    if not isinstance(func, ast.Attribute):
-        return None
-    if ctx.kind_of(func.value) in K.CONCURRENT_CLIENT_KINDS:
-        return None
-    return describe(func.value)
+class _AwaitShape:
+    """What one ``x = await f(...)`` statement binds, reads, and which objects it works on."""
+
+    __slots__ = ("targets", "reads", "call", "receivers", "arguments", "sessions")
+
+    def __init__(self, ctx, target: ast.AST, call: ast.Call):
+        self.targets = names_in(target)
+        self.reads = names_in(call)
+        self.call = call
+        self.receivers: set[str] = set()
+        self.sessions: set[str] = set()
+        func = call.func
+        # A client made for concurrent requests is no shared state (aiohttp/httpx), nor a module.
+        if isinstance(func, ast.Attribute) and ctx.kind_of(func.value) not in K.CONCURRENT_CLIENT_KINDS:
+            receiver = dotted_name(func.value)
+            if receiver is not None and not self._is_module(ctx, func.value):
+                self.receivers.add(receiver)
+        self.arguments: set[str] = set()
+        for arg in call_arguments(call):
+            spelled = dotted_name(arg)
+            if spelled:
+                self.arguments.add(spelled)
+                if ctx.is_async_session(arg):
+                    self.sessions.add(spelled)
+
+    @staticmethod
+    def _is_module(ctx, expr: ast.AST) -> bool:
+        while isinstance(expr, ast.Attribute):
+            expr = expr.value
+        binding = ctx.binding_of(expr)
+        return binding is not None and binding.kind == C.IMPORT
+
+    def depends_on(self, earlier: _AwaitShape) -> bool:
+        """Reads a name the earlier one bound, or shares an object with it: one's receiver is
+        the other's receiver or argument (``await _enqueue(queue)`` then ``await queue.get()``;
+        ``await session.execute(q)`` then ``await load(session)``)."""
+        if self.reads & earlier.targets or self.sessions & earlier.sessions:
+            return True
+        for mine in self.receivers:
+            if any(_related(mine, other) for other in earlier.receivers | earlier.arguments):
+                return True
+        return any(_related(theirs, other) for theirs in earlier.receivers for other in self.arguments)
 
 
 def _related(first: str | None, second: str) -> bool:
@@ -750,7 +787,7 @@ class AwaitInLoopChecker(Checker):
         call = node.value
         if not ctx.in_async or not isinstance(call, ast.Call) or _is_sleep(ctx, call):
             return
-        if _serial_receiver(ctx, call) is not None:
+        if _serial_receiver(ctx, call) is not None or any(ctx.is_async_session(a) for a in call_arguments(call)):
             return
         called = last_segment(call.func)
         if called is not None and K.is_ordered_operation(called):
@@ -842,23 +879,17 @@ class SequentialAwaitsChecker(Checker):
         call = await_node.value
         if _is_sleep(self.ctx, call):
             return None
-        return names_in(target), names_in(call), _receiver_key(self.ctx, call), call
+        return _AwaitShape(self.ctx, target, call)
 
     def _scan(self, statements: list) -> None:
-        run: list = []
-        bound: set[str] = set()
+        run: list[tuple[ast.stmt, _AwaitShape]] = []
         for stmt in statements:
-            info = self._candidate(stmt)
-            if info is None:
+            shape = self._candidate(stmt)
+            if shape is None or any(shape.depends_on(earlier) for _, earlier in run):
                 self._flush(run)
-                run, bound = [], set()
-                continue
-            targets, reads, receiver, _ = info
-            if run and (reads & bound or (receiver is not None and any(_related(r[1][2], receiver) for r in run))):
-                self._flush(run)
-                run, bound = [], set()
-            run.append((stmt, info))
-            bound |= targets
+                run = []
+            if shape is not None:
+                run.append((stmt, shape))
         self._flush(run)
 
     def _flush(self, run: list) -> None:
@@ -866,5 +897,5 @@ class SequentialAwaitsChecker(Checker):
             first, last = run[0], run[-1]
             self.ctx.report(
                 first[0], SEQUENTIAL_AWAITS, count=str(len(run)),
-                first="await " + describe(first[1][3]), last="await " + describe(last[1][3]),
+                first="await " + describe(first[1].call), last="await " + describe(last[1].call),
             )
