@@ -121,7 +121,7 @@ def programs(draw) -> str:
     return prelude + block(0) + "\n"
 
 
-@PROPERTY
+@settings(PROPERTY, max_examples=300)
 @given(programs())
 def test_generated_async_programs_never_crash(source):
     assume(parses(source))
@@ -136,7 +136,7 @@ def test_hypothesmith_grammar_programs_never_crash(source):
 
 
 @pytest.mark.slow
-@settings(PROPERTY, max_examples=1500)
+@settings(PROPERTY, max_examples=600)
 @given(hypothesmith.from_grammar())
 def test_hypothesmith_grammar_programs_never_crash_long(source):
     assume(parses(source))
@@ -152,7 +152,7 @@ def test_hypothesmith_node_programs_never_crash(source):
 
 
 @pytest.mark.slow
-@settings(PROPERTY, max_examples=800)
+@settings(PROPERTY, max_examples=5000)
 @given(programs())
 def test_generated_async_programs_never_crash_long(source):
     assume(parses(source))
