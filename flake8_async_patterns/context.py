@@ -43,6 +43,7 @@ DELETED = "deleted"
 _BUILTINS = frozenset(dir(builtins))
 _UNKNOWN = object()
 _MAX_CHAIN = 64  # attribute chains longer than this are not resolved (still linted)
+_MAX_KIND_DEPTH = 24  # nested kind inferences (receiver of receiver of ...) before giving up
 
 FunctionNode = (ast.FunctionDef, ast.AsyncFunctionDef)
 
@@ -174,6 +175,20 @@ def _block_contains(binding: Binding, frame) -> bool:
     return False
 
 
+def _short_source(node: ast.AST) -> str:
+    """``(Path(base) / 'x')`` for a small expression, ``(...)`` for anything bigger."""
+    size = 0
+    for _ in ast.walk(node):
+        size += 1
+        if size > 12:
+            return "(...)"
+    try:
+        text = ast.unparse(node)
+    except (ValueError, RecursionError):  # pragma: no cover - unparse is total on parsed trees
+        return "(...)"
+    return f"({text})" if len(text) <= 40 else "(...)"
+
+
 def describe(expr: ast.AST) -> str:
     """A short readable spelling of an expression for messages: ``self.client.get()``."""
     parts: list[str] = []
@@ -195,7 +210,7 @@ def describe(expr: ast.AST) -> str:
             parts.append("(await ...)")
             break
         else:
-            parts.append("(...)")
+            parts.append(_short_source(node))
             break
     else:
         parts.append("...")
@@ -244,6 +259,7 @@ class Context:
         # there is meant to fail, so nothing in them is reported.
         self.expected_failures: list[tuple[int, int]] = []
         self._annotation_cache: dict[str, ast.AST | None] = {}
+        self._kind_depth = 0
 
     # --- reporting -------------------------------------------------------------------------
     def report(self, node: ast.AST, rule: Rule, variant: str | None = None, **fields: str) -> None:
@@ -436,6 +452,15 @@ class Context:
     def kind_of(self, expr: ast.AST) -> str | None:
         """What ``expr`` is, when known for sure (see :mod:`knowledge`): from the constructor
         that made it, an annotation, or the binding it names (``self.x`` included)."""
+        if self._kind_depth > _MAX_KIND_DEPTH:  # a long chain of calls/attributes: give up
+            return None
+        self._kind_depth += 1
+        try:
+            return self._kind_of(expr)
+        finally:
+            self._kind_depth -= 1
+
+    def _kind_of(self, expr: ast.AST) -> str | None:
         for _ in range(8):
             if isinstance(expr, ast.Await):
                 expr = expr.value
@@ -446,7 +471,14 @@ class Context:
                 binding = self.lookup(expr.id)
                 return self.binding_kind(binding) if binding is not None else None
             if isinstance(expr, ast.Attribute):
-                return self.attribute_kind(expr)
+                kind = self.attribute_kind(expr)
+                if kind is None and expr.attr in K.KIND_ATTRIBUTES:
+                    owner = self.kind_of(expr.value)
+                    kind = K.ATTRIBUTE_KINDS.get((owner, expr.attr)) if owner else None
+                return kind
+            if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Div):
+                # ``base / "name"`` is a path when its left side is one
+                return K.PATH if self.kind_of(expr.left) == K.PATH else None
             return None
         return None
 
@@ -460,9 +492,14 @@ class Context:
         if factory is not None:
             return factory
         func = call.func
-        if isinstance(func, ast.Attribute) and func.attr in ("create_task", "ensure_future"):
-            if self.is_loop(func.value) or self.kind_of(func.value) == K.TASK_GROUP:
-                return K.TASK
+        if isinstance(func, ast.Attribute):
+            if func.attr in ("create_task", "ensure_future"):
+                if self.is_loop(func.value) or self.kind_of(func.value) == K.TASK_GROUP:
+                    return K.TASK
+                return None
+            receiver_kind = self.kind_of(func.value)
+            if receiver_kind is not None:
+                return K.RETURNED_KINDS.get((receiver_kind, func.attr))
         return None
 
     def binding_kind(self, binding: Binding) -> str | None:
@@ -470,6 +507,15 @@ class Context:
         if cached is not _UNKNOWN:
             return cached
         binding._kind_cache = None  # guards against self-referential bindings
+        current, self.scope = self.scope, binding.scope  # a value means what it meant where bound
+        try:
+            kind = self._binding_kind(binding)
+        finally:
+            self.scope = current
+        binding._kind_cache = kind
+        return kind
+
+    def _binding_kind(self, binding: Binding) -> str | None:
         kind = None
         if binding.annotation is not None:
             kind = self.annotation_kind(binding.annotation)
@@ -479,13 +525,18 @@ class Context:
                 kind = inner if inner in K.SELF_ENTERING_KINDS else None
             elif binding.kind == UNPACK:
                 value = binding.value
-                if isinstance(value, ast.Await) and isinstance(value.value, ast.Call):
-                    kinds = K.UNPACKED_KINDS.get(self.qualified_name(value.value.func) or "")
+                if isinstance(value, ast.Await):
+                    value = value.value
+                if isinstance(value, ast.Call):
+                    func = value.func
+                    kinds = K.UNPACKED_KINDS.get(self.qualified_name(func) or "")
+                    if kinds is None and isinstance(func, ast.Attribute):
+                        receiver_kind = self.kind_of(func.value)
+                        kinds = K.UNPACKED_METHOD_KINDS.get((receiver_kind, func.attr)) if receiver_kind else None
                     if kinds and 0 <= binding.index < len(kinds):
                         kind = kinds[binding.index]
             elif binding.kind == ASSIGN:
                 kind = self.kind_of(binding.value)
-        binding._kind_cache = kind
         return kind
 
     def annotation_kind(self, annotation: ast.AST) -> str | None:
@@ -552,6 +603,24 @@ class Context:
         if class_level is not None and class_level.kind in (ASSIGN, OTHER):
             found.append(class_level)
         return found
+
+    def method_binding(self, cls: Scope, name: str) -> Binding | None:
+        """``name`` looked up in a class and its same-module base classes (breadth first)."""
+        seen: set[int] = set()
+        todo = deque([cls])
+        while todo:
+            scope = todo.popleft()
+            if id(scope) in seen:
+                continue
+            seen.add(id(scope))
+            binding = scope.bindings.get(name)
+            if binding is not None:
+                return binding
+            for base in scope.node.bases:
+                base_binding = self.lookup(base.id, scope.parent) if isinstance(base, ast.Name) else None
+                if base_binding is not None and base_binding.kind == CLASSDEF:
+                    todo.append(base_binding.func_scope)
+        return None
 
     def attribute_kind(self, expr: ast.Attribute) -> str | None:
         kinds = {self.binding_kind(b) for b in self.attribute_bindings(expr)} - {None}

@@ -62,6 +62,8 @@ def rule_markdown(rule: Rule) -> str:
     example_note = ""
     if not rule.default:
         example_note = f" (reported with `--extend-select={rule.code}`)"
+    if rule.example_options:
+        example_note = " (with " + " ".join(f"`{option}`" for option in rule.example_options) + ")"
     out += [f"### Example{example_note}", "", "```python", rule.example.rstrip("\n"), "```", ""]
     out += ["### Use instead", "", "```python", rule.use_instead.rstrip("\n"), "```", ""]
     out += ["### Seed pattern", "", rule.seed, ""]

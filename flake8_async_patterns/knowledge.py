@@ -24,6 +24,31 @@ ASYNC_QUEUE = "asyncio.Queue"
 ASYNC_BARRIER = "asyncio.Barrier"
 STREAM_READER = "asyncio.StreamReader"
 STREAM_WRITER = "asyncio.StreamWriter"
+# sync (blocking) objects
+REQUESTS_SESSION = "requests.Session"
+HTTPX_CLIENT = "httpx.Client"
+HTTP_CONNECTION = "http.client.HTTPConnection"
+URLLIB3_POOL = "urllib3 pool"
+REDIS_CLIENT = "redis.Redis"
+SOCKET = "socket.socket"
+SMTP_CLIENT = "smtplib.SMTP"
+FTP_CLIENT = "ftplib.FTP"
+SYNC_DB_CONNECTION = "DB-API connection"
+SYNC_DB_CURSOR = "DB-API cursor"
+MONGO_CLIENT = "pymongo.MongoClient"
+SYNC_ENGINE = "sqlalchemy Engine"
+THREAD = "threading.Thread"
+THREAD_LOCK = "threading.Lock"
+THREAD_SEMAPHORE = "threading.Semaphore"
+THREAD_EVENT = "threading.Event"
+THREAD_CONDITION = "threading.Condition"
+THREAD_BARRIER = "threading.Barrier"
+SYNC_QUEUE = "queue.Queue"
+MP_PROCESS = "multiprocessing.Process"
+MP_POOL = "multiprocessing.Pool"
+EXECUTOR = "concurrent.futures.Executor"
+CF_FUTURE = "concurrent.futures.Future"
+PATH = "pathlib.Path"
 
 # Internal submodules whose public names are re-exported at the package top level.
 _REEXPORTING_PACKAGES = {
@@ -38,6 +63,15 @@ _REEXPORTING_PACKAGES = {
     "httpx": frozenset({"_client", "_api", "_models"}),
     "sqlalchemy.ext.asyncio": frozenset({"session", "engine", "result", "scoping"}),
     "sqlalchemy.orm": frozenset({"session"}),
+    "sqlalchemy": frozenset({"engine"}),
+    "requests": frozenset({"api", "sessions"}),
+    "redis": frozenset({"client"}),
+    "urllib3": frozenset({"poolmanager", "connectionpool", "_request_methods"}),
+    "concurrent.futures": frozenset({"thread", "process", "_base"}),
+    "psycopg": frozenset({"connection"}),
+    "pymongo": frozenset({"mongo_client"}),
+    "multiprocessing": frozenset({"context", "queues", "synchronize", "process"}),
+    "pathlib": frozenset({"_local"}),
 }
 
 
@@ -74,7 +108,52 @@ CONSTRUCTED_KINDS: dict[str, str] = {
     "httpx.AsyncClient": HTTPX_ASYNC_CLIENT,
     "sqlalchemy.ext.asyncio.AsyncSession": ASYNC_SESSION,
     "sqlalchemy.orm.Session": SYNC_SESSION,
+    "requests.Session": REQUESTS_SESSION,
+    "requests.session": REQUESTS_SESSION,
+    "httpx.Client": HTTPX_CLIENT,
+    "http.client.HTTPConnection": HTTP_CONNECTION,
+    "http.client.HTTPSConnection": HTTP_CONNECTION,
+    **{f"urllib3.{name}": URLLIB3_POOL for name in ("PoolManager", "ProxyManager", "HTTPConnectionPool", "HTTPSConnectionPool", "connection_from_url")},
+    **{name: REDIS_CLIENT for name in ("redis.Redis", "redis.StrictRedis", "redis.from_url", "redis.Redis.from_url")},
+    **{f"socket.{name}": SOCKET for name in ("socket", "create_connection", "create_server", "fromfd")},
+    **{f"smtplib.{name}": SMTP_CLIENT for name in ("SMTP", "SMTP_SSL", "LMTP")},
+    **{f"ftplib.{name}": FTP_CLIENT for name in ("FTP", "FTP_TLS")},
+    **{name: SYNC_DB_CONNECTION for name in (
+        "sqlite3.connect", "psycopg2.connect", "psycopg.connect", "psycopg.Connection.connect",
+        "pymysql.connect", "MySQLdb.connect", "mysql.connector.connect",
+    )},
+    "pymongo.MongoClient": MONGO_CLIENT,
+    "sqlalchemy.create_engine": SYNC_ENGINE,
+    "threading.Thread": THREAD,
+    "threading.Timer": THREAD,
+    "multiprocessing.Process": MP_PROCESS,
+    **{name: MP_POOL for name in ("multiprocessing.Pool", "multiprocessing.pool.Pool", "multiprocessing.pool.ThreadPool")},
+    **{f"{module}.{name}": kind for module in ("threading", "multiprocessing") for name, kind in (
+        ("Lock", THREAD_LOCK), ("RLock", THREAD_LOCK), ("Semaphore", THREAD_SEMAPHORE),
+        ("BoundedSemaphore", THREAD_SEMAPHORE), ("Event", THREAD_EVENT),
+        ("Condition", THREAD_CONDITION), ("Barrier", THREAD_BARRIER),
+    )},
+    **{name: SYNC_QUEUE for name in (
+        "queue.Queue", "queue.LifoQueue", "queue.PriorityQueue", "queue.SimpleQueue",
+        "multiprocessing.Queue", "multiprocessing.JoinableQueue", "multiprocessing.SimpleQueue",
+    )},
+    "concurrent.futures.ThreadPoolExecutor": EXECUTOR,
+    "concurrent.futures.ProcessPoolExecutor": EXECUTOR,
+    **{name: PATH for name in ("pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath", "pathlib.Path.home", "pathlib.Path.cwd")},
 }
+
+# Methods whose result is an object of a known kind: (receiver kind, method) -> kind.
+RETURNED_KINDS: dict[tuple[str, str], str] = {
+    (SYNC_DB_CONNECTION, "cursor"): SYNC_DB_CURSOR,
+    (EXECUTOR, "submit"): CF_FUTURE,
+    **{(PATH, name): PATH for name in (
+        "with_name", "with_suffix", "with_stem", "joinpath", "absolute", "expanduser",
+        "relative_to", "with_segments",
+    )},
+}
+# Attributes of a known kind that are of a known kind: ``Path(...).parent``.
+ATTRIBUTE_KINDS: dict[tuple[str, str], str] = {(PATH, "parent"): PATH}
+KIND_ATTRIBUTES = frozenset(attr for _, attr in ATTRIBUTE_KINDS)
 
 # Annotations name classes; the same table serves, plus the abstract loop class.
 ANNOTATED_KINDS: dict[str, str] = {
@@ -84,17 +163,34 @@ ANNOTATED_KINDS: dict[str, str] = {
     "asyncio.Task": TASK,
     "asyncio.StreamReader": STREAM_READER,
     "asyncio.StreamWriter": STREAM_WRITER,
+    "pathlib.Path": PATH,
+    "pathlib.PosixPath": PATH,
+    "pathlib.WindowsPath": PATH,
+    "socket.socket": SOCKET,
+    "requests.Session": REQUESTS_SESSION,
+    "httpx.Client": HTTPX_CLIENT,
+    "redis.Redis": REDIS_CLIENT,
+    "threading.Lock": THREAD_LOCK,
+    "threading.Event": THREAD_EVENT,
+    "queue.Queue": SYNC_QUEUE,
 }
 
 # ``reader, writer = await asyncio.open_connection(...)``: kinds by tuple position.
 UNPACKED_KINDS: dict[str, tuple[str, ...]] = {
     "asyncio.open_connection": (STREAM_READER, STREAM_WRITER),
     "asyncio.open_unix_connection": (STREAM_READER, STREAM_WRITER),
+    "socket.socketpair": (SOCKET, SOCKET),
 }
+# ``conn, addr = sock.accept()``: (receiver kind, method) -> kinds by position.
+UNPACKED_METHOD_KINDS: dict[tuple[str, str], tuple[str, ...]] = {(SOCKET, "accept"): (SOCKET,)}
 
 # ``async with X as y``: for these kinds ``__aenter__`` returns the object itself.
 SELF_ENTERING_KINDS = frozenset(
-    {TASK_GROUP, RUNNER, ASYNC_SESSION, SYNC_SESSION, AIOHTTP_SESSION, HTTPX_ASYNC_CLIENT}
+    {
+        TASK_GROUP, RUNNER, ASYNC_SESSION, SYNC_SESSION, AIOHTTP_SESSION, HTTPX_ASYNC_CLIENT,
+        REQUESTS_SESSION, HTTPX_CLIENT, REDIS_CLIENT, SOCKET, SMTP_CLIENT, FTP_CLIENT,
+        SYNC_DB_CONNECTION, MONGO_CLIENT, EXECUTOR, MP_POOL, URLLIB3_POOL, HTTP_CONNECTION,
+    }
 )
 
 # --- coroutine functions and methods (unawaited-coroutine) -----------------------------------
@@ -212,3 +308,136 @@ LOOP_ATTRIBUTE_NAMES = frozenset({"loop", "_loop", "event_loop", "_event_loop"})
 def looks_like_loop_name(name: str) -> bool:
     lowered = name.lower()
     return lowered in LOOP_ATTRIBUTE_NAMES or lowered.endswith("_loop")
+
+
+# --- blocking calls (the AIO2xx family) ---------------------------------------------------------
+# Families: which rule reports a blocking call.
+SLEEP, HTTP, FILE, SUBPROCESS, DATABASE, INPUT, NETWORK, WAIT = (
+    "sleep", "http", "file", "subprocess", "database", "input", "network", "wait",
+)
+_ASYNC_HTTP = "'httpx.AsyncClient' or 'aiohttp.ClientSession'"
+_ASYNC_FILES = "'aiofiles', 'anyio.Path' or 'await asyncio.to_thread(...)'"
+_ASYNC_SUBPROCESS = "'await asyncio.create_subprocess_exec(...)'"
+_ASYNC_POSTGRES = "'asyncpg.connect()' or 'psycopg.AsyncConnection.connect()'"
+_ASYNC_MYSQL = "'aiomysql.connect()' or 'asyncmy.connect()'"
+_HTTP_VERB_NAMES = ("get", "post", "put", "patch", "delete", "head", "options", "request")
+
+# qualified function -> (family, replacement)
+BLOCKING_FUNCTIONS: dict[str, tuple[str, str]] = {
+    "time.sleep": (SLEEP, "'await asyncio.sleep()'"),
+    **{f"requests.{verb}": (HTTP, _ASYNC_HTTP) for verb in _HTTP_VERB_NAMES},
+    **{f"httpx.{verb}": (HTTP, "'httpx.AsyncClient'") for verb in (*_HTTP_VERB_NAMES, "stream")},
+    "urllib.request.urlopen": (HTTP, _ASYNC_HTTP),
+    "urllib.request.urlretrieve": (HTTP, _ASYNC_HTTP),
+    "urllib3.request": (HTTP, _ASYNC_HTTP),
+    **{name: (FILE, _ASYNC_FILES) for name in (
+        "builtins.open", "io.open", "io.open_code", "codecs.open", "os.fdopen",
+    )},
+    **{f"shutil.{name}": (FILE, "'await asyncio.to_thread(shutil." + name + ", ...)'") for name in (
+        "copy", "copy2", "copyfile", "copyfileobj", "copytree", "copymode", "copystat", "move",
+        "rmtree", "make_archive", "unpack_archive",
+    )},
+    **{f"subprocess.{name}": (SUBPROCESS, _ASYNC_SUBPROCESS) for name in (
+        "run", "call", "check_call", "check_output", "getoutput", "getstatusoutput", "Popen",
+    )},
+    "os.system": (SUBPROCESS, "'await asyncio.create_subprocess_shell(...)'"),
+    "os.popen": (SUBPROCESS, "'await asyncio.create_subprocess_shell(...)'"),
+    **{f"os.{name}": (SUBPROCESS, _ASYNC_SUBPROCESS) for name in (
+        "spawnl", "spawnle", "spawnlp", "spawnlpe", "spawnv", "spawnve", "spawnvp", "spawnvpe",
+    )},
+    **{f"os.{name}": (SUBPROCESS, "'await process.wait()' on an asyncio subprocess") for name in (
+        "wait", "wait3", "wait4", "waitid", "waitpid",
+    )},
+    "sqlite3.connect": (DATABASE, "'aiosqlite.connect()'"),
+    "psycopg2.connect": (DATABASE, _ASYNC_POSTGRES),
+    "psycopg.connect": (DATABASE, _ASYNC_POSTGRES),
+    "psycopg.Connection.connect": (DATABASE, _ASYNC_POSTGRES),
+    "pymysql.connect": (DATABASE, _ASYNC_MYSQL),
+    "MySQLdb.connect": (DATABASE, _ASYNC_MYSQL),
+    "mysql.connector.connect": (DATABASE, _ASYNC_MYSQL),
+    "pymongo.MongoClient": (DATABASE, "'pymongo.AsyncMongoClient' or 'motor'"),
+    "sqlalchemy.create_engine": (DATABASE, "'sqlalchemy.ext.asyncio.create_async_engine()'"),
+    "sqlalchemy.orm.Session": (DATABASE, "'AsyncSession' (from 'async_sessionmaker')"),
+    "builtins.input": (INPUT, "'await asyncio.to_thread(input, ...)'"),
+    "socket.create_connection": (NETWORK, "'await asyncio.open_connection()'"),
+    "socket.getaddrinfo": (NETWORK, "'await loop.getaddrinfo()'"),
+    "socket.getnameinfo": (NETWORK, "'await loop.getnameinfo()'"),
+    **{f"socket.{name}": (NETWORK, "'await loop.getaddrinfo()'") for name in (
+        "gethostbyname", "gethostbyname_ex", "gethostbyaddr", "getfqdn",
+    )},
+    "concurrent.futures.wait": (WAIT, "'await asyncio.wait()' over 'asyncio.wrap_future(f)'"),
+}
+
+# Constructors that connect when given a host: (family, replacement).
+CONNECTING_CONSTRUCTORS: dict[str, tuple[str, str]] = {
+    **{f"smtplib.{name}": (NETWORK, "'aiosmtplib'") for name in ("SMTP", "SMTP_SSL", "LMTP")},
+    **{f"ftplib.{name}": (NETWORK, "'aioftp'") for name in ("FTP", "FTP_TLS")},
+}
+
+# Objects connected when made: made in a coroutine they are reported at the constructor only.
+EAGER_KINDS = frozenset({SYNC_DB_CONNECTION, SYNC_DB_CURSOR, MONGO_CLIENT, SYNC_ENGINE})
+# Objects that connect when made with a host, lazily otherwise.
+CONNECTING_KINDS = frozenset({SMTP_CLIENT, FTP_CLIENT})
+
+ANY_METHOD = frozenset({"*"})
+# receiver kind -> (family, blocking methods, replacement)
+BLOCKING_METHODS: dict[str, tuple[str, frozenset[str], str]] = {
+    REQUESTS_SESSION: (HTTP, frozenset({*_HTTP_VERB_NAMES, "send"}), _ASYNC_HTTP),
+    HTTPX_CLIENT: (HTTP, frozenset({*_HTTP_VERB_NAMES, "send", "stream"}), "'httpx.AsyncClient'"),
+    HTTP_CONNECTION: (HTTP, frozenset({"request", "getresponse", "connect"}), _ASYNC_HTTP),
+    URLLIB3_POOL: (HTTP, frozenset({"request", "urlopen", "request_encode_body", "request_encode_url"}), _ASYNC_HTTP),
+    PATH: (FILE, frozenset({"read_text", "read_bytes", "write_text", "write_bytes", "open"}), _ASYNC_FILES),
+    REDIS_CLIENT: (DATABASE, ANY_METHOD, "'redis.asyncio.Redis'"),
+    SYNC_DB_CONNECTION: (DATABASE, frozenset({"execute", "executemany", "executescript", "commit", "rollback", "callproc"}), "an async driver"),
+    SYNC_DB_CURSOR: (DATABASE, frozenset({"execute", "executemany", "executescript", "fetchone", "fetchall", "fetchmany", "callproc"}), "an async driver"),
+    SYNC_ENGINE: (DATABASE, frozenset({"connect", "begin", "execute", "raw_connection"}), "'create_async_engine()'"),
+    SOCKET: (NETWORK, frozenset({
+        "recv", "recv_into", "recvfrom", "recvfrom_into", "recvmsg", "send", "sendall", "sendto",
+        "sendmsg", "sendfile", "connect", "accept",
+    }), "'asyncio.open_connection()' or 'await loop.sock_*()'"),
+    SMTP_CLIENT: (NETWORK, frozenset({
+        "connect", "login", "sendmail", "send_message", "starttls", "ehlo", "helo", "quit", "noop",
+        "verify", "rset",
+    }), "'aiosmtplib'"),
+    FTP_CLIENT: (NETWORK, frozenset({
+        "connect", "login", "retrbinary", "retrlines", "storbinary", "storlines", "cwd", "nlst", "dir",
+        "mlsd", "size", "delete", "rename", "mkd", "rmd", "pwd", "quit", "sendcmd", "voidcmd",
+    }), "'aioftp'"),
+    THREAD: (WAIT, frozenset({"join"}), "'await asyncio.to_thread(thread.join)'"),
+    THREAD_LOCK: (WAIT, frozenset({"acquire"}), "'asyncio.Lock'"),
+    THREAD_SEMAPHORE: (WAIT, frozenset({"acquire"}), "'asyncio.Semaphore'"),
+    THREAD_EVENT: (WAIT, frozenset({"wait"}), "'asyncio.Event'"),
+    THREAD_CONDITION: (WAIT, frozenset({"acquire", "wait", "wait_for"}), "'asyncio.Condition'"),
+    THREAD_BARRIER: (WAIT, frozenset({"wait"}), "'asyncio.Barrier'"),
+    SYNC_QUEUE: (WAIT, frozenset({"get", "put", "join"}), "'asyncio.Queue'"),
+    MP_PROCESS: (WAIT, frozenset({"join"}), "'await asyncio.to_thread(process.join)'"),
+    MP_POOL: (WAIT, frozenset({"join", "map", "starmap", "apply"}), "'await loop.run_in_executor(pool, ...)'"),
+    CF_FUTURE: (WAIT, frozenset({"result", "exception"}), "'await asyncio.wrap_future(future)'"),
+}
+# Redis methods that only build a helper object (no round trip).
+REDIS_LOCAL_METHODS = frozenset({"pipeline", "pubsub", "lock", "register_script", "monitor", "client"})
+# ``with x:`` on these blocks until the lock is free.
+BLOCKING_CONTEXT_KINDS: dict[str, str] = {
+    THREAD_LOCK: "'asyncio.Lock' with 'async with'",
+    THREAD_SEMAPHORE: "'asyncio.Semaphore' with 'async with'",
+    THREAD_CONDITION: "'asyncio.Condition' with 'async with'",
+}
+# Positional parameters of waiting methods, to read ``blocking=False``/``timeout=0`` from.
+WAIT_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "acquire": ("blocking", "timeout"),
+    "get": ("block", "timeout"),
+    "put": ("item", "block", "timeout"),
+    "wait": ("timeout",),
+    "join": ("timeout",),
+    "result": ("timeout",),
+    "exception": ("timeout",),
+    "wait_for": ("predicate", "timeout"),
+}
+# Decorators that leave a sync helper a plain blocking function when called.
+TRANSPARENT_DECORATORS = frozenset(
+    {
+        "builtins.staticmethod", "builtins.classmethod", "functools.wraps", "functools.cache",
+        "functools.lru_cache", "abc.abstractmethod", "typing.override", "typing_extensions.override",
+        "typing.final",
+    }
+)

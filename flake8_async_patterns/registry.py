@@ -39,6 +39,7 @@ class Rule:
     variants: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     min_python: tuple[int, int] | None = None
     async_only: bool = False  # reported only in async context
+    example_options: tuple[str, ...] = ()  # flake8 options the Example needs to trigger
 
     def template(self, variant: str | None = None) -> str:
         return self.message if variant is None else self.variants[variant]

@@ -14,7 +14,7 @@ from fixture_format import FIXTURES, ROOT, all_fixtures
 from flake8_async_patterns import docs
 from flake8_async_patterns.engine import lint
 from flake8_async_patterns.registry import PREFIX, REGISTRY, all_rules, template_fields
-from flake8_async_patterns.settings import Settings
+from flake8_async_patterns.settings import build_settings
 
 CODE = re.compile(rf"\b{PREFIX}\d{{3}}\b")
 RULES = all_rules()
@@ -55,15 +55,19 @@ def test_docs_are_generated_from_the_registry():
 
 
 def _declaration_lines(tree: ast.AST) -> set[int]:
+    """Lines of rule declarations: calls with a ``code="..."`` keyword (``declare`` or a
+    family's wrapper around it)."""
     lines: set[int] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "declare":
+        if isinstance(node, ast.Call) and any(
+            k.arg == "code" and isinstance(k.value, ast.Constant) for k in node.keywords
+        ):
             lines.update(range(node.lineno, node.end_lineno + 1))
     return lines
 
 
 def test_codes_are_spelled_only_in_their_declarations():
-    """In the package a code appears once, as ``code="..."`` of its ``declare(...)``; other rule
+    """In the package a code appears once, as the ``code="..."`` of its declaration; other rule
     docs may cross-reference it.  Comments, docstrings and logic use rule names.  Tests and
     benchmarks spell no code at all."""
     declared: dict[str, int] = {}
@@ -104,18 +108,22 @@ def test_rule_docs_are_complete(rule):
         assert heading in text
 
 
-def _codes(source: str) -> list[str]:
-    return [message.split()[0] for _, _, message in lint(source, Settings())]
+def _codes(source: str, options: tuple[str, ...] = ()) -> list[str]:
+    kwargs = {}
+    for option in options:
+        key, _, value = option.lstrip("-").partition("=")
+        kwargs[key.removeprefix("aio-").replace("-", "_")] = value
+    return [message.split()[0] for _, _, message in lint(source, build_settings(**kwargs))]
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
 def test_example_triggers_and_use_instead_does_not(rule):
     compile(rule.example, "example", "exec")
     compile(rule.use_instead, "use_instead", "exec")
-    assert rule.code in _codes(rule.example)
-    assert rule.code not in _codes(rule.use_instead)
+    assert rule.code in _codes(rule.example, rule.example_options)
+    assert rule.code not in _codes(rule.use_instead, rule.example_options)
     on_by_default = {r.code for r in RULES if r.default}
-    assert not set(_codes(rule.use_instead)) & on_by_default, "the fix must be clean of default rules"
+    assert not set(_codes(rule.use_instead, rule.example_options)) & on_by_default, "the fix must be clean of default rules"
 
 
 def test_fixture_folder_holds_only_fixtures():

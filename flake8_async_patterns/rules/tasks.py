@@ -339,25 +339,6 @@ def _preserves_coroutine(ctx, decorator: ast.AST) -> bool:
     return ctx.qualified_name(target) in K.COROUTINE_PRESERVING_DECORATORS
 
 
-def _method_binding(cls: Scope, name: str, ctx) -> Binding | None:
-    """``name`` looked up in a class and its same-module base classes."""
-    seen: set[int] = set()
-    todo = [cls]
-    while todo:
-        scope = todo.pop(0)
-        if id(scope) in seen:
-            continue
-        seen.add(id(scope))
-        binding = scope.bindings.get(name)
-        if binding is not None:
-            return binding
-        for base in scope.node.bases:
-            base_binding = ctx.lookup(base.id, scope.parent) if isinstance(base, ast.Name) else None
-            if base_binding is not None and base_binding.kind == C.CLASSDEF:
-                todo.append(base_binding.func_scope)
-    return None
-
-
 class CoroutineSource:
     """Where a call's coroutine comes from: known now (library) or an ``async def`` of this
     module whose body -- generator or not -- is known at module end."""
@@ -403,7 +384,7 @@ def coroutine_source(ctx, call: ast.Call) -> CoroutineSource | None:
         if class_binding is not None and class_binding.kind == C.CLASSDEF:
             cls = class_binding.func_scope
     if cls is not None:
-        method = _method_binding(cls, func.attr, ctx)
+        method = ctx.method_binding(cls, func.attr)
         if method is not None and method.kind == C.DEF:
             return CoroutineSource(method)
         if method is not None:
