@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .docs import explain, render_rules_md
+from .docs import explain, refresh_readme_table, render_rules_md
 from .registry import all_rules
 
 
@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     explain_parser.add_argument("rule", help="a rule code or a rule name (e.g. unawaited-coroutine)")
     docs_parser = sub.add_parser("docs", help="print docs/rules.md (generated from the registry)")
     docs_parser.add_argument("--output", type=Path, help="write to this file instead of stdout")
+    docs_parser.add_argument("--readme", type=Path, help="also refresh the rule table in this README")
     args = parser.parse_args(argv)
 
     if args.command == "explain":
@@ -40,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
         print(explain(rule))
         return 0
     if args.command == "docs":
+        if args.readme:
+            args.readme.write_text(refresh_readme_table(args.readme.read_text(encoding="utf-8")), encoding="utf-8")
         text = render_rules_md()
         if args.output:
             args.output.write_text(text, encoding="utf-8")

@@ -256,7 +256,7 @@ class Context:
         self.watched_names: set[str] = set()
         self._qn_cache: dict[int, str | None] = {}
         # Line ranges of ``with pytest.raises(...)`` / ``self.assertRaises(...)`` bodies: code
-        # there is meant to fail, so nothing in them is reported.
+        # there is meant to fail, so mistakes that raise or warn are not reported in them.
         self.expected_failures: list[tuple[int, int]] = []
         self._annotation_cache: dict[str, ast.AST | None] = {}
         self._kind_depth = 0
@@ -264,10 +264,11 @@ class Context:
     # --- reporting -------------------------------------------------------------------------
     def report(self, node: ast.AST, rule: Rule, variant: str | None = None, **fields: str) -> None:
         if self.settings.wants(rule):
-            line = node.lineno
-            for start, end in self.expected_failures:
-                if start <= line <= end:
-                    return
+            if rule.raises_or_warns:
+                line = node.lineno
+                for start, end in self.expected_failures:
+                    if start <= line <= end:
+                        return
             self.results.append(
                 (node.lineno, node.col_offset, rule.render(variant, **fields))
             )

@@ -21,8 +21,8 @@ context. Names are matched by qualified name through imports and aliases
 an assignment) is no longer the import.
 
 Code inside `with pytest.raises(...)`, `pytest.warns(...)`, `pytest.deprecated_call()` or a
-unittest `self.assertRaises*(...)`/`self.assertWarns*(...)` block is expected to fail, and nothing
-in it is reported.
+unittest `self.assertRaises*(...)`/`self.assertWarns*(...)` block is expected to fail: rules whose
+mistake raises or warns at run time (marked below) are not reported there; the others are.
 """
 
 
@@ -42,6 +42,17 @@ def readme_table() -> str:
     return "\n".join(lines)
 
 
+_TABLE_START = "<!-- rules-table"
+_TABLE_END = "<!-- /rules-table -->"
+
+
+def refresh_readme_table(readme: str) -> str:
+    """README text with the generated rule table between its markers."""
+    start = readme.index("\n", readme.index(_TABLE_START)) + 1
+    end = readme.index(_TABLE_END)
+    return readme[:start] + readme_table() + "\n" + readme[end:]
+
+
 def rule_markdown(rule: Rule) -> str:
     out = [f"## {rule.code} {rule.name}", ""]
     out.append(f"- **Default:** {_default(rule)}")
@@ -53,6 +64,11 @@ def rule_markdown(rule: Rule) -> str:
         out.append("- **Options:** " + ", ".join(f"`{option}`" for option in rule.options))
     if rule.async_only:
         out.append("- **Where:** only in async context")
+    if rule.raises_or_warns:
+        out.append(
+            "- **Fails at run time:** yes -- not reported inside `pytest.raises`/`pytest.warns`/"
+            "`assertRaises*`/`assertWarns*` blocks, where a test expects the failure"
+        )
     if rule.min_python:
         out.append(
             f"- **Needs:** Python {rule.min_python[0]}.{rule.min_python[1]}+ for the suggested fix; "

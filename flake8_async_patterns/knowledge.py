@@ -344,6 +344,7 @@ BLOCKING_FUNCTIONS: dict[str, tuple[str, str]] = {
     "os.popen": (SUBPROCESS, "'await asyncio.create_subprocess_shell(...)'"),
     **{f"os.{name}": (SUBPROCESS, _ASYNC_SUBPROCESS) for name in (
         "spawnl", "spawnle", "spawnlp", "spawnlpe", "spawnv", "spawnve", "spawnvp", "spawnvpe",
+        "posix_spawn", "posix_spawnp",
     )},
     **{f"os.{name}": (SUBPROCESS, "'await process.wait()' on an asyncio subprocess") for name in (
         "wait", "wait3", "wait4", "waitid", "waitpid",

@@ -40,6 +40,9 @@ class Rule:
     min_python: tuple[int, int] | None = None
     async_only: bool = False  # reported only in async context
     example_options: tuple[str, ...] = ()  # flake8 options the Example needs to trigger
+    # The mistake raises or warns when the code runs, so a test that expects exactly that
+    # (``with pytest.raises(...)``, ``self.assertWarns(...)``) is not reported.
+    raises_or_warns: bool = False
 
     def template(self, variant: str | None = None) -> str:
         return self.message if variant is None else self.variants[variant]

@@ -98,6 +98,8 @@ BLOCKING_FILE_IO = _blocking_rule(
         "Decisions 14 and 23: metadata calls (`exists`, `stat`, `mkdir`, `unlink`, `is_file`, "
         "`iterdir`, ...) are not reported -- they are quick on local disks and rarely worth a "
         "thread hop.",
+        "`os.fdopen(fd)` whose file goes to `loop.connect_read_pipe`/`connect_write_pipe` is "
+        "not reported: the event loop's pipe transport does the I/O.",
     ),
 )
 
@@ -106,8 +108,9 @@ BLOCKING_SUBPROCESS = _blocking_rule(
     name="blocking-subprocess",
     summary=(
         "Synchronous processes in async context: `subprocess.run/call/check_call/check_output/"
-        "getoutput/getstatusoutput/Popen`, `os.system`, `os.popen`, `os.spawn*`, and the "
-        "`os.wait`, `wait3`, `wait4`, `waitid`, `waitpid` waits."
+        "getoutput/getstatusoutput/Popen`, `os.system`, `os.popen`, `os.spawn*`, "
+        "`os.posix_spawn`/`posix_spawnp`, and the `os.wait`, `wait3`, `wait4`, `waitid`, "
+        "`waitpid` waits."
     ),
     why=(
         "These start a process and (except `Popen`) wait for it to finish while holding the "
@@ -120,7 +123,11 @@ BLOCKING_SUBPROCESS = _blocking_rule(
         "    out, _ = await proc.communicate()\n    return out\n"
     ),
     peers="ruff ASYNC220 (create-subprocess-in-async-function), ASYNC221 (run-process-in-async-function), ASYNC222 (wait-for-process-in-async-function)",
-    notes=("Decision 12: `os.wait*` means `wait`, `wait3`, `wait4`, `waitid` and `waitpid` only.",),
+    notes=(
+        "Decision 12: `os.wait*` means `wait`, `wait3`, `wait4`, `waitid` and `waitpid` only.",
+        "`os.posix_spawn`/`posix_spawnp` start a process like `Popen` (ruff's ASYNC221 reports "
+        "them too); `os.exec*` replaces the process and is not reported.",
+    ),
     references=("https://docs.python.org/3/library/asyncio-subprocess.html",),
 )
 
@@ -292,7 +299,8 @@ TRANSITIVE_BLOCKING_CALL = declare(
         "A helper with a decorator other than `staticmethod`, `classmethod`, `functools.cache`/"
         "`lru_cache`/`wraps` or `abstractmethod` is skipped: decorators such as "
         "`sync_to_async` or `run_in_threadpool` change what calling it does.",
-        "Functions imported from other modules are not followed.",
+        "Functions imported from other modules are not followed. Generator functions are not "
+        "blocking helpers: calling one runs none of its body.",
     ),
     references=(ASYNCIO_DEV_DOC,),
 )
@@ -303,6 +311,10 @@ _FAMILY_RULES = {
     K.NETWORK: BLOCKING_NETWORK, K.WAIT: BLOCKING_WAIT,
 }
 _DEFAULT_CONFIGURED_REPLACEMENT = "an async equivalent or 'await asyncio.to_thread(...)'"
+
+
+def _is_pipe_transport(call: ast.Call) -> bool:
+    return isinstance(call.func, ast.Attribute) and call.func.attr in ("connect_read_pipe", "connect_write_pipe")
 
 
 def _is_false(expr: ast.AST | None) -> bool:
@@ -357,8 +369,10 @@ class BlockingChecker(Checker):
         self.helper_calls: dict[int, list[Scope]] = {}  # id(sync function scope) -> same-module callees
         self.scopes: dict[int, Scope] = {}
         self.async_calls: list[tuple[ast.Call, Scope, str]] = []
-        self.sockets: list[tuple[Binding, ast.Call, Blocking, str]] = []  # reports waiting on setblocking
+        # Reports that wait for the rest of the module: (call, found, function, excused-later test).
+        self.pending: list[tuple[ast.Call, Blocking, str, object]] = []
         self.nonblocking_sockets: set[int] = set()
+        self.fdopened: dict[int, list] = {}  # id(os.fdopen call) -> [binding] once bound
 
     # --- detection -------------------------------------------------------------------------
     def detect(self, call: ast.Call) -> Blocking | None:
@@ -462,9 +476,11 @@ class BlockingChecker(Checker):
         if ctx.in_async:
             found = self.detect(node)
             if found is not None:
-                if found.rule is BLOCKING_NETWORK and self._socket_call(node, found):
-                    return
-                ctx.report(node, found.rule, call=found.call, function=function.name, replacement=found.replacement)
+                excused = self._excused_later(node, found)
+                if excused is None:
+                    ctx.report(node, found.rule, call=found.call, function=function.name, replacement=found.replacement)
+                elif excused is not False:
+                    self.pending.append((node, found, function.name, excused))
             elif self.want_transitive:
                 helper = self._sync_helper(node)
                 if helper is not None:
@@ -494,18 +510,34 @@ class BlockingChecker(Checker):
                 ctx.report(expr, BLOCKING_WAIT, "with", call=describe(expr),
                            function=ctx.scope.function.name, replacement=replacement)
 
-    # --- sockets made non-blocking ---------------------------------------------------------
-    def _socket_call(self, call: ast.Call, found: Blocking) -> bool:
-        """Defer reports on socket locals until we know the function never made the socket
-        non-blocking (``setblocking(False)``/``settimeout(0)``)."""
+    # --- reports that depend on what the function does next ---------------------------------
+    def _excused_later(self, call: ast.Call, found: Blocking):
+        """None: report now.  False: never report.  A test: report at module end unless the
+        test says the function excused the call (a socket made non-blocking; a file made from
+        a descriptor and handed to the event loop's pipe transport)."""
+        ctx = self.ctx
         func = call.func
-        if not isinstance(func, ast.Attribute) or not isinstance(func.value, ast.Name):
-            return False
-        binding = self.ctx.lookup(func.value.id)
-        if binding is None or self.ctx.kind_of(func.value) != K.SOCKET:
-            return False
-        self.sockets.append((binding, call, found, self.ctx.scope.function.name))
-        return True
+        if found.rule is BLOCKING_NETWORK and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            binding = ctx.lookup(func.value.id)
+            if binding is not None and ctx.kind_of(func.value) == K.SOCKET:
+                return lambda: id(binding) in self.nonblocking_sockets
+        if found.rule is BLOCKING_FILE_IO and ctx.qualified_name(func) == "os.fdopen":
+            parent = ctx.parent()
+            if isinstance(parent, ast.Call) and _is_pipe_transport(parent):
+                return False
+            if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
+                holder = self.fdopened[id(call)] = []
+                return lambda: any(
+                    isinstance(load[1][0], ast.Call) and _is_pipe_transport(load[1][0])
+                    for binding in holder for load in binding.loads
+                )
+        return None
+
+    def bound(self, binding: Binding) -> None:
+        holder = self.fdopened.get(id(binding.value))
+        if holder is not None and binding.kind == C.ASSIGN:
+            self.ctx.watch(binding)
+            holder.append(binding)
 
     def visit_Expr(self, node: ast.Expr) -> None:
         call = node.value
@@ -543,7 +575,8 @@ class BlockingChecker(Checker):
 
     def _chains(self) -> dict[int, list[str]]:
         """Shortest blocking chain from each sync helper, found backwards from the helpers that
-        block directly (breadth first: cycles end, each helper is settled once)."""
+        block directly (breadth first: cycles end, each helper is settled once).  Generator
+        functions are left out: calling one runs none of its body."""
         chains: dict[int, list[str]] = {}
         callers: dict[int, list[int]] = {}
         for caller, callees in self.helper_calls.items():
@@ -551,20 +584,21 @@ class BlockingChecker(Checker):
                 callers.setdefault(id(callee), []).append(caller)
         queue: deque[int] = deque()
         for key, blocking in self.helper_blocks.items():
-            chains[key] = [self.scopes[key].name + "()", blocking]
-            queue.append(key)
+            if not self.scopes[key].has_yield:
+                chains[key] = [self.scopes[key].name + "()", blocking]
+                queue.append(key)
         while queue:
             key = queue.popleft()
             for caller in callers.get(key, ()):
-                if caller not in chains:
+                if caller not in chains and not self.scopes[caller].has_yield:
                     chains[caller] = [self.scopes[caller].name + "()", *chains[key]]
                     queue.append(caller)
         return chains
 
     def module_end(self) -> None:
         ctx = self.ctx
-        for binding, call, found, function in self.sockets:
-            if id(binding) not in self.nonblocking_sockets:
+        for call, found, function, excused in self.pending:
+            if not excused():
                 ctx.report(call, found.rule, call=found.call, function=function, replacement=found.replacement)
         if not self.async_calls:
             return

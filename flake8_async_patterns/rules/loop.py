@@ -15,6 +15,7 @@ RUNNER_DOC = "https://docs.python.org/3/library/asyncio-runner.html"
 
 RUN_IN_COROUTINE = declare(
     code="AIO301",
+    raises_or_warns=True,
     async_only=True,
     name="asyncio-run-in-coroutine",
     default=True,
@@ -61,6 +62,7 @@ RUN_IN_COROUTINE = declare(
 
 MANUAL_EVENT_LOOP = declare(
     code="AIO302",
+    raises_or_warns=True,
     name="manual-event-loop",
     default=True,
     message="manual event loop: '{call}' on a loop from '{origin}()'; use 'asyncio.run(main())' (or 'asyncio.Runner' on Python 3.11+)",
@@ -109,6 +111,7 @@ MANUAL_EVENT_LOOP = declare(
 
 GET_EVENT_LOOP_IN_COROUTINE = declare(
     code="AIO303",
+    raises_or_warns=True,
     async_only=True,
     name="get-event-loop-in-coroutine",
     default=True,
@@ -172,6 +175,7 @@ RUN_IN_EXECUTOR_DEFAULT = declare(
 
 DEPRECATED_GET_EVENT_LOOP = declare(
     code="AIO305",
+    raises_or_warns=True,
     name="deprecated-get-event-loop",
     default=True,
     message="'{call}' outside a running loop is deprecated (DeprecationWarning on 3.12 and 3.13, RuntimeError on 3.14 when no loop is set); use 'asyncio.run(main())', or create the loop with 'asyncio.new_event_loop()'",

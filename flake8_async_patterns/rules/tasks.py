@@ -17,6 +17,7 @@ ASYNCIO_TASKS_DOC = "https://docs.python.org/3/library/asyncio-task.html"
 
 UNAWAITED_COROUTINE = declare(
     code="AIO101",
+    raises_or_warns=True,
     name="unawaited-coroutine",
     default=True,
     message="coroutine '{call}' is never awaited; add 'await' (or schedule it with create_task and keep the task)",
@@ -87,6 +88,7 @@ UNAWAITED_COROUTINE = declare(
 
 DANGLING_TASK = declare(
     code="AIO102",
+    raises_or_warns=True,
     name="dangling-task",
     default=True,
     message="task from '{call}' is discarded; keep a reference until it finishes (e.g. a set plus add_done_callback(set.discard)) or use asyncio.TaskGroup",
