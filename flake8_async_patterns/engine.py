@@ -67,6 +67,8 @@ def _child_fields(cls: type) -> tuple[str, ...]:
 
 # Computed once at import for every node class this interpreter has; bounded, never per file.
 _CHILDREN: dict[type, tuple[str, ...]] = {cls: _child_fields(cls) for cls in _all_node_classes()}
+# Node types that never hold other nodes.
+_LEAF_TYPES = frozenset({ast.Constant, ast.Pass, ast.Break, ast.Continue, ast.alias, ast.Global, ast.Nonlocal})
 
 
 class Checker:
@@ -387,11 +389,22 @@ class Engine:
         push = stack.append
         pop = stack.pop
         AST = ast.AST
+        Name, Load = ast.Name, ast.Load
+        # Nodes nobody handles and that hold no nodes (constants...) are not worth a stack entry.
+        silent = frozenset(cls for cls in _LEAF_TYPES if cls not in self.enter and cls not in exits)
+        # A loaded name only matters to the engine when it is watched; skip the handler call.
+        fast_names = self.enter.get(Name) == [self._name]
+        watched = ctx.watched_names
         while stack:
             frame = pop()
             node, parent, phase = frame
             cls = type(node)
             if phase == ENTER:
+                if cls is Name and fast_names and type(node.ctx) is Load:
+                    if node.id in watched:
+                        ctx.frame = frame
+                        ctx.record_load(node.id, frame)
+                    continue
                 ctx.frame = frame
                 handlers = enter_get(cls)
                 if handlers is not None:
@@ -410,9 +423,9 @@ class Engine:
                         continue
                     if type(value) is list:
                         for child in reversed(value):
-                            if isinstance(child, AST):
+                            if isinstance(child, AST) and type(child) not in silent:
                                 push((child, frame, ENTER))
-                    elif isinstance(value, AST):
+                    elif isinstance(value, AST) and type(value) not in silent:
                         push((value, frame, ENTER))
             elif phase == EXIT:
                 ctx.frame = parent  # exit entries carry the node's own frame
