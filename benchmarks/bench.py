@@ -11,7 +11,9 @@ tree, and the plugin's own work on each tree.  It prints the ratios the project 
 * the plugin adds <= 10 % to a default flake8 run (time and peak memory);
 * the plugin's per-file work is <= 3x one bare ``ast.walk``.
 
-Numbers are measurements, not tests; nothing here asserts.
+Wall-clock time on a shared machine is noisy; ``--instructions N`` also counts CPU instructions
+(valgrind's callgrind, repeatable run to run) for the plugin and for a bare ``ast.walk`` over the
+first N files, net of parsing.  Numbers are measurements, not tests; nothing here asserts.
 """
 
 from __future__ import annotations
@@ -107,6 +109,50 @@ print(json.dumps({"files": len(trees), "parse": parse, "walk": walk, "plugin": p
 '''
 
 
+_INSTRUCTIONS = r'''
+import ast, json, sys, warnings
+from pathlib import Path
+from flake8_async_patterns.engine import Engine
+from flake8_async_patterns.registry import all_rules
+from flake8_async_patterns.settings import Settings
+roots, mode, count, selection = json.loads(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+warnings.simplefilter("ignore")
+rules = all_rules()
+enabled = frozenset(r.code for r in rules if (r.default if selection == "default" else any(r.code.startswith(p) for p in selection.split(","))))
+trees = []
+for root in roots:
+    for path in sorted(Path(root).rglob("*.py")):
+        if len(trees) >= count or {"site-packages", ".git", "__pycache__"} & set(path.parts):
+            continue
+        try:
+            trees.append(ast.parse(path.read_bytes()))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            pass
+if mode == "walk":
+    for tree in trees:
+        for node in ast.walk(tree):
+            pass
+elif mode == "plugin":
+    settings = Settings(enabled=enabled)
+    for tree in trees:
+        Engine(tree, settings).run()
+'''
+
+
+def instructions(python: Path, dirs: list[str], count: int, selection: str) -> dict[str, int]:
+    """Callgrind instruction totals for parse-only, parse+walk and parse+plugin runs."""
+    totals = {}
+    for mode in ("parse", "walk", "plugin"):
+        out = subprocess.run(
+            ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", str(python), "-c",
+             _INSTRUCTIONS, json.dumps(dirs), mode, str(count), selection],
+            capture_output=True, text=True, check=True,
+        )
+        line = next(l for l in out.stderr.splitlines() if "Collected" in l)
+        totals[mode] = int(line.split()[-1])
+    return totals
+
+
 def _make_venv(path: Path, packages: list[str]) -> Path:
     python = path / "bin" / "python"
     marker = path / ".installed"
@@ -148,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", default="1", help="flake8 --jobs (default 1: one process, clean peak RSS)")
     parser.add_argument("--plugin-args", default="", help="extra flake8 args for the plugin run only")
     parser.add_argument("--select", default="default", help="in-process selection: 'default' or code prefixes, e.g. AIO1,AIO2")
+    parser.add_argument("--instructions", type=int, default=0, metavar="N", help="also count instructions over the first N files (needs valgrind)")
     args = parser.parse_args(argv)
 
     flake8_version = _flake8_version()
@@ -187,6 +234,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'plugin on all trees (best s)':<44}{stats['plugin']:>12.3f}")
     print(f"{'  plugin / ast.walk':<44}{stats['plugin'] / stats['walk']:>11.2f}x   target <= 3x")
     print(f"{'  plugin / (ast.parse + ast.walk)':<44}{stats['plugin'] / (stats['parse'] + stats['walk']):>11.2f}x")
+    if args.instructions:
+        counts = instructions(plugin, dirs, args.instructions, args.select)
+        walk_ir = counts["walk"] - counts["parse"]
+        plugin_ir = counts["plugin"] - counts["parse"]
+        print(f"{'instructions, bare ast.walk (net, M)':<44}{walk_ir / 1e6:>12.1f}   first {args.instructions} files")
+        print(f"{'instructions, plugin (net, M)':<44}{plugin_ir / 1e6:>12.1f}")
+        print(f"{'  plugin / ast.walk (instructions)':<44}{plugin_ir / walk_ir:>11.2f}x   target <= 3x")
     return 0
 
 

@@ -667,6 +667,16 @@ class Context:
                 return K.ASYNC_SESSION
         return None
 
+    def db_receiver(self, expr: ast.AST) -> str | None:
+        """The spelling of ``expr`` when it is a known session or a DB connection that runs one
+        statement at a time (AsyncSession, AsyncConnection, asyncpg/aiosqlite connection)."""
+        spelled = dotted_name(expr)
+        if spelled is None:
+            return None
+        if self.kind_of(expr) in K.SERIAL_DB_KINDS or self.is_async_session(expr):
+            return spelled
+        return None
+
     def is_async_session(self, expr: ast.AST) -> bool:
         """A *known session* receiver (spec: "Known session"; decisions 3 and 4)."""
         kind = self.kind_of(expr)

@@ -14,6 +14,11 @@ RUNNER = "asyncio.Runner"
 TASK = "asyncio.Task"
 ASYNC_SESSION = "sqlalchemy AsyncSession"
 SYNC_SESSION = "sqlalchemy Session"
+ASYNC_ENGINE = "sqlalchemy AsyncEngine"
+ASYNC_CONNECTION = "sqlalchemy AsyncConnection"
+ASYNCPG_POOL = "asyncpg.Pool"
+ASYNCPG_CONNECTION = "asyncpg.Connection"
+AIOSQLITE_CONNECTION = "aiosqlite.Connection"
 AIOHTTP_SESSION = "aiohttp.ClientSession"
 HTTPX_ASYNC_CLIENT = "httpx.AsyncClient"
 ASYNC_LOCK = "asyncio.Lock"
@@ -108,6 +113,10 @@ CONSTRUCTED_KINDS: dict[str, str] = {
     "httpx.AsyncClient": HTTPX_ASYNC_CLIENT,
     "sqlalchemy.ext.asyncio.AsyncSession": ASYNC_SESSION,
     "sqlalchemy.orm.Session": SYNC_SESSION,
+    "sqlalchemy.ext.asyncio.create_async_engine": ASYNC_ENGINE,
+    "asyncpg.connect": ASYNCPG_CONNECTION,
+    "asyncpg.create_pool": ASYNCPG_POOL,
+    "aiosqlite.connect": AIOSQLITE_CONNECTION,
     "requests.Session": REQUESTS_SESSION,
     "requests.session": REQUESTS_SESSION,
     "httpx.Client": HTTPX_CLIENT,
@@ -145,6 +154,9 @@ CONSTRUCTED_KINDS: dict[str, str] = {
 # Methods whose result is an object of a known kind: (receiver kind, method) -> kind.
 RETURNED_KINDS: dict[tuple[str, str], str] = {
     (SYNC_DB_CONNECTION, "cursor"): SYNC_DB_CURSOR,
+    (ASYNC_ENGINE, "connect"): ASYNC_CONNECTION,
+    (ASYNC_ENGINE, "begin"): ASYNC_CONNECTION,  # entered: ``async with engine.begin() as conn``
+    (ASYNCPG_POOL, "acquire"): ASYNCPG_CONNECTION,
     (EXECUTOR, "submit"): CF_FUTURE,
     **{(PATH, name): PATH for name in (
         "with_name", "with_suffix", "with_stem", "joinpath", "absolute", "expanduser",
@@ -166,6 +178,14 @@ ANNOTATED_KINDS: dict[str, str] = {
     "pathlib.Path": PATH,
     "pathlib.PosixPath": PATH,
     "pathlib.WindowsPath": PATH,
+    "sqlalchemy.ext.asyncio.AsyncEngine": ASYNC_ENGINE,
+    "sqlalchemy.ext.asyncio.AsyncConnection": ASYNC_CONNECTION,
+    "asyncpg.Connection": ASYNCPG_CONNECTION,
+    "asyncpg.connection.Connection": ASYNCPG_CONNECTION,
+    "asyncpg.Pool": ASYNCPG_POOL,
+    "asyncpg.pool.Pool": ASYNCPG_POOL,
+    "aiosqlite.Connection": AIOSQLITE_CONNECTION,
+    "aiosqlite.core.Connection": AIOSQLITE_CONNECTION,
     "socket.socket": SOCKET,
     "requests.Session": REQUESTS_SESSION,
     "httpx.Client": HTTPX_CLIENT,
@@ -190,6 +210,7 @@ SELF_ENTERING_KINDS = frozenset(
         TASK_GROUP, RUNNER, ASYNC_SESSION, SYNC_SESSION, AIOHTTP_SESSION, HTTPX_ASYNC_CLIENT,
         REQUESTS_SESSION, HTTPX_CLIENT, REDIS_CLIENT, SOCKET, SMTP_CLIENT, FTP_CLIENT,
         SYNC_DB_CONNECTION, MONGO_CLIENT, EXECUTOR, MP_POOL, URLLIB3_POOL, HTTP_CONNECTION,
+        ASYNC_CONNECTION, ASYNCPG_CONNECTION, ASYNCPG_POOL, AIOSQLITE_CONNECTION, ASYNC_ENGINE,
     }
 )
 
@@ -442,3 +463,16 @@ TRANSPARENT_DECORATORS = frozenset(
         "typing.final",
     }
 )
+
+
+# --- SQLAlchemy AsyncSession and DB connections (the AIO6xx family) -----------------------------
+# One of these runs one statement at a time: two awaitables using it must not run concurrently.
+SERIAL_DB_KINDS = frozenset({ASYNC_SESSION, ASYNC_CONNECTION, ASYNCPG_CONNECTION, AIOSQLITE_CONNECTION})
+SESSION_CLOSERS = frozenset({"close", "aclose", "invalidate"})
+# ``await s.get(...)``, ``await s.scalar(...)``: ORM objects (decision 10).
+SESSION_OBJECT_LOADERS = frozenset({"get", "get_one", "scalar"})
+RESULT_OBJECT_GETTERS = frozenset({"scalar_one", "scalar_one_or_none", "scalar"})
+DEPENDS = frozenset({"fastapi.Depends", "fastapi.params.Depends", "fastapi.Security"})
+SESSION_DEPENDENCY_NAMES = frozenset({"get_session", "get_db", "get_async_session"})
+# Handing a session to one of these transfers its closing.
+OWNERSHIP_TAKERS = frozenset({"enter_async_context", "enter_context", "push_async_exit", "push_async_callback", "callback"})

@@ -55,12 +55,25 @@ def load(path: Path) -> Fixture:
         raise ValueError(f"fixture file name {path.name!r} does not follow CODE_rule_name[_py3NN].py")
     version = match.group(3)
     fixture = Fixture(path, match.group(1), (3, int(version[3:])) if version else None)
+    return _read_annotations(fixture)
+
+
+def load_annotated(path: Path) -> Fixture:
+    """Any annotated Python file (the seed shapes), whatever its name."""
+    return _read_annotations(Fixture(path, "", None))
+
+
+def _read_annotations(fixture: Fixture) -> Fixture:
+    path = fixture.path
     source = path.read_text(encoding="utf-8")
     for token in tokenize.generate_tokens(io.StringIO(source).readline):
         if token.type != tokenize.COMMENT:
             continue
-        text = token.string.lstrip("#").strip()
         line = token.start[0]
+        # the annotation may follow another comment: ``# noqa: E722  # error: ...``
+        text = token.string.lstrip("#").strip()
+        if "# error:" in text:
+            text = text[text.index("# error:") + 2:]
         if text.startswith("options:"):
             for arg in shlex.split(text[len("options:"):]):
                 key, _, value = arg.lstrip("-").partition("=")

@@ -165,14 +165,19 @@ def alias_asyncio(source: str, alias: str) -> str:
     (``from asyncio import x`` and attribute names ``.asyncio`` are left alone)."""
     tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     out = []
+    statement = None  # first keyword of the current logical line
     for index, token in enumerate(tokens):
+        if token.type in (tokenize.NEWLINE, tokenize.ENDMARKER) or token.string == ";":
+            statement = None
+        elif statement is None and token.type not in (tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT):
+            statement = token.string
         if token.type == tokenize.NAME and token.string == "asyncio":
             before = tokens[index - 1].string if index else ""
             after = tokens[index + 1].string if index + 1 < len(tokens) else ""
-            if before in ("import", ","):
-                if after not in ("as", "."):
+            if statement == "import":
+                if before in ("import", ",") and after not in ("as", "."):
                     token = token._replace(string=f"asyncio as {alias}")
-            elif before not in (".", "from"):
+            elif statement != "from" and before != ".":
                 token = token._replace(string=alias)
         out.append(token)
     return tokenize.untokenize(out)

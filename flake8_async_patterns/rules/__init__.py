@@ -1,3 +1,3 @@
 """Rule families.  Importing this package declares every rule and registers its checker."""
 
-from . import blocking, loop, tasks  # noqa: F401
+from . import blocking, loop, sqlalchemy, tasks  # noqa: F401

@@ -643,10 +643,10 @@ class TaskChecker(Checker):
         return used
 
 
-_ORDERED_KINDS = frozenset(
+_ORDERED_KINDS = K.SERIAL_DB_KINDS | frozenset(
     {
-        K.ASYNC_SESSION, K.ASYNC_LOCK, K.ASYNC_SEMAPHORE, K.ASYNC_CONDITION, K.ASYNC_EVENT,
-        K.ASYNC_QUEUE, K.ASYNC_BARRIER, K.STREAM_READER, K.STREAM_WRITER,
+        K.ASYNC_LOCK, K.ASYNC_SEMAPHORE, K.ASYNC_CONDITION, K.ASYNC_EVENT, K.ASYNC_QUEUE,
+        K.ASYNC_BARRIER, K.STREAM_READER, K.STREAM_WRITER,
     }
 )
 _LOOP_NODES = (ast.For, ast.AsyncFor, ast.While)
@@ -676,7 +676,7 @@ class _AwaitShape:
             spelled = dotted_name(arg)
             if spelled:
                 self.arguments.add(spelled)
-                if ctx.is_async_session(arg):
+                if ctx.db_receiver(arg):
                     self.sessions.add(spelled)
 
     @staticmethod
@@ -770,7 +770,7 @@ class AwaitInLoopChecker(Checker):
         call = node.value
         if not ctx.in_async or not isinstance(call, ast.Call) or _is_sleep(ctx, call):
             return
-        if _serial_receiver(ctx, call) is not None or any(ctx.is_async_session(a) for a in call_arguments(call)):
+        if _serial_receiver(ctx, call) is not None or any(ctx.db_receiver(a) for a in call_arguments(call)):
             return
         called = last_segment(call.func)
         if called is not None and K.is_ordered_operation(called):
