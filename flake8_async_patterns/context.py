@@ -684,11 +684,15 @@ class Context:
             return kind == K.ASYNC_SESSION
         if not self.in_async:
             return False
+        # The name heuristic is for names nobody typed: an annotation naming another class
+        # (a MongoDB ``ClientSession``, an ``aiohttp.ClientSession``...) is the author's word.
         if isinstance(expr, ast.Name):
             binding = self.lookup(expr.id)
-            if binding is not None and binding.kind == IMPORT:
+            if binding is not None and (binding.kind == IMPORT or binding.annotation is not None):
                 return False
             return expr.id in self.settings.session_names
         if isinstance(expr, ast.Attribute) and self.instance_class(expr.value) is not None:
+            if any(b.annotation is not None for b in self.attribute_bindings(expr)):
+                return False
             return expr.attr in self.settings.session_names
         return False

@@ -17,8 +17,9 @@ SA_ERRORS = "https://docs.sqlalchemy.org/en/20/errors.html"
 KNOWN_SESSION_NOTE = (
     "A known session is a name bound by `async with FACTORY() as s`, `s = FACTORY()`, "
     "`AsyncSession(...)`, annotated `AsyncSession` (any import spelling, `Optional`/`Annotated` "
-    "included), or -- in async code only -- a parameter, variable or `self.<attr>` named as in "
-    "`--aio-session-names` (default `session`, `db`, `db_session`, `async_session`). A factory is a "
+    "included), or -- in async code only -- an unannotated parameter, variable or `self.<attr>` "
+    "named as in `--aio-session-names` (default `session`, `db`, `db_session`, `async_session`); "
+    "an annotation naming another class (a MongoDB `ClientSession`) wins over the name. A factory is a "
     "module-level name bound to `async_sessionmaker(...)` or `sessionmaker(..., class_=AsyncSession)`, "
     "or a name in `--aio-session-factories`; one bound to a plain `sessionmaker(...)` is sync "
     "(decision 3)."
@@ -80,9 +81,9 @@ CONCURRENT_SESSION_USE = declare(
     default=True,
     async_only=True,
     raises_or_warns=True,
-    message="{kind} '{name}' is used by {count} awaitables that run concurrently in '{call}'; it runs one statement at a time (InvalidRequestError 'isce'): give each task its own session, or await them in turn",
+    message="{kind} '{name}' is used by {count} awaitables that run concurrently in '{call}'; {consequence}: give each task its own {kind}, or await them in turn",
     variants={
-        "tasks": "{kind} '{name}' is used by a task started while an earlier task using it may still run ('{call}'); it runs one statement at a time (InvalidRequestError 'isce'): give each task its own session, or await the first task before starting this one",
+        "tasks": "{kind} '{name}' is used by a task started while an earlier task using it may still run ('{call}'); {consequence}: give each task its own {kind}, or await the first task before starting this one",
     },
     summary=(
         "One known session -- or an SQLAlchemy AsyncConnection, asyncpg or aiosqlite connection -- "
@@ -176,7 +177,8 @@ COMMIT_FAILURE_SWALLOWED = declare(
         "`await s.close()` counts as rolling back.",
         "`async with s.begin():` blocks roll back on their own and need no handler.",
         "Handlers for unrelated exceptions (`except KeyError:`) cannot catch the failure and are "
-        "not reported.",
+        "not reported, nor is a `try` around the session's own `async with FACTORY() as s:` -- "
+        "leaving that block rolls back and closes the session before the handler runs.",
     ),
     references=(SA_SESSION_BASICS + "#framing-out-a-begin-commit-rollback-block", SA_ERRORS + "#error-7s2a"),
 )
@@ -509,6 +511,12 @@ _KIND_LABELS = {
     K.ASYNC_SESSION: "session", K.ASYNC_CONNECTION: "connection",
     K.ASYNCPG_CONNECTION: "asyncpg connection", K.AIOSQLITE_CONNECTION: "aiosqlite connection",
 }
+_CONSEQUENCES = {
+    "session": "an AsyncSession runs one statement at a time (InvalidRequestError 'isce', or the driver's 'another operation is in progress')",
+    "connection": "an AsyncConnection runs one statement at a time (InvalidRequestError 'isce', or the driver's 'another operation is in progress')",
+    "asyncpg connection": "asyncpg runs one query per connection ('another operation is in progress')",
+    "aiosqlite connection": "aiosqlite queues the statements, interleaving them in one transaction",
+}
 _COMPREHENSIONS = (ast.ListComp, ast.GeneratorExp, ast.SetComp)
 
 
@@ -524,7 +532,7 @@ class SessionConcurrencyChecker(Checker):
         # [session key, task binding or None, task group binding or None].
         self.running: dict[int, list[list]] = {}
         self.pending_task_bindings: dict[int, list] = {}  # id(create_task call) -> entry
-        self.labels: dict[str, str] = {}  # session spelling -> "session", "asyncpg connection"...
+        self.labels: dict[tuple[int, str], str] = {}  # (function, spelling) -> "session", "asyncpg connection"...
 
     # --- what an awaitable uses -----------------------------------------------------------
     def _sessions(self, call: ast.Call) -> set[str]:
@@ -536,7 +544,7 @@ class SessionConcurrencyChecker(Checker):
             key = ctx.db_receiver(expr)
             if key:
                 used.add(key)
-                self.labels.setdefault(key, _KIND_LABELS.get(ctx.kind_of(expr), "session"))
+                self.labels[(id(ctx.scope.function), key)] = _KIND_LABELS.get(ctx.kind_of(expr), "session")
         return used
 
     def _awaitables(self, expr: ast.AST, depth: int = 0) -> list[tuple[set[str], int]]:
@@ -570,12 +578,13 @@ class SessionConcurrencyChecker(Checker):
                 counts[key] = counts.get(key, 0) + weight
         for key, count in sorted(counts.items()):
             if count >= 2:
-                self.ctx.report(node, CONCURRENT_SESSION_USE, kind=self._label(key), name=key,
+                label = self._label(key)
+                self.ctx.report(node, CONCURRENT_SESSION_USE, kind=label, name=key, consequence=_CONSEQUENCES[label],
                                 count="several" if count > len(awaitables) else str(count), call=describe(node))
                 return
 
     def _label(self, key: str) -> str:
-        return self.labels.get(key, "session")
+        return self.labels.get((id(self.ctx.scope.function), key), "session")
 
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
@@ -614,7 +623,9 @@ class SessionConcurrencyChecker(Checker):
         running = self.running.setdefault(id(ctx.scope.function), [])
         for key in sorted(used):
             if any(entry[0] == key for entry in running):
-                ctx.report(node, CONCURRENT_SESSION_USE, "tasks", kind=self._label(key), name=key, call=describe(node))
+                label = self._label(key)
+                ctx.report(node, CONCURRENT_SESSION_USE, "tasks", kind=label, name=key, call=describe(node),
+                           consequence=_CONSEQUENCES[label])
                 break
         entries = [[key, None, group] for key in used]
         running.extend(entries)
@@ -696,7 +707,11 @@ class TransactionChecker(Checker):
         call = node.value
         session = self._session_method(call, ("commit", "flush"))
         if session is not None:
+            opened_at = self._opened_by_async_with(call.func.value)
             for try_node, child in self._enclosing(ctx.frame, (ast.Try, getattr(ast, "TryStar", ast.Try))):
+                if opened_at is not None and any(node is opened_at for node, _ in self._enclosing(ctx.frame, (ast.AsyncWith,))) \
+                        and self._inside(opened_at, try_node):
+                    break  # the session's own ``async with`` sits in the try: closed before any handler runs
                 if any(s is child for s in try_node.body):
                     self.commits_in_try.setdefault(id(try_node), (session, call))
             if call.func.attr == "commit":
@@ -729,6 +744,20 @@ class TransactionChecker(Checker):
     def visit_Raise(self, node: ast.Raise) -> None:
         for handler, _ in self._enclosing(self.ctx.frame, (ast.ExceptHandler,)):
             self.raising.add(id(handler))
+
+    def _opened_by_async_with(self, receiver: ast.AST) -> ast.AsyncWith | None:
+        """The ``async with FACTORY() as s`` statement that made session ``receiver``."""
+        binding = self.ctx.binding_of(receiver)
+        if binding is None or binding.kind != C.WITH or not binding.is_async_with or binding.frame is None:
+            return None
+        frame = binding.frame
+        while frame is not None and not isinstance(frame[0], ast.AsyncWith):
+            frame = frame[1]
+        return frame[0] if frame is not None else None
+
+    @staticmethod
+    def _inside(statement: ast.stmt, try_node: ast.Try) -> bool:
+        return try_node.lineno < statement.lineno <= (try_node.body[-1].end_lineno or try_node.body[-1].lineno)
 
     def leave_Try(self, node: ast.Try) -> None:
         found = self.commits_in_try.pop(id(node), None)
