@@ -6,6 +6,7 @@ import ast
 from typing import Iterator
 
 _FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+_SCOPE_NODES = (*_FUNCTION_NODES, ast.ClassDef)
 
 
 def names_in(expr: ast.AST) -> set[str]:
@@ -41,11 +42,9 @@ def is_true(expr: ast.AST | None) -> bool:
 
 def enclosing_function_node(frame) -> ast.AST | None:
     """The innermost ``def``/``async def``/``lambda`` around the node of ``frame``."""
-    frame = frame[1]
-    while frame is not None:
-        if isinstance(frame[0], _FUNCTION_NODES):
-            return frame[0]
-        frame = frame[1]
+    for ancestor, _ in branch_path(frame):
+        if isinstance(ancestor, _FUNCTION_NODES):
+            return ancestor
     return None
 
 
@@ -57,6 +56,16 @@ def branch_path(frame) -> Iterator[tuple[ast.AST, ast.AST]]:
         yield frame[0], child
         child = frame[0]
         frame = frame[1]
+
+
+def within_scope(frame, kinds) -> Iterator[tuple[ast.AST, ast.AST]]:
+    """(ancestor, child-on-the-path) pairs for ancestors of ``kinds`` around the node of
+    ``frame``, innermost first, up to the enclosing function or class (its own scope)."""
+    for ancestor, child in branch_path(frame):
+        if isinstance(ancestor, _SCOPE_NODES):
+            return
+        if isinstance(ancestor, kinds):
+            yield ancestor, child
 
 
 def _version_tuple(expr: ast.AST) -> tuple[int, ...] | None:

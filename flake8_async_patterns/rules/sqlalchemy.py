@@ -9,7 +9,7 @@ from .. import knowledge as K
 from ..context import Binding, Scope, describe, dotted_name
 from ..engine import Checker, register
 from ..registry import declare
-from ._util import call_arguments, enclosing_function_node
+from ._util import call_arguments, within_scope
 
 SA_ASYNCIO = "https://docs.sqlalchemy.org/en/20/orm/extensions/asyncio.html"
 SA_SESSION_BASICS = "https://docs.sqlalchemy.org/en/20/orm/session_basics.html"
@@ -364,16 +364,11 @@ def _statement_of(frame):
     return frame
 
 
+_TRY_NODES = (ast.Try, getattr(ast, "TryStar", ast.Try))
+
+
 def _in_finally(frame) -> bool:
-    child, frame = frame[0], frame[1]
-    while frame is not None:
-        node = frame[0]
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            return False
-        if isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))) and any(s is child for s in node.finalbody):
-            return True
-        child, frame = node, frame[1]
-    return False
+    return any(any(s is child for s in node.finalbody) for node, child in within_scope(frame, _TRY_NODES))
 
 
 @register
@@ -687,18 +682,6 @@ class TransactionChecker(Checker):
                 return dotted_name(call.func.value)
         return None
 
-    def _enclosing(self, frame, kinds):
-        """Nodes of ``kinds`` around the node of ``frame`` within its function, with the child
-        on the path."""
-        child, frame = frame[0], frame[1]
-        while frame is not None:
-            node = frame[0]
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-                return
-            if isinstance(node, kinds):
-                yield node, child
-            child, frame = node, frame[1]
-
     # --- events --------------------------------------------------------------------------------
     def visit_Await(self, node: ast.Await) -> None:
         ctx = self.ctx
@@ -708,8 +691,8 @@ class TransactionChecker(Checker):
         session = self._session_method(call, ("commit", "flush"))
         if session is not None:
             opened_at = self._opened_by_async_with(call.func.value)
-            for try_node, child in self._enclosing(ctx.frame, (ast.Try, getattr(ast, "TryStar", ast.Try))):
-                if opened_at is not None and any(node is opened_at for node, _ in self._enclosing(ctx.frame, (ast.AsyncWith,))) \
+            for try_node, child in within_scope(ctx.frame, _TRY_NODES):
+                if opened_at is not None and any(node is opened_at for node, _ in within_scope(ctx.frame, (ast.AsyncWith,))) \
                         and self._inside(opened_at, try_node):
                     break  # the session's own ``async with`` sits in the try: closed before any handler runs
                 if any(s is child for s in try_node.body):
@@ -732,7 +715,7 @@ class TransactionChecker(Checker):
             return
         session = self._session_method(node, K.SESSION_CLOSERS | {"rollback"})
         if session is not None:
-            for handler, _ in self._enclosing(ctx.frame, (ast.ExceptHandler,)):
+            for handler, _ in within_scope(ctx.frame, (ast.ExceptHandler,)):
                 self.rolled_back.setdefault(id(handler), set()).add(session)
             return
         session = self._session_method(node, ("add",))
@@ -742,7 +725,7 @@ class TransactionChecker(Checker):
                 self._track(binding, session)
 
     def visit_Raise(self, node: ast.Raise) -> None:
-        for handler, _ in self._enclosing(self.ctx.frame, (ast.ExceptHandler,)):
+        for handler, _ in within_scope(self.ctx.frame, (ast.ExceptHandler,)):
             self.raising.add(id(handler))
 
     def _opened_by_async_with(self, receiver: ast.AST) -> ast.AsyncWith | None:

@@ -11,6 +11,7 @@ from ..engine import Checker, register
 from ..registry import declare
 from ._util import (
     call_arguments, enclosing_function_node, is_true, keyword_value, names_in, only_before,
+    within_scope,
 )
 
 ASYNCIO_TASKS_DOC = "https://docs.python.org/3/library/asyncio-task.html"
@@ -650,7 +651,6 @@ _ORDERED_KINDS = K.SERIAL_DB_KINDS | frozenset(
     }
 )
 _LOOP_NODES = (ast.For, ast.AsyncFor, ast.While)
-_SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _COMPREHENSION_NODES = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 
 
@@ -739,19 +739,11 @@ class AwaitInLoopChecker(Checker):
             names = self.loop_names[id(loop)] = names_in(loop.target)
         return names
 
-    def _enclosing_loops(self, frame):
-        """Loops around ``frame`` within its function, innermost first, with the child on the
-        path (to tell the loop body from its ``iter``)."""
-        child = frame[0]
-        frame = frame[1]
-        while frame is not None:
-            node = frame[0]
-            if isinstance(node, _SCOPE_NODES):
-                return
-            if isinstance(node, _LOOP_NODES + _COMPREHENSION_NODES):
-                yield node, child
-            child = node
-            frame = frame[1]
+    @staticmethod
+    def _enclosing_loops(frame):
+        """Loops (comprehensions included) around ``frame`` within its function, innermost
+        first, with the child on the path (to tell the loop body from its ``iter``)."""
+        return within_scope(frame, _LOOP_NODES + _COMPREHENSION_NODES)
 
     def bound(self, binding: Binding) -> None:
         """Names computed from the loop variable inside the loop body count as loop values."""
