@@ -148,6 +148,10 @@ class Engine:
                 self.exit.setdefault(node_type, []).append(getattr(checker, attr))
             for hook in checker._hooks:
                 hook_tables[hook].append(getattr(checker, hook))
+        # Nodes nobody handles and that hold no nodes (constants...) are not worth a stack entry.
+        self._silent = frozenset(c for c in _LEAF_TYPES if c not in self.enter and c not in self.exit)
+        # A loaded name only matters to the engine when it is watched; skip the handler call.
+        self._fast_names = self.enter.get(ast.Name) == [self._name]
 
     # --- core handlers: keep the context up to date ------------------------------------------
     def _core_handlers(self) -> None:
@@ -390,10 +394,8 @@ class Engine:
         pop = stack.pop
         AST = ast.AST
         Name, Load = ast.Name, ast.Load
-        # Nodes nobody handles and that hold no nodes (constants...) are not worth a stack entry.
-        silent = frozenset(cls for cls in _LEAF_TYPES if cls not in self.enter and cls not in exits)
-        # A loaded name only matters to the engine when it is watched; skip the handler call.
-        fast_names = self.enter.get(Name) == [self._name]
+        silent = self._silent
+        fast_names = self._fast_names
         watched = ctx.watched_names
         while stack:
             frame = pop()
