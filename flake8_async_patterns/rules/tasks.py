@@ -69,8 +69,10 @@ UNAWAITED_COROUTINE = declare(
     ),
     notes=(
         "Decision 7: in async context a local bound to a coroutine call is reported when it is "
-        "never awaited, passed to a call, stored (attribute, container, other name) or used as a "
-        "receiver -- `result = fetch(); return result` from an `async def` included.",
+        "never awaited, passed to a call or stored (attribute, container, other name) -- "
+        "`result = fetch(); return result` from an `async def` included, and so is using it as "
+        "if it were the result (`result.scalars()`, `rows[0]`); only the coroutine's own "
+        "`close`/`send`/`throw`/`cr_*` count as handling it.",
         "Decision 21: `return fetch()` inside an `async def` is reported; returning the "
         "coroutine from a plain `def` hands ownership to the caller and is not.",
         "A same-module `async def` whose decorators are not known to keep it a coroutine function "
@@ -323,6 +325,13 @@ _TRANSPARENT_BUILTINS = frozenset(
         "frozenset", "len", "print", "sum", "min", "max", "any", "all", "str", "repr",
     )
 )
+# What code may legitimately touch on a coroutine object.
+_COROUTINE_ATTRIBUTES = frozenset(
+    {
+        "close", "send", "throw", "cr_await", "cr_frame", "cr_running", "cr_code", "cr_origin",
+        "__await__", "__name__", "__qualname__",
+    }
+)
 _HANDLING_PARENTS = (
     ast.Await, ast.Call, ast.keyword, ast.Starred, ast.Attribute, ast.Assign, ast.AnnAssign,
     ast.NamedExpr, ast.List, ast.Tuple, ast.Set, ast.Dict, ast.Yield, ast.YieldFrom, ast.Lambda,
@@ -477,10 +486,17 @@ class CoroutineChecker(Checker):
 
     @staticmethod
     def _handles(frame) -> bool:
-        """Whether a load of the coroutine local awaits it, passes it on or stores it."""
-        parent = frame[1][0]
+        """Whether a load of the coroutine local awaits it, passes it on or stores it.  Using it
+        as if it were the result (``result.scalars()``, ``rows[0]``) is the bug, not a use."""
+        node, parent = frame[0], frame[1][0]
         if isinstance(parent, ast.Return):
             return not isinstance(enclosing_function_node(frame), ast.AsyncFunctionDef)
+        if isinstance(parent, ast.Attribute):
+            return parent.attr in _COROUTINE_ATTRIBUTES
+        if isinstance(parent, ast.Call) and node is parent.func:
+            return False
+        if isinstance(parent, ast.Subscript) and node is parent.value:
+            return False
         return isinstance(parent, _HANDLING_PARENTS)
 
 
