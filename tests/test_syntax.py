@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import sys
 
 import pytest
 
-from flake8_async_patterns.engine import lint
+from flake8_async_patterns.engine import Engine, lint
+from flake8_async_patterns.settings import Settings
 from rules_by_name import code
 
 UNAWAITED = code("unawaited-coroutine")
@@ -63,3 +65,26 @@ def test_modern_syntax(version, source, expected):
         pytest.skip(f"needs Python {version}")
     got = {(line, message.split()[0]) for line, _, message in lint(source)}
     assert got == expected
+
+
+def _node_type(name: str, fields: tuple[str, ...]) -> type:
+    """The real class where this Python has it, else a stand-in with the same fields."""
+    return getattr(ast, name, None) or type(name, (ast.expr,), {"_fields": fields})
+
+
+def test_node_types_newer_than_the_interpreter_are_walked():
+    """Python 3.14 adds t-strings (``ast.TemplateStr`` holding ``ast.Interpolation``).  The engine
+    walks every node type by its ``_fields``, so a blocking call inside a t-string interpolation is
+    still seen, and an unknown node type cannot crash the run."""
+    source = "import time\nasync def handler(name):\n    print(time.sleep(1))\n"
+    tree = ast.parse(source)
+    printed = tree.body[1].body[0].value
+    sleep_call = printed.args[0]
+    interpolation = _node_type("Interpolation", ("value", "str", "conversion", "format_spec"))(
+        value=sleep_call, str="time.sleep(1)", conversion=-1, format_spec=None
+    )
+    template = _node_type("TemplateStr", ("values",))(values=[interpolation])
+    printed.args[0] = ast.copy_location(template, sleep_call)
+    ast.copy_location(interpolation, sleep_call)
+    got = {(line, col, message.split()[0]) for line, col, message in Engine(tree, Settings()).run()}
+    assert got == {(3, 10, code("blocking-sleep"))}
