@@ -333,7 +333,7 @@ _COROUTINE_ATTRIBUTES = frozenset(
     }
 )
 _HANDLING_PARENTS = (
-    ast.Await, ast.Call, ast.keyword, ast.Starred, ast.Attribute, ast.Assign, ast.AnnAssign,
+    ast.Await, ast.Call, ast.keyword, ast.Starred, ast.Assign, ast.AnnAssign,
     ast.NamedExpr, ast.List, ast.Tuple, ast.Set, ast.Dict, ast.Yield, ast.YieldFrom, ast.Lambda,
     ast.Subscript, ast.withitem,
 )
