@@ -44,9 +44,8 @@ _TIMED_RUN = (
 _IN_PROCESS = r'''
 import ast, json, sys, time, warnings
 from pathlib import Path
-from flake8_async_patterns.engine import Engine
 from flake8_async_patterns.plugin import AsyncPatternsChecker
-from flake8_async_patterns.registry import all_rules
+from flake8_async_patterns.rules import RULES
 from flake8_async_patterns.settings import Settings
 
 roots, selection, repeat = json.loads(sys.argv[1]), sys.argv[2], int(sys.argv[3])
@@ -61,9 +60,9 @@ for root in roots:
         except OSError:
             pass
 warnings.simplefilter("ignore")
-codes = [r.code for r in all_rules()]
+codes = [r.code for r in RULES]
 if selection == "default":
-    enabled = frozenset(r.code for r in all_rules() if r.default)
+    enabled = frozenset(r.code for r in RULES if r.default_enabled)
 else:
     enabled = frozenset(c for c in codes if any(c.startswith(p) for p in selection.split(",")))
 settings = Settings(enabled=enabled)
@@ -104,12 +103,12 @@ _INSTRUCTIONS = r'''
 import ast, json, sys, warnings
 from pathlib import Path
 from flake8_async_patterns.engine import Engine
-from flake8_async_patterns.registry import all_rules
+from flake8_async_patterns.rules import CHECKERS, RULES
 from flake8_async_patterns.settings import Settings
 roots, mode, count, selection = json.loads(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
 warnings.simplefilter("ignore")
-rules = all_rules()
-enabled = frozenset(r.code for r in rules if (r.default if selection == "default" else any(r.code.startswith(p) for p in selection.split(","))))
+rules = RULES
+enabled = frozenset(r.code for r in rules if (r.default_enabled if selection == "default" else any(r.code.startswith(p) for p in selection.split(","))))
 trees = []
 for root in roots:
     for path in sorted(Path(root).rglob("*.py")):
@@ -126,7 +125,7 @@ if mode == "walk":
 elif mode == "plugin":
     settings = Settings(enabled=enabled)
     for tree in trees:
-        Engine(tree, settings).run()
+        Engine(tree, settings, CHECKERS).run()
 '''
 
 

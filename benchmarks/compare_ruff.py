@@ -22,7 +22,7 @@ from collections import Counter
 from pathlib import Path
 
 from flake8_async_patterns.engine import Engine
-from flake8_async_patterns.registry import all_rules
+from flake8_async_patterns.rules import CHECKERS, RULES
 from flake8_async_patterns.settings import Settings
 
 RUFF_TO_OURS = {
@@ -61,7 +61,7 @@ def ruff_hits(root: Path) -> set[tuple[str, int, str]]:
 
 
 def our_hits(root: Path) -> set[tuple[str, int, str]]:
-    by_name = {rule.name: rule.code for rule in all_rules()}
+    by_name = {rule.name: rule.code for rule in RULES}
     settings = Settings(enabled=frozenset(by_name[name] for name in OUR_NAMES))
     hits = set()
     warnings.simplefilter("ignore")
@@ -72,7 +72,7 @@ def our_hits(root: Path) -> set[tuple[str, int, str]]:
             tree = ast.parse(path.read_bytes())
         except (SyntaxError, ValueError, RecursionError):
             continue
-        for line, _, message in Engine(tree, settings).run():
+        for line, _, message in Engine(tree, settings, CHECKERS).run():
             hits.add((str(path.resolve()), line, message.split()[0]))
     return hits
 
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write the differences here too")
     args = parser.parse_args(argv)
     root = args.root.resolve()
-    by_name = {rule.name: rule.code for rule in all_rules()}
+    by_name = {rule.name: rule.code for rule in RULES}
 
     theirs = ruff_hits(root)
     ours = our_hits(root)

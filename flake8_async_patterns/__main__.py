@@ -1,4 +1,5 @@
-"""``python -m flake8_async_patterns``: list the rules, explain one, or print the rule docs."""
+"""``python -m flake8_async_patterns``: list the rules, explain one, print the rule docs, or
+scaffold a new rule."""
 
 from __future__ import annotations
 
@@ -7,13 +8,17 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .docs import explain, refresh_readme_table, render_rules_md
-from .registry import all_rules
+from .registry import PREFIX
+from .docs import MissingMarkers, refresh_readme, render_rules_md, rule_markdown
+from .rules import RULES
+from .scaffold import ScaffoldError, new_rule
+
+_CHECKOUT = Path(__file__).resolve().parent.parent
 
 
 def _find(key: str):
     key = key.strip()
-    for rule in all_rules():
+    for rule in RULES:
         if key.upper() == rule.code or key.lower() == rule.name:
             return rule
     return None
@@ -31,27 +36,44 @@ def main(argv: list[str] | None = None) -> int:
     explain_parser.add_argument("rule", help="a rule code or a rule name (e.g. unawaited-coroutine)")
     docs_parser = sub.add_parser("docs", help="print docs/rules.md (generated from the registry)")
     docs_parser.add_argument("--output", type=Path, help="write to this file instead of stdout")
-    docs_parser.add_argument("--readme", type=Path, help="also refresh the rule table in this README")
+    docs_parser.add_argument("--readme", type=Path, help="also refresh the rule and option tables in this README")
+    new_parser = sub.add_parser("new-rule", help="scaffold a rule: declaration, checker stub, fixture, changelog")
+    new_parser.add_argument("code", help=f"the new code: {PREFIX} and three digits")
+    new_parser.add_argument("name", help="its kebab-case name, e.g. unshielded-await-in-finally")
+    new_parser.add_argument("--family", required=True, help="the rules module, e.g. cancellation")
+    new_parser.add_argument("--off", action="store_true", help="off by default")
+    new_parser.add_argument("--root", type=Path, default=_CHECKOUT, help="the checkout to write into")
     args = parser.parse_args(argv)
 
     if args.command == "explain":
         rule = _find(args.rule)
         if rule is None:
             parser.error(f"unknown rule {args.rule!r}; run 'python -m flake8_async_patterns' for the list")
-        print(explain(rule))
+        print(rule_markdown(rule))
         return 0
     if args.command == "docs":
         if args.readme:
-            args.readme.write_text(refresh_readme_table(args.readme.read_text(encoding="utf-8")), encoding="utf-8")
+            try:
+                args.readme.write_text(refresh_readme(args.readme.read_text(encoding="utf-8")), encoding="utf-8")
+            except (OSError, MissingMarkers) as error:
+                parser.error(f"--readme {args.readme}: {error}")
         text = render_rules_md()
         if args.output:
             args.output.write_text(text, encoding="utf-8")
         else:
             sys.stdout.write(text)
         return 0
-    width = max(len(rule.name) for rule in all_rules())
-    for rule in all_rules():
-        default = "on " if rule.default else "off"
+    if args.command == "new-rule":
+        try:
+            touched = new_rule(args.root, args.code, args.name, args.family, default_enabled=not args.off)
+        except (ScaffoldError, ValueError, OSError) as error:
+            parser.error(str(error))
+        for path in touched:
+            print(path)
+        return 0
+    width = max(len(rule.name) for rule in RULES)
+    for rule in RULES:
+        default = "on " if rule.default_enabled else "off"
         print(f"{rule.code}  {rule.name:<{width}}  {default}  {rule.summary.split('. ')[0].rstrip('.')}")
     return 0
 

@@ -1,8 +1,13 @@
-"""Documentation generated from the registry: ``docs/rules.md``, README's table, ``explain``."""
+"""Documentation generated from the declarations: ``docs/rules.md``, README's rule and option
+tables, and one rule's page (``python -m flake8_async_patterns explain``)."""
 
 from __future__ import annotations
 
-from .registry import PREFIX, Rule, all_rules
+from typing import Sequence
+
+from .registry import INTERNAL_ERROR, PREFIX, Rule
+from .rules import RULES
+from .settings import OPTIONS, Option
 
 GENERATED_NOTE = "<!-- generated from the rule registry by `python -m flake8_async_patterns docs`; do not edit -->"
 
@@ -25,9 +30,18 @@ unittest `self.assertRaises*(...)`/`self.assertWarns*(...)` block is expected to
 mistake raises or warns at run time (marked below) are not reported there; the others are.
 """
 
+INTERNAL_ERROR_SECTION = """\
+## {code} {name}
+
+Not a rule: the plugin reports `{code} {message}` when one of its own checkers raises on a file.
+That checker's findings for the file are dropped and every other rule still reports, so one bug
+neither crashes flake8 nor hides the rest. Please report it with the file (or a reduced
+snippet); until it is fixed, `extend-ignore = {code}` silences it.
+"""
+
 
 def _default(rule: Rule) -> str:
-    return "on" if rule.default else "off"
+    return "on" if rule.default_enabled else "off"
 
 
 def _first_sentence(text: str) -> str:
@@ -35,22 +49,39 @@ def _first_sentence(text: str) -> str:
     return sentence + "."
 
 
-def readme_table() -> str:
+def readme_table(rules: Sequence[Rule] = RULES) -> str:
     lines = ["| code | name | default | flags |", "|---|---|---|---|"]
-    for rule in all_rules():
+    for rule in rules:
         lines.append(f"| {rule.code} | {rule.name} | {_default(rule)} | {_first_sentence(rule.summary)} |")
     return "\n".join(lines)
 
 
-_TABLE_START = "<!-- rules-table"
-_TABLE_END = "<!-- /rules-table -->"
+def options_table(options: Sequence[Option] = OPTIONS) -> str:
+    lines = ["| option | meaning | default |", "|---|---|---|"]
+    for option in options:
+        default = option.default_text if option.default_text.startswith(("unset", "none")) else f"`{option.default_text}`"
+        lines.append(f"| `{option.flag}` | {option.help} | {default} |")
+    return "\n".join(lines)
 
 
-def refresh_readme_table(readme: str) -> str:
-    """README text with the generated rule table between its markers."""
-    start = readme.index("\n", readme.index(_TABLE_START)) + 1
-    end = readme.index(_TABLE_END)
-    return readme[:start] + readme_table() + "\n" + readme[end:]
+_MARKERS = {"rules-table": readme_table, "options-table": options_table}
+
+
+class MissingMarkers(ValueError):
+    """The README has no markers around a generated table."""
+
+
+def refresh_readme(readme: str) -> str:
+    """README text with each generated table between its markers (``<!-- rules-table ... -->``
+    ... ``<!-- /rules-table -->``, likewise ``options-table``)."""
+    for marker, render in _MARKERS.items():
+        start_marker, end_marker = f"<!-- {marker}", f"<!-- /{marker} -->"
+        if start_marker not in readme or end_marker not in readme:
+            raise MissingMarkers(f"README has no '{start_marker} ...' / '{end_marker}' markers")
+        start = readme.index("\n", readme.index(start_marker)) + 1
+        end = readme.index(end_marker)
+        readme = readme[:start] + render() + "\n" + readme[end:]
+    return readme
 
 
 def rule_markdown(rule: Rule) -> str:
@@ -61,7 +92,7 @@ def rule_markdown(rule: Rule) -> str:
         out.append(f"  - *{variant}:* `{rule.code} {template}`")
     out.append(f"- **Equivalent elsewhere:** {rule.peers}")
     if rule.options:
-        out.append("- **Options:** " + ", ".join(f"`{option}`" for option in rule.options))
+        out.append("- **Options:** " + ", ".join(f"`{option.flag}`" for option in rule.options))
     if rule.async_only:
         out.append("- **Where:** only in async context")
     if rule.raises_or_warns:
@@ -76,7 +107,7 @@ def rule_markdown(rule: Rule) -> str:
         )
     out += ["", "### What it flags", "", rule.summary, "", "### Why is this wrong", "", rule.why, ""]
     example_note = ""
-    if not rule.default:
+    if not rule.default_enabled:
         example_note = f" (reported with `--extend-select={rule.code}`)"
     if rule.example_options:
         example_note = " (with " + " ".join(f"`{option}`" for option in rule.example_options) + ")"
@@ -94,18 +125,13 @@ def rule_markdown(rule: Rule) -> str:
     return "\n".join(out)
 
 
-def render_rules_md() -> str:
-    rules = all_rules()
-    off = [rule.code for rule in rules if not rule.default]
+def render_rules_md(rules: Sequence[Rule] = RULES) -> str:
+    off = [rule.code for rule in rules if not rule.default_enabled]
     selection = SELECTION.format(
         off_codes=",".join(off[:2]), off_prefix=off[0][:4] if off else PREFIX, prefix=PREFIX,
         first_code=rules[0].code,
     )
-    parts = [GENERATED_NOTE, "", "# flake8-async-patterns rules", "", selection, readme_table(), ""]
+    parts = [GENERATED_NOTE, "", "# flake8-async-patterns rules", "", selection, readme_table(rules), ""]
     parts += [rule_markdown(rule) for rule in rules]
+    parts.append(INTERNAL_ERROR_SECTION.format(code=INTERNAL_ERROR.code, name=INTERNAL_ERROR.name, message=INTERNAL_ERROR.message))
     return "\n".join(parts).rstrip("\n") + "\n"
-
-
-def explain(rule: Rule) -> str:
-    """Docs for one rule (``python -m flake8_async_patterns explain <code-or-name>``)."""
-    return rule_markdown(rule)

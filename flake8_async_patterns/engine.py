@@ -2,22 +2,30 @@
 
 One pass over the tree with an explicit stack (no recursion, so any depth ``ast.parse`` accepts
 is fine) and a dispatch table from node type to the handlers of the *selected* checkers.  Each
-stack entry is a frame ``(node, parent_frame, phase)``; a handler reads ``ctx.frame`` to see the
-ancestors of the node it handles.  Fields are visited in evaluation order where that matters
-(``x = f(x)`` visits ``f(x)`` before binding ``x``).  Function and lambda bodies are deferred until
-the code around them is done, as pyflakes does, so names resolve to their final module-level
-bindings.  Checkers that need a whole scope decide in their ``function_end``/``module_end`` hooks,
-from facts collected on the way -- nothing is walked twice.
+stack entry is a frame ``(node, parent_frame, phase)`` (see :mod:`semantic.frames`); a handler
+reads ``ctx.frame`` to see the ancestors of the node it handles.  Fields are visited in evaluation
+order where that matters (``x = f(x)`` visits ``f(x)`` before binding ``x``).  Function and lambda
+bodies are deferred until the code around them is done, as pyflakes does, so names resolve to
+their final module-level bindings.  Checkers that need a whole scope decide in their
+``function_end``/``module_end`` hooks, from facts collected on the way -- nothing is walked twice.
+
+A checker that raises loses its own findings for the file and is switched off for the rest of
+it; the others go on, and the failure is reported as an ``internal-error`` finding at the line
+being checked.  (``strict=True`` re-raises instead: the project's own tests run that way.)
 """
 
 from __future__ import annotations
 
 import ast
-from typing import Callable, ClassVar, Iterable
+from typing import Callable, Iterable
 
-from . import context as C
-from .context import Binding, Context
-from .registry import Rule
+from .checker import Checker
+from .knowledge.modules import canonical
+from .knowledge.testing import note_expected_failure
+from .registry import INTERNAL_ERROR
+from .semantic.context import Context
+from .semantic.frames import COMPREHENSION_NODES, FUNCTION_NODES
+from .semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from .settings import Settings
 
 ENTER, EXIT, CLASS_BODY = 0, 1, 2
@@ -44,8 +52,8 @@ _FIELD_ORDER: dict[type, tuple[str, ...]] = {
     ast.ClassDef: ("decorator_list", "type_params", "bases", "keywords"),
     ast.Dict: ("keys", "values"),
 }
-_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
-_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_IMPORT, _ASSIGN, _PARAM, _LOOPVAR = BindingKind.IMPORT, BindingKind.ASSIGN, BindingKind.PARAM, BindingKind.LOOPVAR
+_WITH, _UNPACK, _OTHER, _DELETED = BindingKind.WITH, BindingKind.UNPACK, BindingKind.OTHER, BindingKind.DELETED
 
 
 def _all_node_classes() -> list[type]:
@@ -71,83 +79,27 @@ _CHILDREN: dict[type, tuple[str, ...]] = {cls: _child_fields(cls) for cls in _al
 _LEAF_TYPES = frozenset({ast.Constant, ast.Pass, ast.Break, ast.Continue, ast.alias, ast.Global, ast.Nonlocal})
 
 
-class Checker:
-    """Base of rule implementations.  One instance per file, created only when one of its
-    ``rules`` is selected.
-
-    Handlers are methods named ``visit_<NodeType>`` (called on entering the node, before its
-    children) and ``leave_<NodeType>`` (after them).  Optional hooks: ``bound(binding)``,
-    ``function_start(scope)``, ``function_end(scope)``, ``module_end()``.
-    """
-
-    rules: ClassVar[tuple[Rule, ...]] = ()
-    _visits: ClassVar[tuple] = ()
-    _leaves: ClassVar[tuple] = ()
-    _hooks: ClassVar[tuple] = ()
-
-    def __init__(self, ctx: Context):
-        self.ctx = ctx
-
-
-CHECKERS: list[type[Checker]] = []
-
-
-_HOOKS = ("bound", "function_start", "function_end", "module_end")
-
-
-def register(cls: type[Checker]) -> type[Checker]:
-    """Class decorator: make a checker known to the engine.  Its handler table is computed here,
-    once per class, so building a file's dispatch table only binds methods."""
-    cls._visits = tuple(_handler_names(cls, "visit_"))
-    cls._leaves = tuple(_handler_names(cls, "leave_"))
-    cls._hooks = tuple(hook for hook in _HOOKS if callable(getattr(cls, hook, None)))
-    CHECKERS.append(cls)
-    return cls
-
-
-def _handler_names(cls: type, prefix: str) -> Iterable[tuple[type, str]]:
-    for attr in dir(cls):
-        if attr.startswith(prefix):
-            node_type = getattr(ast, attr[len(prefix):], None)
-            if isinstance(node_type, type) and issubclass(node_type, ast.AST):
-                yield node_type, attr
-
-
 class Engine:
     """Lints one tree.  ``run()`` returns ``(line, col, message)`` tuples."""
 
-    def __init__(self, tree: ast.AST, settings: Settings, checkers: Iterable[type[Checker]] | None = None):
+    def __init__(self, tree: ast.AST, settings: Settings, checkers: Iterable[type[Checker]], *, strict: bool = False):
         self.results: list[tuple[int, int, str]] = []
-        self.ctx = Context(tree, settings, self.results)
-        self._pending_scope: dict[int, C.Scope] = {}
-        if checkers is None:
-            from . import rules  # noqa: F401  (importing the families registers their checkers)
-
-            checkers = CHECKERS
-        classes = list(checkers)
-        self.checkers = [
-            cls(self.ctx) for cls in classes if any(settings.wants(r) for r in cls.rules)
-        ]
+        self.strict = strict
+        self.ctx = Context(tree, settings, self.results, canonical)
+        self._pending_scope: dict[ast.AST, Scope] = {}
+        self.checkers = [cls(self.ctx) for cls in checkers if any(settings.wants(r) for r in cls.rules)]
         self.enter: dict[type, list[Callable]] = {}
         self.exit: dict[type, list[Callable]] = {}
         self._core_handlers()
-        self.on_bind: list[Callable] = []
-        self.on_function_start: list[Callable] = []
-        self.on_function_end: list[Callable] = []
-        self.on_module_end: list[Callable] = []
-        hook_tables = {
-            "bound": self.on_bind,
-            "function_start": self.on_function_start,
-            "function_end": self.on_function_end,
-            "module_end": self.on_module_end,
-        }
+        self.hook_tables: dict[str, list[Callable]] = {hook: [] for hook in ("bound", "function_start", "function_end", "module_end")}
+        self.on_bind = self.hook_tables["bound"]
         for checker in self.checkers:
-            for node_type, attr in checker._visits:
+            for node_type, attr in checker.visits:
                 self.enter.setdefault(node_type, []).append(getattr(checker, attr))
-            for node_type, attr in checker._leaves:
+            for node_type, attr in checker.leaves:
                 self.exit.setdefault(node_type, []).append(getattr(checker, attr))
-            for hook in checker._hooks:
-                hook_tables[hook].append(getattr(checker, hook))
+            for hook in checker.hooks:
+                self.hook_tables[hook].append(getattr(checker, hook))
         # Nodes nobody handles and that hold no nodes (constants...) are not worth a stack entry.
         self._silent = frozenset(c for c in _LEAF_TYPES if c not in self.enter and c not in self.exit)
         # A loaded name only matters to the engine when it is watched; skip the handler call.
@@ -159,7 +111,6 @@ class Engine:
             ast.Import: self._import,
             ast.ImportFrom: self._import,
             ast.Name: self._name,
-            ast.With: self._with,
             ast.Assign: self._attribute_assign,
             ast.AnnAssign: self._attribute_assign,
             ast.Global: self._global,
@@ -173,25 +124,33 @@ class Engine:
             ast.Await: self._await,
             ast.AsyncFor: self._await,
             ast.AsyncWith: self._await,
+            ast.Return: self._exit_statement,
+            ast.Raise: self._exit_statement,
             ast.FunctionDef: self._enter_function,
             ast.AsyncFunctionDef: self._enter_function,
             ast.Lambda: self._enter_function,
             ast.ClassDef: self._enter_class,
         }
-        for comp in _COMPREHENSIONS:
+        settings = self.ctx.settings
+        if any(rule.raises_or_warns and settings.wants(rule) for checker in self.checkers for rule in checker.rules):
+            core[ast.With] = self._with
+        for comp in COMPREHENSION_NODES:
             core[comp] = self._enter_comprehension
         for node_type, handler in core.items():
             self.enter[node_type] = [handler]
-        for node_type in (*_FUNCTIONS, ast.Lambda):
+        for node_type in (*FUNCTION_NODES, ast.Lambda):
             self.exit[node_type] = [self._leave_function]
         self.exit[ast.ClassDef] = [self._leave_class]
-        for comp in _COMPREHENSIONS:
+        for comp in COMPREHENSION_NODES:
             self.exit[comp] = [self._leave_comprehension]
 
     def _bind(self, binding: Binding) -> None:
         self.ctx.bind(binding)
         for hook in self.on_bind:
-            hook(binding)
+            try:
+                hook(binding)
+            except Exception as error:
+                self._fault(hook, error)
 
     def _import(self, node: ast.Import | ast.ImportFrom) -> None:
         ctx = self.ctx
@@ -207,7 +166,7 @@ class Engine:
                 module = "." * (node.level or 0) + (node.module or "")
                 name = alias.asname or alias.name
                 qualname = f"{module}{'' if module.endswith('.') or not module else '.'}{alias.name}"
-            self._bind(Binding(name, C.IMPORT, node, ctx.scope, frame=ctx.frame, qualname=qualname))
+            self._bind(Binding(name, _IMPORT, node, ctx.scope, frame=ctx.frame, qualname=qualname))
 
     def _name(self, node: ast.Name) -> None:
         ctx = self.ctx
@@ -217,16 +176,16 @@ class Engine:
                 ctx.record_load(node.id, ctx.frame)
             return
         if kind is ast.Del:
-            self._bind(Binding(node.id, C.DELETED, node, ctx.scope, frame=ctx.frame))
+            self._bind(Binding(node.id, _DELETED, node, ctx.scope, frame=ctx.frame))
             return
         frame = ctx.frame
         parent = frame[1][0]
         ptype = type(parent)
         scope = ctx.scope
         if ptype is ast.Assign:
-            binding = Binding(node.id, C.ASSIGN, node, scope, frame=frame, value=parent.value)
+            binding = Binding(node.id, _ASSIGN, node, scope, frame=frame, value=parent.value)
         elif ptype is ast.AnnAssign:
-            binding = Binding(node.id, C.ASSIGN, node, scope, frame=frame, value=parent.value,
+            binding = Binding(node.id, _ASSIGN, node, scope, frame=frame, value=parent.value,
                               annotation=parent.annotation)
         elif ptype is ast.AugAssign:
             # ``x += 1`` reads x and rebinds it to a value of the same nature: count a load.
@@ -234,19 +193,19 @@ class Engine:
                 ctx.record_load(node.id, frame)
             return
         elif ptype is ast.NamedExpr:
-            while scope.kind == C.COMPREHENSION:
+            while scope.kind is ScopeKind.COMPREHENSION:
                 scope = scope.parent
-            binding = Binding(node.id, C.ASSIGN, node, scope, frame=frame, value=parent.value)
+            binding = Binding(node.id, _ASSIGN, node, scope, frame=frame, value=parent.value)
         elif ptype is ast.withitem:
             outer = frame[1][1][0]
-            binding = Binding(node.id, C.WITH, node, scope, frame=frame, value=parent.context_expr,
+            binding = Binding(node.id, _WITH, node, scope, frame=frame, value=parent.context_expr,
                               is_async_with=type(outer) is ast.AsyncWith)
         elif ptype in (ast.For, ast.AsyncFor, ast.comprehension):
-            binding = Binding(node.id, C.LOOPVAR, node, scope, frame=frame)
+            binding = Binding(node.id, _LOOPVAR, node, scope, frame=frame)
         elif ptype in (ast.Tuple, ast.List, ast.Starred):
             binding = self._unpacked(node, frame)
         else:
-            binding = Binding(node.id, C.OTHER, node, scope, frame=frame)
+            binding = Binding(node.id, _OTHER, node, scope, frame=frame)
         self._bind(binding)
 
     def _unpacked(self, node: ast.Name, frame) -> Binding:
@@ -262,14 +221,14 @@ class Engine:
                     break
         statement = container_frame[1][0] if container_frame[1] is not None else None
         if isinstance(statement, (ast.For, ast.AsyncFor, ast.comprehension)):
-            return Binding(node.id, C.LOOPVAR, node, ctx.scope, frame=frame)
+            return Binding(node.id, _LOOPVAR, node, ctx.scope, frame=frame)
         value = statement.value if isinstance(statement, (ast.Assign, ast.AnnAssign)) else None
         if isinstance(statement, ast.withitem):
             value = statement.context_expr
-        return Binding(node.id, C.UNPACK, node, ctx.scope, frame=frame, value=value, index=index)
+        return Binding(node.id, _UNPACK, node, ctx.scope, frame=frame, value=value, index=index)
 
     def _attribute_assign(self, node: ast.Assign | ast.AnnAssign) -> None:
-        """``self.x = value`` in a method: remember it on the class (``ctx.attribute_bindings``)."""
+        """``self.x = value`` in a method: remember it on the class (``Scope.attrs``)."""
         ctx = self.ctx
         targets = node.targets if isinstance(node, ast.Assign) else (node.target,)
         annotation = node.annotation if isinstance(node, ast.AnnAssign) else None
@@ -279,14 +238,17 @@ class Engine:
             cls = ctx.instance_class(target.value)
             if cls is None:
                 continue
-            binding = Binding(target.attr, C.ASSIGN, target, ctx.scope, frame=ctx.frame,
+            binding = Binding(target.attr, _ASSIGN, target, ctx.scope, frame=ctx.frame,
                               value=node.value, annotation=annotation)
             cls.attrs.setdefault(target.attr, []).append(binding)
             for hook in self.on_bind:
-                hook(binding)
+                try:
+                    hook(binding)
+                except Exception as error:
+                    self._fault(hook, error)
 
     def _with(self, node: ast.With) -> None:
-        self.ctx.note_expected_failure(node)
+        note_expected_failure(self.ctx, node)
 
     def _global(self, node: ast.Global | ast.Nonlocal) -> None:
         scope = self.ctx.scope
@@ -297,12 +259,12 @@ class Engine:
         name = getattr(node, "name", None)
         if name:
             ctx = self.ctx
-            self._bind(Binding(name, C.OTHER, node, ctx.scope, frame=ctx.frame))
+            self._bind(Binding(name, _OTHER, node, ctx.scope, frame=ctx.frame))
 
     def _match_mapping(self, node: ast.MatchMapping) -> None:
         if node.rest:
             ctx = self.ctx
-            self._bind(Binding(node.rest, C.OTHER, node, ctx.scope, frame=ctx.frame))
+            self._bind(Binding(node.rest, _OTHER, node, ctx.scope, frame=ctx.frame))
 
     def _yield(self, node) -> None:
         self.ctx.scope.function.has_yield = True
@@ -310,35 +272,71 @@ class Engine:
     def _await(self, node) -> None:
         self.ctx.scope.function.has_await = True
 
+    def _exit_statement(self, node: ast.Return | ast.Raise) -> None:
+        self.ctx.scope.function.exit_lines.append(node.lineno)
+
     def _enter_function(self, node) -> None:
         ctx = self.ctx
-        kind = C.LAMBDA if isinstance(node, ast.Lambda) else C.FUNCTION
-        self._pending_scope[id(node)] = ctx.new_scope(kind, node, ctx.frame)
+        kind = ScopeKind.LAMBDA if isinstance(node, ast.Lambda) else ScopeKind.FUNCTION
+        self._pending_scope[node] = Scope(kind, node, ctx.scope, ctx.frame)
 
     def _leave_function(self, node) -> None:
         ctx = self.ctx
-        scope = self._pending_scope.pop(id(node))
+        scope = self._pending_scope.pop(node)
         if not isinstance(node, ast.Lambda):
-            self._bind(Binding(node.name, C.DEF, node, ctx.scope, frame=ctx.frame, func_scope=scope))
+            self._bind(Binding(node.name, BindingKind.DEF, node, ctx.scope, frame=ctx.frame, func_scope=scope))
         ctx.deferred.append(scope)
 
     def _enter_class(self, node: ast.ClassDef) -> None:
         ctx = self.ctx
-        self._pending_scope[id(node)] = ctx.new_scope(C.CLASS, node, ctx.frame)
+        self._pending_scope[node] = Scope(ScopeKind.CLASS, node, ctx.scope, ctx.frame)
 
     def _leave_class(self, node: ast.ClassDef) -> None:
         ctx = self.ctx
-        scope = self._pending_scope.pop(id(node))
+        scope = self._pending_scope.pop(node)
         ctx.scope = scope.parent
-        self._bind(Binding(node.name, C.CLASSDEF, node, ctx.scope, frame=ctx.frame, func_scope=scope))
+        self._bind(Binding(node.name, BindingKind.CLASSDEF, node, ctx.scope, frame=ctx.frame, func_scope=scope))
 
     def _enter_comprehension(self, node) -> None:
         ctx = self.ctx
-        ctx.scope = ctx.new_scope(C.COMPREHENSION, node, ctx.frame)
+        ctx.scope = Scope(ScopeKind.COMPREHENSION, node, ctx.scope, ctx.frame)
 
     def _leave_comprehension(self, node) -> None:
         ctx = self.ctx
         ctx.scope = ctx.scope.parent
+
+    # --- faults ------------------------------------------------------------------------------
+    def _fault(self, handler: Callable, error: Exception) -> None:
+        """A handler raised.  A checker's fault switches that checker off for the rest of the
+        file, drops its findings and reports an internal error; an engine fault propagates."""
+        checker = getattr(handler, "__self__", None)
+        if self.strict or not isinstance(checker, Checker):
+            raise error
+        codes = {rule.code for rule in checker.rules}
+        for table in (*self.enter.values(), *self.exit.values(), *self.hook_tables.values()):
+            table[:] = [h for h in table if getattr(h, "__self__", None) is not checker]
+        self.results[:] = [r for r in self.results if r[2].split(" ", 1)[0] not in codes]
+        detail = " ".join(f"{type(error).__name__}: {error}".split())
+        detail = detail if len(detail) <= 120 else detail[:117] + "..."
+        wanted = [rule.code for rule in checker.rules if self.ctx.settings.wants(rule)]
+        message = INTERNAL_ERROR.render(rules=",".join(wanted or sorted(codes)), error=detail)
+        line, col = self.ctx.current_position()
+        self.results.append((line, col, message))
+
+    def _dispatch(self, handlers: list[Callable], node: ast.AST) -> None:
+        """Run ``handlers`` on ``node``, isolating faults (the slow path, after a failure)."""
+        for handler in list(handlers):
+            try:
+                handler(node)
+            except Exception as error:
+                self._fault(handler, error)
+
+    def _hook(self, name: str, *args) -> None:
+        for hook in list(self.hook_tables[name]):
+            try:
+                hook(*args)
+            except Exception as error:
+                self._fault(hook, error)
 
     # --- traversal ---------------------------------------------------------------------------
     def run(self) -> list[tuple[int, int, str]]:
@@ -353,11 +351,11 @@ class Engine:
         while ctx.deferred:
             scope = ctx.deferred.popleft()
             self._function_body(scope)
-        for hook in self.on_module_end:
-            hook()
+        ctx.scope, ctx.frame = ctx.module, None
+        self._hook("module_end")
         return self.results
 
-    def _function_body(self, scope: C.Scope) -> None:
+    def _function_body(self, scope: Scope) -> None:
         ctx = self.ctx
         node = scope.node
         frame = scope.frame
@@ -373,17 +371,16 @@ class Engine:
         if args.kwarg:
             params.append((args.kwarg, -1, None))
         for arg, index, default in params:
-            self._bind(Binding(arg.arg, C.PARAM, arg, scope, frame=frame, annotation=arg.annotation,
+            self._bind(Binding(arg.arg, _PARAM, arg, scope, frame=frame, annotation=arg.annotation,
                                value=default, index=index))
-        for hook in self.on_function_start:
-            hook(scope)
+        self._hook("function_start", scope)
         if isinstance(node, ast.Lambda):
             self._walk([(node.body, frame, ENTER)])
         else:
             self._walk([(stmt, frame, ENTER) for stmt in reversed(node.body)])
         ctx.scope = scope
-        for hook in self.on_function_end:
-            hook(scope)
+        ctx.frame = frame
+        self._hook("function_end", scope)
 
     def _walk(self, stack: list) -> None:
         ctx = self.ctx
@@ -410,8 +407,14 @@ class Engine:
                 ctx.frame = frame
                 handlers = enter_get(cls)
                 if handlers is not None:
-                    for handler in handlers:
-                        handler(node)
+                    try:
+                        for handler in handlers:
+                            handler(node)
+                    except Exception as error:
+                        failed = handlers.index(handler)
+                        rest = handlers[failed + 1:]
+                        self._fault(handler, error)
+                        self._dispatch(rest, node)
                 if cls in exits:
                     push((node, frame, EXIT))
                 if cls is ast.ClassDef:
@@ -431,14 +434,13 @@ class Engine:
                         push((value, frame, ENTER))
             elif phase == EXIT:
                 ctx.frame = parent  # exit entries carry the node's own frame
-                for handler in exits[cls]:
-                    handler(node)
+                handlers = exits[cls]
+                try:
+                    for handler in handlers:
+                        handler(node)
+                except Exception as error:
+                    rest = handlers[handlers.index(handler) + 1:]
+                    self._fault(handler, error)
+                    self._dispatch(rest, node)
             else:  # CLASS_BODY: the header is done; the body runs in the class scope
-                ctx.scope = self._pending_scope[id(node)]
-
-
-def lint(source: str, settings: Settings | None = None, filename: str = "<string>") -> list[tuple[int, int, str]]:
-    """Lint Python source text; ``(line, col, message)`` sorted by position.  For tests and the
-    command line -- flake8 itself goes through :mod:`plugin` with the tree it parsed."""
-    tree = ast.parse(source, filename)
-    return sorted(Engine(tree, settings or Settings()).run())
+                ctx.scope = self._pending_scope[node]

@@ -8,40 +8,13 @@ import logging
 from typing import Any, Iterator
 
 from . import __version__
-from .engine import Engine
-from .registry import all_rules, default_off_codes
-from .settings import OptionError, Settings, build_settings
+from .registry import INTERNAL_ERROR
+from .rules import RULES
+from .runner import lint_tree
+from .settings import OPTIONS, OptionError, Settings, build_settings
 
 LOG = logging.getLogger(__name__)
 _SETTINGS_ATTR = "_aio_settings"
-
-_OPTIONS = (
-    (
-        "--aio-python-version",
-        "python_version",
-        "Target Python version (e.g. 3.10): suppress suggestions that need a newer Python "
-        "(asyncio.TaskGroup and asyncio.timeout need 3.11).",
-    ),
-    (
-        "--aio-session-names",
-        "session_names",
-        "Comma-separated names treated as SQLAlchemy AsyncSession receivers in async code "
-        "(replaces the default: session, db, db_session, async_session).",
-    ),
-    (
-        "--aio-session-factories",
-        "session_factories",
-        "Comma-separated names of AsyncSession factories, called as FACTORY() (replaces the "
-        "default: async_session, async_session_maker, AsyncSessionLocal, SessionLocal, "
-        "async_session_factory).",
-    ),
-    (
-        "--aio-blocking-calls",
-        "blocking_calls",
-        "Comma-separated extra blocking calls (configured-blocking-call rule): 'pkg.mod.func' or "
-        "'pkg.mod.func->replacement'; '*' matches like fnmatch over the qualified name.",
-    ),
-)
 
 
 def _enabled_codes(options: argparse.Namespace) -> frozenset[str] | None:
@@ -51,9 +24,7 @@ def _enabled_codes(options: argparse.Namespace) -> frozenset[str] | None:
         from flake8.style_guide import Decision, DecisionEngine
 
         decider = DecisionEngine(options)
-        return frozenset(
-            rule.code for rule in all_rules() if decider.decision_for(rule.code) is Decision.Selected
-        )
+        return frozenset(rule.code for rule in RULES if decider.decision_for(rule.code) is Decision.Selected)
     except Exception:  # pragma: no cover - defensive against flake8 internals changing
         LOG.debug("flake8-async-patterns: could not pre-compute selected codes", exc_info=True)
         return None
@@ -73,15 +44,15 @@ class AsyncPatternsChecker:
 
     @classmethod
     def add_options(cls, option_manager: Any) -> None:
-        for flag, _, help_text in _OPTIONS:
-            option_manager.add_option(flag, default=None, parse_from_config=True, help=help_text)
-        option_manager.extend_default_ignore(default_off_codes())
+        for option in OPTIONS:
+            option_manager.add_option(option.flag, dest=option.dest, default=None, parse_from_config=True, help=option.help)
+        option_manager.extend_default_ignore([rule.code for rule in RULES if not rule.default_enabled])
 
     @classmethod
     def parse_options(cls, option_manager: Any, options: argparse.Namespace, args: Any = None) -> None:
         """Validate the ``--aio-*`` values once per process and attach the result to the options
         namespace (flake8 hands the same namespace to every checker through ``options``)."""
-        raw = {key: getattr(options, flag[2:].replace("-", "_"), None) for flag, key, _ in _OPTIONS}
+        raw = {option.field: getattr(options, option.dest, None) for option in OPTIONS}
         try:
             settings = build_settings(enabled=_enabled_codes(options), **raw)
         except OptionError as error:
@@ -93,9 +64,10 @@ class AsyncPatternsChecker:
         if self.settings.enabled is not None and not self.settings.enabled:
             return
         try:
-            results = Engine(self.tree, self.settings).run()
-        except Exception:  # never take flake8 down: report what the plugin failed on
-            LOG.warning("flake8-async-patterns failed on %s", self.filename or "<input>", exc_info=True)
-            return
+            results = lint_tree(self.tree, self.settings)
+        except Exception as error:  # the engine itself failed: say so, never take flake8 down
+            LOG.debug("flake8-async-patterns failed on %s", self.filename or "<input>", exc_info=True)
+            detail = " ".join(f"{type(error).__name__}: {error}".split())[:120]
+            results = [(1, 0, INTERNAL_ERROR.render(rules="the engine", error=detail))]
         for line, col, message in results:
             yield line, col, message, type(self)

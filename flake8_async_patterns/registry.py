@@ -1,9 +1,10 @@
-"""The rule registry: every rule is declared exactly once, here or in a family module.
+"""The rule registry: every rule is declared exactly once, next to its checker.
 
 A :class:`Rule` carries everything that is said about a rule anywhere: its code, name, default,
 message template (named fields only), and its documentation.  ``docs/rules.md``, the
 ``python -m flake8_async_patterns`` listing, the flake8 default-ignore list and the meta-tests are
-all derived from :data:`REGISTRY`; nothing else spells a code.
+all derived from the declarations; nothing else spells a code.  This module imports nothing of
+the package: the rule families import it, never the other way round.
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ import re
 import string
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
+
+if TYPE_CHECKING:
+    from .settings import Option
 
 PREFIX = "AIO"
 _CODE_RE = re.compile(rf"^{PREFIX}\d{{3}}$")
@@ -26,23 +30,35 @@ class Rule:
     code: str
     name: str
     message: str
-    default: bool
+    default_enabled: bool
     summary: str
     why: str
     example: str
     use_instead: str
     seed: str
     peers: str = "none"
-    options: tuple[str, ...] = ()
+    options: tuple[Option, ...] = ()
     notes: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
     variants: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
-    min_python: tuple[int, int] | None = None
+    min_python: tuple[int, int] | None = None  # the suggested fix needs this Python
     async_only: bool = False  # reported only in async context
     example_options: tuple[str, ...] = ()  # flake8 options the Example needs to trigger
     # The mistake raises or warns when the code runs, so a test that expects exactly that
     # (``with pytest.raises(...)``, ``self.assertWarns(...)``) is not reported.
     raises_or_warns: bool = False
+
+    def __post_init__(self) -> None:
+        if not _CODE_RE.match(self.code):
+            raise ValueError(f"bad rule code {self.code!r}")
+        if not _NAME_RE.match(self.name):
+            raise ValueError(f"bad rule name {self.name!r}")
+        if not isinstance(self.variants, MappingProxyType):
+            object.__setattr__(self, "variants", MappingProxyType(dict(self.variants)))
+        for text in self.templates().values():
+            for _, name, _, _ in string.Formatter().parse(text):
+                if name is not None and (not name or name.isdigit()):
+                    raise ValueError(f"{self.code}: message placeholders must be named: {text!r}")
 
     def template(self, variant: str | None = None) -> str:
         return self.message if variant is None else self.variants[variant]
@@ -55,39 +71,33 @@ class Rule:
         return {None: self.message, **self.variants}
 
 
-def template_fields(template: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
-
-
 REGISTRY: dict[str, Rule] = {}
 
 
 def declare(**kwargs) -> Rule:
-    """Create and register a rule.  Family modules call this once per rule."""
-    variants = kwargs.pop("variants", None) or {}
-    rule = Rule(variants=MappingProxyType(dict(variants)), **kwargs)
-    if not _CODE_RE.match(rule.code):
-        raise ValueError(f"bad rule code {rule.code!r}")
-    if not _NAME_RE.match(rule.name):
-        raise ValueError(f"bad rule name {rule.name!r}")
+    """Create a rule and register it.  Family modules call this once per rule."""
+    rule = Rule(**kwargs)
     if rule.code in REGISTRY:
         raise ValueError(f"rule {rule.code} declared twice")
     if any(r.name == rule.name for r in REGISTRY.values()):
         raise ValueError(f"rule name {rule.name!r} declared twice")
-    for text in rule.templates().values():
-        for _, name, spec, conv in string.Formatter().parse(text):
-            if name is not None and (not name or name.isdigit()):
-                raise ValueError(f"{rule.code}: message placeholders must be named: {text!r}")
     REGISTRY[rule.code] = rule
     return rule
 
 
-def all_rules() -> list[Rule]:
-    """Every rule, by code.  Importing the rule families populates the registry."""
-    from . import rules  # noqa: F401  (import registers the families)
-
-    return [REGISTRY[code] for code in sorted(REGISTRY)]
-
-
-def default_off_codes() -> list[str]:
-    return [rule.code for rule in all_rules() if not rule.default]
+# Not a lint rule: what the plugin reports when one of its own checkers fails on a file.  Never
+# registered (no fixture can trigger it); documented on its own in docs/rules.md.
+INTERNAL_ERROR = Rule(
+    code="AIO000",
+    name="internal-error",
+    default_enabled=True,
+    message="internal error in {rules} ({error}); please report it",
+    summary=(
+        "One of the plugin's checkers raised an exception on this file. The checker's own "
+        "findings for the file are dropped; every other rule still reports."
+    ),
+    why="A bug in the plugin must neither crash flake8 nor silently hide every finding of the file.",
+    example="",
+    use_instead="",
+    seed="",
+)

@@ -1,9 +1,14 @@
-"""User options: parsing, validation and the frozen :class:`Settings` the engine reads.
+"""User options: one table (:data:`OPTIONS`), parsing and validation, and the frozen
+:class:`Settings` the engine reads.
 
-Every option is a plain string as flake8 hands it over (from the command line or from a config
-file -- flake8 does not run config-file values through argparse ``type=`` callables, so validation
-lives here, in one place).  A malformed value raises :class:`OptionError`, whose text names the
-option and says what was expected; the flake8 adapter turns it into a normal flake8 usage error.
+The flake8 adapter registers every :class:`Option` of the table; README's options table and each
+rule's "Options" line are generated from it.  Values arrive as flake8 hands them over, from the
+command line or a config file as a string (flake8 runs config values through no argparse
+``type=``), so validation lives here, in one place.  Lists are split here too, on commas and
+newlines only: flake8's ``comma_separated_list`` also splits on spaces, which would turn a
+mistyped ``not a name`` into three valid names.  A malformed
+value raises :class:`OptionError`, whose text names the option and says what was expected; the
+flake8 adapter turns it into a normal flake8 usage error.
 """
 
 from __future__ import annotations
@@ -11,6 +16,10 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+if TYPE_CHECKING:
+    from .registry import Rule
 
 DEFAULT_SESSION_NAMES = ("session", "db", "db_session", "async_session")
 DEFAULT_SESSION_FACTORIES = (
@@ -48,34 +57,14 @@ class BlockingCall:
         return fnmatch.fnmatchcase(qualified_name, self.pattern)
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Everything a lint run is configured with; built once per flake8 process."""
-
-    enabled: frozenset[str] | None = None  # None: every registered code
-    python_version: tuple[int, int] | None = None
-    session_names: tuple[str, ...] = DEFAULT_SESSION_NAMES
-    session_factories: tuple[str, ...] = DEFAULT_SESSION_FACTORIES
-    blocking_calls: tuple[BlockingCall, ...] = field(default=())
-
-    def is_enabled(self, code: str) -> bool:
-        return self.enabled is None or code in self.enabled
-
-    def wants(self, rule) -> bool:
-        """Whether ``rule`` runs: selected, and its suggestion fits the target Python."""
-        return self.is_enabled(rule.code) and self.python_at_least(rule.min_python)
-
-    def python_at_least(self, version: tuple[int, int] | None) -> bool:
-        """Whether suggestions that need ``version`` may be made for the target Python."""
-        return version is None or self.python_version is None or self.python_version >= version
-
-
-def _items(value: str) -> list[str]:
-    """Split a comma- and/or newline-separated list, dropping blanks."""
+def _items(value: str | Iterable[str]) -> list[str]:
+    """Split a comma- and/or newline-separated list (or flatten a list of such), dropping blanks."""
+    if not isinstance(value, str):
+        value = ",".join(str(part) for part in value)
     return [part.strip() for part in re.split(r"[,\n]", value) if part.strip()]
 
 
-def parse_python_version(value: str | None, option: str = "--aio-python-version") -> tuple[int, int] | None:
+def parse_python_version(value: Any, option: str = "--aio-python-version") -> tuple[int, int] | None:
     if value is None or not str(value).strip():
         return None
     text = str(value).strip()
@@ -85,10 +74,10 @@ def parse_python_version(value: str | None, option: str = "--aio-python-version"
     return int(match.group(1)), int(match.group(2))
 
 
-def parse_names(value: str | None, option: str, default: tuple[str, ...]) -> tuple[str, ...]:
+def parse_names(value: Any, option: str, default: tuple[str, ...]) -> tuple[str, ...]:
     if value is None:
         return default
-    names = _items(str(value))
+    names = _items(value)
     for name in names:
         if not _DOTTED_RE.match(name):
             raise OptionError(
@@ -98,11 +87,11 @@ def parse_names(value: str | None, option: str, default: tuple[str, ...]) -> tup
     return tuple(names)
 
 
-def parse_blocking_calls(value: str | None, option: str = "--aio-blocking-calls") -> tuple[BlockingCall, ...]:
+def parse_blocking_calls(value: Any, option: str = "--aio-blocking-calls") -> tuple[BlockingCall, ...]:
     if value is None:
         return ()
     entries = []
-    for item in _items(str(value)):
+    for item in _items(value):
         name, arrow, replacement = item.partition("->")
         name, replacement = name.strip(), replacement.strip()
         problem = None
@@ -123,21 +112,97 @@ def parse_blocking_calls(value: str | None, option: str = "--aio-blocking-calls"
     return tuple(entries)
 
 
-def build_settings(
-    *,
-    enabled: frozenset[str] | None = None,
-    python_version: str | None = None,
-    session_names: str | None = None,
-    session_factories: str | None = None,
-    blocking_calls: str | None = None,
-) -> Settings:
-    """Validate raw option strings; raises :class:`OptionError` naming the bad option."""
-    return Settings(
-        enabled=enabled,
-        python_version=parse_python_version(python_version),
-        session_names=parse_names(session_names, "--aio-session-names", DEFAULT_SESSION_NAMES),
-        session_factories=parse_names(
-            session_factories, "--aio-session-factories", DEFAULT_SESSION_FACTORIES
-        ),
-        blocking_calls=parse_blocking_calls(blocking_calls),
-    )
+@dataclass(frozen=True)
+class Option:
+    """One ``--aio-*`` option: its flag, the :class:`Settings` field it sets, how its raw value
+    is parsed, its default and its help."""
+
+    flag: str
+    field: str
+    parse: Callable[[Any], Any]  # raw value (never None) -> parsed value; raises OptionError
+    default: Any
+    default_text: str  # the default as README shows it
+    help: str
+
+    @property
+    def dest(self) -> str:
+        """The attribute flake8 stores the raw value under."""
+        return "aio_" + self.field
+
+    def value(self, raw: Any) -> Any:
+        return self.default if raw is None else self.parse(raw)
+
+
+PYTHON_VERSION = Option(
+    flag="--aio-python-version",
+    field="python_version",
+    parse=parse_python_version,
+    default=None,
+    default_text="unset: any",
+    help=(
+        "Target Python version (e.g. 3.10): suggestions that need a newer Python are not made "
+        "(asyncio.TaskGroup and asyncio.timeout need 3.11)."
+    ),
+)
+SESSION_NAMES = Option(
+    flag="--aio-session-names",
+    field="session_names",
+    parse=lambda raw: parse_names(raw, "--aio-session-names", DEFAULT_SESSION_NAMES),
+    default=DEFAULT_SESSION_NAMES,
+    default_text=", ".join(DEFAULT_SESSION_NAMES),
+    help=(
+        "Comma-separated names taken as SQLAlchemy AsyncSession receivers inside coroutines; "
+        "replaces the default list."
+    ),
+)
+SESSION_FACTORIES = Option(
+    flag="--aio-session-factories",
+    field="session_factories",
+    parse=lambda raw: parse_names(raw, "--aio-session-factories", DEFAULT_SESSION_FACTORIES),
+    default=DEFAULT_SESSION_FACTORIES,
+    default_text=", ".join(DEFAULT_SESSION_FACTORIES),
+    help="Comma-separated names of session factories, called as FACTORY(); replaces the default list.",
+)
+BLOCKING_CALLS = Option(
+    flag="--aio-blocking-calls",
+    field="blocking_calls",
+    parse=parse_blocking_calls,
+    default=(),
+    default_text="none",
+    help=(
+        "Extra blocking calls: 'pkg.mod.func' or 'pkg.mod.func->replacement', comma-separated, "
+        "'*' as in fnmatch."
+    ),
+)
+
+OPTIONS: tuple[Option, ...] = (PYTHON_VERSION, SESSION_NAMES, SESSION_FACTORIES, BLOCKING_CALLS)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a lint run is configured with; built once per flake8 process."""
+
+    enabled: frozenset[str] | None = None  # None: every registered code
+    python_version: tuple[int, int] | None = PYTHON_VERSION.default
+    session_names: tuple[str, ...] = SESSION_NAMES.default
+    session_factories: tuple[str, ...] = SESSION_FACTORIES.default
+    blocking_calls: tuple[BlockingCall, ...] = field(default=BLOCKING_CALLS.default)
+
+    def wants(self, rule: Rule) -> bool:
+        """Whether ``rule`` runs: selected, and its suggestion fits the target Python."""
+        return (self.enabled is None or rule.code in self.enabled) and self.python_at_least(rule.min_python)
+
+    def python_at_least(self, version: tuple[int, int] | None) -> bool:
+        """Whether suggestions that need ``version`` may be made for the target Python."""
+        return version is None or self.python_version is None or self.python_version >= version
+
+
+def build_settings(*, enabled: frozenset[str] | None = None, **raw: Any) -> Settings:
+    """Settings from raw option values keyed by field name (``session_names="a,b"``); raises
+    :class:`OptionError` naming the bad option."""
+    known = {option.field: option for option in OPTIONS}
+    unknown = set(raw) - set(known)
+    if unknown:
+        raise TypeError(f"unknown option field(s): {', '.join(sorted(unknown))}")
+    values = {name: option.value(raw.get(name)) for name, option in known.items()}
+    return Settings(enabled=enabled, **values)

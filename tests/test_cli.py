@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from flake8_async_patterns import docs
-from flake8_async_patterns.registry import all_rules
+from flake8_async_patterns.rules import RULES as ALL_RULES
 from rules_by_name import RULES
 
 
@@ -18,9 +18,9 @@ def test_list_shows_every_rule_with_its_default():
     result = run()
     assert result.returncode == 0
     lines = result.stdout.splitlines()
-    assert len(lines) == len(all_rules())
-    for rule, line in zip(all_rules(), lines):
-        assert line.split()[:3] == [rule.code, rule.name, "on" if rule.default else "off"]
+    assert len(lines) == len(ALL_RULES)
+    for rule, line in zip(ALL_RULES, lines):
+        assert line.split()[:3] == [rule.code, rule.name, "on" if rule.default_enabled else "off"]
 
 
 def test_explain_by_code_and_by_name():

@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from fixture_format import all_fixtures, settings_kwargs
-from flake8_async_patterns.engine import lint
-from flake8_async_patterns.registry import all_rules
+from flake8_async_patterns.runner import lint
+from flake8_async_patterns.rules import RULES as ALL_RULES
 from flake8_async_patterns.settings import build_settings
 
 FIXTURES = all_fixtures()
@@ -75,7 +75,7 @@ def test_every_message_template_is_rendered_by_some_fixture():
             continue
         messages += [message for _, _, message in lint_fixture(fixture)]
     assert all("{" not in m and "}" not in m for m in messages)
-    for rule in all_rules():
+    for rule in ALL_RULES:
         for variant, template in rule.templates().items():
             pattern = _template_regex(rule.code, template)
             assert any(pattern.match(m) for m in messages), f"{rule.code} variant {variant!r} never reported"

@@ -84,7 +84,7 @@ def test_off_by_default_rules(tmp_path, name):
     from rules_by_name import RULES
 
     rule = RULES[name]
-    assert not rule.default
+    assert not rule.default_enabled
     path = tmp_path / "example.py"
     path.write_text(rule.example)
     assert rule.code not in flake8(str(path), cwd=tmp_path).stdout

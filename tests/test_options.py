@@ -7,7 +7,9 @@ import argparse
 import pytest
 
 from fixture_format import all_fixtures
-from flake8_async_patterns.engine import Engine, lint
+from flake8_async_patterns.engine import Engine
+from flake8_async_patterns.rules import CHECKERS
+from flake8_async_patterns.runner import lint
 from flake8_async_patterns.plugin import AsyncPatternsChecker
 from flake8_async_patterns.settings import (
     DEFAULT_SESSION_FACTORIES, DEFAULT_SESSION_NAMES, BlockingCall, OptionError, Settings,
@@ -103,7 +105,7 @@ def _namespace(**overrides) -> argparse.Namespace:
     values = dict(
         select=None, ignore=None, extend_select=None, extend_ignore=None,
         extended_default_select=["C90", "F", "E", "W", "AIO"],  # flake8 adds each plugin's entry point
-        extended_default_ignore=[r.code for r in RULES.values() if not r.default],
+        extended_default_ignore=[r.code for r in RULES.values() if not r.default_enabled],
         aio_python_version=None, aio_session_names=None, aio_session_factories=None,
         aio_blocking_calls=None,
     )
@@ -141,9 +143,9 @@ def test_parse_options_reports_bad_values_through_the_parser():
 def test_unselected_rules_cost_nothing():
     """Checkers whose rules are all deselected are never created; no selection, no traversal."""
     only_loop = Settings(enabled=frozenset({code("asyncio-run-in-coroutine")}))
-    engine = Engine(compile("x = 1", "x", "exec", flags=0x400), only_loop)
+    engine = Engine(compile("x = 1", "x", "exec", flags=0x400), only_loop, CHECKERS)
     assert [type(c).__name__ for c in engine.checkers] == ["LoopChecker"]
-    assert Engine(compile("x = 1", "x", "exec", flags=0x400), Settings(enabled=frozenset())).checkers == []
+    assert Engine(compile("x = 1", "x", "exec", flags=0x400), Settings(enabled=frozenset()), CHECKERS).checkers == []
     nothing = AsyncPatternsChecker(compile("x = 1", "x", "exec", flags=0x400), options=argparse.Namespace(_aio_settings=Settings(enabled=frozenset())))
     assert list(nothing.run()) == []
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 
 from fixture_format import FIXTURES, load_annotated
-from flake8_async_patterns.engine import lint
+from flake8_async_patterns.runner import lint
 from rules_by_name import code
 
 SHAPES = load_annotated(FIXTURES / "seeds" / "seed_000_001_shapes.py")

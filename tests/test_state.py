@@ -8,10 +8,11 @@ import sys
 import tracemalloc
 
 from fixture_format import all_fixtures
-from flake8_async_patterns import context, engine, registry
+from flake8_async_patterns import checker, engine, registry, rules
 from flake8_async_patterns.plugin import AsyncPatternsChecker
+from flake8_async_patterns.semantic import context, scope
 
-PER_FILE_TYPES = (context.Context, context.Scope, context.Binding, engine.Engine, engine.Checker)
+PER_FILE_TYPES = (context.Context, scope.Scope, scope.Binding, engine.Engine, checker.Checker)
 
 
 def _lint_all(trees) -> int:
@@ -27,11 +28,11 @@ def test_no_per_file_object_outlives_its_file():
     trees = [ast.parse(f.source) for f in all_fixtures()]
     first = _lint_all(trees)  # the first run imports the rule families
     before = _live_per_file_objects()
-    sizes = (len(registry.REGISTRY), len(engine.CHECKERS), len(engine._CHILDREN))
+    sizes = (len(registry.REGISTRY), len(rules.CHECKERS), len(engine._CHILDREN))
     for _ in range(5):
         assert _lint_all(trees) == first
     assert _live_per_file_objects() == before
-    assert (len(registry.REGISTRY), len(engine.CHECKERS), len(engine._CHILDREN)) == sizes
+    assert (len(registry.REGISTRY), len(rules.CHECKERS), len(engine._CHILDREN)) == sizes
 
 
 def test_memory_does_not_grow_with_files():

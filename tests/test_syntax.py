@@ -7,7 +7,9 @@ import sys
 
 import pytest
 
-from flake8_async_patterns.engine import Engine, lint
+from flake8_async_patterns.engine import Engine
+from flake8_async_patterns.rules import CHECKERS
+from flake8_async_patterns.runner import lint
 from flake8_async_patterns.settings import Settings
 from rules_by_name import code
 
@@ -86,5 +88,5 @@ def test_node_types_newer_than_the_interpreter_are_walked():
     template = _node_type("TemplateStr", ("values",))(values=[interpolation])
     printed.args[0] = ast.copy_location(template, sleep_call)
     ast.copy_location(interpolation, sleep_call)
-    got = {(line, col, message.split()[0]) for line, col, message in Engine(tree, Settings()).run()}
+    got = {(line, col, message.split()[0]) for line, col, message in Engine(tree, Settings(), CHECKERS).run()}
     assert got == {(3, 10, code("blocking-sleep"))}

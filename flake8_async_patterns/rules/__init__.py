@@ -1,3 +1,29 @@
-"""Rule families.  Importing this package declares every rule and registers its checker."""
+"""The rule families.  ``MODULES`` lists every rule module explicitly (a test compares it with
+the files on disk); ``CHECKERS`` and ``RULES`` are what the plugin, the command line, the docs
+and the benchmarks hand to the engine.
 
-from . import blocking, loop, sqlalchemy, tasks  # noqa: F401
+Checkers are collected from the listed modules rather than from a global list filled by
+subclassing, so a checker class defined elsewhere (a test's) never joins the plugin's set.
+"""
+
+from __future__ import annotations
+
+from ..checker import checkers_in
+from ..registry import Rule
+from . import coroutines, loop, loop_style, sequencing, taskgroups, tasks
+from .blocking import calls as blocking_calls
+from .blocking import checker as blocking_checker
+from .blocking import declarations as blocking_declarations
+from .sqlalchemy import _shared as sqlalchemy_shared
+from .sqlalchemy import concurrency as sqlalchemy_concurrency
+from .sqlalchemy import lifecycle as sqlalchemy_lifecycle
+from .sqlalchemy import transactions as sqlalchemy_transactions
+
+MODULES = (
+    coroutines, tasks, taskgroups, sequencing,
+    blocking_calls, blocking_declarations, blocking_checker,
+    loop, loop_style,
+    sqlalchemy_shared, sqlalchemy_lifecycle, sqlalchemy_concurrency, sqlalchemy_transactions,
+)
+CHECKERS = checkers_in(MODULES)
+RULES: tuple[Rule, ...] = tuple(sorted((rule for checker in CHECKERS for rule in checker.rules), key=lambda rule: rule.code))

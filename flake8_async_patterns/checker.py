@@ -1,0 +1,57 @@
+"""The base class of rule implementations ("checkers") and how the engine finds their handlers."""
+
+from __future__ import annotations
+
+import ast
+from typing import ClassVar, Iterable
+
+from .registry import Rule
+from .semantic.context import Context
+
+HOOKS = ("bound", "function_start", "function_end", "module_end")
+
+
+class Checker:
+    """Base of rule implementations.  One instance per file, created only when one of its
+    ``rules`` is selected.
+
+    Handlers are methods named ``visit_<NodeType>`` (called on entering the node, before its
+    children) and ``leave_<NodeType>`` (after them).  Optional hooks: ``bound(binding)``,
+    ``function_start(scope)``, ``function_end(scope)``, ``module_end()``.  A subclass's handler
+    table is computed once, when the class is defined.
+    """
+
+    rules: ClassVar[tuple[Rule, ...]] = ()
+    visits: ClassVar[tuple[tuple[type, str], ...]] = ()
+    leaves: ClassVar[tuple[tuple[type, str], ...]] = ()
+    hooks: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.visits = tuple(_handler_names(cls, "visit_"))
+        cls.leaves = tuple(_handler_names(cls, "leave_"))
+        cls.hooks = tuple(hook for hook in HOOKS if callable(getattr(cls, hook, None)))
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+
+
+def _handler_names(cls: type, prefix: str) -> Iterable[tuple[type, str]]:
+    for attr in dir(cls):
+        if attr.startswith(prefix):
+            node_type = getattr(ast, attr[len(prefix):], None)
+            if isinstance(node_type, type) and issubclass(node_type, ast.AST):
+                yield node_type, attr
+
+
+def checkers_in(modules: Iterable[object]) -> tuple[type[Checker], ...]:
+    """Every checker class defined in ``modules`` that implements at least one rule."""
+    found: list[type[Checker]] = []
+    for module in modules:
+        for value in vars(module).values():
+            if (
+                isinstance(value, type) and issubclass(value, Checker) and value.rules
+                and value.__module__ == getattr(module, "__name__", None) and value not in found
+            ):
+                found.append(value)
+    return tuple(found)

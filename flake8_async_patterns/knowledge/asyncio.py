@@ -1,0 +1,205 @@
+"""asyncio: coroutine functions and methods, task spawning, loop management, ordered operations."""
+
+from __future__ import annotations
+
+import ast
+import enum
+from dataclasses import dataclass
+
+from ..semantic.context import Context
+from ..semantic.scope import Binding, BindingKind
+from ..semantic.text import decorator_target
+from .http import AWAITABLE_CONTEXT_FUNCTIONS, AWAITABLE_CONTEXT_METHODS, CLIENT_COROUTINE_METHODS
+from .inference import SPAWN_METHODS, kind_of, task_spawner
+from .kinds import Kind
+from .sqlalchemy import SERIAL_DB_KINDS, SESSION_COROUTINE_METHODS, is_async_session
+
+TASKGROUP_PYTHON = (3, 11)  # asyncio.TaskGroup and asyncio.timeout
+
+COROUTINE_FUNCTIONS = frozenset(
+    {
+        "asyncio.sleep", "asyncio.wait_for", "asyncio.wait", "asyncio.to_thread",
+        "asyncio.open_connection", "asyncio.open_unix_connection", "asyncio.start_server",
+        "asyncio.start_unix_server", "asyncio.create_subprocess_exec",
+        "asyncio.create_subprocess_shell", "asyncpg.connect",
+    }
+)
+_LOOP_COROUTINES = frozenset(
+    {
+        "sock_recv", "sock_recv_into", "sock_recvfrom", "sock_recvfrom_into", "sock_sendall",
+        "sock_sendto", "sock_connect", "sock_accept", "sock_sendfile", "getaddrinfo",
+        "getnameinfo", "create_connection", "create_server", "create_datagram_endpoint",
+        "create_unix_connection", "create_unix_server", "connect_accepted_socket",
+        "connect_read_pipe", "connect_write_pipe", "subprocess_exec", "subprocess_shell",
+        "start_tls", "sendfile", "shutdown_asyncgens", "shutdown_default_executor",
+    }
+)
+# Coroutine methods of objects of a known kind: calling one without ``await`` does nothing.
+COROUTINE_METHODS: dict[Kind, frozenset[str]] = {
+    Kind.ASYNC_SESSION: SESSION_COROUTINE_METHODS,
+    **CLIENT_COROUTINE_METHODS,
+    Kind.LOOP: _LOOP_COROUTINES,
+    Kind.ASYNC_LOCK: frozenset({"acquire"}),
+    Kind.ASYNC_SEMAPHORE: frozenset({"acquire"}),
+    Kind.ASYNC_CONDITION: frozenset({"acquire", "wait", "wait_for"}),
+    Kind.ASYNC_EVENT: frozenset({"wait"}),
+    Kind.ASYNC_QUEUE: frozenset({"get", "put", "join"}),
+    Kind.ASYNC_BARRIER: frozenset({"wait", "reset", "abort"}),
+    Kind.STREAM_READER: frozenset({"read", "readline", "readexactly", "readuntil"}),
+    Kind.STREAM_WRITER: frozenset({"drain", "wait_closed", "start_tls"}),
+}
+# Decorators that keep an ``async def`` a coroutine function (anything else: unknown result).
+COROUTINE_PRESERVING_DECORATORS = frozenset(
+    {
+        "builtins.staticmethod", "builtins.classmethod", "abc.abstractmethod", "typing.override",
+        "typing_extensions.override", "typing.final", "typing_extensions.final", "functools.wraps",
+    }
+)
+
+# --- tasks and waiting ------------------------------------------------------------------------
+TASK_FACTORIES = frozenset({"asyncio.create_task", "asyncio.ensure_future"})
+GATHER = "asyncio.gather"
+WAIT = "asyncio.wait"
+AS_COMPLETED = "asyncio.as_completed"
+WAIT_FOR = "asyncio.wait_for"
+SHIELD = "asyncio.shield"
+SLEEP = "asyncio.sleep"
+
+# --- event loop management --------------------------------------------------------------------
+ASYNCIO_RUN = "asyncio.run"
+GET_EVENT_LOOP = "asyncio.get_event_loop"
+NEW_EVENT_LOOP = "asyncio.new_event_loop"
+LOOP_RUNNERS = frozenset({"run_until_complete", "run_forever"})
+
+# asyncio primitives and streams: their operations must stay in order.
+PRIMITIVE_KINDS = frozenset(
+    {
+        Kind.ASYNC_LOCK, Kind.ASYNC_SEMAPHORE, Kind.ASYNC_CONDITION, Kind.ASYNC_EVENT, Kind.ASYNC_QUEUE,
+        Kind.ASYNC_BARRIER, Kind.STREAM_READER, Kind.STREAM_WRITER,
+    }
+)
+ORDERED_KINDS = SERIAL_DB_KINDS | PRIMITIVE_KINDS
+
+# Awaited operations whose calls must stay in order (queues, streams, sockets, message brokers,
+# locks).  Matched on the called name's first word: ``send``, ``send_json``, ``publish_data``...
+ORDERED_OPERATION_PREFIXES = (
+    "put", "send", "write", "drain", "flush", "acquire", "wait", "join", "publish", "emit",
+    "read", "recv", "receive", "communicate", "ack", "nack", "reject",
+)
+
+
+def is_ordered_operation(name: str) -> bool:
+    return name.lower().lstrip("_").startswith(ORDERED_OPERATION_PREFIXES)
+
+
+class Spawner(enum.Enum):
+    """What starts a task."""
+
+    FUNCTION = "asyncio.create_task/ensure_future"
+    LOOP = "loop.create_task"
+    GROUP = "tg.create_task"
+
+
+@dataclass(frozen=True, slots=True)
+class TaskSpawn:
+    """A call that starts a task: ``asyncio.create_task(coro)``, ``loop.create_task(coro)``,
+    ``tg.create_task(coro)``."""
+
+    call: ast.Call
+    via: Spawner
+    receiver: ast.AST | None  # the loop or task group; None for the asyncio functions
+
+    @property
+    def coroutine(self) -> ast.AST | None:
+        return self.call.args[0] if self.call.args else None
+
+
+def task_spawn(ctx: Context, call: ast.Call) -> TaskSpawn | None:
+    """The task spawn ``call`` is, if it is one."""
+    func = call.func
+    if ctx.qualified_name(func) in TASK_FACTORIES:
+        return TaskSpawn(call, Spawner.FUNCTION, None)
+    if isinstance(func, ast.Attribute) and func.attr in SPAWN_METHODS:
+        spawner = task_spawner(ctx, func.value)
+        if spawner is Kind.TASK_GROUP:
+            return TaskSpawn(call, Spawner.GROUP, func.value)
+        if spawner is Kind.LOOP:
+            return TaskSpawn(call, Spawner.LOOP, func.value)
+    return None
+
+
+def is_unowned_task_spawn(ctx: Context, call: ast.Call) -> bool:
+    """``asyncio.create_task/ensure_future(...)`` or ``loop.create_task(...)``: a task nobody owns
+    unless the code keeps a reference (a task group owns its tasks)."""
+    spawn = task_spawn(ctx, call)
+    return spawn is not None and spawn.via is not Spawner.GROUP
+
+
+# --- coroutine provenance: what a call returns ---------------------------------------------------
+class CoroutineKind(enum.Enum):
+    COROUTINE = "coroutine"
+    ASYNC_GENERATOR = "async generator"
+
+
+@dataclass(frozen=True, slots=True)
+class CoroutineSource:
+    """Where a call's coroutine comes from: known at once (a library coroutine function or
+    method), or an ``async def`` of this module -- whose body, generator or not, is known only
+    once the module has been walked (ask :meth:`kind` then)."""
+
+    binding: Binding | None = None  # the ``def`` binding of a same-module function or method
+    awaitable_context: bool = False  # an awaitable context manager: only a bare call loses it
+
+    def kind(self, ctx: Context) -> CoroutineKind | None:
+        """What calling it makes: a coroutine, an async generator, or None (not a coroutine
+        function, or one whose decorators may change what a call returns)."""
+        binding = self.binding
+        if binding is None:
+            return CoroutineKind.COROUTINE
+        node = binding.node
+        if binding.kind is not BindingKind.DEF or binding.conflicting or not isinstance(node, ast.AsyncFunctionDef):
+            return None
+        for decorator in node.decorator_list:
+            if ctx.qualified_name(decorator_target(decorator), binding.scope) not in COROUTINE_PRESERVING_DECORATORS:
+                return None
+        return CoroutineKind.ASYNC_GENERATOR if binding.func_scope.has_yield else CoroutineKind.COROUTINE
+
+
+_LIBRARY_COROUTINE = CoroutineSource()
+_AWAITABLE_CONTEXT = CoroutineSource(awaitable_context=True)
+
+
+def coroutine_source(ctx: Context, call: ast.Call) -> CoroutineSource | None:
+    """Where ``call``'s value comes from, if it may be a coroutine: a same-module function or
+    method (``self.m()``/``cls.m()``/``Class.m()``), a known library coroutine function, or a
+    coroutine method of an object of a known kind (a known session included)."""
+    func = call.func
+    if isinstance(func, ast.Name):
+        binding = ctx.lookup(func.id)
+        if binding is not None and binding.kind is BindingKind.DEF:
+            return CoroutineSource(binding)
+    qn = ctx.qualified_name(func)
+    if qn is not None:
+        if qn in AWAITABLE_CONTEXT_FUNCTIONS:
+            return _AWAITABLE_CONTEXT
+        return _LIBRARY_COROUTINE if qn in COROUTINE_FUNCTIONS else None
+    if not isinstance(func, ast.Attribute):
+        return None
+    receiver = func.value
+    cls = ctx.instance_class(receiver)
+    if cls is None and isinstance(receiver, ast.Name):
+        class_binding = ctx.lookup(receiver.id)
+        if class_binding is not None and class_binding.kind is BindingKind.CLASSDEF:
+            cls = class_binding.func_scope
+    if cls is not None:
+        method = ctx.method_binding(cls, func.attr)
+        if method is not None:
+            return CoroutineSource(method) if method.kind is BindingKind.DEF else None
+    kind = kind_of(ctx, receiver)
+    if kind is not None:
+        if func.attr in AWAITABLE_CONTEXT_METHODS.get(kind, ()):
+            return _AWAITABLE_CONTEXT
+        return _LIBRARY_COROUTINE if func.attr in COROUTINE_METHODS.get(kind, ()) else None
+    if func.attr in SESSION_COROUTINE_METHODS and is_async_session(ctx, receiver):
+        return _LIBRARY_COROUTINE
+    return None

@@ -1,0 +1,207 @@
+"""What a value is: object kinds, and the constructors, annotations and methods that produce them.
+
+``knowledge.inference.kind_of(ctx, expr)`` answers with one of these kinds (or None) from the
+constructor that made the value, an annotation, or a binding it names; rules look the answer up
+in the tables of the library modules.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class Kind(str, enum.Enum):
+    """A kind of object the rules know (a ``str`` enum: cheap to hash and compare)."""
+
+    LOOP = "asyncio event loop"
+    TASK_GROUP = "asyncio.TaskGroup"
+    RUNNER = "asyncio.Runner"
+    TASK = "asyncio.Task"
+    ASYNC_LOCK = "asyncio.Lock"
+    ASYNC_SEMAPHORE = "asyncio.Semaphore"
+    ASYNC_CONDITION = "asyncio.Condition"
+    ASYNC_EVENT = "asyncio.Event"
+    ASYNC_QUEUE = "asyncio.Queue"
+    ASYNC_BARRIER = "asyncio.Barrier"
+    STREAM_READER = "asyncio.StreamReader"
+    STREAM_WRITER = "asyncio.StreamWriter"
+    ASYNC_SESSION = "sqlalchemy AsyncSession"
+    SYNC_SESSION = "sqlalchemy Session"
+    ASYNC_ENGINE = "sqlalchemy AsyncEngine"
+    ASYNC_CONNECTION = "sqlalchemy AsyncConnection"
+    ASYNCPG_POOL = "asyncpg.Pool"
+    ASYNCPG_CONNECTION = "asyncpg.Connection"
+    AIOSQLITE_CONNECTION = "aiosqlite.Connection"
+    AIOHTTP_SESSION = "aiohttp.ClientSession"
+    HTTPX_ASYNC_CLIENT = "httpx.AsyncClient"
+    # sync (blocking) objects
+    REQUESTS_SESSION = "requests.Session"
+    HTTPX_CLIENT = "httpx.Client"
+    HTTP_CONNECTION = "http.client.HTTPConnection"
+    URLLIB3_POOL = "urllib3 pool"
+    REDIS_CLIENT = "redis.Redis"
+    SOCKET = "socket.socket"
+    SMTP_CLIENT = "smtplib.SMTP"
+    FTP_CLIENT = "ftplib.FTP"
+    SYNC_DB_CONNECTION = "DB-API connection"
+    SYNC_DB_CURSOR = "DB-API cursor"
+    MONGO_CLIENT = "pymongo.MongoClient"
+    SYNC_ENGINE = "sqlalchemy Engine"
+    THREAD = "threading.Thread"
+    THREAD_LOCK = "threading.Lock"
+    THREAD_SEMAPHORE = "threading.Semaphore"
+    THREAD_EVENT = "threading.Event"
+    THREAD_CONDITION = "threading.Condition"
+    THREAD_BARRIER = "threading.Barrier"
+    SYNC_QUEUE = "queue.Queue"
+    MP_PROCESS = "multiprocessing.Process"
+    MP_POOL = "multiprocessing.Pool"
+    EXECUTOR = "concurrent.futures.Executor"
+    CF_FUTURE = "concurrent.futures.Future"
+    PATH = "pathlib.Path"
+
+
+LOOP_GETTERS = ("asyncio.get_event_loop", "asyncio.get_running_loop", "asyncio.new_event_loop")
+
+# Qualified callable -> the kind of what calling it makes.
+CONSTRUCTED_KINDS: dict[str, Kind] = {
+    **{name: Kind.LOOP for name in LOOP_GETTERS},
+    "asyncio.TaskGroup": Kind.TASK_GROUP,
+    "asyncio.Runner": Kind.RUNNER,
+    "asyncio.create_task": Kind.TASK,
+    "asyncio.ensure_future": Kind.TASK,
+    "asyncio.Lock": Kind.ASYNC_LOCK,
+    "asyncio.Semaphore": Kind.ASYNC_SEMAPHORE,
+    "asyncio.BoundedSemaphore": Kind.ASYNC_SEMAPHORE,
+    "asyncio.Condition": Kind.ASYNC_CONDITION,
+    "asyncio.Event": Kind.ASYNC_EVENT,
+    "asyncio.Queue": Kind.ASYNC_QUEUE,
+    "asyncio.PriorityQueue": Kind.ASYNC_QUEUE,
+    "asyncio.LifoQueue": Kind.ASYNC_QUEUE,
+    "asyncio.Barrier": Kind.ASYNC_BARRIER,
+    "aiohttp.ClientSession": Kind.AIOHTTP_SESSION,
+    "httpx.AsyncClient": Kind.HTTPX_ASYNC_CLIENT,
+    "sqlalchemy.ext.asyncio.AsyncSession": Kind.ASYNC_SESSION,
+    "sqlalchemy.orm.Session": Kind.SYNC_SESSION,
+    "sqlalchemy.ext.asyncio.create_async_engine": Kind.ASYNC_ENGINE,
+    "asyncpg.connect": Kind.ASYNCPG_CONNECTION,
+    "asyncpg.create_pool": Kind.ASYNCPG_POOL,
+    "aiosqlite.connect": Kind.AIOSQLITE_CONNECTION,
+    "requests.Session": Kind.REQUESTS_SESSION,
+    "requests.session": Kind.REQUESTS_SESSION,
+    "httpx.Client": Kind.HTTPX_CLIENT,
+    "http.client.HTTPConnection": Kind.HTTP_CONNECTION,
+    "http.client.HTTPSConnection": Kind.HTTP_CONNECTION,
+    **{f"urllib3.{name}": Kind.URLLIB3_POOL for name in (
+        "PoolManager", "ProxyManager", "HTTPConnectionPool", "HTTPSConnectionPool", "connection_from_url",
+    )},
+    **{name: Kind.REDIS_CLIENT for name in ("redis.Redis", "redis.StrictRedis", "redis.from_url", "redis.Redis.from_url")},
+    **{f"socket.{name}": Kind.SOCKET for name in ("socket", "create_connection", "create_server", "fromfd")},
+    **{f"smtplib.{name}": Kind.SMTP_CLIENT for name in ("SMTP", "SMTP_SSL", "LMTP")},
+    **{f"ftplib.{name}": Kind.FTP_CLIENT for name in ("FTP", "FTP_TLS")},
+    **{name: Kind.SYNC_DB_CONNECTION for name in (
+        "sqlite3.connect", "psycopg2.connect", "psycopg.connect", "psycopg.Connection.connect",
+        "pymysql.connect", "MySQLdb.connect", "mysql.connector.connect",
+    )},
+    "pymongo.MongoClient": Kind.MONGO_CLIENT,
+    "sqlalchemy.create_engine": Kind.SYNC_ENGINE,
+    "threading.Thread": Kind.THREAD,
+    "threading.Timer": Kind.THREAD,
+    "multiprocessing.Process": Kind.MP_PROCESS,
+    **{name: Kind.MP_POOL for name in ("multiprocessing.Pool", "multiprocessing.pool.Pool", "multiprocessing.pool.ThreadPool")},
+    **{f"{module}.{name}": kind for module in ("threading", "multiprocessing") for name, kind in (
+        ("Lock", Kind.THREAD_LOCK), ("RLock", Kind.THREAD_LOCK), ("Semaphore", Kind.THREAD_SEMAPHORE),
+        ("BoundedSemaphore", Kind.THREAD_SEMAPHORE), ("Event", Kind.THREAD_EVENT),
+        ("Condition", Kind.THREAD_CONDITION), ("Barrier", Kind.THREAD_BARRIER),
+    )},
+    **{name: Kind.SYNC_QUEUE for name in (
+        "queue.Queue", "queue.LifoQueue", "queue.PriorityQueue", "queue.SimpleQueue",
+        "multiprocessing.Queue", "multiprocessing.JoinableQueue", "multiprocessing.SimpleQueue",
+    )},
+    "concurrent.futures.ThreadPoolExecutor": Kind.EXECUTOR,
+    "concurrent.futures.ProcessPoolExecutor": Kind.EXECUTOR,
+    **{name: Kind.PATH for name in (
+        "pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath", "pathlib.Path.home", "pathlib.Path.cwd",
+    )},
+}
+
+# Methods whose result is an object of a known kind: (receiver kind, method) -> kind.
+RETURNED_KINDS: dict[tuple[Kind, str], Kind] = {
+    (Kind.SYNC_DB_CONNECTION, "cursor"): Kind.SYNC_DB_CURSOR,
+    (Kind.ASYNC_ENGINE, "connect"): Kind.ASYNC_CONNECTION,
+    (Kind.ASYNC_ENGINE, "begin"): Kind.ASYNC_CONNECTION,  # entered: ``async with engine.begin() as conn``
+    (Kind.ASYNCPG_POOL, "acquire"): Kind.ASYNCPG_CONNECTION,
+    (Kind.EXECUTOR, "submit"): Kind.CF_FUTURE,
+    **{(Kind.PATH, name): Kind.PATH for name in (
+        "with_name", "with_suffix", "with_stem", "joinpath", "absolute", "expanduser",
+        "relative_to", "with_segments",
+    )},
+}
+# Attributes of a known kind that are of a known kind: ``Path(...).parent``.
+ATTRIBUTE_KINDS: dict[tuple[Kind, str], Kind] = {(Kind.PATH, "parent"): Kind.PATH}
+KIND_ATTRIBUTES = frozenset(attr for _, attr in ATTRIBUTE_KINDS)
+
+# Annotations name classes; the constructor table serves, plus classes made by factories.
+ANNOTATED_KINDS: dict[str, Kind] = {
+    **{name: kind for name, kind in CONSTRUCTED_KINDS.items() if name not in LOOP_GETTERS},
+    "asyncio.AbstractEventLoop": Kind.LOOP,
+    "asyncio.BaseEventLoop": Kind.LOOP,
+    "asyncio.Task": Kind.TASK,
+    "asyncio.StreamReader": Kind.STREAM_READER,
+    "asyncio.StreamWriter": Kind.STREAM_WRITER,
+    "pathlib.Path": Kind.PATH,
+    "pathlib.PosixPath": Kind.PATH,
+    "pathlib.WindowsPath": Kind.PATH,
+    "sqlalchemy.ext.asyncio.AsyncEngine": Kind.ASYNC_ENGINE,
+    "sqlalchemy.ext.asyncio.AsyncConnection": Kind.ASYNC_CONNECTION,
+    "asyncpg.Connection": Kind.ASYNCPG_CONNECTION,
+    "asyncpg.connection.Connection": Kind.ASYNCPG_CONNECTION,
+    "asyncpg.Pool": Kind.ASYNCPG_POOL,
+    "asyncpg.pool.Pool": Kind.ASYNCPG_POOL,
+    "aiosqlite.Connection": Kind.AIOSQLITE_CONNECTION,
+    "aiosqlite.core.Connection": Kind.AIOSQLITE_CONNECTION,
+    "socket.socket": Kind.SOCKET,
+    "requests.Session": Kind.REQUESTS_SESSION,
+    "httpx.Client": Kind.HTTPX_CLIENT,
+    "redis.Redis": Kind.REDIS_CLIENT,
+    "threading.Lock": Kind.THREAD_LOCK,
+    "threading.Event": Kind.THREAD_EVENT,
+    "queue.Queue": Kind.SYNC_QUEUE,
+}
+
+# ``reader, writer = await asyncio.open_connection(...)``: kinds by tuple position.
+UNPACKED_KINDS: dict[str, tuple[Kind, ...]] = {
+    "asyncio.open_connection": (Kind.STREAM_READER, Kind.STREAM_WRITER),
+    "asyncio.open_unix_connection": (Kind.STREAM_READER, Kind.STREAM_WRITER),
+    "socket.socketpair": (Kind.SOCKET, Kind.SOCKET),
+}
+# ``conn, addr = sock.accept()``: (receiver kind, method) -> kinds by position.
+UNPACKED_METHOD_KINDS: dict[tuple[Kind, str], tuple[Kind, ...]] = {(Kind.SOCKET, "accept"): (Kind.SOCKET,)}
+
+# ``async with X as y``: for these kinds ``__aenter__`` returns the object itself.
+SELF_ENTERING_KINDS = frozenset(
+    {
+        Kind.TASK_GROUP, Kind.RUNNER, Kind.ASYNC_SESSION, Kind.SYNC_SESSION, Kind.AIOHTTP_SESSION,
+        Kind.HTTPX_ASYNC_CLIENT, Kind.REQUESTS_SESSION, Kind.HTTPX_CLIENT, Kind.REDIS_CLIENT, Kind.SOCKET,
+        Kind.SMTP_CLIENT, Kind.FTP_CLIENT, Kind.SYNC_DB_CONNECTION, Kind.MONGO_CLIENT, Kind.EXECUTOR,
+        Kind.MP_POOL, Kind.URLLIB3_POOL, Kind.HTTP_CONNECTION, Kind.ASYNC_CONNECTION,
+        Kind.ASYNCPG_CONNECTION, Kind.ASYNCPG_POOL, Kind.AIOSQLITE_CONNECTION, Kind.ASYNC_ENGINE,
+    }
+)
+
+# ``contextlib.ExitStack``/``AsyncExitStack`` methods: handing an object to one transfers its closing.
+EXIT_STACK_TAKERS = frozenset({"enter_async_context", "enter_context", "push_async_exit", "push_async_callback", "callback"})
+
+# --- SQLAlchemy session factories (what calling a factory makes is a kind question) -------------
+ASYNC_SESSIONMAKER = "sqlalchemy.ext.asyncio.async_sessionmaker"
+SESSIONMAKER = "sqlalchemy.orm.sessionmaker"
+ASYNC_SESSION_CLASS = "sqlalchemy.ext.asyncio.AsyncSession"
+
+# --- event loops --------------------------------------------------------------------------------
+# Loop-object spellings accepted when nothing better is known (``self._loop.create_task``).
+LOOP_ATTRIBUTE_NAMES = frozenset({"loop", "_loop", "event_loop", "_event_loop"})
+
+
+def looks_like_loop_name(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in LOOP_ATTRIBUTE_NAMES or lowered.endswith("_loop")

@@ -1,0 +1,37 @@
+"""Module paths: internal submodules whose public names their package re-exports."""
+
+from __future__ import annotations
+
+_REEXPORTING_PACKAGES: dict[str, frozenset[str]] = {
+    "asyncio": frozenset(
+        {
+            "base_events", "coroutines", "events", "exceptions", "futures", "locks", "queues",
+            "runners", "streams", "subprocess", "taskgroups", "tasks", "threads", "timeouts",
+            "unix_events", "windows_events",
+        }
+    ),
+    "aiohttp": frozenset({"client", "connector", "client_reqrep", "web", "web_app"}),
+    "httpx": frozenset({"_client", "_api", "_models"}),
+    "sqlalchemy.ext.asyncio": frozenset({"session", "engine", "result", "scoping"}),
+    "sqlalchemy.orm": frozenset({"session"}),
+    "sqlalchemy": frozenset({"engine"}),
+    "requests": frozenset({"api", "sessions"}),
+    "redis": frozenset({"client"}),
+    "urllib3": frozenset({"poolmanager", "connectionpool", "_request_methods"}),
+    "concurrent.futures": frozenset({"thread", "process", "_base"}),
+    "psycopg": frozenset({"connection"}),
+    "pymongo": frozenset({"mongo_client"}),
+    "multiprocessing": frozenset({"context", "queues", "synchronize", "process"}),
+    "pathlib": frozenset({"_local"}),
+}
+
+
+def canonical(qualified_name: str) -> str:
+    """Fold internal module paths onto their public spelling (``asyncio.tasks.sleep`` → ``asyncio.sleep``)."""
+    for package, submodules in _REEXPORTING_PACKAGES.items():
+        if qualified_name.startswith(package + "."):
+            rest = qualified_name[len(package) + 1 :]
+            head, dot, tail = rest.partition(".")
+            if dot and head in submodules and "." not in tail:
+                return f"{package}.{tail}"
+    return qualified_name

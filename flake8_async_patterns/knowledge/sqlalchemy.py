@@ -1,0 +1,77 @@
+"""SQLAlchemy's asyncio extension and the DB connections that run one statement at a time."""
+
+from __future__ import annotations
+
+import ast
+
+from ..semantic.context import Context
+from ..semantic.scope import BindingKind
+from ..semantic.text import dotted_name
+from .inference import kind_of
+from .kinds import Kind
+
+SESSION_COROUTINE_METHODS = frozenset(
+    {
+        "commit", "rollback", "execute", "scalar", "scalars", "get", "get_one", "refresh",
+        "flush", "close", "delete", "merge", "stream", "stream_scalars", "run_sync",
+        "invalidate", "reset", "connection",
+    }
+)
+# One of these runs one statement at a time: two awaitables using it must not run concurrently.
+SERIAL_DB_KINDS = frozenset({Kind.ASYNC_SESSION, Kind.ASYNC_CONNECTION, Kind.ASYNCPG_CONNECTION, Kind.AIOSQLITE_CONNECTION})
+SESSION_CLOSERS = frozenset({"close", "aclose", "invalidate"})
+# ``await s.get(...)``, ``await s.scalar(...)``: ORM objects.  (Rows from ``first()``/``one()`` are not.)
+SESSION_OBJECT_LOADERS = frozenset({"get", "get_one", "scalar"})
+RESULT_OBJECT_GETTERS = frozenset({"scalar_one", "scalar_one_or_none", "scalar"})
+DEPENDS = frozenset({"fastapi.Depends", "fastapi.params.Depends", "fastapi.Security"})
+SESSION_DEPENDENCY_NAMES = frozenset({"get_session", "get_db", "get_async_session"})
+# Handlers that can catch a failed commit/flush (besides bare ``except``/``Exception``/``BaseException``).
+DB_ERROR_MODULES = ("sqlalchemy.exc.", "sqlalchemy.orm.exc.", "asyncpg.", "aiosqlite.", "sqlite3.")
+
+
+def is_async_session(ctx: Context, expr: ast.AST) -> bool:
+    """A *known session* receiver: a value known to be an AsyncSession, or -- in async context
+    only -- an unannotated name or ``self.<attr>`` spelled as one of the configured session names."""
+    kind = kind_of(ctx, expr)
+    if kind is not None:
+        return kind is Kind.ASYNC_SESSION
+    if not ctx.in_async:
+        return False
+    # The name heuristic is for names nobody typed: an annotation naming another class
+    # (a MongoDB ``ClientSession``, an ``aiohttp.ClientSession``...) is the author's word.
+    if isinstance(expr, ast.Name):
+        binding = ctx.lookup(expr.id)
+        if binding is not None and (binding.kind is BindingKind.IMPORT or binding.annotation is not None):
+            return False
+        return expr.id in ctx.settings.session_names
+    if isinstance(expr, ast.Attribute) and ctx.instance_class(expr.value) is not None:
+        if any(b.annotation is not None for b in ctx.attribute_bindings(expr)):
+            return False
+        return expr.attr in ctx.settings.session_names
+    return False
+
+
+def db_receiver(ctx: Context, expr: ast.AST) -> str | None:
+    """The spelling of ``expr`` when it is a known session or a DB connection that runs one
+    statement at a time (AsyncSession, AsyncConnection, asyncpg/aiosqlite connection)."""
+    spelled = dotted_name(expr)
+    if spelled is None:
+        return None
+    if kind_of(ctx, expr) in SERIAL_DB_KINDS or is_async_session(ctx, expr):
+        return spelled
+    return None
+
+
+def new_session_call(ctx: Context, expr: ast.AST | None) -> ast.Call | None:
+    """``expr`` when it is a call that makes a new AsyncSession (``FACTORY()``, ``AsyncSession(...)``)."""
+    if isinstance(expr, ast.Call) and kind_of(ctx, expr) is Kind.ASYNC_SESSION:
+        return expr
+    return None
+
+
+def session_method_call(ctx: Context, call: ast.AST, names) -> str | None:
+    """The session spelling when ``call`` is ``<known session>.<one of names>(...)``."""
+    if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in names:
+        if is_async_session(ctx, call.func.value):
+            return dotted_name(call.func.value)
+    return None

@@ -1,0 +1,150 @@
+"""The blocking calls: which call or method blocks, which rule reports it, and what to use instead."""
+
+from __future__ import annotations
+
+import enum
+
+from ...knowledge.http import HTTP_VERBS
+from ...knowledge.kinds import Kind
+
+
+class Family(enum.Enum):
+    """Which rule reports a blocking call."""
+
+    SLEEP = "sleep"
+    HTTP = "http"
+    FILE = "file"
+    SUBPROCESS = "subprocess"
+    DATABASE = "database"
+    INPUT = "input"
+    NETWORK = "network"
+    WAIT = "wait"
+
+
+_ASYNC_HTTP = "'httpx.AsyncClient' or 'aiohttp.ClientSession'"
+_ASYNC_FILES = "'aiofiles', 'anyio.Path' or 'await asyncio.to_thread(...)'"
+_ASYNC_SUBPROCESS = "'await asyncio.create_subprocess_exec(...)'"
+_ASYNC_POSTGRES = "'asyncpg.connect()' or 'psycopg.AsyncConnection.connect()'"
+_ASYNC_MYSQL = "'aiomysql.connect()' or 'asyncmy.connect()'"
+_HTTP_VERB_NAMES = tuple(sorted(HTTP_VERBS))
+
+# qualified function -> (family, replacement)
+BLOCKING_FUNCTIONS: dict[str, tuple[Family, str]] = {
+    "time.sleep": (Family.SLEEP, "'await asyncio.sleep()'"),
+    **{f"requests.{verb}": (Family.HTTP, _ASYNC_HTTP) for verb in _HTTP_VERB_NAMES},
+    **{f"httpx.{verb}": (Family.HTTP, "'httpx.AsyncClient'") for verb in (*_HTTP_VERB_NAMES, "stream")},
+    "urllib.request.urlopen": (Family.HTTP, _ASYNC_HTTP),
+    "urllib.request.urlretrieve": (Family.HTTP, _ASYNC_HTTP),
+    "urllib3.request": (Family.HTTP, _ASYNC_HTTP),
+    **{name: (Family.FILE, _ASYNC_FILES) for name in (
+        "builtins.open", "io.open", "io.open_code", "codecs.open", "os.fdopen",
+    )},
+    **{f"shutil.{name}": (Family.FILE, "'await asyncio.to_thread(shutil." + name + ", ...)'") for name in (
+        "copy", "copy2", "copyfile", "copyfileobj", "copytree", "copymode", "copystat", "move",
+        "rmtree", "make_archive", "unpack_archive",
+    )},
+    **{f"subprocess.{name}": (Family.SUBPROCESS, _ASYNC_SUBPROCESS) for name in (
+        "run", "call", "check_call", "check_output", "getoutput", "getstatusoutput", "Popen",
+    )},
+    "os.system": (Family.SUBPROCESS, "'await asyncio.create_subprocess_shell(...)'"),
+    "os.popen": (Family.SUBPROCESS, "'await asyncio.create_subprocess_shell(...)'"),
+    **{f"os.{name}": (Family.SUBPROCESS, _ASYNC_SUBPROCESS) for name in (
+        "spawnl", "spawnle", "spawnlp", "spawnlpe", "spawnv", "spawnve", "spawnvp", "spawnvpe",
+        "posix_spawn", "posix_spawnp",
+    )},
+    **{f"os.{name}": (Family.SUBPROCESS, "'await process.wait()' on an asyncio subprocess") for name in (
+        "wait", "wait3", "wait4", "waitid", "waitpid",
+    )},
+    "sqlite3.connect": (Family.DATABASE, "'aiosqlite.connect()'"),
+    "psycopg2.connect": (Family.DATABASE, _ASYNC_POSTGRES),
+    "psycopg.connect": (Family.DATABASE, _ASYNC_POSTGRES),
+    "psycopg.Connection.connect": (Family.DATABASE, _ASYNC_POSTGRES),
+    "pymysql.connect": (Family.DATABASE, _ASYNC_MYSQL),
+    "MySQLdb.connect": (Family.DATABASE, _ASYNC_MYSQL),
+    "mysql.connector.connect": (Family.DATABASE, _ASYNC_MYSQL),
+    "pymongo.MongoClient": (Family.DATABASE, "'pymongo.AsyncMongoClient' or 'motor'"),
+    "sqlalchemy.create_engine": (Family.DATABASE, "'sqlalchemy.ext.asyncio.create_async_engine()'"),
+    "sqlalchemy.orm.Session": (Family.DATABASE, "'AsyncSession' (from 'async_sessionmaker')"),
+    "builtins.input": (Family.INPUT, "'await asyncio.to_thread(input, ...)'"),
+    "socket.create_connection": (Family.NETWORK, "'await asyncio.open_connection()'"),
+    "socket.getaddrinfo": (Family.NETWORK, "'await loop.getaddrinfo()'"),
+    "socket.getnameinfo": (Family.NETWORK, "'await loop.getnameinfo()'"),
+    **{f"socket.{name}": (Family.NETWORK, "'await loop.getaddrinfo()'") for name in (
+        "gethostbyname", "gethostbyname_ex", "gethostbyaddr", "getfqdn",
+    )},
+    "concurrent.futures.wait": (Family.WAIT, "'await asyncio.wait()' over 'asyncio.wrap_future(f)'"),
+}
+
+# Constructors that connect when given a host: (family, replacement).
+CONNECTING_CONSTRUCTORS: dict[str, tuple[Family, str]] = {
+    **{f"smtplib.{name}": (Family.NETWORK, "'aiosmtplib'") for name in ("SMTP", "SMTP_SSL", "LMTP")},
+    **{f"ftplib.{name}": (Family.NETWORK, "'aioftp'") for name in ("FTP", "FTP_TLS")},
+}
+
+# Objects connected when made: made in a coroutine they are reported at the constructor only.
+EAGER_KINDS = frozenset({Kind.SYNC_DB_CONNECTION, Kind.SYNC_DB_CURSOR, Kind.MONGO_CLIENT, Kind.SYNC_ENGINE})
+# Objects that connect when made with a host, lazily otherwise.
+CONNECTING_KINDS = frozenset({Kind.SMTP_CLIENT, Kind.FTP_CLIENT})
+
+ANY_METHOD = frozenset({"*"})
+# receiver kind -> (family, blocking methods, replacement)
+BLOCKING_METHODS: dict[Kind, tuple[Family, frozenset[str], str]] = {
+    Kind.REQUESTS_SESSION: (Family.HTTP, frozenset({*_HTTP_VERB_NAMES, "send"}), _ASYNC_HTTP),
+    Kind.HTTPX_CLIENT: (Family.HTTP, frozenset({*_HTTP_VERB_NAMES, "send", "stream"}), "'httpx.AsyncClient'"),
+    Kind.HTTP_CONNECTION: (Family.HTTP, frozenset({"request", "getresponse", "connect"}), _ASYNC_HTTP),
+    Kind.URLLIB3_POOL: (Family.HTTP, frozenset({"request", "urlopen", "request_encode_body", "request_encode_url"}), _ASYNC_HTTP),
+    Kind.PATH: (Family.FILE, frozenset({"read_text", "read_bytes", "write_text", "write_bytes", "open"}), _ASYNC_FILES),
+    Kind.REDIS_CLIENT: (Family.DATABASE, ANY_METHOD, "'redis.asyncio.Redis'"),
+    Kind.SYNC_DB_CONNECTION: (Family.DATABASE, frozenset({"execute", "executemany", "executescript", "commit", "rollback", "callproc"}), "an async driver"),
+    Kind.SYNC_DB_CURSOR: (Family.DATABASE, frozenset({"execute", "executemany", "executescript", "fetchone", "fetchall", "fetchmany", "callproc"}), "an async driver"),
+    Kind.SYNC_ENGINE: (Family.DATABASE, frozenset({"connect", "begin", "execute", "raw_connection"}), "'create_async_engine()'"),
+    Kind.SOCKET: (Family.NETWORK, frozenset({
+        "recv", "recv_into", "recvfrom", "recvfrom_into", "recvmsg", "send", "sendall", "sendto",
+        "sendmsg", "sendfile", "connect", "accept",
+    }), "'asyncio.open_connection()' or 'await loop.sock_*()'"),
+    Kind.SMTP_CLIENT: (Family.NETWORK, frozenset({
+        "connect", "login", "sendmail", "send_message", "starttls", "ehlo", "helo", "quit", "noop",
+        "verify", "rset",
+    }), "'aiosmtplib'"),
+    Kind.FTP_CLIENT: (Family.NETWORK, frozenset({
+        "connect", "login", "retrbinary", "retrlines", "storbinary", "storlines", "cwd", "nlst", "dir",
+        "mlsd", "size", "delete", "rename", "mkd", "rmd", "pwd", "quit", "sendcmd", "voidcmd",
+    }), "'aioftp'"),
+    Kind.THREAD: (Family.WAIT, frozenset({"join"}), "'await asyncio.to_thread(thread.join)'"),
+    Kind.THREAD_LOCK: (Family.WAIT, frozenset({"acquire"}), "'asyncio.Lock'"),
+    Kind.THREAD_SEMAPHORE: (Family.WAIT, frozenset({"acquire"}), "'asyncio.Semaphore'"),
+    Kind.THREAD_EVENT: (Family.WAIT, frozenset({"wait"}), "'asyncio.Event'"),
+    Kind.THREAD_CONDITION: (Family.WAIT, frozenset({"acquire", "wait", "wait_for"}), "'asyncio.Condition'"),
+    Kind.THREAD_BARRIER: (Family.WAIT, frozenset({"wait"}), "'asyncio.Barrier'"),
+    Kind.SYNC_QUEUE: (Family.WAIT, frozenset({"get", "put", "join"}), "'asyncio.Queue'"),
+    Kind.MP_PROCESS: (Family.WAIT, frozenset({"join"}), "'await asyncio.to_thread(process.join)'"),
+    Kind.MP_POOL: (Family.WAIT, frozenset({"join", "map", "starmap", "apply"}), "'await loop.run_in_executor(pool, ...)'"),
+    Kind.CF_FUTURE: (Family.WAIT, frozenset({"result", "exception"}), "'await asyncio.wrap_future(future)'"),
+}
+# Redis methods that only build a helper object (no round trip).
+REDIS_LOCAL_METHODS = frozenset({"pipeline", "pubsub", "lock", "register_script", "monitor", "client"})
+# ``with x:`` on these blocks until the lock is free.
+BLOCKING_CONTEXT_KINDS: dict[Kind, str] = {
+    Kind.THREAD_LOCK: "'asyncio.Lock' with 'async with'",
+    Kind.THREAD_SEMAPHORE: "'asyncio.Semaphore' with 'async with'",
+    Kind.THREAD_CONDITION: "'asyncio.Condition' with 'async with'",
+}
+# Positional parameters of waiting methods, to read ``blocking=False``/``timeout=0`` from.
+WAIT_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "acquire": ("blocking", "timeout"),
+    "get": ("block", "timeout"),
+    "put": ("item", "block", "timeout"),
+    "wait": ("timeout",),
+    "join": ("timeout",),
+    "result": ("timeout",),
+    "exception": ("timeout",),
+    "wait_for": ("predicate", "timeout"),
+}
+# Decorators that leave a sync helper a plain blocking function when called.
+TRANSPARENT_DECORATORS = frozenset(
+    {
+        "builtins.staticmethod", "builtins.classmethod", "functools.wraps", "functools.cache",
+        "functools.lru_cache", "abc.abstractmethod", "typing.override", "typing_extensions.override",
+        "typing.final",
+    }
+)

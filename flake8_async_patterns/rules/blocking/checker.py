@@ -1,0 +1,327 @@
+"""One detector for the blocking family, used directly in async context and, for
+transitive-blocking-call, to learn which sync helpers of the module block."""
+
+from __future__ import annotations
+
+import ast
+from collections import deque
+from dataclasses import dataclass, field
+
+from ...checker import Checker
+from ...knowledge.inference import kind_of, session_factory_kind
+from ...knowledge.kinds import Kind
+from ...registry import Rule
+from ...semantic.frames import parent_of
+from ...semantic.scope import Binding, BindingKind, Scope, ScopeKind
+from ...semantic.text import decorator_target, describe, is_false, is_zero, keyword_value
+from .calls import (
+    ANY_METHOD, BLOCKING_CONTEXT_KINDS, BLOCKING_FUNCTIONS, BLOCKING_METHODS, CONNECTING_CONSTRUCTORS,
+    CONNECTING_KINDS, EAGER_KINDS, REDIS_LOCAL_METHODS, TRANSPARENT_DECORATORS, WAIT_PARAMETERS, Family,
+)
+from .declarations import (
+    BLOCKING_DATABASE, BLOCKING_FILE_IO, BLOCKING_HTTP, BLOCKING_INPUT, BLOCKING_NETWORK, BLOCKING_SLEEP,
+    BLOCKING_SUBPROCESS, BLOCKING_WAIT, CONFIGURED_BLOCKING_CALL, TRANSITIVE_BLOCKING_CALL,
+)
+
+_FAMILY_RULES = {
+    Family.SLEEP: BLOCKING_SLEEP, Family.HTTP: BLOCKING_HTTP, Family.FILE: BLOCKING_FILE_IO,
+    Family.SUBPROCESS: BLOCKING_SUBPROCESS, Family.DATABASE: BLOCKING_DATABASE, Family.INPUT: BLOCKING_INPUT,
+    Family.NETWORK: BLOCKING_NETWORK, Family.WAIT: BLOCKING_WAIT,
+}
+_DEFAULT_CONFIGURED_REPLACEMENT = "an async equivalent or 'await asyncio.to_thread(...)'"
+_SYNC_SESSION_REPLACEMENT = "'AsyncSession' (from 'async_sessionmaker')"
+
+
+def _is_pipe_transport(call: ast.Call) -> bool:
+    return isinstance(call.func, ast.Attribute) and call.func.attr in ("connect_read_pipe", "connect_write_pipe")
+
+
+def _does_not_wait(call: ast.Call, method: str) -> bool:
+    """``acquire(False)``, ``get(block=False)``, ``wait(0)``, ``join(timeout=0)``..."""
+    params = WAIT_PARAMETERS.get(method, ())
+    values = dict(zip(params, call.args))
+    for keyword in call.keywords:
+        if keyword.arg:
+            values[keyword.arg] = keyword.value
+    return is_false(values.get("blocking")) or is_false(values.get("block")) or is_zero(values.get("timeout"))
+
+
+@dataclass(frozen=True, slots=True)
+class Blocking:
+    """A blocking call found: which rule, what to show, what to use instead."""
+
+    rule: Rule
+    call: str
+    replacement: str
+
+
+@dataclass(slots=True)
+class _Deferred:
+    """A blocking call whose report waits for the rest of the module: the function may still
+    make the socket non-blocking, or hand the file to the event loop's pipe transport."""
+
+    call: ast.Call
+    found: Blocking
+    function: str
+    socket: Binding | None = None  # excused if this socket is made non-blocking
+    files: list[Binding] = field(default_factory=list)  # excused if one goes to a pipe transport
+
+
+class BlockingChecker(Checker):
+    """The blocking family."""
+
+    rules = (
+        BLOCKING_SLEEP, BLOCKING_HTTP, BLOCKING_FILE_IO, BLOCKING_SUBPROCESS, BLOCKING_DATABASE,
+        BLOCKING_INPUT, BLOCKING_NETWORK, BLOCKING_WAIT, CONFIGURED_BLOCKING_CALL,
+        TRANSITIVE_BLOCKING_CALL,
+    )
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        settings = ctx.settings
+        self.configured_exact = {entry.pattern: entry for entry in settings.blocking_calls if entry.is_exact}
+        self.configured_patterns = [entry for entry in settings.blocking_calls if not entry.is_exact]
+        self.want_configured = settings.wants(CONFIGURED_BLOCKING_CALL) and bool(settings.blocking_calls)
+        self.want_transitive = settings.wants(TRANSITIVE_BLOCKING_CALL)
+        self.helper_blocks: dict[Scope, str] = {}  # sync function -> its first blocking call
+        self.helper_calls: dict[Scope, list[Scope]] = {}  # sync function -> same-module callees
+        self.async_calls: list[tuple[ast.Call, Scope, str]] = []
+        self.deferred: list[_Deferred] = []
+        self.nonblocking_sockets: set[Binding] = set()
+        self.fdopened: dict[ast.Call, _Deferred] = {}  # os.fdopen call -> its deferred report
+
+    # --- detection -------------------------------------------------------------------------
+    def detect(self, call: ast.Call) -> Blocking | None:
+        ctx = self.ctx
+        func = call.func
+        qn = ctx.qualified_name(func)
+        if qn is not None:
+            found = BLOCKING_FUNCTIONS.get(qn)
+            if found is not None:
+                return Blocking(_FAMILY_RULES[found[0]], describe(call), found[1])
+            found = CONNECTING_CONSTRUCTORS.get(qn)
+            if found is not None:
+                if self._connects(call):
+                    return Blocking(_FAMILY_RULES[found[0]], describe(call), found[1])
+                return None
+        elif isinstance(func, ast.Name):
+            if session_factory_kind(ctx, func) is Kind.SYNC_SESSION:
+                return Blocking(BLOCKING_DATABASE, describe(call), _SYNC_SESSION_REPLACEMENT)
+        if isinstance(func, ast.Attribute):
+            found = self._blocking_method(call, func)
+            if found is not None:
+                return found
+        if self.want_configured:
+            return self._configured(call, qn)
+        return None
+
+    def _blocking_method(self, call: ast.Call, func: ast.Attribute) -> Blocking | None:
+        receiver = func.value
+        kind = kind_of(self.ctx, receiver)
+        if kind is None:
+            return None
+        method = func.attr
+        if kind is Kind.SYNC_SESSION:
+            if method == "query":
+                return Blocking(BLOCKING_DATABASE, describe(call), "an 'AsyncSession' and 'await session.execute(select(...))'")
+            return None
+        entry = BLOCKING_METHODS.get(kind)
+        if entry is None:
+            return None
+        family, methods, replacement = entry
+        if methods is ANY_METHOD:
+            if method in REDIS_LOCAL_METHODS or method.startswith("_"):
+                return None
+        elif method not in methods:
+            return None
+        if family is Family.WAIT and _does_not_wait(call, method):
+            return None
+        if kind in EAGER_KINDS or kind in CONNECTING_KINDS:
+            made_by = self._made_here(receiver)
+            if made_by is not None and (kind in EAGER_KINDS or self._connects(made_by)):
+                return None  # reported once, where it connected
+        return Blocking(_FAMILY_RULES[family], describe(call), replacement)
+
+    @staticmethod
+    def _connects(constructor: ast.Call) -> bool:
+        """``smtplib.SMTP(host)`` connects at once; ``smtplib.SMTP()`` does not."""
+        return bool(constructor.args) or keyword_value(constructor, "host") is not None
+
+    def _made_here(self, expr: ast.AST) -> ast.Call | None:
+        """The call in the current function that made the client ``expr`` (so that call was,
+        or would have been, reported), if any."""
+        ctx = self.ctx
+        for _ in range(8):
+            if isinstance(expr, ast.Call):
+                func = expr.func
+                if isinstance(func, ast.Attribute) and ctx.qualified_name(func) is None:
+                    expr = func.value  # conn.cursor(): where conn came from
+                    continue
+                return expr
+            binding = ctx.binding_of(expr)
+            if binding is None or binding.scope.function is not ctx.function:
+                return None
+            if binding.value is None or binding.kind not in (BindingKind.ASSIGN, BindingKind.WITH):
+                return None
+            expr = binding.value
+        return None
+
+    def _configured(self, call: ast.Call, qn: str | None) -> Blocking | None:
+        names = []
+        if qn is not None:
+            names.append(qn)
+        func = call.func
+        if isinstance(func, ast.Attribute):
+            origin = self.ctx.origin(func.value)
+            if origin is not None:
+                names.append(f"{origin}.{func.attr}")
+        for name in names:
+            entry = self.configured_exact.get(name)
+            if entry is None:
+                entry = next((e for e in self.configured_patterns if e.matches(name)), None)
+            if entry is not None:
+                replacement = f"'{entry.replacement}'" if entry.replacement else _DEFAULT_CONFIGURED_REPLACEMENT
+                return Blocking(CONFIGURED_BLOCKING_CALL, describe(call), replacement)
+        return None
+
+    # --- traversal -------------------------------------------------------------------------
+    def visit_Call(self, node: ast.Call) -> None:
+        ctx = self.ctx
+        function = ctx.function
+        if ctx.in_async:
+            found = self.detect(node)
+            if found is not None:
+                self._report_or_defer(node, found, function.name)
+            elif self.want_transitive:
+                helper = self._sync_helper(node)
+                if helper is not None:
+                    self.async_calls.append((node, helper, function.name))
+            return
+        if not self.want_transitive or function.kind is not ScopeKind.FUNCTION or function.is_async_def:
+            return
+        if function not in self.helper_blocks:
+            found = self.detect(node)
+            if found is not None:
+                self.helper_blocks[function] = found.call
+                return
+        helper = self._sync_helper(node)
+        if helper is not None:
+            self.helper_calls.setdefault(function, []).append(helper)
+
+    def visit_With(self, node: ast.With) -> None:
+        ctx = self.ctx
+        if not ctx.in_async:
+            return
+        for item in node.items:
+            expr = item.context_expr
+            replacement = BLOCKING_CONTEXT_KINDS.get(kind_of(ctx, expr))
+            if replacement is not None:
+                ctx.report(expr, BLOCKING_WAIT, "with", call=describe(expr),
+                           function=ctx.function.name, replacement=replacement)
+
+    # --- reports that depend on what the function does next ---------------------------------
+    def _report_or_defer(self, call: ast.Call, found: Blocking, function: str) -> None:
+        """Report now, or wait for the module end when the function may still excuse the call:
+        a socket it makes non-blocking, a file from a descriptor that it hands to the event
+        loop's pipe transport."""
+        ctx = self.ctx
+        func = call.func
+        if found.rule is BLOCKING_NETWORK and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            binding = ctx.lookup(func.value.id)
+            if binding is not None and kind_of(ctx, func.value) is Kind.SOCKET:
+                self.deferred.append(_Deferred(call, found, function, socket=binding))
+                return
+        if found.rule is BLOCKING_FILE_IO and ctx.qualified_name(func) == "os.fdopen":
+            parent = ctx.parent()
+            if isinstance(parent, ast.Call) and _is_pipe_transport(parent):
+                return
+            if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
+                deferred = self.fdopened[call] = _Deferred(call, found, function)
+                self.deferred.append(deferred)
+                return
+        ctx.report(call, found.rule, call=found.call, function=function, replacement=found.replacement)
+
+    def bound(self, binding: Binding) -> None:
+        deferred = self.fdopened.get(binding.value)
+        if deferred is not None and binding.kind is BindingKind.ASSIGN:
+            self.ctx.watch(binding)
+            deferred.files.append(binding)
+
+    def visit_Expr(self, node: ast.Expr) -> None:
+        call = node.value
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                and isinstance(call.func.value, ast.Name) and len(call.args) == 1):
+            return
+        method, arg = call.func.attr, call.args[0]
+        if (method == "setblocking" and is_false(arg)) or (method == "settimeout" and is_zero(arg)):
+            binding = self.ctx.lookup(call.func.value.id)
+            if binding is not None:
+                self.nonblocking_sockets.add(binding)
+
+    def _excused(self, deferred: _Deferred) -> bool:
+        if deferred.socket is not None:
+            return deferred.socket in self.nonblocking_sockets
+        return any(
+            isinstance(parent_of(load), ast.Call) and _is_pipe_transport(parent_of(load))
+            for binding in deferred.files for load in binding.loads
+        )
+
+    # --- transitive ------------------------------------------------------------------------
+    def _sync_helper(self, call: ast.Call) -> Scope | None:
+        """The same-module sync function (or method of the enclosing class) ``call`` runs."""
+        ctx = self.ctx
+        func = call.func
+        binding = None
+        if isinstance(func, ast.Name):
+            binding = ctx.lookup(func.id)
+        elif isinstance(func, ast.Attribute):
+            cls = ctx.instance_class(func.value)
+            if cls is not None:
+                binding = ctx.method_binding(cls, func.attr)
+        if binding is None or binding.kind is not BindingKind.DEF or binding.conflicting:
+            return None
+        node = binding.node
+        if isinstance(node, ast.AsyncFunctionDef):
+            return None
+        for decorator in node.decorator_list:
+            if ctx.qualified_name(decorator_target(decorator)) not in TRANSPARENT_DECORATORS:
+                return None
+        return binding.func_scope
+
+    def _chains(self) -> dict[Scope, list[str]]:
+        """Shortest blocking chain from each sync helper, found backwards from the helpers that
+        block directly (breadth first: cycles end, each helper is settled once).  Generator
+        functions are left out: calling one runs none of its body."""
+        chains: dict[Scope, list[str]] = {}
+        callers: dict[Scope, list[Scope]] = {}
+        for caller, callees in self.helper_calls.items():
+            for callee in callees:
+                callers.setdefault(callee, []).append(caller)
+        queue: deque[Scope] = deque()
+        for helper, blocking in self.helper_blocks.items():
+            if not helper.has_yield:
+                chains[helper] = [helper.name + "()", blocking]
+                queue.append(helper)
+        while queue:
+            helper = queue.popleft()
+            for caller in callers.get(helper, ()):
+                if caller not in chains and not caller.has_yield:
+                    chains[caller] = [caller.name + "()", *chains[helper]]
+                    queue.append(caller)
+        return chains
+
+    def module_end(self) -> None:
+        ctx = self.ctx
+        for deferred in self.deferred:
+            if not self._excused(deferred):
+                found = deferred.found
+                ctx.report(deferred.call, found.rule, call=found.call, function=deferred.function,
+                           replacement=found.replacement)
+        if not self.async_calls:
+            return
+        chains = self._chains()
+        for call, helper, function in self.async_calls:
+            chain = chains.get(helper)
+            if chain is not None:
+                ctx.report(call, TRANSITIVE_BLOCKING_CALL, call=describe(call), function=function,
+                           chain=" -> ".join(chain))

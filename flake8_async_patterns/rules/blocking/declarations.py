@@ -1,0 +1,300 @@
+"""The blocking family's rules: calls that hold the event loop's thread (blocking-sleep ...
+transitive-blocking-call).  One detector (:mod:`.checker`) serves them all."""
+
+from __future__ import annotations
+
+from ...registry import declare
+from ...settings import BLOCKING_CALLS
+
+MESSAGE = "blocking call '{call}' in async function '{function}'; use {replacement}"
+ASYNCIO_DEV_DOC = "https://docs.python.org/3/library/asyncio-dev.html#running-blocking-code"
+SEED_BLOCKING = "002 \"Avoid Blocking the Event Loop\" and Anti-Patterns §4; 003 Step 5"
+COMMON_NOTES = (
+    "Only in async context: the body of an `async def`, not a nested `def` or `lambda` inside it "
+    "(those may run in a thread), and not a function passed to `asyncio.to_thread` or "
+    "`loop.run_in_executor` -- passing a callable is not calling it.",
+)
+
+
+def _blocking_rule(*, code: str, name: str, summary: str, why: str, example: str, use_instead: str,
+                   peers: str, notes: tuple[str, ...] = (), references: tuple[str, ...] = (),
+                   **extra):
+    """``declare`` with what the direct blocking rules share: message, default, async only."""
+    return declare(
+        code=code, name=name, default_enabled=True, async_only=True, message=MESSAGE, summary=summary,
+        why=why, example=example, use_instead=use_instead, seed=extra.pop("seed", SEED_BLOCKING),
+        peers=peers, notes=COMMON_NOTES + notes, references=(ASYNCIO_DEV_DOC, *references), **extra,
+    )
+
+
+BLOCKING_SLEEP = _blocking_rule(
+    code="AIO201",
+    name="blocking-sleep",
+    summary="`time.sleep(...)` in async context, through any import spelling (`from time import sleep as nap`).",
+    why=(
+        "`time.sleep` suspends the whole thread, and with it the event loop: no other task, "
+        "callback or I/O runs until it returns. `await asyncio.sleep()` suspends only the "
+        "current task."
+    ),
+    example="import time\n\nasync def poll(check):\n    while not check():\n        time.sleep(1)\n",
+    use_instead="import asyncio\n\nasync def poll(check):\n    while not check():\n        await asyncio.sleep(1)\n",
+    peers="ruff ASYNC251 (blocking-sleep-in-async-function); flake8-async ASYNC251",
+)
+
+BLOCKING_HTTP = _blocking_rule(
+    code="AIO202",
+    name="blocking-http-call",
+    summary=(
+        "Synchronous HTTP in async context: the `requests` functions (`get`, `post`, ..., "
+        "`request`), methods of a `requests.Session()`, `urllib.request.urlopen`/`urlretrieve`, "
+        "`urllib3.request` and `PoolManager` requests, the `httpx` functions, methods of an "
+        "`httpx.Client()`, and `http.client` connections (`request`, `getresponse`, `connect`)."
+    ),
+    why=(
+        "A sync HTTP request blocks the thread for a full network round trip -- often hundreds "
+        "of milliseconds, unbounded without a timeout -- and the event loop stalls with it."
+    ),
+    example="import requests\n\nasync def fetch_data(url):\n    return requests.get(url, timeout=10).json()\n",
+    use_instead=(
+        "import httpx\n\nasync def fetch_data(url):\n    async with httpx.AsyncClient(timeout=10) as client:\n"
+        "        response = await client.get(url)\n    return response.json()\n"
+    ),
+    peers="ruff ASYNC210 (blocking-http-call-in-async-function), ASYNC212 (blocking-http-call-httpx-in-async-function); flake8-async ASYNC210/211/212 (none covers a `requests.Session`)",
+    notes=(
+        "A `requests.Session()`/`httpx.Client()`/`http.client.HTTPConnection` makes no "
+        "connection when constructed; its requests are reported, where they happen. The client "
+        "may be a local, a module global or a `self` attribute.",
+    ),
+)
+
+BLOCKING_FILE_IO = _blocking_rule(
+    code="AIO203",
+    name="blocking-file-io",
+    summary=(
+        "File I/O in async context: `open`, `io.open`, `io.open_code`, `codecs.open`, "
+        "`os.fdopen`, `shutil` copies/moves/`rmtree`/archives, and `read_text`, `read_bytes`, "
+        "`write_text`, `write_bytes`, `open` on a `pathlib.Path`: a `Path(...)` call, a local "
+        "bound to one or to a `/`-join of one (chains and `.parent`/`.with_suffix()`... "
+        "included), or a parameter annotated `Path`."
+    ),
+    why=(
+        "Disk I/O is blocking I/O: a slow or network file system, a large file or a cold cache "
+        "stalls the event loop for as long as the read takes. `aiofiles`, `anyio.Path` or "
+        "`asyncio.to_thread` move it off the loop."
+    ),
+    example="async def load_config(path):\n    with open(path) as f:\n        return f.read()\n",
+    use_instead=(
+        "import asyncio\n\ndef _read(path):\n    with open(path) as f:\n        return f.read()\n\n"
+        "async def load_config(path):\n    return await asyncio.to_thread(_read, path)\n"
+    ),
+    peers="ruff ASYNC230 (blocking-open-call-in-async-function); flake8-async ASYNC230/231; ruff ASYNC240 covers `os.path`/`pathlib` metadata calls, which this rule leaves alone",
+    notes=(
+        "Metadata calls (`exists`, `stat`, `mkdir`, `unlink`, `is_file`, "
+        "`iterdir`, ...) are not reported -- they are quick on local disks and rarely worth a "
+        "thread hop.",
+        "`os.fdopen(fd)` whose file goes to `loop.connect_read_pipe`/`connect_write_pipe` is "
+        "not reported: the event loop's pipe transport does the I/O.",
+    ),
+)
+
+BLOCKING_SUBPROCESS = _blocking_rule(
+    code="AIO204",
+    name="blocking-subprocess",
+    summary=(
+        "Synchronous processes in async context: `subprocess.run/call/check_call/check_output/"
+        "getoutput/getstatusoutput/Popen`, `os.system`, `os.popen`, `os.spawn*`, "
+        "`os.posix_spawn`/`posix_spawnp`, and the `os.wait`, `wait3`, `wait4`, `waitid`, "
+        "`waitpid` waits."
+    ),
+    why=(
+        "These start a process and (except `Popen`) wait for it to finish while holding the "
+        "thread; the event loop is frozen for the whole child's run time."
+    ),
+    example="import subprocess\n\nasync def git_head():\n    return subprocess.check_output(['git', 'rev-parse', 'HEAD'])\n",
+    use_instead=(
+        "import asyncio\n\nasync def git_head():\n    proc = await asyncio.create_subprocess_exec(\n"
+        "        'git', 'rev-parse', 'HEAD', stdout=asyncio.subprocess.PIPE)\n"
+        "    out, _ = await proc.communicate()\n    return out\n"
+    ),
+    peers="ruff ASYNC220 (create-subprocess-in-async-function), ASYNC221 (run-process-in-async-function), ASYNC222 (wait-for-process-in-async-function)",
+    notes=(
+        "`os.wait*` means `wait`, `wait3`, `wait4`, `waitid` and `waitpid` only.",
+        "`os.posix_spawn`/`posix_spawnp` start a process like `Popen` (ruff's ASYNC221 reports "
+        "them too); `os.exec*` replaces the process and is not reported.",
+    ),
+    references=("https://docs.python.org/3/library/asyncio-subprocess.html",),
+)
+
+BLOCKING_DATABASE = _blocking_rule(
+    code="AIO205",
+    name="blocking-database-call",
+    summary=(
+        "Synchronous database clients in async context: `sqlite3.connect`, `psycopg2.connect`, "
+        "sync `psycopg.connect`, `pymysql.connect`, `MySQLdb.connect`, `mysql.connector.connect`, "
+        "`pymongo.MongoClient`, sync SQLAlchemy `create_engine(...)` and `Session(...)` (or a "
+        "factory bound to a sync `sessionmaker`), `session.query(...)` on a sync session, and "
+        "every round-trip method of a `redis.Redis`/`StrictRedis` client."
+    ),
+    why=(
+        "A sync driver waits for the database with the thread held: every query, commit and "
+        "connect stalls the event loop for a network round trip plus the query's run time."
+    ),
+    example="import sqlite3\n\nasync def count_users(path):\n    conn = sqlite3.connect(path)\n    return conn.execute('select count(*) from users').fetchone()\n",
+    use_instead=(
+        "import aiosqlite\n\nasync def count_users(path):\n    async with aiosqlite.connect(path) as conn:\n"
+        "        cursor = await conn.execute('select count(*) from users')\n        return await cursor.fetchone()\n"
+    ),
+    peers="none",
+    notes=(
+        "Clients that connect when made are reported once, at the "
+        "connect/constructor call; their later method calls in the same coroutine are not "
+        "reported again. When the connection was made elsewhere (a module global, a `self` "
+        "attribute, a parameter annotated with the driver's class), its query methods "
+        "(`execute`, `commit`, cursor `fetch*`, ...) are reported where the coroutine calls "
+        "them. `redis.Redis()` connects lazily: its methods are reported, except those that "
+        "only build a helper (`pipeline`, `pubsub`, `lock`, ...).",
+        "A factory bound in the module to a sync `sessionmaker(...)` makes sync "
+        "sessions: calling it in a coroutine is this rule, never AIO601. A sync Session is "
+        "reported at its constructor/factory call and at `.query(...)`.",
+    ),
+    references=("https://docs.sqlalchemy.org/en/20/orm/extensions/asyncio.html",),
+)
+
+BLOCKING_INPUT = _blocking_rule(
+    code="AIO206",
+    name="blocking-input",
+    summary="`input()` in async context.",
+    why="`input` waits for a human with the thread held; nothing else runs until they press Enter.",
+    example="async def confirm():\n    return input('continue? ') == 'y'\n",
+    use_instead="import asyncio\n\nasync def confirm():\n    return await asyncio.to_thread(input, 'continue? ') == 'y'\n",
+    peers="ruff ASYNC250 (blocking-input-in-async-function); flake8-async ASYNC250",
+)
+
+BLOCKING_NETWORK = _blocking_rule(
+    code="AIO207",
+    name="blocking-network-call",
+    summary=(
+        "Blocking sockets and network clients in async context: `socket.create_connection`, "
+        "`socket.getaddrinfo`/`getnameinfo`/`gethostbyname*`/`gethostbyaddr`/`getfqdn`, "
+        "`smtplib.SMTP*`/`ftplib.FTP*` made with a host (they connect at once) or their "
+        "network methods otherwise, and `recv*`/`send*`/`connect`/`accept` on a socket from "
+        "`socket.socket()`, `create_connection()`, `accept()`."
+    ),
+    why=(
+        "Name resolution and socket I/O block until the network answers; a slow DNS server or "
+        "peer freezes every task on the loop."
+    ),
+    example="import socket\n\nasync def resolve(host):\n    return socket.gethostbyname(host)\n",
+    use_instead=(
+        "import asyncio\n\nasync def resolve(host):\n    loop = asyncio.get_running_loop()\n"
+        "    infos = await loop.getaddrinfo(host, None)\n    return infos[0][4][0]\n"
+    ),
+    peers="none",
+    notes=(
+        "`smtplib.SMTP(host)`/`ftplib.FTP(host)` connect in the constructor "
+        "and are reported there; without a host, the methods that talk to the server are. "
+        "`telnetlib` is not covered (removed in Python 3.13).",
+        "A socket on which the function calls `setblocking(False)` or `settimeout(0)` is "
+        "non-blocking: its calls are not reported.",
+    ),
+    references=("https://docs.python.org/3/library/asyncio-stream.html",),
+)
+
+BLOCKING_WAIT = _blocking_rule(
+    code="AIO208",
+    name="blocking-wait",
+    summary=(
+        "Waiting on thread/process primitives in async context: `result()`/`exception()` of a "
+        "`concurrent.futures` future from `executor.submit`, `concurrent.futures.wait`, "
+        "`Thread.join()`, `acquire()`/`wait()` and plain `with` on `threading`/"
+        "`multiprocessing` locks, semaphores, events, conditions and barriers, `get`/`put`/`join` "
+        "on a `queue.Queue` or `multiprocessing.Queue`, `Process.join()`, and `multiprocessing` "
+        "`Pool` `join/map/starmap/apply`."
+    ),
+    why=(
+        "These park the thread until another thread or process acts. On the event loop thread "
+        "that deadlocks outright when the other side needs the loop, and stalls every task "
+        "otherwise."
+    ),
+    variants={
+        "with": "'with {call}:' blocks async function '{function}' until the lock is free; use {replacement}",
+    },
+    example=(
+        "import concurrent.futures\n\npool = concurrent.futures.ThreadPoolExecutor()\n\n"
+        "async def digest(compute, data):\n    future = pool.submit(compute, data)\n    return future.result()\n"
+    ),
+    use_instead=(
+        "import asyncio\nimport concurrent.futures\n\npool = concurrent.futures.ThreadPoolExecutor()\n\n"
+        "async def digest(compute, data):\n    return await asyncio.get_running_loop().run_in_executor(pool, compute, data)\n"
+    ),
+    peers="none",
+    notes=(
+        "The primitive may be a local, a module global or a `self` attribute; "
+        "`blocking=False`, `block=False` and `timeout=0` (by keyword or position) do not block.",
+        "`get(block=False)`, `get(False)`, `get_nowait` and `put_nowait` do not "
+        "block; `multiprocessing.Pool` waits are `join/map/starmap/apply`.",
+    ),
+)
+
+CONFIGURED_BLOCKING_CALL = _blocking_rule(
+    code="AIO209",
+    name="configured-blocking-call",
+    summary=(
+        "Calls you list in `--aio-blocking-calls`, in async context: a qualified name "
+        "(`mylib.client.fetch`), optionally with a replacement (`mylib.fetch->mylib.afetch`), "
+        "`*` matching like fnmatch over the whole qualified name (`mylib.sync.*`). A method "
+        "call on a local made by a listed class matches too (`mylib.Client.get` for "
+        "`c = mylib.Client(); c.get()`)."
+    ),
+    why="Your own code base knows its blocking helpers; listing them makes the plugin find them like the built-in ones.",
+    example="import mylib\n\nasync def handler():\n    return mylib.fetch_sync()\n",
+    use_instead="import mylib\n\nasync def handler():\n    return await mylib.fetch_async()\n",
+    example_options=("--aio-blocking-calls=mylib.fetch_sync->await mylib.fetch_async()",),
+    peers="flake8-async ASYNC200 (blocking-configured-call)",
+    options=(BLOCKING_CALLS,),
+    notes=(
+        "Entries are comma-separated `qualified.name` or "
+        "`qualified.name->replacement`; `*` is fnmatch-style over the whole qualified name. "
+        "Reported only when configured; a call a built-in rule already reports is not "
+        "reported twice.",
+    ),
+)
+
+TRANSITIVE_BLOCKING_CALL = declare(
+    code="AIO210",
+    name="transitive-blocking-call",
+    default_enabled=True,
+    async_only=True,
+    message="'{call}' in async function '{function}' blocks the event loop: {chain}; run it with 'await asyncio.to_thread(...)' or make the chain async",
+    summary=(
+        "A call from async context to a sync function of the same module (or a sync method of "
+        "the enclosing class and its same-module bases) that -- directly or through other "
+        "same-module sync functions -- makes a call the AIO201-AIO209 rules report. The "
+        "message shows the chain, e.g. `load() -> read_cfg() -> open()`."
+    ),
+    why=(
+        "Hiding a blocking call in a helper does not make it non-blocking: the coroutine still "
+        "runs the helper on the event loop thread."
+    ),
+    example=(
+        "import time\n\ndef backoff(attempt):\n    time.sleep(2 ** attempt)\n\n"
+        "async def retry(call):\n    for attempt in range(3):\n        backoff(attempt)\n        await call()\n"
+    ),
+    use_instead=(
+        "import asyncio\n\nasync def backoff(attempt):\n    await asyncio.sleep(2 ** attempt)\n\n"
+        "async def retry(call):\n    for attempt in range(3):\n        await backoff(attempt)\n        await call()\n"
+    ),
+    seed=SEED_BLOCKING + " (\"Audit every leaf function under async def\")",
+    peers="pylint-blocking-calls (abandoned; needs pylint < 3); ty-async ASYNC200T (configured calls only)",
+    notes=(
+        "Helpers passed to `asyncio.to_thread`/`run_in_executor` are not called and not reported.",
+        "Chains are computed once per module; recursion and mutual recursion end. The shortest "
+        "chain is shown.",
+        "A helper with a decorator other than `staticmethod`, `classmethod`, `functools.cache`/"
+        "`lru_cache`/`wraps` or `abstractmethod` is skipped: decorators such as "
+        "`sync_to_async` or `run_in_threadpool` change what calling it does.",
+        "Functions imported from other modules are not followed. Generator functions are not "
+        "blocking helpers: calling one runs none of its body.",
+    ),
+    references=(ASYNCIO_DEV_DOC,),
+)

@@ -1,0 +1,188 @@
+"""Coroutines that are never awaited (unawaited-coroutine)."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from ..checker import Checker
+from ..knowledge.asyncio import CoroutineKind, CoroutineSource, coroutine_source
+from ..registry import declare
+from ..semantic.flow import Use, use_of
+from ..semantic.frames import enclosing_function_node, parent_of
+from ..semantic.scope import Binding, BindingKind, Scope, ScopeKind
+from ..semantic.text import describe
+
+ASYNCIO_TASKS_DOC = "https://docs.python.org/3/library/asyncio-task.html"
+
+UNAWAITED_COROUTINE = declare(
+    code="AIO101",
+    raises_or_warns=True,
+    name="unawaited-coroutine",
+    default_enabled=True,
+    message="coroutine '{call}' is never awaited; add 'await' (or schedule it with create_task and keep the task)",
+    variants={
+        "asyncgen": "async generator '{call}' is never iterated; iterate it with 'async for' (calling it alone runs nothing)",
+        "returned": "coroutine '{call}' is returned un-awaited from async function '{function}'; use 'return await' (the caller gets a coroutine, not its result)",
+        "stored": "coroutine '{call}' is kept in '{name}' but never awaited; await it, or hand it to create_task/gather",
+    },
+    summary=(
+        "A call that produces a coroutine whose value is thrown away: used as a bare statement "
+        "(in sync or async code), returned from an `async def` without `await`, or kept in a "
+        "local of a coroutine that is never awaited, passed on or stored. Recognised coroutine "
+        "producers: `async def` functions of the same module, `self.m()`/`cls.m()` for async "
+        "methods of the enclosing class (and its same-module bases), known library coroutine "
+        "functions (`asyncio.sleep`, `wait_for`, `wait`, `to_thread`, `open_connection`, "
+        "`create_subprocess_exec/_shell`, ...), and coroutine methods of known async objects: a "
+        "known SQLAlchemy session (`commit`, `execute`, `get`, ...), a local aiohttp "
+        "`ClientSession` or httpx `AsyncClient` (`get`, `post`, ..., `close`/`aclose`), asyncio "
+        "locks, events, queues, streams and event loops. A bare call of a same-module async "
+        "generator function is reported as never iterated."
+    ),
+    why=(
+        "Calling a coroutine function only creates a coroutine object; nothing runs until it is "
+        "awaited or scheduled. The statement silently does nothing and Python prints "
+        "`RuntimeWarning: coroutine ... was never awaited` at garbage collection, far from the "
+        "cause. A forgotten `await session.commit()` loses the transaction; a forgotten "
+        "`await asyncio.sleep(1)` removes the back-off it was meant to add. Returning the "
+        "coroutine from an `async def` hands the caller a coroutine where it expects a value."
+    ),
+    example=(
+        "async def fetch_user(user_id):\n"
+        "    ...\n"
+        "\n"
+        "async def handler(user_id):\n"
+        "    fetch_user(user_id)\n"
+    ),
+    use_instead=(
+        "async def fetch_user(user_id):\n"
+        "    ...\n"
+        "\n"
+        "async def handler(user_id):\n"
+        "    await fetch_user(user_id)\n"
+    ),
+    seed="002 \"Anti-Patterns to Avoid\" §1 Not Awaiting Coroutines; 003 Step 2",
+    peers=(
+        "mypy `unused-coroutine` and pyright `reportUnusedCoroutine` (need type information); "
+        "flake8-async ASYNC105 (trio functions only)"
+    ),
+    notes=(
+        "In async context a local bound to a coroutine call is reported when it is "
+        "never awaited, passed to a call or stored (attribute, container, other name) -- "
+        "`result = fetch(); return result` from an `async def` included, and so is using it as "
+        "if it were the result (`result.scalars()`, `rows[0]`); only the coroutine's own "
+        "`close`/`send`/`throw`/`cr_*` count as handling it.",
+        "`return fetch()` inside an `async def` is reported; returning the "
+        "coroutine from a plain `def` hands ownership to the caller and is not.",
+        "A same-module `async def` whose decorators are not known to keep it a coroutine function "
+        "(`staticmethod`, `classmethod`, `abstractmethod`, `override`, `functools.wraps`) is not "
+        "treated as one: decorators such as Celery's `@app.task` change what a call returns.",
+        "A name bound both to an `async def` and to something else in the same scope (a sync "
+        "fallback under `if`/`else`) is ambiguous and not reported.",
+        "Calls of coroutine functions imported from other modules are out of reach without type "
+        "information; mypy/pyright cover typed code.",
+        "aiohttp request methods (`session.get(...)`, ...) and `aiofiles.open(...)` return "
+        "awaitable context managers: a bare call loses them and is reported, but returning one "
+        "or keeping it for a later `async with` is fine.",
+    ),
+    references=(ASYNCIO_TASKS_DOC + "#coroutines",),
+)
+
+# What code may legitimately touch on a coroutine object.
+_COROUTINE_ATTRIBUTES = frozenset(
+    {
+        "close", "send", "throw", "cr_await", "cr_frame", "cr_running", "cr_code", "cr_origin",
+        "__await__", "__name__", "__qualname__",
+    }
+)
+# Uses of a coroutine local that await it, hand it on or keep it.
+_HANDLING_USES = frozenset(
+    {
+        Use.AWAITED, Use.ARGUMENT, Use.KEYWORD, Use.COLLECTED, Use.STORED, Use.YIELDED,
+        Use.LAMBDA, Use.INDEX, Use.ENTERED,
+    }
+)
+
+
+def _handles(frame) -> bool:
+    """Whether a load of the coroutine local awaits it, passes it on or stores it.  Using it
+    as if it were the result (``result.scalars()``, ``rows[0]``) is the bug, not a use."""
+    use = use_of(frame)
+    if use is Use.RETURNED:
+        return not isinstance(enclosing_function_node(frame), ast.AsyncFunctionDef)
+    if use is Use.ATTRIBUTE:
+        return parent_of(frame).attr in _COROUTINE_ATTRIBUTES
+    return use in _HANDLING_USES
+
+
+@dataclass(slots=True)
+class _Candidate:
+    """A coroutine call that may be lost; decided at module end, when every ``async def`` of
+    the module is known."""
+
+    call: ast.Call
+    source: CoroutineSource
+    returned_from: Scope | None = None  # ``return call()`` in this async function
+    stored_in: Binding | None = None  # ``name = call()``: a watched local
+
+
+class CoroutineChecker(Checker):
+    """unawaited-coroutine."""
+
+    rules = (UNAWAITED_COROUTINE,)
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.candidates: list[_Candidate] = []
+
+    def visit_Expr(self, node: ast.Expr) -> None:
+        call = node.value
+        if isinstance(call, ast.Call):
+            source = coroutine_source(self.ctx, call)
+            if source is not None:
+                self.candidates.append(_Candidate(call, source))
+
+    def visit_Return(self, node: ast.Return) -> None:
+        ctx = self.ctx
+        call = node.value
+        if isinstance(call, ast.Call) and ctx.in_async:
+            source = coroutine_source(ctx, call)
+            if source is not None and not source.awaitable_context:
+                self.candidates.append(_Candidate(call, source, returned_from=ctx.function))
+
+    def bound(self, binding: Binding) -> None:
+        call = binding.value
+        if (
+            binding.kind is BindingKind.ASSIGN
+            and isinstance(call, ast.Call)
+            and isinstance(binding.node, ast.Name)
+            and binding.scope.kind is ScopeKind.FUNCTION
+            and binding.scope.async_context
+        ):
+            ctx = self.ctx
+            source = coroutine_source(ctx, call)
+            if source is not None and not source.awaitable_context:
+                ctx.watch(binding)
+                self.candidates.append(_Candidate(call, source, stored_in=binding))
+
+    def module_end(self) -> None:
+        ctx = self.ctx
+        for candidate in self.candidates:
+            kind = candidate.source.kind(ctx)
+            if kind is None:
+                continue
+            call = describe(candidate.call)
+            if candidate.stored_in is not None:
+                binding = candidate.stored_in
+                if kind is CoroutineKind.ASYNC_GENERATOR or any(_handles(frame) for frame in binding.loads):
+                    continue
+                ctx.report(candidate.call, UNAWAITED_COROUTINE, "stored", call=call, name=binding.name)
+            elif candidate.returned_from is not None:
+                if kind is CoroutineKind.ASYNC_GENERATOR:
+                    continue  # returning an async generator object hands it to the caller
+                ctx.report(candidate.call, UNAWAITED_COROUTINE, "returned", call=call,
+                           function=candidate.returned_from.name)
+            elif kind is CoroutineKind.ASYNC_GENERATOR:
+                ctx.report(candidate.call, UNAWAITED_COROUTINE, "asyncgen", call=call)
+            else:
+                ctx.report(candidate.call, UNAWAITED_COROUTINE, call=call)

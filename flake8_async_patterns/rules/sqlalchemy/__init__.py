@@ -1,0 +1,1 @@
+"""The SQLAlchemy family: AsyncSession lifecycle, concurrency and transactions."""

@@ -1,0 +1,27 @@
+"""What the SQLAlchemy rules' declarations share: documentation links and the known-session note."""
+
+from __future__ import annotations
+
+from ...registry import Rule, declare
+from ...settings import SESSION_FACTORIES, SESSION_NAMES
+
+SA_ASYNCIO = "https://docs.sqlalchemy.org/en/20/orm/extensions/asyncio.html"
+SA_SESSION_BASICS = "https://docs.sqlalchemy.org/en/20/orm/session_basics.html"
+SA_ERRORS = "https://docs.sqlalchemy.org/en/20/errors.html"
+KNOWN_SESSION_NOTE = (
+    "A known session is a name bound by `async with FACTORY() as s`, `s = FACTORY()`, "
+    "`AsyncSession(...)`, annotated `AsyncSession` (any import spelling, `Optional`/`Annotated` "
+    "included), or -- in async code only -- an unannotated parameter, variable or `self.<attr>` "
+    "named as in `--aio-session-names` (default `session`, `db`, `db_session`, `async_session`); "
+    "an annotation naming another class (a MongoDB `ClientSession`) wins over the name. A factory is a "
+    "module-level name bound to `async_sessionmaker(...)` or `sessionmaker(..., class_=AsyncSession)`, "
+    "or a name in `--aio-session-factories`; one bound to a plain `sessionmaker(...)` is sync: its "
+    "sessions are reported as blocking database calls in async code, never as AsyncSession misuse."
+)
+SEED_LIFECYCLE = "000/001 \"AsyncSession Lifecycle\" and \"Connection Pool Management\""
+
+
+def session_rule(*, notes: tuple[str, ...] = (), **fields) -> Rule:
+    """``declare`` with what every SQLAlchemy rule shares: the session options and the
+    known-session note first among its notes."""
+    return declare(options=(SESSION_NAMES, SESSION_FACTORIES), notes=(KNOWN_SESSION_NOTE, *notes), **fields)

@@ -1,0 +1,271 @@
+"""AsyncSession lifecycle: sessions never closed, shared globally, returned from dependencies,
+or asked for the sync Query API (unclosed-session, global-session, session-dependency-returns,
+sync-session-api-on-async-session)."""
+
+from __future__ import annotations
+
+import ast
+
+from ...checker import Checker
+from ...knowledge.kinds import EXIT_STACK_TAKERS
+from ...knowledge.sqlalchemy import (
+    DEPENDS, SESSION_CLOSERS, SESSION_DEPENDENCY_NAMES, is_async_session, new_session_call,
+)
+from ...semantic.flow import closed_on_every_path, hands_on
+from ...semantic.frames import parent_of
+from ...semantic.scope import Binding, BindingKind, Scope, ScopeKind
+from ...semantic.text import describe
+from ._shared import SA_ASYNCIO, SA_SESSION_BASICS, SEED_LIFECYCLE, session_rule
+
+UNCLOSED_SESSION = session_rule(
+    code="AIO601",
+    name="unclosed-session",
+    default_enabled=True,
+    message="session '{name}' from '{call}' is never closed; use 'async with {factory} as {name}:' (or close it in a 'finally')",
+    summary=(
+        "`s = FACTORY()` or `s = AsyncSession(...)` in a function, never entered with `async with`, "
+        "not closed (`await s.close()`) on every path -- a `finally`, or later in the same "
+        "statement list with no `return`/`raise` in between -- and not handed on (returned, "
+        "yielded, stored, passed to a call that is not awaited, or to "
+        "`stack.enter_async_context`)."
+    ),
+    why=(
+        "An AsyncSession holds a pooled connection from its first statement until it is closed. "
+        "A session that is never closed keeps that connection checked out -- until garbage "
+        "collection, which asyncio drivers cannot clean up properly -- and a busy endpoint runs the "
+        "pool dry: requests hang waiting for a connection."
+    ),
+    example=(
+        "from sqlalchemy import text\n"
+        "from sqlalchemy.ext.asyncio import async_sessionmaker\n\n"
+        "async_session = async_sessionmaker()\n\n"
+        "async def count_users():\n"
+        "    session = async_session()\n"
+        "    result = await session.execute(text('select count(*) from users'))\n"
+        "    return result.scalar_one()\n"
+    ),
+    use_instead=(
+        "from sqlalchemy import text\n"
+        "from sqlalchemy.ext.asyncio import async_sessionmaker\n\n"
+        "async_session = async_sessionmaker()\n\n"
+        "async def count_users():\n"
+        "    async with async_session() as session:\n"
+        "        result = await session.execute(text('select count(*) from users'))\n"
+        "        return result.scalar_one()\n"
+    ),
+    seed=SEED_LIFECYCLE + " (\"WRONG: Forgetting to close\")",
+    notes=(
+        "`with FACTORY() as s` (plain `with`) is AIO504 alone; this rule does not also fire.",
+        "Returning the new session is not this rule's business: in a dependency it is AIO606.",
+        "Exceptions are not counted as paths: a close in the straight-line code after the session "
+        "counts as closing it; use `async with` to be safe on errors as well.",
+    ),
+    references=(SA_SESSION_BASICS + "#closing", SA_ASYNCIO + "#synopsis-orm"),
+)
+
+GLOBAL_SESSION = session_rule(
+    code="AIO605",
+    name="global-session",
+    default_enabled=True,
+    message="session '{name}' lives at {where} level; make sessions request-scoped ('async with FACTORY() as session:' per request or task)",
+    variants={
+        "global": "'global {name}' makes a session shared by every caller; make sessions request-scoped ('async with FACTORY() as session:' per request or task)",
+    },
+    summary=(
+        "A module-level or class-level name bound to a session instance (`FACTORY()`, "
+        "`AsyncSession(...)`), or a function that declares `global s` and binds `s` to one."
+    ),
+    why=(
+        "A session is a unit of work with its own identity map and transaction. One shared "
+        "across requests serves stale objects, mixes unrelated changes into one commit, and is "
+        "used concurrently by overlapping requests -- which AsyncSession does not allow "
+        "(AIO602)."
+    ),
+    example=(
+        "from sqlalchemy.ext.asyncio import async_sessionmaker\n\n"
+        "async_session = async_sessionmaker()\n"
+        "shared_session = async_session()\n\n"
+        "async def get_user(User, user_id):\n"
+        "    return await shared_session.get(User, user_id)\n"
+    ),
+    use_instead=(
+        "from sqlalchemy.ext.asyncio import async_sessionmaker\n\n"
+        "async_session = async_sessionmaker()\n\n"
+        "async def get_user(User, user_id):\n"
+        "    async with async_session() as session:\n"
+        "        return await session.get(User, user_id)\n"
+    ),
+    seed=SEED_LIFECYCLE + " (\"WRONG: Global session\")",
+    notes=(
+        "A module-level `async_sessionmaker(...)` or engine is correct and never reported.",
+        "Reported at the assignment, or at the `global` statement when a "
+        "function binds the session through `global`.",
+    ),
+    references=(SA_SESSION_BASICS + "#session-faq-whentocreate",),
+)
+
+SESSION_DEPENDENCY_RETURNS = session_rule(
+    code="AIO606",
+    name="session-dependency-returns",
+    default_enabled=True,
+    message="dependency '{function}' returns a new session that is never closed; use 'async with {factory} as session: yield session'",
+    summary=(
+        "A function used in `Depends(...)` in the same module, or named `get_session`, `get_db` or "
+        "`get_async_session`, that `return`s a new session (`return FACTORY()`, or a local made "
+        "so) instead of yielding it from `async with`."
+    ),
+    why=(
+        "FastAPI closes what a generator dependency yields after the response is sent; a returned "
+        "session is nobody's to close, and every request leaks a pooled connection."
+    ),
+    example=(
+        "from sqlalchemy.ext.asyncio import async_sessionmaker\n\n"
+        "async_session = async_sessionmaker()\n\n"
+        "async def get_session():\n"
+        "    return async_session()\n"
+    ),
+    use_instead=(
+        "from sqlalchemy.ext.asyncio import async_sessionmaker\n\n"
+        "async_session = async_sessionmaker()\n\n"
+        "async def get_session():\n"
+        "    async with async_session() as session:\n"
+        "        yield session\n"
+    ),
+    seed=SEED_LIFECYCLE + " (\"CORRECT: Session scoped to request via dependency\")",
+    notes=(
+        "Generator dependencies (with `yield`) are never reported. Reported at the `return`.",
+    ),
+    references=("https://fastapi.tiangolo.com/tutorial/dependencies/dependencies-with-yield/", SA_SESSION_BASICS + "#session-faq-whentocreate"),
+)
+
+SYNC_SESSION_API = session_rule(
+    code="AIO607",
+    name="sync-session-api-on-async-session",
+    default_enabled=True,
+    raises_or_warns=True,
+    message="'{call}' on AsyncSession '{name}': AsyncSession has no 'query' (AttributeError); use 'await {name}.execute(select(...))'",
+    summary="`s.query(...)` on a known AsyncSession.",
+    why=(
+        "`AsyncSession` does not offer the legacy `Query` API: `session.query` raises "
+        "`AttributeError`. Queries are 2.0-style `select()` statements run with "
+        "`await session.execute(...)`/`session.scalars(...)`."
+    ),
+    example=(
+        "async def active_users(session, User):\n"
+        "    return session.query(User).filter(User.active).all()\n"
+    ),
+    use_instead=(
+        "from sqlalchemy import select\n\n"
+        "async def active_users(session, User):\n"
+        "    result = await session.scalars(select(User).where(User.active))\n"
+        "    return result.all()\n"
+    ),
+    seed="000/001 (every query is `await session.execute(select(...))`)",
+    notes=(
+        "In sync code only annotations and constructors make a session async; the "
+        "name heuristic applies inside coroutines only. A sync Session's `.query` in a coroutine "
+        "is AIO205.",
+    ),
+    references=(SA_ASYNCIO + "#synopsis-orm", "https://docs.sqlalchemy.org/en/20/changelog/migration_20.html#migration-orm-usage"),
+)
+
+
+def _factory_spelling(call: ast.AST) -> str:
+    return describe(call) if isinstance(call, ast.Call) else "FACTORY()"
+
+
+class SessionLifecycleChecker(Checker):
+    """unclosed-session, global-session, session-dependency-returns."""
+
+    rules = (UNCLOSED_SESSION, GLOBAL_SESSION, SESSION_DEPENDENCY_RETURNS)
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.locals: list[Binding] = []
+        self.globals: dict[tuple[Scope, str], ast.Global] = {}
+        self.dependencies: set[str] = set()
+        self.returns: list[tuple[ast.Return, Scope, ast.Call]] = []
+
+    def bound(self, binding: Binding) -> None:
+        ctx = self.ctx
+        if binding.kind is not BindingKind.ASSIGN or not isinstance(binding.node, ast.Name):
+            return
+        call = new_session_call(ctx, binding.value)
+        if call is None:
+            return
+        where = ctx.scope
+        if where.kind in (ScopeKind.MODULE, ScopeKind.CLASS):
+            statement = parent_of(binding.frame)
+            ctx.report(statement, GLOBAL_SESSION, name=binding.name, where=where.kind.value)
+            return
+        if binding.scope.kind is ScopeKind.MODULE:  # bound through ``global``
+            declared = self.globals.get((where.function, binding.name))
+            if declared is not None:
+                ctx.report(declared, GLOBAL_SESSION, "global", name=binding.name)
+            return
+        if binding.scope.kind is ScopeKind.FUNCTION:
+            ctx.watch(binding)
+            self.locals.append(binding)
+
+    def visit_Global(self, node: ast.Global) -> None:
+        function = self.ctx.function
+        for name in node.names:
+            self.globals.setdefault((function, name), node)
+
+    def visit_Return(self, node: ast.Return) -> None:
+        ctx = self.ctx
+        function = ctx.function
+        if function.kind is not ScopeKind.FUNCTION:
+            return
+        value = node.value
+        call = new_session_call(ctx, value)
+        if call is None and isinstance(value, ast.Name):
+            binding = ctx.lookup(value.id)
+            if binding is not None and binding.kind is BindingKind.ASSIGN and binding.scope is function:
+                call = new_session_call(ctx, binding.value)
+        if call is not None:
+            self.returns.append((node, function, call))
+
+    def visit_Call(self, node: ast.Call) -> None:
+        ctx = self.ctx
+        if node.args and isinstance(node.args[0], ast.Name) and ctx.qualified_name(node.func) in DEPENDS:
+            self.dependencies.add(node.args[0].id)
+        for keyword in node.keywords:
+            if keyword.arg == "dependency" and isinstance(keyword.value, ast.Name) and ctx.qualified_name(node.func) in DEPENDS:
+                self.dependencies.add(keyword.value.id)
+
+    def module_end(self) -> None:
+        ctx = self.ctx
+        for binding in self.locals:
+            if not self._handled(binding):
+                call = binding.value
+                ctx.report(call, UNCLOSED_SESSION, name=binding.name, call=describe(call),
+                           factory=_factory_spelling(call))
+        for node, function, call in self.returns:
+            if function.has_yield:
+                continue
+            if function.name in SESSION_DEPENDENCY_NAMES or function.name in self.dependencies:
+                ctx.report(node, SESSION_DEPENDENCY_RETURNS, function=function.name, factory=_factory_spelling(call))
+
+    @staticmethod
+    def _handled(binding: Binding) -> bool:
+        """Entered with ``async with``, closed on every path, or handed on."""
+        for frame in binding.loads:
+            if hands_on(frame, EXIT_STACK_TAKERS):
+                return True
+            parent = parent_of(frame)
+            if isinstance(parent, ast.Attribute) and parent.attr in SESSION_CLOSERS and closed_on_every_path(binding, frame):
+                return True
+        return False
+
+
+class SessionApiChecker(Checker):
+    """sync-session-api-on-async-session."""
+
+    rules = (SYNC_SESSION_API,)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        ctx = self.ctx
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "query" and is_async_session(ctx, func.value):
+            ctx.report(node, SYNC_SESSION_API, call=describe(node), name=describe(func.value))

@@ -1,0 +1,267 @@
+"""Transactions: failed commits swallowed, ORM objects read after the commit expired them
+(commit-failure-swallowed, expired-attribute-after-commit)."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from ...checker import Checker
+from ...knowledge.sqlalchemy import (
+    DB_ERROR_MODULES, RESULT_OBJECT_GETTERS, SESSION_CLOSERS, SESSION_OBJECT_LOADERS, session_method_call,
+)
+from ...semantic.flow import handler_always_raises
+from ...semantic.frames import TRY_NODES, in_statement_list, within_scope
+from ...semantic.scope import Binding, BindingKind
+from ...semantic.text import describe
+from ._shared import SA_ASYNCIO, SA_ERRORS, SA_SESSION_BASICS, session_rule
+
+COMMIT_FAILURE_SWALLOWED = session_rule(
+    code="AIO603",
+    name="commit-failure-swallowed",
+    default_enabled=True,
+    async_only=True,
+    message="handler swallows a failed '{call}' on '{name}'; call 'await {name}.rollback()' or re-raise (or use 'async with {name}.begin():')",
+    summary=(
+        "A `try` whose body awaits `s.commit()` or `s.flush()` on a known session, with a handler "
+        "that can catch the failure (bare `except`, `Exception`, `BaseException`, or a "
+        "`sqlalchemy.exc`/`asyncpg` error) and neither calls `s.rollback()` (or `s.close()`) nor "
+        "raises."
+    ),
+    why=(
+        "After a failed flush or commit the session's transaction is inactive: every further "
+        "statement raises `PendingRollbackError` until `rollback()` is called. Swallowing the "
+        "error leaves the session poisoned for the rest of the request (or for everyone, when it "
+        "is shared) and hides the lost write."
+    ),
+    example=(
+        "import logging\n\n"
+        "async def save(session, obj):\n"
+        "    session.add(obj)\n"
+        "    try:\n"
+        "        await session.commit()\n"
+        "    except Exception:\n"
+        "        logging.exception('save failed')\n"
+    ),
+    use_instead=(
+        "import logging\n\n"
+        "async def save(session, obj):\n"
+        "    session.add(obj)\n"
+        "    try:\n"
+        "        await session.commit()\n"
+        "    except Exception:\n"
+        "        logging.exception('save failed')\n"
+        "        await session.rollback()\n"
+        "        raise\n"
+    ),
+    seed="000/001 \"Transaction Boundaries\" (`except Exception: await session.rollback(); raise`)",
+    notes=(
+        "Raising any exception in the handler counts as propagating, and "
+        "`await s.close()` counts as rolling back.",
+        "`async with s.begin():` blocks roll back on their own and need no handler.",
+        "Handlers for unrelated exceptions (`except KeyError:`) cannot catch the failure and are "
+        "not reported, nor is a `try` around the session's own `async with FACTORY() as s:` -- "
+        "leaving that block rolls back and closes the session before the handler runs.",
+    ),
+    references=(SA_SESSION_BASICS + "#framing-out-a-begin-commit-rollback-block", SA_ERRORS + "#error-7s2a"),
+)
+
+EXPIRED_ATTRIBUTE = session_rule(
+    code="AIO604",
+    name="expired-attribute-after-commit",
+    default_enabled=True,
+    async_only=True,
+    raises_or_warns=True,
+    message="'{attribute}' is read after '{commit}' expired '{name}'; its lazy reload is implicit IO (MissingGreenlet): 'await {session}.refresh({name})' first, or use 'expire_on_commit=False'",
+    summary=(
+        "An attribute read of an ORM object after the session committed and before "
+        "`await s.refresh(obj)`, when the module does not configure `expire_on_commit=False`. "
+        "Tracked objects: the argument of `s.add(obj)`, and objects from `await s.get(...)`, "
+        "`await s.scalar(...)` and `(await s.execute(...)).scalar_one()/scalar_one_or_none()/"
+        "scalar()`. Leaving `async with s.begin():` counts as a commit."
+    ),
+    why=(
+        "By default a commit expires every object in the session. The next attribute access "
+        "reloads it from the database -- implicit IO, which the asyncio extension cannot do "
+        "inside a plain attribute access: it raises `MissingGreenlet: greenlet_spawn has not been "
+        "called; can't call await_only() here`."
+    ),
+    example=(
+        "async def create_user(session, User, name):\n"
+        "    user = User(name=name)\n"
+        "    session.add(user)\n"
+        "    await session.commit()\n"
+        "    return {'id': user.id, 'name': user.name}\n"
+    ),
+    use_instead=(
+        "async def create_user(session, User, name):\n"
+        "    user = User(name=name)\n"
+        "    session.add(user)\n"
+        "    await session.commit()\n"
+        "    await session.refresh(user)\n"
+        "    return {'id': user.id, 'name': user.name}\n"
+    ),
+    seed="000/001 \"Transaction Boundaries\" and \"Post-Condition Validation\" (refresh after commit)",
+    notes=(
+        "Rows from `.first()`/`.one()` are not ORM objects and are not tracked, nor "
+        "are objects taken from a stored `Result`.",
+        "`expire_on_commit=False` anywhere in the module (on `async_sessionmaker`, `AsyncSession` or "
+        "`sessionmaker`) turns the rule off for the module. A factory configured in another module "
+        "is invisible here: add `# noqa` or a per-file ignore where that applies.",
+        "Reported once per object and commit, at the first read; method calls (`user.greet()`) and "
+        "attribute assignments do not load and are not reported.",
+    ),
+    references=(SA_ASYNCIO + "#preventing-implicit-io-when-using-asyncsession", SA_ERRORS + "#error-xd2s"),
+)
+
+_ROLLBACKS = SESSION_CLOSERS | {"rollback"}
+
+
+@dataclass(slots=True)
+class _Tracked:
+    """An ORM object of a session, and the commit that expired it (if any since its load)."""
+
+    session: str
+    expired_by: str | None = None
+    reported: bool = False
+
+
+class TransactionChecker(Checker):
+    """commit-failure-swallowed and expired-attribute-after-commit."""
+
+    rules = (COMMIT_FAILURE_SWALLOWED, EXPIRED_ATTRIBUTE)
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.commits_in_try: dict[ast.AST, tuple[str, ast.Call]] = {}  # try statement -> (session, call)
+        self.rolled_back: dict[ast.ExceptHandler, set[str]] = {}  # sessions rolled back/closed in a handler
+        # expired-attribute-after-commit: tracked ORM objects and their state
+        self.tracked: dict[Binding, _Tracked] = {}
+        self.expiry_reports: list[tuple[ast.Attribute, dict[str, str]]] = []
+        self.expire_on_commit_off = False
+
+    # --- events --------------------------------------------------------------------------------
+    def visit_Await(self, node: ast.Await) -> None:
+        ctx = self.ctx
+        if not ctx.in_async:
+            return
+        call = node.value
+        session = session_method_call(ctx, call, ("commit", "flush"))
+        if session is not None:
+            opened_at = self._opened_by_async_with(call.func.value)
+            for try_node, child in within_scope(ctx.frame, TRY_NODES):
+                if opened_at is not None and any(node is opened_at for node, _ in within_scope(ctx.frame, (ast.AsyncWith,))) \
+                        and self._inside(opened_at, try_node):
+                    break  # the session's own ``async with`` sits in the try: closed before any handler runs
+                if in_statement_list(child, try_node.body):
+                    self.commits_in_try.setdefault(try_node, (session, call))
+            if call.func.attr == "commit":
+                self._expire(session, describe(call))
+            return
+        session = session_method_call(ctx, call, ("refresh",))
+        if session is not None and call.args and isinstance(call.args[0], ast.Name):
+            binding = ctx.lookup(call.args[0].id)
+            tracked = self.tracked.get(binding)
+            if tracked is not None:
+                tracked.expired_by = None
+
+    def visit_Call(self, node: ast.Call) -> None:
+        ctx = self.ctx
+        for keyword in node.keywords:
+            if keyword.arg == "expire_on_commit" and isinstance(keyword.value, ast.Constant) and keyword.value.value is False:
+                self.expire_on_commit_off = True
+        if not ctx.in_async:
+            return
+        session = session_method_call(ctx, node, _ROLLBACKS)
+        if session is not None:
+            for handler, _ in within_scope(ctx.frame, (ast.ExceptHandler,)):
+                self.rolled_back.setdefault(handler, set()).add(session)
+            return
+        session = session_method_call(ctx, node, ("add",))
+        if session is not None and node.args and isinstance(node.args[0], ast.Name):
+            binding = ctx.lookup(node.args[0].id)
+            if binding is not None:
+                self.tracked[binding] = _Tracked(session)
+
+    def _opened_by_async_with(self, receiver: ast.AST) -> ast.AsyncWith | None:
+        """The ``async with FACTORY() as s`` statement that made session ``receiver``."""
+        binding = self.ctx.binding_of(receiver)
+        if binding is None or binding.kind is not BindingKind.WITH or not binding.is_async_with or binding.frame is None:
+            return None
+        return next((node for node, _ in within_scope(binding.frame, (ast.AsyncWith,))), None)
+
+    @staticmethod
+    def _inside(statement: ast.stmt, try_node: ast.Try) -> bool:
+        return try_node.lineno < statement.lineno <= (try_node.body[-1].end_lineno or try_node.body[-1].lineno)
+
+    def leave_Try(self, node: ast.Try) -> None:
+        found = self.commits_in_try.pop(node, None)
+        if found is None:
+            return
+        session, call = found
+        for handler in node.handlers:
+            if not self._catches_db_errors(handler.type):
+                continue
+            if session in self.rolled_back.get(handler, ()) or handler_always_raises(handler):
+                continue
+            self.ctx.report(handler, COMMIT_FAILURE_SWALLOWED, call=describe(call), name=session)
+
+    leave_TryStar = leave_Try
+
+    def _catches_db_errors(self, type_expr: ast.AST | None) -> bool:
+        if type_expr is None:
+            return True
+        if isinstance(type_expr, ast.Tuple):
+            return any(self._catches_db_errors(elt) for elt in type_expr.elts)
+        qn = self.ctx.qualified_name(type_expr) or ""
+        return qn in ("builtins.Exception", "builtins.BaseException") or qn.startswith(DB_ERROR_MODULES)
+
+    # --- expired-attribute-after-commit ----------------------------------------------------
+    def _expire(self, session: str, commit: str) -> None:
+        for tracked in self.tracked.values():
+            if tracked.session == session:
+                tracked.expired_by = commit
+                tracked.reported = False
+
+    def bound(self, binding: Binding) -> None:
+        ctx = self.ctx
+        value = binding.value
+        if binding.kind is not BindingKind.ASSIGN or value is None or not ctx.in_async or not isinstance(binding.node, ast.Name):
+            return
+        session = None
+        if isinstance(value, ast.Await):
+            session = session_method_call(ctx, value.value, SESSION_OBJECT_LOADERS)
+        elif isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
+                and value.func.attr in RESULT_OBJECT_GETTERS and isinstance(value.func.value, ast.Await):
+            session = session_method_call(ctx, value.func.value.value, ("execute",))
+        if session is not None:
+            self.tracked[binding] = _Tracked(session)
+
+    def leave_AsyncWith(self, node: ast.AsyncWith) -> None:
+        for item in node.items:
+            session = session_method_call(self.ctx, item.context_expr, ("begin",))
+            if session is not None:
+                self._expire(session, f"async with {describe(item.context_expr)}")
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        ctx = self.ctx
+        if not self.tracked or type(node.ctx) is not ast.Load or not isinstance(node.value, ast.Name):
+            return
+        binding = ctx.lookup(node.value.id)
+        tracked = self.tracked.get(binding)
+        if tracked is None or tracked.expired_by is None or tracked.reported or node.attr.startswith("__"):
+            return
+        parent = ctx.parent()
+        if isinstance(parent, ast.Call) and parent.func is node:
+            return  # a method call does not load column attributes
+        tracked.reported = True
+        self.expiry_reports.append((node, {
+            "attribute": f"{binding.name}.{node.attr}", "commit": tracked.expired_by, "name": binding.name,
+            "session": tracked.session,
+        }))
+
+    def module_end(self) -> None:
+        if self.expire_on_commit_off:
+            return
+        for node, fields in self.expiry_reports:
+            self.ctx.report(node, EXPIRED_ATTRIBUTE, **fields)

@@ -1,0 +1,22 @@
+"""Linting without flake8 around it: for tests, the command line and the benchmarks.  flake8
+itself goes through :mod:`plugin` with the tree it parsed; both run the same engine and rules."""
+
+from __future__ import annotations
+
+import ast
+
+from .engine import Engine
+from .rules import CHECKERS
+from .settings import Settings
+
+
+def lint_tree(tree: ast.AST, settings: Settings | None = None, *, strict: bool = False) -> list[tuple[int, int, str]]:
+    """``(line, col, message)`` findings for a parsed tree, in the order they were found."""
+    return Engine(tree, settings or Settings(), CHECKERS, strict=strict).run()
+
+
+def lint(source: str, settings: Settings | None = None, filename: str = "<string>", *, strict: bool = True) -> list[tuple[int, int, str]]:
+    """Lint Python source text; ``(line, col, message)`` sorted by position.  A checker that
+    raises propagates its exception (``strict``), as the project's tests want."""
+    tree = ast.parse(source, filename)
+    return sorted(lint_tree(tree, settings, strict=strict))

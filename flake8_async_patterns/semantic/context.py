@@ -1,0 +1,264 @@
+"""Per-file facts, kept up to date by the engine during its single traversal.
+
+The context knows where the traversal stands (``scope``, ``frame``), every binding made so far,
+and what a name or attribute chain refers to through imports (``qualified_name``).  It knows no
+library: the knowledge layer asks it questions and keeps its own memo in ``memo``.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from collections import deque
+from typing import TYPE_CHECKING, Any, Callable
+
+from .frames import Frame
+from .scope import Binding, BindingKind, Scope, ScopeKind
+from .text import MAX_CHAIN
+
+if TYPE_CHECKING:
+    from ..registry import Rule
+    from ..settings import Settings
+
+_BUILTINS = frozenset(dir(builtins))
+_IMPORT, _DEF, _CLASSDEF, _DELETED = BindingKind.IMPORT, BindingKind.DEF, BindingKind.CLASSDEF, BindingKind.DELETED
+_MODULE, _CLASS = ScopeKind.MODULE, ScopeKind.CLASS
+
+
+def _same(name: str) -> str:
+    return name
+
+
+class Context:
+    """Per-file facts.  One instance per linted file; nothing outlives it."""
+
+    def __init__(self, tree: ast.AST, settings: Settings, results: list,
+                 canonical: Callable[[str], str] = _same):
+        self.tree = tree
+        self.settings = settings
+        self.results = results
+        self.canonical = canonical  # folds internal module paths onto their public spelling
+        self.module = Scope(_MODULE, tree, None)
+        self.scope = self.module
+        self.frame: Frame | None = None  # the frame of the node being handled
+        self.deferred: deque[Scope] = deque()  # function bodies still to walk
+        self.watched_names: set[str] = set()
+        self._qualified: dict[ast.AST, str | None] = {}
+        # Line ranges of blocks that a test expects to fail (``with pytest.raises(...)``): rules
+        # whose mistake raises or warns are not reported there.
+        self.expected_failures: list[tuple[int, int]] = []
+        self.memo: dict[str, Any] = {}  # per-file scratch space of the knowledge layer
+
+    # --- reporting -------------------------------------------------------------------------
+    def report(self, node: ast.AST, rule: Rule, variant: str | None = None, **fields: str) -> None:
+        if not self.settings.wants(rule):
+            return
+        line = node.lineno
+        if rule.raises_or_warns:
+            for start, end in self.expected_failures:
+                if start <= line <= end:
+                    return
+        self.results.append((line, node.col_offset, rule.render(variant, **fields)))
+
+    def expect_failure(self, node: ast.stmt) -> None:
+        """The block of ``node`` is expected to raise or warn (a test says so)."""
+        self.expected_failures.append((node.lineno, node.end_lineno or node.lineno))
+
+    # --- position --------------------------------------------------------------------------
+    @property
+    def in_async(self) -> bool:
+        """Lexically in an ``async def`` body (comprehensions included; nested ``def``,
+        ``lambda`` and class bodies excluded)."""
+        return self.scope.async_context
+
+    @property
+    def function(self) -> Scope:
+        """The innermost ``def``/``async def``/``lambda`` scope around the current node -- the
+        module scope at module level and in module-level class bodies."""
+        return self.scope.function
+
+    def parent(self) -> ast.AST | None:
+        """The node enclosing the node being handled."""
+        frame = self.frame[1] if self.frame else None
+        return frame[0] if frame else None
+
+    def current_position(self) -> tuple[int, int]:
+        """(line, column) of the node being handled, or of its nearest ancestor with one;
+        (1, 0) outside the traversal."""
+        frame = self.frame
+        while frame is not None:
+            line = getattr(frame[0], "lineno", None)
+            if line is not None:
+                return line, frame[0].col_offset
+            frame = frame[1]
+        return 1, 0
+
+    # --- bindings --------------------------------------------------------------------------
+    def bind(self, binding: Binding) -> Binding:
+        scope = binding.scope
+        name = binding.name
+        if scope.kind is not _MODULE and name in scope.globals:
+            scope = binding.scope = self.module
+        previous = scope.bindings.get(name)
+        if previous is not None and previous.is_definition and binding.is_definition:
+            binding.conflicting = previous.kind is not binding.kind or (
+                binding.kind is _DEF and type(previous.node) is not type(binding.node)
+            ) or previous.conflicting
+        scope.bindings[name] = binding
+        history = scope.history.get(name)
+        if history is not None:
+            history.append(binding)
+        return binding
+
+    def lookup(self, name: str, scope: Scope | None = None) -> Binding | None:
+        """The binding ``name`` refers to from ``scope`` (default: the current scope)."""
+        scope = scope or self.scope
+        first = True
+        while scope is not None:
+            if scope.kind is _CLASS and not first:
+                scope = scope.parent
+                continue
+            if scope.kind is not _MODULE and name in scope.globals:
+                return self.module.bindings.get(name)
+            binding = scope.bindings.get(name)
+            if binding is not None:
+                return binding if binding.kind is not _DELETED else None
+            first = False
+            scope = scope.parent
+        return None
+
+    def binding_of(self, expr: ast.AST, scope: Scope | None = None) -> Binding | None:
+        """The binding a ``Name`` expression refers to; None for anything else."""
+        if isinstance(expr, ast.Name):
+            return self.lookup(expr.id, scope)
+        return None
+
+    def watch(self, binding: Binding) -> None:
+        """Record every later load that ``binding`` may reach (as frames) in ``binding.loads``.
+
+        Call it on a binding just made (from a ``bound`` hook).  Branches are respected: after
+        ``if c: t = a()`` / ``else: t = b()`` a load of ``t`` is reached by both bindings; a
+        rebinding only hides an earlier one from loads in its own statement list.
+        """
+        if binding.loads is None:
+            binding.loads = []
+            self.watched_names.add(binding.name)
+            if isinstance(binding.node, ast.Name):
+                history = binding.scope.history.setdefault(binding.name, [])
+                if binding not in history:
+                    history.append(binding)
+
+    def record_load(self, name: str, frame: Frame) -> None:
+        """A load of a watched name: tell every watched binding it reaches."""
+        binding = self.lookup(name)
+        if binding is None:
+            return
+        history = binding.scope.history.get(name)
+        if not history:
+            if binding.loads is not None:
+                binding.loads.append(frame)
+            return
+        for index, candidate in enumerate(history):
+            if candidate.loads is None:
+                continue
+            if not any(later.dominates(frame) for later in history[index + 1:]):
+                candidate.loads.append(frame)
+
+    # --- qualified names -------------------------------------------------------------------
+    def qualified_name(self, expr: ast.AST, scope: Scope | None = None) -> str | None:
+        """The dotted name ``expr`` refers to through imports, or None.
+
+        ``aio.sleep`` after ``import asyncio as aio`` → ``asyncio.sleep``; ``nap`` after
+        ``from time import sleep as nap`` → ``time.sleep``; an unshadowed builtin ``open`` →
+        ``builtins.open``; a name rebound locally → None.  Cached per node, so the answer is the
+        one valid where (and when) the node is first asked about.
+        """
+        cache = self._qualified
+        if expr in cache:
+            return cache[expr]
+        result = None
+        attrs: list[str] = []
+        node = expr
+        for _ in range(MAX_CHAIN):
+            if isinstance(node, ast.Attribute):
+                attrs.append(node.attr)
+                node = node.value
+                continue
+            if isinstance(node, ast.Name):
+                binding = self.lookup(node.id, scope)
+                if binding is None:
+                    if node.id in _BUILTINS:
+                        result = "builtins." + node.id
+                elif binding.kind is _IMPORT:
+                    result = binding.qualname
+                if result is not None and attrs:
+                    result = result + "." + ".".join(reversed(attrs))
+            break
+        if result is not None:
+            result = self.canonical(result)
+        cache[expr] = result
+        return result
+
+    def origin(self, expr: ast.AST) -> str | None:
+        """Qualified name of the callable that produced ``expr``'s value, through local
+        bindings: ``loop = asyncio.new_event_loop(); loop`` → ``asyncio.new_event_loop``."""
+        for _ in range(8):
+            if isinstance(expr, ast.Await):
+                expr = expr.value
+                continue
+            if isinstance(expr, ast.Call):
+                return self.qualified_name(expr.func)
+            binding = self.binding_of(expr)
+            if binding is None or binding.kind not in (BindingKind.ASSIGN, BindingKind.WITH) or binding.value is None:
+                return None
+            expr = binding.value
+            if binding.kind is BindingKind.WITH:
+                return self.qualified_name(expr.func) if isinstance(expr, ast.Call) else None
+        return None
+
+    # --- self.<attr> -----------------------------------------------------------------------
+    def instance_class(self, expr: ast.AST, scope: Scope | None = None) -> Scope | None:
+        """The class scope whose instance (or class, for ``cls``) ``expr`` is: the first
+        parameter of a method (and of functions nested in it)."""
+        if not isinstance(expr, ast.Name):
+            return None
+        binding = self.lookup(expr.id, scope)
+        if binding is None or binding.kind is not BindingKind.PARAM or binding.index != 0:
+            return None
+        method = binding.scope
+        if not method.is_method:
+            return None
+        for decorator in method.node.decorator_list:
+            if self.qualified_name(decorator) == "builtins.staticmethod":
+                return None
+        return method.parent
+
+    def attribute_bindings(self, expr: ast.Attribute, scope: Scope | None = None) -> list[Binding]:
+        """Bindings of ``self.x``: assignments in the class's methods and class-level bindings
+        (annotations such as ``session: AsyncSession``)."""
+        cls = self.instance_class(expr.value, scope)
+        if cls is None:
+            return []
+        found = list(cls.attrs.get(expr.attr, ()))
+        class_level = cls.bindings.get(expr.attr)
+        if class_level is not None and class_level.kind in (BindingKind.ASSIGN, BindingKind.OTHER):
+            found.append(class_level)
+        return found
+
+    def method_binding(self, cls: Scope, name: str) -> Binding | None:
+        """``name`` looked up in a class and its same-module base classes (breadth first)."""
+        seen: set[Scope] = set()
+        todo = deque([cls])
+        while todo:
+            scope = todo.popleft()
+            if scope in seen:
+                continue
+            seen.add(scope)
+            binding = scope.bindings.get(name)
+            if binding is not None:
+                return binding
+            for base in scope.node.bases:
+                base_binding = self.lookup(base.id, scope.parent) if isinstance(base, ast.Name) else None
+                if base_binding is not None and base_binding.kind is _CLASSDEF:
+                    todo.append(base_binding.func_scope)
+        return None

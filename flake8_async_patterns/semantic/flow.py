@@ -1,0 +1,244 @@
+"""Analyses of how values and control flow move, shared by every rule that needs them.
+
+* ``use_of(frame)``: what the code does with one load of a local -- awaits it, returns it, stores
+  it, passes it on, calls a method on it...  Rules decide what each use means for them (handing
+  a coroutine to ``gather`` handles it; handing a session to an awaited helper does not close it).
+* ``hands_on(frame)``: the load passes ownership of the object elsewhere (escape).
+* ``closed_on_every_path(binding, close_frame)``: a close call that runs on every path after the
+  binding was made.
+* ``outcomes(statements)`` / ``handler_reraises(handler)``: how a block can end -- re-raising the
+  caught exception, raising another one, leaving (return/break/continue) or falling off its end --
+  path by path.
+"""
+
+from __future__ import annotations
+
+import ast
+import enum
+from typing import Iterable
+
+from .frames import TRY_NODES, Frame, in_finally, parent_frame, statement_frame
+from .scope import Binding
+
+
+class Use(enum.Enum):
+    """What the code around one load of a name does with the value."""
+
+    AWAITED = "await x"
+    RETURNED = "return x"
+    YIELDED = "yield x"
+    STORED = "y = x"  # the value of an assignment or walrus
+    COLLECTED = "[x]"  # an element of a list/tuple/set/dict display, or ``*x``
+    ARGUMENT = "f(x)"  # a positional argument
+    KEYWORD = "f(k=x)"
+    ENTERED = "with x"
+    CALLED = "x()"
+    SUBSCRIPTED = "x[i]"
+    INDEX = "d[x]"
+    ATTRIBUTE = "x.attr"
+    LAMBDA = "lambda: x"
+    OTHER = "other"
+
+
+_SIMPLE_USES: dict[type, Use] = {
+    ast.Await: Use.AWAITED,
+    ast.Return: Use.RETURNED,
+    ast.Yield: Use.YIELDED,
+    ast.YieldFrom: Use.YIELDED,
+    ast.List: Use.COLLECTED,
+    ast.Tuple: Use.COLLECTED,
+    ast.Set: Use.COLLECTED,
+    ast.Dict: Use.COLLECTED,
+    ast.Starred: Use.COLLECTED,
+    ast.keyword: Use.KEYWORD,
+    ast.withitem: Use.ENTERED,
+    ast.Attribute: Use.ATTRIBUTE,
+    ast.Lambda: Use.LAMBDA,
+}
+
+
+def use_of(frame: Frame) -> Use:
+    """How the load at ``frame`` is used by its parent node."""
+    node = frame[0]
+    parent = frame[1][0]
+    use = _SIMPLE_USES.get(type(parent))
+    if use is not None:
+        return use
+    if isinstance(parent, ast.Call):
+        return Use.CALLED if node is parent.func else Use.ARGUMENT
+    if isinstance(parent, ast.Subscript):
+        return Use.SUBSCRIPTED if node is parent.value else Use.INDEX
+    if isinstance(parent, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and node is parent.value:
+        return Use.STORED
+    return Use.OTHER
+
+
+def argument_of_awaited_call(frame: Frame) -> bool:
+    """``await f(x)``: the load at ``frame`` is an argument of a call that is awaited at once."""
+    call_frame = parent_frame(frame)
+    outer = call_frame[1] if call_frame is not None else None
+    return outer is not None and isinstance(outer[0], ast.Await)
+
+
+_HANDED_ON = frozenset({Use.RETURNED, Use.YIELDED, Use.STORED, Use.COLLECTED, Use.KEYWORD, Use.ENTERED})
+
+
+def hands_on(frame: Frame, takers: Iterable[str] = ()) -> bool:
+    """Whether the load at ``frame`` hands the object elsewhere, so the function no longer owns
+    it: returned, yielded, entered with ``with``, stored in another name or a container, passed
+    by keyword, or passed to a call that is not awaited at once (a constructor, a registry) or
+    to a method named in ``takers`` (``stack.enter_async_context(x)``)."""
+    use = use_of(frame)
+    if use in _HANDED_ON:
+        return True
+    if use is Use.ARGUMENT:
+        call = frame[1][0]
+        taker = isinstance(call.func, ast.Attribute) and call.func.attr in takers
+        return taker or not argument_of_awaited_call(frame)
+    return False
+
+
+# --- closing ------------------------------------------------------------------------------------
+def closed_on_every_path(binding: Binding, close_frame: Frame) -> bool:
+    """Whether a close at ``close_frame`` runs on every path after ``binding`` was made: it sits
+    in a ``finally:``, or later in the same statement list as the binding's statement with no
+    ``return``/``raise`` of the function between them.  (Exceptions other than a ``raise``
+    statement are not counted as paths.)"""
+    if in_finally(close_frame):
+        return True
+    created = statement_frame(binding.frame)
+    closing = statement_frame(close_frame)
+    if created is None or closing is None or created[1] is None or closing[1] is None:
+        return False
+    holder = created[1][0]
+    if holder is not closing[1][0]:
+        return False
+    made, closed = created[0], closing[0]
+    same_list = any(
+        isinstance(statements, list) and any(s is made for s in statements) and any(s is closed for s in statements)
+        for statements in (getattr(holder, name, None) for name in ("body", "orelse", "finalbody"))
+    )
+    if not same_list:
+        return False
+    start, end = made.lineno, closed.lineno
+    return start < end and not any(start < line < end for line in binding.scope.function.exit_lines)
+
+
+# --- how a block ends ---------------------------------------------------------------------------
+class Outcome(enum.Enum):
+    """How control can leave a block of statements."""
+
+    RERAISE = "re-raises the caught exception"  # ``raise`` or ``raise e`` of the caught name
+    RAISE = "raises another exception"
+    EXIT = "returns"  # ``return``
+    BREAK = "breaks out of a loop"
+    CONTINUE = "continues a loop"
+    FALL = "falls off its end"
+
+
+_MAX_DEPTH = 200  # nested blocks deeper than this are assumed to fall through (no recursion error)
+_FALL = frozenset({Outcome.FALL})
+_RAISING = frozenset({Outcome.RERAISE, Outcome.RAISE})
+
+
+def outcomes(statements: list[ast.stmt], caught: frozenset[str] = frozenset(), bare: bool = True,
+             _depth: int = 0) -> frozenset[Outcome]:
+    """Every way control can leave ``statements``, path by path.
+
+    In a handler: ``caught`` holds the names bound to the caught exception (``except E as e``);
+    ``raise e`` of one of them re-raises it, and so does a bare ``raise`` while ``bare`` is true
+    (inside a nested handler a bare ``raise`` re-raises the nested handler's exception instead).
+    A call is never assumed to raise (a helper that always raises is not known), and a context
+    manager is never assumed to swallow an exception.
+    """
+    if _depth > _MAX_DEPTH:
+        return _FALL
+    found: set[Outcome] = set()
+    for statement in statements:
+        ends = _statement_outcomes(statement, caught, bare, _depth + 1)
+        found |= ends - _FALL
+        if Outcome.FALL not in ends:
+            return frozenset(found)
+    found.add(Outcome.FALL)
+    return frozenset(found)
+
+
+def _loop_outcomes(body: frozenset[Outcome], orelse: frozenset[Outcome], forever: bool) -> frozenset[Outcome]:
+    """A loop: ``break`` falls out of it, ``continue`` and falling off the body run it again."""
+    found = set(body - {Outcome.BREAK, Outcome.CONTINUE, Outcome.FALL})
+    if Outcome.BREAK in body:
+        found.add(Outcome.FALL)
+    if not forever:  # the loop may end normally (or not run at all): then its ``else`` runs
+        found |= orelse
+    return frozenset(found)
+
+
+def _statement_outcomes(statement: ast.stmt, caught: frozenset[str], bare: bool, depth: int) -> frozenset[Outcome]:
+    if isinstance(statement, ast.Raise):
+        exc = statement.exc
+        if exc is None:
+            return frozenset({Outcome.RERAISE if bare else Outcome.RAISE})
+        if isinstance(exc, ast.Name) and exc.id in caught and statement.cause is None:
+            return frozenset({Outcome.RERAISE})
+        return frozenset({Outcome.RAISE})
+    if isinstance(statement, ast.Return):
+        return frozenset({Outcome.EXIT})
+    if isinstance(statement, ast.Break):
+        return frozenset({Outcome.BREAK})
+    if isinstance(statement, ast.Continue):
+        return frozenset({Outcome.CONTINUE})
+    if isinstance(statement, ast.If):
+        orelse = outcomes(statement.orelse, caught, bare, depth) if statement.orelse else _FALL
+        return outcomes(statement.body, caught, bare, depth) | orelse
+    if isinstance(statement, (ast.With, ast.AsyncWith)):
+        return outcomes(statement.body, caught, bare, depth)
+    if isinstance(statement, (ast.For, ast.AsyncFor, ast.While)):
+        forever = isinstance(statement, ast.While) and isinstance(statement.test, ast.Constant) and bool(statement.test.value)
+        orelse = outcomes(statement.orelse, caught, bare, depth) if statement.orelse else _FALL
+        return _loop_outcomes(outcomes(statement.body, caught, bare, depth), orelse, forever)
+    if isinstance(statement, TRY_NODES):
+        return _try_outcomes(statement, caught, bare, depth)
+    if isinstance(statement, ast.Match):
+        found: set[Outcome] = set()
+        exhaustive = False
+        for case in statement.cases:
+            found |= outcomes(case.body, caught, bare, depth)
+            pattern = case.pattern
+            if case.guard is None and isinstance(pattern, ast.MatchAs) and pattern.pattern is None:
+                exhaustive = True
+        if not exhaustive:
+            found.add(Outcome.FALL)
+        return frozenset(found)
+    return _FALL
+
+
+def _try_outcomes(statement: ast.Try, caught: frozenset[str], bare: bool, depth: int) -> frozenset[Outcome]:
+    body = outcomes(statement.body, caught, bare, depth)
+    found = set(body - _FALL)
+    if Outcome.FALL in body:
+        found |= outcomes(statement.orelse, caught, bare, depth) if statement.orelse else _FALL
+    for handler in statement.handlers:
+        # Inside a nested handler a bare ``raise`` re-raises *its* exception, not ours.
+        names = caught - {handler.name} if handler.name else caught
+        found |= outcomes(handler.body, names, False, depth)
+    if statement.finalbody:
+        final = outcomes(statement.finalbody, caught, bare, depth)
+        if Outcome.FALL not in final:
+            return final  # the finally block's own exit replaces whatever the try did
+        found |= final - _FALL
+    return frozenset(found)
+
+
+def handler_outcomes(handler: ast.ExceptHandler) -> frozenset[Outcome]:
+    """How an ``except`` handler's body can end."""
+    return outcomes(handler.body, frozenset({handler.name}) if handler.name else frozenset())
+
+
+def handler_reraises(handler: ast.ExceptHandler) -> bool:
+    """Every path through the handler re-raises the exception it caught."""
+    return handler_outcomes(handler) <= {Outcome.RERAISE}
+
+
+def handler_always_raises(handler: ast.ExceptHandler) -> bool:
+    """Every path through the handler raises something (the caught exception or another)."""
+    return handler_outcomes(handler) <= _RAISING

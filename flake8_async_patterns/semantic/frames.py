@@ -1,0 +1,139 @@
+"""Frames: where a node stands.
+
+The engine walks with an explicit stack of frames, each a plain tuple ``(node, parent_frame,
+phase)`` -- a tuple, not a record, because one is made per node on the hot path.  Everything
+outside the engine reads frames through the functions here, never by index.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+from typing import Callable, Iterator
+
+Frame = tuple  # (node, parent frame or None, phase)
+
+FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
+FUNCTION_LIKE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+SCOPE_NODES = (*FUNCTION_LIKE_NODES, ast.ClassDef)
+COMPREHENSION_NODES = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+LOOP_NODES = (ast.For, ast.AsyncFor, ast.While)
+TRY_NODES = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
+
+
+def node_of(frame: Frame) -> ast.AST:
+    return frame[0]
+
+
+def parent_frame(frame: Frame) -> Frame | None:
+    return frame[1]
+
+
+def parent_of(frame: Frame) -> ast.AST | None:
+    """The node directly enclosing the node of ``frame``."""
+    parent = frame[1]
+    return parent[0] if parent is not None else None
+
+
+def grandparent_of(frame: Frame) -> ast.AST | None:
+    parent = frame[1]
+    if parent is None or parent[1] is None:
+        return None
+    return parent[1][0]
+
+
+def ancestors(frame: Frame) -> Iterator[ast.AST]:
+    """Nodes enclosing the node of ``frame``, innermost first (not including it)."""
+    frame = frame[1]
+    while frame is not None:
+        yield frame[0]
+        frame = frame[1]
+
+
+def branch_path(frame: Frame) -> Iterator[tuple[ast.AST, ast.AST]]:
+    """(ancestor, child-on-the-path) pairs from the node of ``frame`` outwards."""
+    child = frame[0]
+    frame = frame[1]
+    while frame is not None:
+        yield frame[0], child
+        child = frame[0]
+        frame = frame[1]
+
+
+def within_scope(frame: Frame, kinds) -> Iterator[tuple[ast.AST, ast.AST]]:
+    """(ancestor, child-on-the-path) pairs for ancestors of ``kinds`` around the node of
+    ``frame``, innermost first, up to the enclosing function or class (its own scope)."""
+    for ancestor, child in branch_path(frame):
+        if isinstance(ancestor, SCOPE_NODES):
+            return
+        if isinstance(ancestor, kinds):
+            yield ancestor, child
+
+
+def enclosing_function_node(frame: Frame) -> ast.AST | None:
+    """The innermost ``def``/``async def``/``lambda`` around the node of ``frame``."""
+    for ancestor in ancestors(frame):
+        if isinstance(ancestor, FUNCTION_LIKE_NODES):
+            return ancestor
+    return None
+
+
+def statement_frame(frame: Frame | None) -> Frame | None:
+    """The frame of the statement holding the node of ``frame`` (itself, if a statement)."""
+    while frame is not None and not isinstance(frame[0], ast.stmt):
+        frame = frame[1]
+    return frame
+
+
+def in_finally(frame: Frame) -> bool:
+    """Whether the node of ``frame`` sits in a ``finally:`` block of its own function."""
+    return any(any(s is child for s in node.finalbody) for node, child in within_scope(frame, TRY_NODES))
+
+
+def in_statement_list(statement: ast.AST, statements: list) -> bool:
+    return any(s is statement for s in statements)
+
+
+# --- sys.version_info gates --------------------------------------------------------------------
+_COMPARISONS = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge}
+
+
+def _version_tuple(expr: ast.AST) -> tuple[int, ...] | None:
+    if isinstance(expr, ast.Tuple) and all(
+        isinstance(e, ast.Constant) and isinstance(e.value, int) for e in expr.elts
+    ):
+        return tuple(e.value for e in expr.elts)
+    return None
+
+
+def version_condition(test: ast.AST, qualified_name: Callable) -> Callable[[tuple], bool] | None:
+    """For ``sys.version_info <op> (3, x)`` tests: a function version -> bool, else None."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return None
+    left = test.left
+    if isinstance(left, ast.Subscript):
+        left = left.value
+    if qualified_name(left) != "sys.version_info":
+        return None
+    bound = _version_tuple(test.comparators[0])
+    compare = _COMPARISONS.get(type(test.ops[0]))
+    if bound is None or compare is None:
+        return None
+    return lambda version: compare(version[: len(bound)], bound)
+
+
+def only_before(frame: Frame, version: tuple[int, int], qualified_name: Callable) -> bool:
+    """Whether the node of ``frame`` sits in a branch that runs only before ``version``
+    (``if sys.version_info < (3, 11):`` body, or the ``else`` of ``>= (3, 11)``)."""
+    older = (version[0], version[1] - 1)
+    for ancestor, child in branch_path(frame):
+        if isinstance(ancestor, (ast.If, ast.IfExp)):
+            condition = version_condition(ancestor.test, qualified_name)
+            if condition is None:
+                continue
+            in_body = child is ancestor.body or (isinstance(ancestor.body, list) and in_statement_list(child, ancestor.body))
+            runs_old = condition(older) if in_body else not condition(older)
+            runs_new = condition(version) if in_body else not condition(version)
+            if child is not ancestor.test and runs_old and not runs_new:
+                return True
+    return False
