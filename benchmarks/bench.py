@@ -20,12 +20,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shlex
 import statistics
 import subprocess
 import sys
-import time
 import venv
 from pathlib import Path
 
@@ -41,7 +39,7 @@ _TIMED_RUN = (
     "print(elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
 )
 
-_IN_PROCESS = r'''
+_IN_PROCESS = r"""
 import ast, json, sys, time, warnings
 from pathlib import Path
 from flake8_async_patterns.plugin import AsyncPatternsChecker
@@ -96,10 +94,10 @@ for _ in range(repeat):
     parse, walk, plugin = min(parse, t_parse), min(walk, t_walk), min(plugin, t_plugin)
 print(json.dumps({"files": files, "parse": parse, "walk": walk, "plugin": plugin, "hits": hits,
                   "enabled": sorted(enabled)}))
-'''
+"""
 
 
-_INSTRUCTIONS = r'''
+_INSTRUCTIONS = r"""
 import ast, json, sys, warnings
 from pathlib import Path
 from flake8_async_patterns.engine import Engine
@@ -108,7 +106,11 @@ from flake8_async_patterns.settings import Settings
 roots, mode, count, selection = json.loads(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
 warnings.simplefilter("ignore")
 rules = RULES
-enabled = frozenset(r.code for r in rules if (r.default_enabled if selection == "default" else any(r.code.startswith(p) for p in selection.split(","))))
+def wanted(rule):
+    if selection == "default":
+        return rule.default_enabled
+    return any(rule.code.startswith(p) for p in selection.split(","))
+enabled = frozenset(r.code for r in rules if wanted(r))
 trees = []
 for root in roots:
     for path in sorted(Path(root).rglob("*.py")):
@@ -126,7 +128,7 @@ elif mode == "plugin":
     settings = Settings(enabled=enabled)
     for tree in trees:
         Engine(tree, settings, CHECKERS).run()
-'''
+"""
 
 
 def instructions(python: Path, dirs: list[str], count: int, selection: str) -> dict[str, int]:
@@ -134,11 +136,23 @@ def instructions(python: Path, dirs: list[str], count: int, selection: str) -> d
     totals = {}
     for mode in ("parse", "walk", "plugin"):
         out = subprocess.run(
-            ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", str(python), "-c",
-             _INSTRUCTIONS, json.dumps(dirs), mode, str(count), selection],
-            capture_output=True, text=True, check=True,
+            [
+                "valgrind",
+                "--tool=callgrind",
+                "--callgrind-out-file=/dev/null",
+                str(python),
+                "-c",
+                _INSTRUCTIONS,
+                json.dumps(dirs),
+                mode,
+                str(count),
+                selection,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         )
-        line = next(l for l in out.stderr.splitlines() if "Collected" in l)
+        line = next(text for text in out.stderr.splitlines() if "Collected" in text)
         totals[mode] = int(line.split()[-1])
     return totals
 
@@ -172,7 +186,9 @@ def build_venvs(flake8_version: str) -> tuple[Path, Path]:
 
 def timed_flake8(python: Path, args: list[str]) -> tuple[float, int]:
     flake8 = python.with_name("flake8")
-    out = subprocess.run([sys.executable, "-c", _TIMED_RUN, str(flake8), *args], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", _TIMED_RUN, str(flake8), *args], capture_output=True, text=True, check=True
+    )
     elapsed, rss = out.stdout.split()
     return float(elapsed), int(rss)
 
@@ -183,8 +199,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--jobs", default="1", help="flake8 --jobs (default 1: one process, clean peak RSS)")
     parser.add_argument("--plugin-args", default="", help="extra flake8 args for the plugin run only")
-    parser.add_argument("--select", default="default", help="in-process selection: 'default' or code prefixes, e.g. AIO1,AIO2")
-    parser.add_argument("--instructions", type=int, default=0, metavar="N", help="also count instructions over the first N files (needs valgrind)")
+    parser.add_argument(
+        "--select", default="default", help="in-process selection: 'default' or code prefixes, e.g. AIO1,AIO2"
+    )
+    parser.add_argument(
+        "--instructions",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also count instructions over the first N files (needs valgrind)",
+    )
     parser.add_argument("--in-process-only", action="store_true", help="skip the whole-flake8 runs")
     args = parser.parse_args(argv)
 
@@ -201,7 +225,9 @@ def main(argv: list[str] | None = None) -> int:
 
     in_process = subprocess.run(
         [str(plugin), "-c", _IN_PROCESS, json.dumps(dirs), args.select, str(args.repeat)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     stats = json.loads(in_process.stdout)
 

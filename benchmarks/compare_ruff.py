@@ -35,8 +35,14 @@ RUFF_TO_OURS = {
     "ASYNC222": "blocking-subprocess",
     "ASYNC250": "blocking-input",
 }
-OUR_NAMES = ("blocking-sleep", "blocking-http-call", "blocking-file-io", "blocking-subprocess",
-             "blocking-database-call", "blocking-input")
+OUR_NAMES = (
+    "blocking-sleep",
+    "blocking-http-call",
+    "blocking-file-io",
+    "blocking-subprocess",
+    "blocking-database-call",
+    "blocking-input",
+)
 EXCLUDED = {"site-packages", ".git", "__pycache__", ".venv", ".tox", "build", "dist"}
 
 
@@ -47,9 +53,21 @@ def _ruff() -> list[str]:
 
 def ruff_hits(root: Path) -> set[tuple[str, int, str]]:
     out = subprocess.run(
-        [*_ruff(), "check", "--isolated", "--preview", "--no-cache", "--exit-zero", "--output-format=json",
-         "--select", ",".join(sorted(RUFF_TO_OURS)), str(root)],
-        capture_output=True, text=True, check=True,
+        [
+            *_ruff(),
+            "check",
+            "--isolated",
+            "--preview",
+            "--no-cache",
+            "--exit-zero",
+            "--output-format=json",
+            "--select",
+            ",".join(sorted(RUFF_TO_OURS)),
+            str(root),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     hits = set()
     for item in json.loads(out.stdout or "[]"):
@@ -104,10 +122,15 @@ def main(argv: list[str] | None = None) -> int:
     for path, line, code in extra:
         print(f"  {show(path)}:{line}: {code}")
     if args.json:
-        args.json.write_text(json.dumps({
-            "missed": [[show(p), l, c, r] for (p, l, c), r in missed],
-            "extra": [[show(p), l, c] for p, l, c in extra],
-        }, indent=1))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "missed": [[show(path), line, ours, theirs] for (path, line, ours), theirs in missed],
+                    "extra": [[show(path), line, ours] for path, line, ours in extra],
+                },
+                indent=1,
+            )
+        )
     return 0
 
 

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .registry import PREFIX
 from .docs import MissingMarkers, refresh_readme, render_rules_md, rule_markdown
+from .registry import PREFIX
 from .rules import RULES
 from .scaffold import ScaffoldError, new_rule
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import ast
-from typing import ClassVar, Iterable
+from collections.abc import Iterable
+from typing import ClassVar
 
 from .registry import Rule
 from .semantic.context import Context
@@ -39,7 +40,7 @@ class Checker:
 def _handler_names(cls: type, prefix: str) -> Iterable[tuple[type, str]]:
     for attr in dir(cls):
         if attr.startswith(prefix):
-            node_type = getattr(ast, attr[len(prefix):], None)
+            node_type = getattr(ast, attr[len(prefix) :], None)
             if isinstance(node_type, type) and issubclass(node_type, ast.AST):
                 yield node_type, attr
 
@@ -50,8 +51,11 @@ def checkers_in(modules: Iterable[object]) -> tuple[type[Checker], ...]:
     for module in modules:
         for value in vars(module).values():
             if (
-                isinstance(value, type) and issubclass(value, Checker) and value.rules
-                and value.__module__ == getattr(module, "__name__", None) and value not in found
+                isinstance(value, type)
+                and issubclass(value, Checker)
+                and value.rules
+                and value.__module__ == getattr(module, "__name__", None)
+                and value not in found
             ):
                 found.append(value)
     return tuple(found)

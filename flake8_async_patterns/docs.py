@@ -3,7 +3,7 @@ tables, and one rule's page (``python -m flake8_async_patterns explain``)."""
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from .registry import INTERNAL_ERROR, PREFIX, Rule
 from .rules import RULES
@@ -59,7 +59,9 @@ def readme_table(rules: Sequence[Rule] = RULES) -> str:
 def options_table(options: Sequence[Option] = OPTIONS) -> str:
     lines = ["| option | meaning | default |", "|---|---|---|"]
     for option in options:
-        default = option.default_text if option.default_text.startswith(("unset", "none")) else f"`{option.default_text}`"
+        default = (
+            option.default_text if option.default_text.startswith(("unset", "none")) else f"`{option.default_text}`"
+        )
         lines.append(f"| `{option.flag}` | {option.help} | {default} |")
     return "\n".join(lines)
 
@@ -128,10 +130,16 @@ def rule_markdown(rule: Rule) -> str:
 def render_rules_md(rules: Sequence[Rule] = RULES) -> str:
     off = [rule.code for rule in rules if not rule.default_enabled]
     selection = SELECTION.format(
-        off_codes=",".join(off[:2]), off_prefix=off[0][:4] if off else PREFIX, prefix=PREFIX,
+        off_codes=",".join(off[:2]),
+        off_prefix=off[0][:4] if off else PREFIX,
+        prefix=PREFIX,
         first_code=rules[0].code,
     )
     parts = [GENERATED_NOTE, "", "# flake8-async-patterns rules", "", selection, readme_table(rules), ""]
     parts += [rule_markdown(rule) for rule in rules]
-    parts.append(INTERNAL_ERROR_SECTION.format(code=INTERNAL_ERROR.code, name=INTERNAL_ERROR.name, message=INTERNAL_ERROR.message))
+    parts.append(
+        INTERNAL_ERROR_SECTION.format(
+            code=INTERNAL_ERROR.code, name=INTERNAL_ERROR.name, message=INTERNAL_ERROR.message
+        )
+    )
     return "\n".join(parts).rstrip("\n") + "\n"

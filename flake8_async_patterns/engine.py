@@ -17,7 +17,7 @@ being checked.  (``strict=True`` re-raises instead: the project's own tests run 
 from __future__ import annotations
 
 import ast
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from .checker import Checker
 from .knowledge.modules import canonical
@@ -91,7 +91,9 @@ class Engine:
         self.enter: dict[type, list[Callable]] = {}
         self.exit: dict[type, list[Callable]] = {}
         self._core_handlers()
-        self.hook_tables: dict[str, list[Callable]] = {hook: [] for hook in ("bound", "function_start", "function_end", "module_end")}
+        self.hook_tables: dict[str, list[Callable]] = {
+            hook: [] for hook in ("bound", "function_start", "function_end", "module_end")
+        }
         self.on_bind = self.hook_tables["bound"]
         for checker in self.checkers:
             for node_type, attr in checker.visits:
@@ -185,8 +187,9 @@ class Engine:
         if ptype is ast.Assign:
             binding = Binding(node.id, _ASSIGN, node, scope, frame=frame, value=parent.value)
         elif ptype is ast.AnnAssign:
-            binding = Binding(node.id, _ASSIGN, node, scope, frame=frame, value=parent.value,
-                              annotation=parent.annotation)
+            binding = Binding(
+                node.id, _ASSIGN, node, scope, frame=frame, value=parent.value, annotation=parent.annotation
+            )
         elif ptype is ast.AugAssign:
             # ``x += 1`` reads x and rebinds it to a value of the same nature: count a load.
             if node.id in ctx.watched_names:
@@ -198,8 +201,15 @@ class Engine:
             binding = Binding(node.id, _ASSIGN, node, scope, frame=frame, value=parent.value)
         elif ptype is ast.withitem:
             outer = frame[1][1][0]
-            binding = Binding(node.id, _WITH, node, scope, frame=frame, value=parent.context_expr,
-                              is_async_with=type(outer) is ast.AsyncWith)
+            binding = Binding(
+                node.id,
+                _WITH,
+                node,
+                scope,
+                frame=frame,
+                value=parent.context_expr,
+                is_async_with=type(outer) is ast.AsyncWith,
+            )
         elif ptype in (ast.For, ast.AsyncFor, ast.comprehension):
             binding = Binding(node.id, _LOOPVAR, node, scope, frame=frame)
         elif ptype in (ast.Tuple, ast.List, ast.Starred):
@@ -238,8 +248,9 @@ class Engine:
             cls = ctx.instance_class(target.value)
             if cls is None:
                 continue
-            binding = Binding(target.attr, _ASSIGN, target, ctx.scope, frame=ctx.frame,
-                              value=node.value, annotation=annotation)
+            binding = Binding(
+                target.attr, _ASSIGN, target, ctx.scope, frame=ctx.frame, value=node.value, annotation=annotation
+            )
             cls.attrs.setdefault(target.attr, []).append(binding)
             for hook in self.on_bind:
                 try:
@@ -364,15 +375,16 @@ class Engine:
         args = node.args
         positional = [*args.posonlyargs, *args.args]
         defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
-        params = [(arg, i, default) for i, (arg, default) in enumerate(zip(positional, defaults))]
+        params = [(arg, i, default) for i, (arg, default) in enumerate(zip(positional, defaults, strict=True))]
         if args.vararg:
             params.append((args.vararg, -1, None))
-        params.extend((arg, -1, default) for arg, default in zip(args.kwonlyargs, args.kw_defaults))
+        params.extend((arg, -1, default) for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True))
         if args.kwarg:
             params.append((args.kwarg, -1, None))
         for arg, index, default in params:
-            self._bind(Binding(arg.arg, _PARAM, arg, scope, frame=frame, annotation=arg.annotation,
-                               value=default, index=index))
+            self._bind(
+                Binding(arg.arg, _PARAM, arg, scope, frame=frame, annotation=arg.annotation, value=default, index=index)
+            )
         self._hook("function_start", scope)
         if isinstance(node, ast.Lambda):
             self._walk([(node.body, frame, ENTER)])
@@ -382,7 +394,7 @@ class Engine:
         ctx.frame = frame
         self._hook("function_end", scope)
 
-    def _walk(self, stack: list) -> None:
+    def _walk(self, stack: list) -> None:  # noqa: C901 - the hot loop stays in one frame, by design
         ctx = self.ctx
         enter_get = self.enter.get
         exits = self.exit
@@ -412,7 +424,7 @@ class Engine:
                             handler(node)
                     except Exception as error:
                         failed = handlers.index(handler)
-                        rest = handlers[failed + 1:]
+                        rest = handlers[failed + 1 :]
                         self._fault(handler, error)
                         self._dispatch(rest, node)
                 if cls in exits:
@@ -439,7 +451,7 @@ class Engine:
                     for handler in handlers:
                         handler(node)
                 except Exception as error:
-                    rest = handlers[handlers.index(handler) + 1:]
+                    rest = handlers[handlers.index(handler) + 1 :]
                     self._fault(handler, error)
                     self._dispatch(rest, node)
             else:  # CLASS_BODY: the header is done; the body runs in the class scope

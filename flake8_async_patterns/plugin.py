@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import ast
 import logging
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from . import __version__
 from .registry import INTERNAL_ERROR
@@ -45,7 +46,9 @@ class AsyncPatternsChecker:
     @classmethod
     def add_options(cls, option_manager: Any) -> None:
         for option in OPTIONS:
-            option_manager.add_option(option.flag, dest=option.dest, default=None, parse_from_config=True, help=option.help)
+            option_manager.add_option(
+                option.flag, dest=option.dest, default=None, parse_from_config=True, help=option.help
+            )
         option_manager.extend_default_ignore([rule.code for rule in RULES if not rule.default_enabled])
 
     @classmethod

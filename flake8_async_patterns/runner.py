@@ -15,7 +15,9 @@ def lint_tree(tree: ast.AST, settings: Settings | None = None, *, strict: bool =
     return Engine(tree, settings or Settings(), CHECKERS, strict=strict).run()
 
 
-def lint(source: str, settings: Settings | None = None, filename: str = "<string>", *, strict: bool = True) -> list[tuple[int, int, str]]:
+def lint(
+    source: str, settings: Settings | None = None, filename: str = "<string>", *, strict: bool = True
+) -> list[tuple[int, int, str]]:
     """Lint Python source text; ``(line, col, message)`` sorted by position.  A checker that
     raises propagates its exception (``strict``), as the project's tests want."""
     tree = ast.parse(source, filename)

@@ -50,7 +50,7 @@ class {checker}(Checker):
         pass  # TODO: decide, then self.ctx.report(node, {constant}, call=...)
 '''
 
-_FIXTURE = '''# {code} {name}: wrong snippets first, each expected finding annotated on its line.
+_FIXTURE = """# {code} {name}: wrong snippets first, each expected finding annotated on its line.
 
 
 def wrong():
@@ -62,7 +62,7 @@ def wrong():
 
 def correct():
     pass  # TODO: near misses that must stay clean
-'''
+"""
 
 
 class ScaffoldError(ValueError):
@@ -76,8 +76,17 @@ def _checker_name(name: str) -> str:
 def new_rule(root: Path, code: str, name: str, family: str, default_enabled: bool = True) -> list[Path]:
     """Write the new rule's files under the checkout ``root``; return the paths touched."""
     code, name, family = code.upper(), name.strip(), family.strip()
-    Rule(code=code, name=name, message="m; n", default_enabled=default_enabled, summary="", why="", example="",
-         use_instead="", seed="")  # validates the code and the name
+    Rule(
+        code=code,
+        name=name,
+        message="m; n",
+        default_enabled=default_enabled,
+        summary="",
+        why="",
+        example="",
+        use_instead="",
+        seed="",
+    )  # validates the code and the name
     if code in REGISTRY or any(rule.name == name for rule in REGISTRY.values()):
         raise ScaffoldError(f"{code} or {name!r} is already declared")
     if not re.fullmatch(r"[a-z][a-z0-9_]*", family):
@@ -92,15 +101,23 @@ def new_rule(root: Path, code: str, name: str, family: str, default_enabled: boo
         module.write_text(_MODULE_HEADER.format(family=family.replace("_", " ").capitalize()), encoding="utf-8")
         init = rules_dir / "__init__.py"
         text = init.read_text(encoding="utf-8")
-        text = re.sub(r"^from \. import (.+)$", lambda m: f"from . import {', '.join(sorted([*m.group(1).split(', '), family]))}",
-                      text, count=1, flags=re.M)
+        text = re.sub(
+            r"^from \. import (.+)$",
+            lambda m: f"from . import {', '.join(sorted([*m.group(1).split(', '), family]))}",
+            text,
+            count=1,
+            flags=re.M,
+        )
         text = text.replace("MODULES = (\n", f"MODULES = (\n    {family},\n", 1)
         init.write_text(text, encoding="utf-8")
         touched.append(init)
     constant = name.replace("-", "_").upper()
     with module.open("a", encoding="utf-8") as out:
-        out.write(_DECLARATION.format(constant=constant, code=code, name=name, default=default_enabled,
-                                      checker=_checker_name(name)))
+        out.write(
+            _DECLARATION.format(
+                constant=constant, code=code, name=name, default=default_enabled, checker=_checker_name(name)
+            )
+        )
     touched.append(module)
     fixture = root / "fixtures" / f"{code}_{name.replace('-', '_')}.py"
     if fixture.exists():

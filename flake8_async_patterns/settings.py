@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .registry import Rule
@@ -81,8 +82,7 @@ def parse_names(value: Any, option: str, default: tuple[str, ...]) -> tuple[str,
     for name in names:
         if not _DOTTED_RE.match(name):
             raise OptionError(
-                f"{option}: expected comma-separated Python names (like 'session' or "
-                f"'db.SessionLocal'), got {name!r}"
+                f"{option}: expected comma-separated Python names (like 'session' or 'db.SessionLocal'), got {name!r}"
             )
     return tuple(names)
 
@@ -151,8 +151,7 @@ SESSION_NAMES = Option(
     default=DEFAULT_SESSION_NAMES,
     default_text=", ".join(DEFAULT_SESSION_NAMES),
     help=(
-        "Comma-separated names taken as SQLAlchemy AsyncSession receivers inside coroutines; "
-        "replaces the default list."
+        "Comma-separated names taken as SQLAlchemy AsyncSession receivers inside coroutines; replaces the default list."
     ),
 )
 SESSION_FACTORIES = Option(
@@ -169,10 +168,7 @@ BLOCKING_CALLS = Option(
     parse=parse_blocking_calls,
     default=(),
     default_text="none",
-    help=(
-        "Extra blocking calls: 'pkg.mod.func' or 'pkg.mod.func->replacement', comma-separated, "
-        "'*' as in fnmatch."
-    ),
+    help=("Extra blocking calls: 'pkg.mod.func' or 'pkg.mod.func->replacement', comma-separated, '*' as in fnmatch."),
 )
 
 OPTIONS: tuple[Option, ...] = (PYTHON_VERSION, SESSION_NAMES, SESSION_FACTORIES, BLOCKING_CALLS)
@@ -195,6 +191,19 @@ class Settings:
     def python_at_least(self, version: tuple[int, int] | None) -> bool:
         """Whether suggestions that need ``version`` may be made for the target Python."""
         return version is None or self.python_version is None or self.python_version >= version
+
+
+def settings_from_flags(flags: Iterable[str], *, enabled: frozenset[str] | None = None) -> Settings:
+    """Settings from command-line style flags: ``["--aio-python-version=3.10", ...]``."""
+    by_flag = {option.flag: option for option in OPTIONS}
+    raw = {}
+    for flag in flags:
+        name, _, value = flag.partition("=")
+        option = by_flag.get("--" + name.lstrip("-"))
+        if option is None:
+            raise OptionError(f"unknown option {name!r}")
+        raw[option.field] = value
+    return build_settings(enabled=enabled, **raw)
 
 
 def build_settings(*, enabled: frozenset[str] | None = None, **raw: Any) -> Settings:

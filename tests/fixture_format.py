@@ -18,6 +18,8 @@ import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flake8_async_patterns.settings import Settings, settings_from_flags
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 FIXTURE_NAME = re.compile(r"^(AIO\d{3})_([a-z0-9_]+?)(?:_(py3\d+))?\.py$")
@@ -70,15 +72,15 @@ def _read_annotations(fixture: Fixture) -> Fixture:
         if token.type != tokenize.COMMENT:
             continue
         line = token.start[0]
-        # the annotation may follow another comment: ``# noqa: E722  # error: ...``
+        # the annotation may follow another comment: ``# error: ...``
         text = token.string.lstrip("#").strip()
         if "# error:" in text:
-            text = text[text.index("# error:") + 2:]
+            text = text[text.index("# error:") + 2 :]
         if text.startswith("options:"):
-            for arg in shlex.split(text[len("options:"):]):
+            for arg in shlex.split(text[len("options:") :]):
                 key, _, value = arg.lstrip("-").partition("=")
                 fixture.options[key] = value
-        elif text == "correct" or text.startswith("correct:") or text.startswith("correct "):
+        elif text == "correct" or text.startswith(("correct:", "correct ")):
             fixture.correct_from = fixture.correct_from or line
         elif text.startswith("error:"):
             found = _ANNOTATION.findall(text)
@@ -93,5 +95,5 @@ def all_fixtures() -> list[Fixture]:
     return [load(path) for path in sorted(FIXTURES.glob("AIO*.py"))]
 
 
-def settings_kwargs(options: dict[str, str]) -> dict[str, str]:
-    return {key.removeprefix("aio-").replace("-", "_"): value for key, value in options.items()}
+def fixture_settings(fixture: Fixture) -> Settings:
+    return settings_from_flags(fixture.option_args())

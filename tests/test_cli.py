@@ -7,11 +7,14 @@ import sys
 
 from flake8_async_patterns import docs
 from flake8_async_patterns.rules import RULES as ALL_RULES
+
 from rules_by_name import RULES
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "flake8_async_patterns", *args], capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "flake8_async_patterns", *args], capture_output=True, text=True, timeout=60
+    )
 
 
 def test_list_shows_every_rule_with_its_default():
@@ -19,7 +22,7 @@ def test_list_shows_every_rule_with_its_default():
     assert result.returncode == 0
     lines = result.stdout.splitlines()
     assert len(lines) == len(ALL_RULES)
-    for rule, line in zip(ALL_RULES, lines):
+    for rule, line in zip(ALL_RULES, lines, strict=True):
         assert line.split()[:3] == [rule.code, rule.name, "on" if rule.default_enabled else "off"]
 
 

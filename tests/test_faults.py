@@ -14,6 +14,7 @@ from flake8_async_patterns.rules import CHECKERS
 from flake8_async_patterns.rules.sqlalchemy.concurrency import SessionConcurrencyChecker
 from flake8_async_patterns.runner import lint
 from flake8_async_patterns.settings import Settings
+
 from rules_by_name import code
 
 SOURCE = """\
@@ -53,18 +54,23 @@ def _codes(results):
 
 def test_the_unbroken_run_reports_three_rules():
     assert _codes(lint(SOURCE)) == [
-        (9, code("unawaited-coroutine")), (10, code("concurrent-session-use")), (11, code("dangling-task")),
+        (9, code("unawaited-coroutine")),
+        (10, code("concurrent-session-use")),
+        (11, code("dangling-task")),
     ]
 
 
 def test_a_raising_checker_loses_only_its_own_findings():
     results = Engine(ast.parse(SOURCE), Settings(), _with_broken_checker()).run()
     assert _codes(results) == [
-        (9, code("unawaited-coroutine")), (10, INTERNAL_ERROR.code), (11, code("dangling-task")),
+        (9, code("unawaited-coroutine")),
+        (10, INTERNAL_ERROR.code),
+        (11, code("dangling-task")),
     ]
     internal = next(message for _, _, message in results if message.startswith(INTERNAL_ERROR.code))
     assert internal == (
-        f"{INTERNAL_ERROR.code} internal error in {code('concurrent-session-use')} (KeyError: 'session'); please report it"
+        f"{INTERNAL_ERROR.code} internal error in {code('concurrent-session-use')} (KeyError: 'session'); please "
+        f"report it"
     )
 
 
@@ -112,10 +118,15 @@ def test_what_a_flake8_user_sees(monkeypatch, tmp_path, capsys):
     status = flake8_main(["--isolated", "--jobs=1", "--select=AIO", str(path)])
     out = capsys.readouterr().out.splitlines()
     assert status == 1
-    assert f"{path}:10:11: {INTERNAL_ERROR.code} internal error in {code('concurrent-session-use')} (KeyError: 'session'); please report it" in out
+    assert (
+        f"{path}:10:11: {INTERNAL_ERROR.code} internal error in {code('concurrent-session-use')} "
+        "(KeyError: 'session'); please report it" in out
+    )
     assert any(f":9:5: {code('unawaited-coroutine')} " in line for line in out)
     assert any(f":11:5: {code('dangling-task')} " in line for line in out)
-    status = flake8_main(["--isolated", "--jobs=1", "--select=AIO", f"--extend-ignore={INTERNAL_ERROR.code}", str(path)])
+    status = flake8_main(
+        ["--isolated", "--jobs=1", "--select=AIO", f"--extend-ignore={INTERNAL_ERROR.code}", str(path)]
+    )
     out = capsys.readouterr().out
     assert INTERNAL_ERROR.code not in out and code("unawaited-coroutine") in out
 

@@ -7,10 +7,10 @@ import sys
 
 import pytest
 
-from fixture_format import all_fixtures, settings_kwargs
-from flake8_async_patterns.runner import lint
 from flake8_async_patterns.rules import RULES as ALL_RULES
-from flake8_async_patterns.settings import build_settings
+from flake8_async_patterns.runner import lint
+
+from fixture_format import all_fixtures, fixture_settings
 
 FIXTURES = all_fixtures()
 
@@ -20,8 +20,7 @@ def _id(fixture):
 
 
 def lint_fixture(fixture):
-    settings = build_settings(**settings_kwargs(fixture.options))
-    return lint(fixture.source, settings, str(fixture.path))
+    return lint(fixture.source, fixture_settings(fixture), str(fixture.path))
 
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=_id)

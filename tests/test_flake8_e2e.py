@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from fixture_format import FIXTURES, ROOT, all_fixtures
+from fixture_format import ROOT, all_fixtures
 from rules_by_name import code
 
 _NEXT_TO_PYTHON = Path(sys.executable).with_name("flake8")
@@ -78,7 +78,9 @@ def test_extend_select_turns_an_off_rule_on(sample):
     assert (sample.name, 9, 5, code("unawaited-coroutine")) in found
 
 
-@pytest.mark.parametrize("name", ["prefer-taskgroup", "await-in-loop", "sequential-independent-awaits", "run-in-executor-default"])
+@pytest.mark.parametrize(
+    "name", ["prefer-taskgroup", "await-in-loop", "sequential-independent-awaits", "run-in-executor-default"]
+)
 def test_off_by_default_rules(tmp_path, name):
     """Each off rule: silent in a default run of its own doc example, reported with --extend-select."""
     from rules_by_name import RULES

@@ -6,15 +6,24 @@ import argparse
 
 import pytest
 
-from fixture_format import all_fixtures
 from flake8_async_patterns.engine import Engine
+from flake8_async_patterns.plugin import AsyncPatternsChecker
 from flake8_async_patterns.rules import CHECKERS
 from flake8_async_patterns.runner import lint
-from flake8_async_patterns.plugin import AsyncPatternsChecker
 from flake8_async_patterns.settings import (
-    DEFAULT_SESSION_FACTORIES, DEFAULT_SESSION_NAMES, BlockingCall, OptionError, Settings,
-    build_settings, parse_blocking_calls, parse_names, parse_python_version,
+    DEFAULT_SESSION_FACTORIES,
+    DEFAULT_SESSION_NAMES,
+    OPTIONS,
+    BlockingCall,
+    OptionError,
+    Settings,
+    build_settings,
+    parse_blocking_calls,
+    parse_names,
+    parse_python_version,
 )
+
+from fixture_format import all_fixtures
 from rules_by_name import RULES, code
 
 
@@ -34,7 +43,11 @@ def test_python_version_rejects(value):
 
 
 def test_names_parse_commas_and_newlines():
-    assert parse_names("session,\n  uow , db.SessionLocal", "--aio-session-names", ()) == ("session", "uow", "db.SessionLocal")
+    assert parse_names("session,\n  uow , db.SessionLocal", "--aio-session-names", ()) == (
+        "session",
+        "uow",
+        "db.SessionLocal",
+    )
     assert parse_names(None, "--aio-session-names", DEFAULT_SESSION_NAMES) == DEFAULT_SESSION_NAMES
 
 
@@ -55,11 +68,17 @@ def test_blocking_calls_parse():
     assert parsed[0].matches("mylib.fetch") and not parsed[0].matches("mylib.fetcher")
 
 
-@pytest.mark.parametrize("value, problem", [
-    ("->x", "is empty"), ("mylib.fetch->", "a replacement after '->'"), ("fetch", "not a bare name"),
-    ("my lib.fetch", "dotted qualified name"), ("mylib..fetch", "dotted qualified name"),
-    ("mylib.fetch.", "dotted qualified name"),
-])
+@pytest.mark.parametrize(
+    "value, problem",
+    [
+        ("->x", "is empty"),
+        ("mylib.fetch->", "a replacement after '->'"),
+        ("fetch", "not a bare name"),
+        ("my lib.fetch", "dotted qualified name"),
+        ("mylib..fetch", "dotted qualified name"),
+        ("mylib.fetch.", "dotted qualified name"),
+    ],
+)
 def test_blocking_calls_reject(value, problem):
     with pytest.raises(OptionError, match="--aio-blocking-calls: entry") as error:
         parse_blocking_calls(value)
@@ -102,13 +121,15 @@ def test_session_factories_option():
 
 
 def _namespace(**overrides) -> argparse.Namespace:
-    values = dict(
-        select=None, ignore=None, extend_select=None, extend_ignore=None,
-        extended_default_select=["C90", "F", "E", "W", "AIO"],  # flake8 adds each plugin's entry point
-        extended_default_ignore=[r.code for r in RULES.values() if not r.default_enabled],
-        aio_python_version=None, aio_session_names=None, aio_session_factories=None,
-        aio_blocking_calls=None,
-    )
+    values = {
+        "select": None,
+        "ignore": None,
+        "extend_select": None,
+        "extend_ignore": None,
+        "extended_default_select": ["C90", "F", "E", "W", "AIO"],  # flake8 adds each plugin's entry point
+        "extended_default_ignore": [r.code for r in RULES.values() if not r.default_enabled],
+        **{option.dest: None for option in OPTIONS},
+    }
     values.update(overrides)
     return argparse.Namespace(**values)
 
@@ -146,7 +167,10 @@ def test_unselected_rules_cost_nothing():
     engine = Engine(compile("x = 1", "x", "exec", flags=0x400), only_loop, CHECKERS)
     assert [type(c).__name__ for c in engine.checkers] == ["LoopChecker"]
     assert Engine(compile("x = 1", "x", "exec", flags=0x400), Settings(enabled=frozenset()), CHECKERS).checkers == []
-    nothing = AsyncPatternsChecker(compile("x = 1", "x", "exec", flags=0x400), options=argparse.Namespace(_aio_settings=Settings(enabled=frozenset())))
+    nothing = AsyncPatternsChecker(
+        compile("x = 1", "x", "exec", flags=0x400),
+        options=argparse.Namespace(_aio_settings=Settings(enabled=frozenset())),
+    )
     assert list(nothing.run()) == []
 
 

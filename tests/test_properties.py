@@ -14,10 +14,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from fixture_format import all_fixtures
-from flake8_async_patterns.runner import lint
 from flake8_async_patterns.plugin import AsyncPatternsChecker
 from flake8_async_patterns.rules import RULES as ALL_RULES
+from flake8_async_patterns.runner import lint
+
+from fixture_format import all_fixtures
 
 FIXTURES = [f for f in all_fixtures() if not f.options and (not f.min_version or sys.version_info >= f.min_version)]
 ASYNC_ONLY = {rule.code for rule in ALL_RULES if rule.async_only}
@@ -51,14 +52,33 @@ def lint_like_flake8(source: str) -> list:
 # --- generated programs ------------------------------------------------------------------------
 # Programs built from the shapes the rules look at, nested at random: coroutines, tasks, loops,
 # sessions, closures, classes.  Far more likely than grammar-level fuzzing to reach rule code.
-_CALLS = st.sampled_from([
-    "fetch(i)", "asyncio.sleep(0)", "aio.sleep(1)", "session.commit()", "self.run()", "db.execute(q)",
-    "asyncio.create_task(fetch(i))", "loop.create_task(fetch(i))", "asyncio.gather(fetch(1), fetch(2))",
-    "asyncio.gather(*tasks, return_exceptions=True)", "asyncio.get_event_loop()", "asyncio.run(fetch(1))",
-    "loop.run_until_complete(fetch(2))", "asyncio.new_event_loop()", "client.get(url)", "lock.acquire()",
-    "ticks(3)", "loop.run_in_executor(None, print, 1)", "asyncio.wait_for(fetch(1), 2)", "Repo.build()",
-    "isinstance(r, Exception)", "tasks.append(asyncio.create_task(fetch(i)))", "asyncio.Runner().run(fetch(1))",
-])
+_CALLS = st.sampled_from(
+    [
+        "fetch(i)",
+        "asyncio.sleep(0)",
+        "aio.sleep(1)",
+        "session.commit()",
+        "self.run()",
+        "db.execute(q)",
+        "asyncio.create_task(fetch(i))",
+        "loop.create_task(fetch(i))",
+        "asyncio.gather(fetch(1), fetch(2))",
+        "asyncio.gather(*tasks, return_exceptions=True)",
+        "asyncio.get_event_loop()",
+        "asyncio.run(fetch(1))",
+        "loop.run_until_complete(fetch(2))",
+        "asyncio.new_event_loop()",
+        "client.get(url)",
+        "lock.acquire()",
+        "ticks(3)",
+        "loop.run_in_executor(None, print, 1)",
+        "asyncio.wait_for(fetch(1), 2)",
+        "Repo.build()",
+        "isinstance(r, Exception)",
+        "tasks.append(asyncio.create_task(fetch(i)))",
+        "asyncio.Runner().run(fetch(1))",
+    ]
+)
 _SIMPLE = st.one_of(
     _CALLS,
     _CALLS.map(lambda c: f"await {c}"),
@@ -66,19 +86,47 @@ _SIMPLE = st.one_of(
     _CALLS.map(lambda c: f"r = await {c}"),
     _CALLS.map(lambda c: f"return {c}"),
     _CALLS.map(lambda c: f"t = {c}\nprint(t)"),
-    st.sampled_from([
-        "pass", "break", "continue", "return", "yield i", "global loop", "nonlocal_ = 1", "del x",
-        "loop = asyncio.get_running_loop()", "session = async_session()", "fetch = print",
-        "asyncio = None", "r, s = await asyncio.open_connection('h', 1)", "self.client = httpx.AsyncClient()",
-        "cb = lambda: asyncio.get_event_loop()", "[await fetch(i) for i in xs]", "(y := fetch(2))",
-        "for r in results: print(r)", "print(results[0])",
-    ]),
+    st.sampled_from(
+        [
+            "pass",
+            "break",
+            "continue",
+            "return",
+            "yield i",
+            "global loop",
+            "nonlocal_ = 1",
+            "del x",
+            "loop = asyncio.get_running_loop()",
+            "session = async_session()",
+            "fetch = print",
+            "asyncio = None",
+            "r, s = await asyncio.open_connection('h', 1)",
+            "self.client = httpx.AsyncClient()",
+            "cb = lambda: asyncio.get_event_loop()",
+            "[await fetch(i) for i in xs]",
+            "(y := fetch(2))",
+            "for r in results: print(r)",
+            "print(results[0])",
+        ]
+    ),
 )
-_HEADERS = st.sampled_from([
-    "async def f{n}(i, session, loop, xs):", "def g{n}(i, loop):", "for i in xs:", "async for i in xs:",
-    "while xs:", "if i:", "else:", "try:", "with lock:", "async with async_session() as session:",
-    "async with asyncio.TaskGroup() as tg:", "class C{n}(Repo):", "if sys.version_info < (3, 11):",
-])
+_HEADERS = st.sampled_from(
+    [
+        "async def f{n}(i, session, loop, xs):",
+        "def g{n}(i, loop):",
+        "for i in xs:",
+        "async for i in xs:",
+        "while xs:",
+        "if i:",
+        "else:",
+        "try:",
+        "with lock:",
+        "async with async_session() as session:",
+        "async with asyncio.TaskGroup() as tg:",
+        "class C{n}(Repo):",
+        "if sys.version_info < (3, 11):",
+    ]
+)
 
 
 def _indent(block: str) -> str:
@@ -116,7 +164,8 @@ def programs(draw) -> str:
         "async_session = async_sessionmaker()\n"
         "async def fetch(i):\n    return i\n"
         "async def ticks(n):\n    yield n\n"
-        "class Repo:\n    async def run(self):\n        return 1\n    @classmethod\n    async def build(cls):\n        return cls()\n"
+        "class Repo:\n    async def run(self):\n        return 1\n"
+        "    @classmethod\n    async def build(cls):\n        return cls()\n"
     )
     return prelude + block(0) + "\n"
 
@@ -236,9 +285,17 @@ def test_stripping_async_removes_async_only_diagnostics_generated(source):
 
 # --- depth -------------------------------------------------------------------------------------
 def _deep_sources() -> dict[str, str]:
-    nested_ifs = "async def f():\n" + "".join("    " * (i + 1) + "if x:\n" for i in range(97)) + "    " * 98 + "fetch()\n"
-    nested_defs = "".join("    " * i + ("async def" if i % 2 else "def") + f" f{i}():\n" for i in range(90)) + "    " * 90 + "asyncio.sleep(1)\n"
-    nested_classes = "".join("    " * i + f"class C{i}:\n" for i in range(95)) + "    " * 95 + "x = asyncio.get_event_loop()\n"
+    nested_ifs = (
+        "async def f():\n" + "".join("    " * (i + 1) + "if x:\n" for i in range(97)) + "    " * 98 + "fetch()\n"
+    )
+    nested_defs = (
+        "".join("    " * i + ("async def" if i % 2 else "def") + f" f{i}():\n" for i in range(90))
+        + "    " * 90
+        + "asyncio.sleep(1)\n"
+    )
+    nested_classes = (
+        "".join("    " * i + f"class C{i}:\n" for i in range(95)) + "    " * 95 + "x = asyncio.get_event_loop()\n"
+    )
     return {
         "nested ifs": "import asyncio\nasync def fetch(): pass\n" + nested_ifs,
         "nested defs": "import asyncio\n" + nested_defs,
@@ -246,15 +303,27 @@ def _deep_sources() -> dict[str, str]:
         "nested calls": "async def f():\n    " + "g(" * 150 + "fetch()" + ")" * 150 + "\n",
         "nested lists": "x = " + "[" * 150 + "asyncio.gather()" + "]" * 150 + "\n",
         "nested lambdas": "f = " + "lambda: " * 300 + "asyncio.run(g())\n",
-        "nested comprehensions": "async def f(xs):\n    return " + "[" * 60 + "await g(x)" + " for x in xs]" * 60 + "\n",
+        "nested comprehensions": "async def f(xs):\n    return "
+        + "[" * 60
+        + "await g(x)"
+        + " for x in xs]" * 60
+        + "\n",
         "long operator chain": lambda n: "async def f():\n    return " + " + ".join(["await g()"] * n) + "\n",
         "long boolean chain": lambda n: "async def f():\n    return " + " and ".join(["g()"] * n) + "\n",
         "long attribute chain": lambda n: "async def f():\n    return asyncio" + ".a" * n + "()\n",
         "long call chain": lambda n: "async def f(s):\n    s" + ".m()" * n + "\n",
         "long subscript chain": lambda n: "async def f(s):\n    return s" + "[0]" * n + "\n",
         "nested awaits": "async def f():\n    return " + "await (" * 150 + "g()" + ")" * 150 + "\n",
-        "nested tuples in except": "async def f():\n    try:\n        await g()\n    except " + "(" * 150 + "E" + ",)" * 150 + ":\n        pass\n",
-        "nested annotations": "async def f(s: " + "Optional[" * 150 + "AsyncSession" + "]" * 150 + "):\n    s.commit()\n",
+        "nested tuples in except": "async def f():\n    try:\n        await g()\n    except "
+        + "(" * 150
+        + "E"
+        + ",)" * 150
+        + ":\n        pass\n",
+        "nested annotations": "async def f(s: "
+        + "Optional[" * 150
+        + "AsyncSession"
+        + "]" * 150
+        + "):\n    s.commit()\n",
     }
 
 

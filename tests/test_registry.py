@@ -10,12 +10,13 @@ import tokenize
 
 import pytest
 
-from fixture_format import FIXTURES, ROOT, all_fixtures
 from flake8_async_patterns import docs
 from flake8_async_patterns.registry import INTERNAL_ERROR, PREFIX, REGISTRY
 from flake8_async_patterns.rules import RULES as ALL_RULES
 from flake8_async_patterns.runner import lint
-from flake8_async_patterns.settings import build_settings
+from flake8_async_patterns.settings import settings_from_flags
+
+from fixture_format import FIXTURES, ROOT, all_fixtures
 
 CODE = re.compile(rf"\b{PREFIX}\d{{3}}\b")
 RULES = list(ALL_RULES)
@@ -55,13 +56,17 @@ def test_readme_table_lists_exactly_the_registered_codes():
 
 def test_readme_options_table_is_generated_from_the_option_table():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert docs.options_table() in text, "README's options table is stale: run `python -m flake8_async_patterns docs --readme README.md`"
+    assert docs.options_table() in text, (
+        "README's options table is stale: run `python -m flake8_async_patterns docs --readme README.md`"
+    )
     assert docs.refresh_readme(text) == text
 
 
 def test_docs_are_generated_from_the_registry():
     text = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
-    assert text == docs.render_rules_md(), "docs/rules.md is stale: run `python -m flake8_async_patterns docs --output docs/rules.md`"
+    assert text == docs.render_rules_md(), (
+        "docs/rules.md is stale: run `python -m flake8_async_patterns docs --output docs/rules.md`"
+    )
 
 
 def _declaration_lines(tree: ast.AST) -> set[int]:
@@ -91,7 +96,7 @@ def test_codes_are_spelled_only_in_their_declarations():
                 assert token.type == tokenize.STRING and token.start[0] in allowed, f"{code} spelled at {where}"
                 if token.string.strip("\"'") == code:
                     declared[code] = declared.get(code, 0) + 1
-    assert declared == {code: 1 for code in CODES | {INTERNAL}}
+    assert declared == dict.fromkeys(CODES | {INTERNAL}, 1)
     for folder in ("tests", "benchmarks"):  # their own files, not the caches/corpus below them
         for path in sorted((ROOT / folder).glob("*.py")):
             found = CODE.findall(path.read_text(encoding="utf-8"))
@@ -119,11 +124,7 @@ def test_rule_docs_are_complete(rule):
 
 
 def _codes(source: str, options: tuple[str, ...] = ()) -> list[str]:
-    kwargs = {}
-    for option in options:
-        key, _, value = option.lstrip("-").partition("=")
-        kwargs[key.removeprefix("aio-").replace("-", "_")] = value
-    return [message.split()[0] for _, _, message in lint(source, build_settings(**kwargs))]
+    return [message.split()[0] for _, _, message in lint(source, settings_from_flags(options))]
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
@@ -133,7 +134,9 @@ def test_example_triggers_and_use_instead_does_not(rule):
     assert rule.code in _codes(rule.example, rule.example_options)
     assert rule.code not in _codes(rule.use_instead, rule.example_options)
     on_by_default = {r.code for r in RULES if r.default_enabled}
-    assert not set(_codes(rule.use_instead, rule.example_options)) & on_by_default, "the fix must be clean of default rules"
+    assert not set(_codes(rule.use_instead, rule.example_options)) & on_by_default, (
+        "the fix must be clean of default rules"
+    )
 
 
 def test_fixture_folder_holds_only_fixtures():

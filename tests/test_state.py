@@ -7,10 +7,11 @@ import gc
 import sys
 import tracemalloc
 
-from fixture_format import all_fixtures
 from flake8_async_patterns import checker, engine, registry, rules
 from flake8_async_patterns.plugin import AsyncPatternsChecker
 from flake8_async_patterns.semantic import context, scope
+
+from fixture_format import all_fixtures
 
 PER_FILE_TYPES = (context.Context, scope.Scope, scope.Binding, engine.Engine, checker.Checker)
 
@@ -53,7 +54,9 @@ def test_memory_does_not_grow_with_files():
         after = tracemalloc.take_snapshot()
     finally:
         tracemalloc.stop()
-    grown = sum(s.size_diff for s in after.compare_to(before, "filename") if "flake8_async_patterns" in str(s.traceback))
+    grown = sum(
+        s.size_diff for s in after.compare_to(before, "filename") if "flake8_async_patterns" in str(s.traceback)
+    )
     assert grown < 2 * 1024, f"the plugin kept {grown} bytes across 20 runs"
 
 

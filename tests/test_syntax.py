@@ -11,12 +11,15 @@ from flake8_async_patterns.engine import Engine
 from flake8_async_patterns.rules import CHECKERS
 from flake8_async_patterns.runner import lint
 from flake8_async_patterns.settings import Settings
+
 from rules_by_name import code
 
 UNAWAITED = code("unawaited-coroutine")
 
 CASES = [
-    ((3, 10), """\
+    (
+        (3, 10),
+        """\
 async def fetch(): ...
 async def handler(command):
     match command:
@@ -26,16 +29,24 @@ async def handler(command):
             fetch()
         case str() as text:
             print(text)
-""", {(5, UNAWAITED), (7, UNAWAITED)}),
-    ((3, 11), """\
+""",
+        {(5, UNAWAITED), (7, UNAWAITED)},
+    ),
+    (
+        (3, 11),
+        """\
 async def fetch(): ...
 async def handler():
     try:
         await fetch()
     except* ValueError as group:
         fetch()
-""", {(6, UNAWAITED)}),
-    ((3, 12), """\
+""",
+        {(6, UNAWAITED)},
+    ),
+    (
+        (3, 12),
+        """\
 type Pair[T] = tuple[T, T]
 async def fetch[T](item: T) -> T: ...
 class Box[T]:
@@ -44,20 +55,30 @@ class Box[T]:
         self.get()
 def sync[**P, *Ts](x):
     fetch(x)
-""", {(6, UNAWAITED), (8, UNAWAITED)}),
-    ((3, 10), """\
+""",
+        {(6, UNAWAITED), (8, UNAWAITED)},
+    ),
+    (
+        (3, 10),
+        """\
 async def fetch(): ...
 async def handler(items):
     if (pending := fetch()):
         return "busy"
     return [await fetch() async for _ in items]
-""", {(3, UNAWAITED)}),
-    ((3, 12), '''\
+""",
+        {(3, UNAWAITED)},
+    ),
+    (
+        (3, 12),
+        """\
 async def fetch(): ...
 async def handler(name):
     fetch()
     return f"{name!r:>{10}} {f'{name}'}"
-''', {(3, UNAWAITED)}),
+""",
+        {(3, UNAWAITED)},
+    ),
 ]
 
 

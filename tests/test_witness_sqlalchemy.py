@@ -52,7 +52,11 @@ def _load(path):
 
 def _functions(fixture, prefix: str):
     tree = ast.parse(fixture.source)
-    return [node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith(prefix)]
+    return [
+        node
+        for node in tree.body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith(prefix)
+    ]
 
 
 async def _call(fn, argument):

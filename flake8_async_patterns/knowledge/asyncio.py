@@ -18,20 +18,46 @@ TASKGROUP_PYTHON = (3, 11)  # asyncio.TaskGroup and asyncio.timeout
 
 COROUTINE_FUNCTIONS = frozenset(
     {
-        "asyncio.sleep", "asyncio.wait_for", "asyncio.wait", "asyncio.to_thread",
-        "asyncio.open_connection", "asyncio.open_unix_connection", "asyncio.start_server",
-        "asyncio.start_unix_server", "asyncio.create_subprocess_exec",
-        "asyncio.create_subprocess_shell", "asyncpg.connect",
+        "asyncio.sleep",
+        "asyncio.wait_for",
+        "asyncio.wait",
+        "asyncio.to_thread",
+        "asyncio.open_connection",
+        "asyncio.open_unix_connection",
+        "asyncio.start_server",
+        "asyncio.start_unix_server",
+        "asyncio.create_subprocess_exec",
+        "asyncio.create_subprocess_shell",
+        "asyncpg.connect",
     }
 )
 _LOOP_COROUTINES = frozenset(
     {
-        "sock_recv", "sock_recv_into", "sock_recvfrom", "sock_recvfrom_into", "sock_sendall",
-        "sock_sendto", "sock_connect", "sock_accept", "sock_sendfile", "getaddrinfo",
-        "getnameinfo", "create_connection", "create_server", "create_datagram_endpoint",
-        "create_unix_connection", "create_unix_server", "connect_accepted_socket",
-        "connect_read_pipe", "connect_write_pipe", "subprocess_exec", "subprocess_shell",
-        "start_tls", "sendfile", "shutdown_asyncgens", "shutdown_default_executor",
+        "sock_recv",
+        "sock_recv_into",
+        "sock_recvfrom",
+        "sock_recvfrom_into",
+        "sock_sendall",
+        "sock_sendto",
+        "sock_connect",
+        "sock_accept",
+        "sock_sendfile",
+        "getaddrinfo",
+        "getnameinfo",
+        "create_connection",
+        "create_server",
+        "create_datagram_endpoint",
+        "create_unix_connection",
+        "create_unix_server",
+        "connect_accepted_socket",
+        "connect_read_pipe",
+        "connect_write_pipe",
+        "subprocess_exec",
+        "subprocess_shell",
+        "start_tls",
+        "sendfile",
+        "shutdown_asyncgens",
+        "shutdown_default_executor",
     }
 )
 # Coroutine methods of objects of a known kind: calling one without ``await`` does nothing.
@@ -51,8 +77,14 @@ COROUTINE_METHODS: dict[Kind, frozenset[str]] = {
 # Decorators that keep an ``async def`` a coroutine function (anything else: unknown result).
 COROUTINE_PRESERVING_DECORATORS = frozenset(
     {
-        "builtins.staticmethod", "builtins.classmethod", "abc.abstractmethod", "typing.override",
-        "typing_extensions.override", "typing.final", "typing_extensions.final", "functools.wraps",
+        "builtins.staticmethod",
+        "builtins.classmethod",
+        "abc.abstractmethod",
+        "typing.override",
+        "typing_extensions.override",
+        "typing.final",
+        "typing_extensions.final",
+        "functools.wraps",
     }
 )
 
@@ -74,8 +106,14 @@ LOOP_RUNNERS = frozenset({"run_until_complete", "run_forever"})
 # asyncio primitives and streams: their operations must stay in order.
 PRIMITIVE_KINDS = frozenset(
     {
-        Kind.ASYNC_LOCK, Kind.ASYNC_SEMAPHORE, Kind.ASYNC_CONDITION, Kind.ASYNC_EVENT, Kind.ASYNC_QUEUE,
-        Kind.ASYNC_BARRIER, Kind.STREAM_READER, Kind.STREAM_WRITER,
+        Kind.ASYNC_LOCK,
+        Kind.ASYNC_SEMAPHORE,
+        Kind.ASYNC_CONDITION,
+        Kind.ASYNC_EVENT,
+        Kind.ASYNC_QUEUE,
+        Kind.ASYNC_BARRIER,
+        Kind.STREAM_READER,
+        Kind.STREAM_WRITER,
     }
 )
 ORDERED_KINDS = SERIAL_DB_KINDS | PRIMITIVE_KINDS
@@ -83,8 +121,23 @@ ORDERED_KINDS = SERIAL_DB_KINDS | PRIMITIVE_KINDS
 # Awaited operations whose calls must stay in order (queues, streams, sockets, message brokers,
 # locks).  Matched on the called name's first word: ``send``, ``send_json``, ``publish_data``...
 ORDERED_OPERATION_PREFIXES = (
-    "put", "send", "write", "drain", "flush", "acquire", "wait", "join", "publish", "emit",
-    "read", "recv", "receive", "communicate", "ack", "nack", "reject",
+    "put",
+    "send",
+    "write",
+    "drain",
+    "flush",
+    "acquire",
+    "wait",
+    "join",
+    "publish",
+    "emit",
+    "read",
+    "recv",
+    "receive",
+    "communicate",
+    "ack",
+    "nack",
+    "reject",
 )
 
 

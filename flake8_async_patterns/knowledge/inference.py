@@ -14,9 +14,19 @@ from ..semantic.context import Context
 from ..semantic.scope import UNINFERRED, Binding, BindingKind, Scope
 from ..semantic.text import dotted_name, last_segment
 from .kinds import (
-    ANNOTATED_KINDS, ASYNC_SESSION_CLASS, ASYNC_SESSIONMAKER, ATTRIBUTE_KINDS, CONSTRUCTED_KINDS,
-    KIND_ATTRIBUTES, RETURNED_KINDS, SELF_ENTERING_KINDS, SESSIONMAKER, UNPACKED_KINDS,
-    UNPACKED_METHOD_KINDS, Kind, looks_like_loop_name,
+    ANNOTATED_KINDS,
+    ASYNC_SESSION_CLASS,
+    ASYNC_SESSIONMAKER,
+    ATTRIBUTE_KINDS,
+    CONSTRUCTED_KINDS,
+    KIND_ATTRIBUTES,
+    RETURNED_KINDS,
+    SELF_ENTERING_KINDS,
+    SESSIONMAKER,
+    UNPACKED_KINDS,
+    UNPACKED_METHOD_KINDS,
+    Kind,
+    looks_like_loop_name,
 )
 
 _MAX_DEPTH = 24  # nested inferences (receiver of receiver of ...) before giving up
@@ -132,7 +142,9 @@ def annotation_kind(ctx: Context, annotation: ast.AST, scope: Scope | None = Non
                 return kinds.pop() if len(kinds) == 1 else None
             return None
         if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
-            kinds = {annotation_kind(ctx, annotation.left, scope), annotation_kind(ctx, annotation.right, scope)} - {None}
+            kinds = {annotation_kind(ctx, annotation.left, scope), annotation_kind(ctx, annotation.right, scope)} - {
+                None
+            }
             return kinds.pop() if len(kinds) == 1 else None
         qn = ctx.qualified_name(annotation, scope)
         return ANNOTATED_KINDS.get(qn) if qn else None
@@ -196,7 +208,10 @@ def session_factory_kind(ctx: Context, func: ast.AST, scope: Scope | None = None
                 return Kind.ASYNC_SESSION
             if made_by == SESSIONMAKER:
                 for keyword in binding.value.keywords:
-                    if keyword.arg == "class_" and ctx.qualified_name(keyword.value, binding.scope) == ASYNC_SESSION_CLASS:
+                    if (
+                        keyword.arg == "class_"
+                        and ctx.qualified_name(keyword.value, binding.scope) == ASYNC_SESSION_CLASS
+                    ):
                         return Kind.ASYNC_SESSION
                 return Kind.SYNC_SESSION
     spelled = dotted_name(func)

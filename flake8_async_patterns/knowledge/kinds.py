@@ -65,7 +65,7 @@ LOOP_GETTERS = ("asyncio.get_event_loop", "asyncio.get_running_loop", "asyncio.n
 
 # Qualified callable -> the kind of what calling it makes.
 CONSTRUCTED_KINDS: dict[str, Kind] = {
-    **{name: Kind.LOOP for name in LOOP_GETTERS},
+    **dict.fromkeys(LOOP_GETTERS, Kind.LOOP),
     "asyncio.TaskGroup": Kind.TASK_GROUP,
     "asyncio.Runner": Kind.RUNNER,
     "asyncio.create_task": Kind.TASK,
@@ -92,37 +92,70 @@ CONSTRUCTED_KINDS: dict[str, Kind] = {
     "httpx.Client": Kind.HTTPX_CLIENT,
     "http.client.HTTPConnection": Kind.HTTP_CONNECTION,
     "http.client.HTTPSConnection": Kind.HTTP_CONNECTION,
-    **{f"urllib3.{name}": Kind.URLLIB3_POOL for name in (
-        "PoolManager", "ProxyManager", "HTTPConnectionPool", "HTTPSConnectionPool", "connection_from_url",
-    )},
-    **{name: Kind.REDIS_CLIENT for name in ("redis.Redis", "redis.StrictRedis", "redis.from_url", "redis.Redis.from_url")},
+    **{
+        f"urllib3.{name}": Kind.URLLIB3_POOL
+        for name in (
+            "PoolManager",
+            "ProxyManager",
+            "HTTPConnectionPool",
+            "HTTPSConnectionPool",
+            "connection_from_url",
+        )
+    },
+    **dict.fromkeys(("redis.Redis", "redis.StrictRedis", "redis.from_url", "redis.Redis.from_url"), Kind.REDIS_CLIENT),
     **{f"socket.{name}": Kind.SOCKET for name in ("socket", "create_connection", "create_server", "fromfd")},
     **{f"smtplib.{name}": Kind.SMTP_CLIENT for name in ("SMTP", "SMTP_SSL", "LMTP")},
     **{f"ftplib.{name}": Kind.FTP_CLIENT for name in ("FTP", "FTP_TLS")},
-    **{name: Kind.SYNC_DB_CONNECTION for name in (
-        "sqlite3.connect", "psycopg2.connect", "psycopg.connect", "psycopg.Connection.connect",
-        "pymysql.connect", "MySQLdb.connect", "mysql.connector.connect",
-    )},
+    **dict.fromkeys(
+        (
+            "sqlite3.connect",
+            "psycopg2.connect",
+            "psycopg.connect",
+            "psycopg.Connection.connect",
+            "pymysql.connect",
+            "MySQLdb.connect",
+            "mysql.connector.connect",
+        ),
+        Kind.SYNC_DB_CONNECTION,
+    ),
     "pymongo.MongoClient": Kind.MONGO_CLIENT,
     "sqlalchemy.create_engine": Kind.SYNC_ENGINE,
     "threading.Thread": Kind.THREAD,
     "threading.Timer": Kind.THREAD,
     "multiprocessing.Process": Kind.MP_PROCESS,
-    **{name: Kind.MP_POOL for name in ("multiprocessing.Pool", "multiprocessing.pool.Pool", "multiprocessing.pool.ThreadPool")},
-    **{f"{module}.{name}": kind for module in ("threading", "multiprocessing") for name, kind in (
-        ("Lock", Kind.THREAD_LOCK), ("RLock", Kind.THREAD_LOCK), ("Semaphore", Kind.THREAD_SEMAPHORE),
-        ("BoundedSemaphore", Kind.THREAD_SEMAPHORE), ("Event", Kind.THREAD_EVENT),
-        ("Condition", Kind.THREAD_CONDITION), ("Barrier", Kind.THREAD_BARRIER),
-    )},
-    **{name: Kind.SYNC_QUEUE for name in (
-        "queue.Queue", "queue.LifoQueue", "queue.PriorityQueue", "queue.SimpleQueue",
-        "multiprocessing.Queue", "multiprocessing.JoinableQueue", "multiprocessing.SimpleQueue",
-    )},
+    **dict.fromkeys(
+        ("multiprocessing.Pool", "multiprocessing.pool.Pool", "multiprocessing.pool.ThreadPool"), Kind.MP_POOL
+    ),
+    **{
+        f"{module}.{name}": kind
+        for module in ("threading", "multiprocessing")
+        for name, kind in (
+            ("Lock", Kind.THREAD_LOCK),
+            ("RLock", Kind.THREAD_LOCK),
+            ("Semaphore", Kind.THREAD_SEMAPHORE),
+            ("BoundedSemaphore", Kind.THREAD_SEMAPHORE),
+            ("Event", Kind.THREAD_EVENT),
+            ("Condition", Kind.THREAD_CONDITION),
+            ("Barrier", Kind.THREAD_BARRIER),
+        )
+    },
+    **dict.fromkeys(
+        (
+            "queue.Queue",
+            "queue.LifoQueue",
+            "queue.PriorityQueue",
+            "queue.SimpleQueue",
+            "multiprocessing.Queue",
+            "multiprocessing.JoinableQueue",
+            "multiprocessing.SimpleQueue",
+        ),
+        Kind.SYNC_QUEUE,
+    ),
     "concurrent.futures.ThreadPoolExecutor": Kind.EXECUTOR,
     "concurrent.futures.ProcessPoolExecutor": Kind.EXECUTOR,
-    **{name: Kind.PATH for name in (
-        "pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath", "pathlib.Path.home", "pathlib.Path.cwd",
-    )},
+    **dict.fromkeys(
+        ("pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath", "pathlib.Path.home", "pathlib.Path.cwd"), Kind.PATH
+    ),
 }
 
 # Methods whose result is an object of a known kind: (receiver kind, method) -> kind.
@@ -132,10 +165,19 @@ RETURNED_KINDS: dict[tuple[Kind, str], Kind] = {
     (Kind.ASYNC_ENGINE, "begin"): Kind.ASYNC_CONNECTION,  # entered: ``async with engine.begin() as conn``
     (Kind.ASYNCPG_POOL, "acquire"): Kind.ASYNCPG_CONNECTION,
     (Kind.EXECUTOR, "submit"): Kind.CF_FUTURE,
-    **{(Kind.PATH, name): Kind.PATH for name in (
-        "with_name", "with_suffix", "with_stem", "joinpath", "absolute", "expanduser",
-        "relative_to", "with_segments",
-    )},
+    **{
+        (Kind.PATH, name): Kind.PATH
+        for name in (
+            "with_name",
+            "with_suffix",
+            "with_stem",
+            "joinpath",
+            "absolute",
+            "expanduser",
+            "relative_to",
+            "with_segments",
+        )
+    },
 }
 # Attributes of a known kind that are of a known kind: ``Path(...).parent``.
 ATTRIBUTE_KINDS: dict[tuple[Kind, str], Kind] = {(Kind.PATH, "parent"): Kind.PATH}
@@ -181,16 +223,36 @@ UNPACKED_METHOD_KINDS: dict[tuple[Kind, str], tuple[Kind, ...]] = {(Kind.SOCKET,
 # ``async with X as y``: for these kinds ``__aenter__`` returns the object itself.
 SELF_ENTERING_KINDS = frozenset(
     {
-        Kind.TASK_GROUP, Kind.RUNNER, Kind.ASYNC_SESSION, Kind.SYNC_SESSION, Kind.AIOHTTP_SESSION,
-        Kind.HTTPX_ASYNC_CLIENT, Kind.REQUESTS_SESSION, Kind.HTTPX_CLIENT, Kind.REDIS_CLIENT, Kind.SOCKET,
-        Kind.SMTP_CLIENT, Kind.FTP_CLIENT, Kind.SYNC_DB_CONNECTION, Kind.MONGO_CLIENT, Kind.EXECUTOR,
-        Kind.MP_POOL, Kind.URLLIB3_POOL, Kind.HTTP_CONNECTION, Kind.ASYNC_CONNECTION,
-        Kind.ASYNCPG_CONNECTION, Kind.ASYNCPG_POOL, Kind.AIOSQLITE_CONNECTION, Kind.ASYNC_ENGINE,
+        Kind.TASK_GROUP,
+        Kind.RUNNER,
+        Kind.ASYNC_SESSION,
+        Kind.SYNC_SESSION,
+        Kind.AIOHTTP_SESSION,
+        Kind.HTTPX_ASYNC_CLIENT,
+        Kind.REQUESTS_SESSION,
+        Kind.HTTPX_CLIENT,
+        Kind.REDIS_CLIENT,
+        Kind.SOCKET,
+        Kind.SMTP_CLIENT,
+        Kind.FTP_CLIENT,
+        Kind.SYNC_DB_CONNECTION,
+        Kind.MONGO_CLIENT,
+        Kind.EXECUTOR,
+        Kind.MP_POOL,
+        Kind.URLLIB3_POOL,
+        Kind.HTTP_CONNECTION,
+        Kind.ASYNC_CONNECTION,
+        Kind.ASYNCPG_CONNECTION,
+        Kind.ASYNCPG_POOL,
+        Kind.AIOSQLITE_CONNECTION,
+        Kind.ASYNC_ENGINE,
     }
 )
 
 # ``contextlib.ExitStack``/``AsyncExitStack`` methods: handing an object to one transfers its closing.
-EXIT_STACK_TAKERS = frozenset({"enter_async_context", "enter_context", "push_async_exit", "push_async_callback", "callback"})
+EXIT_STACK_TAKERS = frozenset(
+    {"enter_async_context", "enter_context", "push_async_exit", "push_async_callback", "callback"}
+)
 
 # --- SQLAlchemy session factories (what calling a factory makes is a kind question) -------------
 ASYNC_SESSIONMAKER = "sqlalchemy.ext.asyncio.async_sessionmaker"

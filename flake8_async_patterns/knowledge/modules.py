@@ -5,9 +5,22 @@ from __future__ import annotations
 _REEXPORTING_PACKAGES: dict[str, frozenset[str]] = {
     "asyncio": frozenset(
         {
-            "base_events", "coroutines", "events", "exceptions", "futures", "locks", "queues",
-            "runners", "streams", "subprocess", "taskgroups", "tasks", "threads", "timeouts",
-            "unix_events", "windows_events",
+            "base_events",
+            "coroutines",
+            "events",
+            "exceptions",
+            "futures",
+            "locks",
+            "queues",
+            "runners",
+            "streams",
+            "subprocess",
+            "taskgroups",
+            "tasks",
+            "threads",
+            "timeouts",
+            "unix_events",
+            "windows_events",
         }
     ),
     "aiohttp": frozenset({"client", "connector", "client_reqrep", "web", "web_app"}),

@@ -12,13 +12,30 @@ from .kinds import Kind
 
 SESSION_COROUTINE_METHODS = frozenset(
     {
-        "commit", "rollback", "execute", "scalar", "scalars", "get", "get_one", "refresh",
-        "flush", "close", "delete", "merge", "stream", "stream_scalars", "run_sync",
-        "invalidate", "reset", "connection",
+        "commit",
+        "rollback",
+        "execute",
+        "scalar",
+        "scalars",
+        "get",
+        "get_one",
+        "refresh",
+        "flush",
+        "close",
+        "delete",
+        "merge",
+        "stream",
+        "stream_scalars",
+        "run_sync",
+        "invalidate",
+        "reset",
+        "connection",
     }
 )
 # One of these runs one statement at a time: two awaitables using it must not run concurrently.
-SERIAL_DB_KINDS = frozenset({Kind.ASYNC_SESSION, Kind.ASYNC_CONNECTION, Kind.ASYNCPG_CONNECTION, Kind.AIOSQLITE_CONNECTION})
+SERIAL_DB_KINDS = frozenset(
+    {Kind.ASYNC_SESSION, Kind.ASYNC_CONNECTION, Kind.ASYNCPG_CONNECTION, Kind.AIOSQLITE_CONNECTION}
+)
 SESSION_CLOSERS = frozenset({"close", "aclose", "invalidate"})
 # ``await s.get(...)``, ``await s.scalar(...)``: ORM objects.  (Rows from ``first()``/``one()`` are not.)
 SESSION_OBJECT_LOADERS = frozenset({"get", "get_one", "scalar"})
@@ -71,7 +88,11 @@ def new_session_call(ctx: Context, expr: ast.AST | None) -> ast.Call | None:
 
 def session_method_call(ctx: Context, call: ast.AST, names) -> str | None:
     """The session spelling when ``call`` is ``<known session>.<one of names>(...)``."""
-    if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in names:
-        if is_async_session(ctx, call.func.value):
-            return dotted_name(call.func.value)
+    if (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr in names
+        and is_async_session(ctx, call.func.value)
+    ):
+        return dotted_name(call.func.value)
     return None

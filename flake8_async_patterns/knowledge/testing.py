@@ -9,8 +9,11 @@ from ..semantic.context import Context
 # Context managers whose body is expected to raise or warn.
 EXPECTED_FAILURE_CONTEXTS = frozenset(
     {
-        "pytest.raises", "pytest.warns", "pytest.deprecated_call",
-        "test.support.warnings_helper.check_warnings", "test.support.check_warnings",
+        "pytest.raises",
+        "pytest.warns",
+        "pytest.deprecated_call",
+        "test.support.warnings_helper.check_warnings",
+        "test.support.check_warnings",
     }
 )
 # unittest's ``self.assertRaises(...)``/``self.assertWarns(...)`` (and the ``Regex`` variants).

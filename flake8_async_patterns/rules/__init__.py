@@ -20,10 +20,21 @@ from .sqlalchemy import lifecycle as sqlalchemy_lifecycle
 from .sqlalchemy import transactions as sqlalchemy_transactions
 
 MODULES = (
-    coroutines, tasks, taskgroups, sequencing,
-    blocking_calls, blocking_declarations, blocking_checker,
-    loop, loop_style,
-    sqlalchemy_shared, sqlalchemy_lifecycle, sqlalchemy_concurrency, sqlalchemy_transactions,
+    coroutines,
+    tasks,
+    taskgroups,
+    sequencing,
+    blocking_calls,
+    blocking_declarations,
+    blocking_checker,
+    loop,
+    loop_style,
+    sqlalchemy_shared,
+    sqlalchemy_lifecycle,
+    sqlalchemy_concurrency,
+    sqlalchemy_transactions,
 )
 CHECKERS = checkers_in(MODULES)
-RULES: tuple[Rule, ...] = tuple(sorted((rule for checker in CHECKERS for rule in checker.rules), key=lambda rule: rule.code))
+RULES: tuple[Rule, ...] = tuple(
+    sorted((rule for checker in CHECKERS for rule in checker.rules), key=lambda rule: rule.code)
+)

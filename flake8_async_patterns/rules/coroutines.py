@@ -22,9 +22,16 @@ UNAWAITED_COROUTINE = declare(
     default_enabled=True,
     message="coroutine '{call}' is never awaited; add 'await' (or schedule it with create_task and keep the task)",
     variants={
-        "asyncgen": "async generator '{call}' is never iterated; iterate it with 'async for' (calling it alone runs nothing)",
-        "returned": "coroutine '{call}' is returned un-awaited from async function '{function}'; use 'return await' (the caller gets a coroutine, not its result)",
-        "stored": "coroutine '{call}' is kept in '{name}' but never awaited; await it, or hand it to create_task/gather",
+        "asyncgen": (
+            "async generator '{call}' is never iterated; iterate it with 'async for' (calling it alone runs nothing)"
+        ),
+        "returned": (
+            "coroutine '{call}' is returned un-awaited from async function '{function}'; use 'return await' (the "
+            "caller gets a coroutine, not its result)"
+        ),
+        "stored": (
+            "coroutine '{call}' is kept in '{name}' but never awaited; await it, or hand it to create_task/gather"
+        ),
     },
     summary=(
         "A call that produces a coroutine whose value is thrown away: used as a bare statement "
@@ -47,21 +54,11 @@ UNAWAITED_COROUTINE = declare(
         "`await asyncio.sleep(1)` removes the back-off it was meant to add. Returning the "
         "coroutine from an `async def` hands the caller a coroutine where it expects a value."
     ),
-    example=(
-        "async def fetch_user(user_id):\n"
-        "    ...\n"
-        "\n"
-        "async def handler(user_id):\n"
-        "    fetch_user(user_id)\n"
-    ),
+    example=("async def fetch_user(user_id):\n    ...\n\nasync def handler(user_id):\n    fetch_user(user_id)\n"),
     use_instead=(
-        "async def fetch_user(user_id):\n"
-        "    ...\n"
-        "\n"
-        "async def handler(user_id):\n"
-        "    await fetch_user(user_id)\n"
+        "async def fetch_user(user_id):\n    ...\n\nasync def handler(user_id):\n    await fetch_user(user_id)\n"
     ),
-    seed="002 \"Anti-Patterns to Avoid\" §1 Not Awaiting Coroutines; 003 Step 2",
+    seed='002 "Anti-Patterns to Avoid" §1 Not Awaiting Coroutines; 003 Step 2',
     peers=(
         "mypy `unused-coroutine` and pyright `reportUnusedCoroutine` (need type information); "
         "flake8-async ASYNC105 (trio functions only)"
@@ -91,15 +88,31 @@ UNAWAITED_COROUTINE = declare(
 # What code may legitimately touch on a coroutine object.
 _COROUTINE_ATTRIBUTES = frozenset(
     {
-        "close", "send", "throw", "cr_await", "cr_frame", "cr_running", "cr_code", "cr_origin",
-        "__await__", "__name__", "__qualname__",
+        "close",
+        "send",
+        "throw",
+        "cr_await",
+        "cr_frame",
+        "cr_running",
+        "cr_code",
+        "cr_origin",
+        "__await__",
+        "__name__",
+        "__qualname__",
     }
 )
 # Uses of a coroutine local that await it, hand it on or keep it.
 _HANDLING_USES = frozenset(
     {
-        Use.AWAITED, Use.ARGUMENT, Use.KEYWORD, Use.COLLECTED, Use.STORED, Use.YIELDED,
-        Use.LAMBDA, Use.INDEX, Use.ENTERED,
+        Use.AWAITED,
+        Use.ARGUMENT,
+        Use.KEYWORD,
+        Use.COLLECTED,
+        Use.STORED,
+        Use.YIELDED,
+        Use.LAMBDA,
+        Use.INDEX,
+        Use.ENTERED,
     }
 )
 
@@ -180,8 +193,9 @@ class CoroutineChecker(Checker):
             elif candidate.returned_from is not None:
                 if kind is CoroutineKind.ASYNC_GENERATOR:
                     continue  # returning an async generator object hands it to the caller
-                ctx.report(candidate.call, UNAWAITED_COROUTINE, "returned", call=call,
-                           function=candidate.returned_from.name)
+                ctx.report(
+                    candidate.call, UNAWAITED_COROUTINE, "returned", call=call, function=candidate.returned_from.name
+                )
             elif kind is CoroutineKind.ASYNC_GENERATOR:
                 ctx.report(candidate.call, UNAWAITED_COROUTINE, "asyncgen", call=call)
             else:

@@ -22,7 +22,10 @@ RUN_IN_COROUTINE = declare(
     async_only=True,
     name="asyncio-run-in-coroutine",
     default_enabled=True,
-    message="'{call}' inside async function '{function}' raises RuntimeError (the event loop is already running); 'await' the coroutine instead",
+    message=(
+        "'{call}' inside async function '{function}' raises RuntimeError (the event loop is already running); 'await' "
+        "the coroutine instead"
+    ),
     summary=(
         "`asyncio.run(...)`, `loop.run_until_complete(...)`, `loop.run_forever()` or "
         "`asyncio.Runner().run(...)` in async context."
@@ -52,7 +55,10 @@ RUN_IN_COROUTINE = declare(
         "async def good_nested():\n"
         "    return await another_async()\n"
     ),
-    seed="002 \"Anti-Patterns to Avoid\" §2 Mixing Sync and Async (\"Creating new event loop in async context\"); 003 Step 3 and Gotcha",
+    seed=(
+        '002 "Anti-Patterns to Avoid" §2 Mixing Sync and Async ("Creating new event loop in async context"); 003 '
+        "Step 3 and Gotcha"
+    ),
     notes=(
         "A nested `def` or `lambda` inside a coroutine is not async context (it may run in a "
         "thread, through `to_thread`), so a loop started there is not reported.",
@@ -68,10 +74,13 @@ DEPRECATED_GET_EVENT_LOOP = declare(
     raises_or_warns=True,
     name="deprecated-get-event-loop",
     default_enabled=True,
-    message="'{call}' outside a running loop is deprecated (DeprecationWarning on 3.12 and 3.13, RuntimeError on 3.14 when no loop is set); use 'asyncio.run(main())', or create the loop with 'asyncio.new_event_loop()'",
+    message=(
+        "'{call}' outside a running loop is deprecated (DeprecationWarning on 3.12 and 3.13, RuntimeError on 3.14 "
+        "when no loop is set); use 'asyncio.run(main())', or create the loop with 'asyncio.new_event_loop()'"
+    ),
     summary=(
         "`asyncio.get_event_loop()` in sync code that means to drive a loop: at module level "
-        "(including `if __name__ == \"__main__\":`) and in a sync function that goes on to call "
+        '(including `if __name__ == "__main__":`) and in a sync function that goes on to call '
         "`run_until_complete`/`run_forever` on the result."
     ),
     why=(
@@ -89,16 +98,8 @@ DEPRECATED_GET_EVENT_LOOP = declare(
         "    loop = asyncio.get_event_loop()\n"
         "    loop.run_until_complete(main())\n"
     ),
-    use_instead=(
-        "import asyncio\n"
-        "\n"
-        "async def main():\n"
-        "    return 1\n"
-        "\n"
-        "def cli():\n"
-        "    asyncio.run(main())\n"
-    ),
-    seed="002 \"Event loop\" (\"AVOID: Manual loop management (legacy, pre-3.7)\")",
+    use_instead=("import asyncio\n\nasync def main():\n    return 1\n\ndef cli():\n    asyncio.run(main())\n"),
+    seed='002 "Event loop" ("AVOID: Manual loop management (legacy, pre-3.7)")',
     notes=(
         "Other sync functions are not reported (they may be callbacks that run on "
         "the loop, where `get_event_loop()` returns the running loop), nor are nested defs and "

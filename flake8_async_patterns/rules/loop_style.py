@@ -19,7 +19,10 @@ MANUAL_EVENT_LOOP = declare(
     raises_or_warns=True,
     name="manual-event-loop",
     default_enabled=True,
-    message="manual event loop: '{call}' on a loop from '{origin}()'; use 'asyncio.run(main())' (or 'asyncio.Runner' on Python 3.11+)",
+    message=(
+        "manual event loop: '{call}' on a loop from '{origin}()'; use 'asyncio.run(main())' (or 'asyncio.Runner' on "
+        "Python 3.11+)"
+    ),
     summary=(
         "In sync code, `run_until_complete` on a loop that came from `asyncio.new_event_loop()` "
         "or `asyncio.get_event_loop()`, called directly on the result or through a variable."
@@ -45,19 +48,16 @@ MANUAL_EVENT_LOOP = declare(
         "        loop.close()\n"
     ),
     use_instead=(
-        "import asyncio\n"
-        "\n"
-        "async def main():\n"
-        "    return 1\n"
-        "\n"
-        "def good_approach():\n"
-        "    return asyncio.run(main())\n"
+        "import asyncio\n\nasync def main():\n    return 1\n\ndef good_approach():\n    return asyncio.run(main())\n"
     ),
-    seed="002 \"Anti-Patterns to Avoid\" §3 Creating Event Loops Manually; 002 \"Event loop\" (\"AVOID: Manual loop management\")",
+    seed=(
+        '002 "Anti-Patterns to Avoid" §3 Creating Event Loops Manually; 002 "Event loop" ("AVOID: Manual loop '
+        'management")'
+    ),
     notes=(
         "Only loops whose origin is visible (`new_event_loop()`/`get_event_loop()` called on "
         "the spot or assigned to a local first) are reported; a loop handed in as a parameter or "
-        "attribute may be deliberately managed (the seed's \"multiple event loops\" exception).",
+        'attribute may be deliberately managed (the seed\'s "multiple event loops" exception).',
         "`get_event_loop()` in sync code is also AIO305, reported at that call.",
     ),
     references=(RUNNER_DOC,),
@@ -90,7 +90,7 @@ GET_EVENT_LOOP_IN_COROUTINE = declare(
         "    loop = asyncio.get_running_loop()\n"
         "    loop.call_soon(callback)\n"
     ),
-    seed="003 Step 3 (bridging sync and async); 002 \"Event loop\"",
+    seed='003 Step 3 (bridging sync and async); 002 "Event loop"',
     references=(EVENTLOOP_DOC + "#asyncio.get_event_loop",),
 )
 
@@ -114,12 +114,9 @@ RUN_IN_EXECUTOR_DEFAULT = declare(
         "    return await loop.run_in_executor(None, compute, data)\n"
     ),
     use_instead=(
-        "import asyncio\n"
-        "\n"
-        "async def digest(data, compute):\n"
-        "    return await asyncio.to_thread(compute, data)\n"
+        "import asyncio\n\nasync def digest(data, compute):\n    return await asyncio.to_thread(compute, data)\n"
     ),
-    seed="003 Step 3 (\"await loop.run_in_executor(None, fn, *args)\"); 002 \"Running Blocking Code\"",
+    seed='003 Step 3 ("await loop.run_in_executor(None, fn, *args)"); 002 "Running Blocking Code"',
     notes=(
         "Off by default: `run_in_executor(None, ...)` is correct, only older. With an explicit "
         "executor (a process pool, a dedicated thread pool) it is not reported.",

@@ -22,15 +22,17 @@ AWAIT_IN_LOOP = declare(
     async_only=True,
     name="await-in-loop",
     default_enabled=False,
-    message="'await {call}' in a for loop over '{target}' runs the iterations one at a time; start them together with asyncio.gather or a TaskGroup (bounded by a Semaphore if needed)",
+    message=(
+        "'await {call}' in a for loop over '{target}' runs the iterations one at a time; start them together with "
+        "asyncio.gather or a TaskGroup (bounded by a Semaphore if needed)"
+    ),
     summary=(
         "An `await` of a call inside a plain `for` loop whose call uses the loop variable (or a "
         "value computed from it in the loop body), when the result does not feed the next "
         "iteration."
     ),
     why=(
-        "Each iteration waits for the previous one, so N independent requests take N round "
-        "trips instead of about one."
+        "Each iteration waits for the previous one, so N independent requests take N round trips instead of about one."
     ),
     example=(
         "async def download_all(client, urls):\n"
@@ -45,7 +47,7 @@ AWAIT_IN_LOOP = declare(
         "async def download_all(client, urls):\n"
         "    return await asyncio.gather(*(client.get(url) for url in urls))\n"
     ),
-    seed="000 \"Concurrent vs Sequential Queries\"; 002 \"Concurrent requests with rate limiting\"",
+    seed='000 "Concurrent vs Sequential Queries"; 002 "Concurrent requests with rate limiting"',
     notes=(
         "Off by default: sequential awaits are sometimes what you want (ordering, back-pressure).",
         "Not reported: `async for` loops; `while` loops; loops containing `break`, `return` or "
@@ -67,15 +69,15 @@ SEQUENTIAL_AWAITS = declare(
     async_only=True,
     name="sequential-independent-awaits",
     default_enabled=False,
-    message="{count} independent awaits in a row ('{first}' ... '{last}') run one after another; run them concurrently with asyncio.gather or a TaskGroup",
+    message=(
+        "{count} independent awaits in a row ('{first}' ... '{last}') run one after another; run them concurrently "
+        "with asyncio.gather or a TaskGroup"
+    ),
     summary=(
         "Two or more consecutive `x = await f(...)` statements where no later call reads a name "
         "bound by an earlier one, and the calls do not share a session/connection receiver."
     ),
-    why=(
-        "Independent awaits in sequence add their latencies; started together they take as long "
-        "as the slowest."
-    ),
+    why=("Independent awaits in sequence add their latencies; started together they take as long as the slowest."),
     example=(
         "async def dashboard(user_id, get_user, get_stats):\n"
         "    user = await get_user(user_id)\n"
@@ -89,7 +91,7 @@ SEQUENTIAL_AWAITS = declare(
         "    user, stats = await asyncio.gather(get_user(user_id), get_stats(user_id))\n"
         "    return user, stats\n"
     ),
-    seed="000 \"Concurrent vs Sequential Queries\" (the sequential example)",
+    seed='000 "Concurrent vs Sequential Queries" (the sequential example)',
     notes=(
         "Off by default: the rule cannot see side effects that order two calls.",
         "Two awaits that share an object never form a run: the same receiver "
@@ -266,9 +268,7 @@ def _is_module(ctx: Context, expr: ast.AST) -> bool:
 
 def _related(first: str | None, second: str) -> bool:
     """Same object, or one is part of the other (``proc.stdout`` and ``proc``)."""
-    return first is not None and (
-        first == second or first.startswith(second + ".") or second.startswith(first + ".")
-    )
+    return first is not None and (first == second or first.startswith(second + ".") or second.startswith(first + "."))
 
 
 class SequentialAwaitsChecker(Checker):
@@ -322,6 +322,9 @@ class SequentialAwaitsChecker(Checker):
         if len(run) >= 2:
             first, last = run[0], run[-1]
             self.ctx.report(
-                first[0], SEQUENTIAL_AWAITS, count=str(len(run)),
-                first="await " + describe(first[1].call), last="await " + describe(last[1].call),
+                first[0],
+                SEQUENTIAL_AWAITS,
+                count=str(len(run)),
+                first="await " + describe(first[1].call),
+                last="await " + describe(last[1].call),
             )

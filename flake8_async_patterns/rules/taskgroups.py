@@ -20,7 +20,10 @@ PREFER_TASKGROUP = declare(
     name="prefer-taskgroup",
     default_enabled=False,
     min_python=TASKGROUP_PYTHON,
-    message="'{call}' over tasks made with create_task in '{function}': when one fails the others keep running; use 'async with asyncio.TaskGroup()' (Python 3.11+)",
+    message=(
+        "'{call}' over tasks made with create_task in '{function}': when one fails the others keep running; use "
+        "'async with asyncio.TaskGroup()' (Python 3.11+)"
+    ),
     summary=(
         "`asyncio.gather` over tasks created with `create_task`/`ensure_future` in the same "
         "function: two or more task locals, a list/comprehension of tasks, or a list filled with "
@@ -48,7 +51,7 @@ PREFER_TASKGROUP = declare(
         "        tg.create_task(task1())\n"
         "        tg.create_task(task2())\n"
     ),
-    seed="002 \"Anti-Patterns to Avoid\" §7 Not Using Task Groups; 003 Step 2",
+    seed='002 "Anti-Patterns to Avoid" §7 Not Using Task Groups; 003 Step 2',
     options=(PYTHON_VERSION,),
     notes=(
         "Off by default: gather is correct when siblings must not be cancelled.",
@@ -72,8 +75,12 @@ class PreferTaskGroupChecker(Checker):
         ctx = self.ctx
         func = node.func
         if (
-            isinstance(func, ast.Attribute) and func.attr in ("append", "add") and isinstance(func.value, ast.Name)
-            and len(node.args) == 1 and isinstance(node.args[0], ast.Call) and is_unowned_task_spawn(ctx, node.args[0])
+            isinstance(func, ast.Attribute)
+            and func.attr in ("append", "add")
+            and isinstance(func.value, ast.Name)
+            and len(node.args) == 1
+            and isinstance(node.args[0], ast.Call)
+            and is_unowned_task_spawn(ctx, node.args[0])
         ):
             binding = ctx.lookup(func.value.id)
             if binding is not None:
@@ -99,8 +106,11 @@ class PreferTaskGroupChecker(Checker):
                 continue
             binding = ctx.binding_of(arg)
             if (
-                binding is not None and binding.kind is BindingKind.ASSIGN and binding.scope.function is function
-                and isinstance(binding.value, ast.Call) and is_unowned_task_spawn(ctx, binding.value)
+                binding is not None
+                and binding.kind is BindingKind.ASSIGN
+                and binding.scope.function is function
+                and isinstance(binding.value, ast.Call)
+                and is_unowned_task_spawn(ctx, binding.value)
             ):
                 tasks += 1
                 continue
@@ -118,4 +128,8 @@ class PreferTaskGroupChecker(Checker):
             return False
         if binding in self.task_lists:
             return True
-        return binding.kind is BindingKind.ASSIGN and binding.value is not None and self._is_task_collection(binding.value, function)
+        return (
+            binding.kind is BindingKind.ASSIGN
+            and binding.value is not None
+            and self._is_task_collection(binding.value, function)
+        )

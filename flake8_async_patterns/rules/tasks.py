@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from ..checker import Checker
 from ..knowledge.asyncio import GATHER, SHIELD, WAIT_FOR, is_unowned_task_spawn
 from ..registry import declare
+from ..semantic.flow import Use, use_of
 from ..semantic.frames import grandparent_of, parent_frame, parent_of
 from ..semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ..semantic.text import describe, is_true, keyword_value
@@ -21,9 +22,15 @@ DANGLING_TASK = declare(
     raises_or_warns=True,
     name="dangling-task",
     default_enabled=True,
-    message="task from '{call}' is discarded; keep a reference until it finishes (e.g. a set plus add_done_callback(set.discard)) or use asyncio.TaskGroup",
+    message=(
+        "task from '{call}' is discarded; keep a reference until it finishes (e.g. a set plus "
+        "add_done_callback(set.discard)) or use asyncio.TaskGroup"
+    ),
     variants={
-        "unused": "task '{name}' from '{call}' is never used again; keep a reference until it finishes (e.g. a set plus add_done_callback(set.discard)) or use asyncio.TaskGroup",
+        "unused": (
+            "task '{name}' from '{call}' is never used again; keep a reference until it finishes (e.g. a set plus "
+            "add_done_callback(set.discard)) or use asyncio.TaskGroup"
+        ),
         "gather": "'{call}' is neither awaited nor kept; await it, or its results and exceptions are lost",
     },
     summary=(
@@ -34,10 +41,10 @@ DANGLING_TASK = declare(
     ),
     why=(
         "The event loop keeps only a weak reference to tasks. A task nobody references can be "
-        "garbage-collected before it finishes (\"Task was destroyed but it is pending!\"), and "
+        'garbage-collected before it finishes ("Task was destroyed but it is pending!"), and '
         "an exception it raises is never retrieved. A discarded `gather(...)` future loses its "
         "results and exceptions the same way. Seed 000 shows a bare "
-        "`asyncio.create_task(...)` as \"correct fire-and-forget\": the asyncio documentation "
+        '`asyncio.create_task(...)` as "correct fire-and-forget": the asyncio documentation '
         "says otherwise, and so does this rule."
     ),
     example=(
@@ -58,7 +65,10 @@ DANGLING_TASK = declare(
         "    task.add_done_callback(background_tasks.discard)\n"
         "    return result\n"
     ),
-    seed="000 \"Background Tasks\" (its fire-and-forget example is the bug); 002 \"Task Coordination\"; 003 Step 4 (\"Detached create_task without a strong reference\")",
+    seed=(
+        '000 "Background Tasks" (its fire-and-forget example is the bug); 002 "Task Coordination"; 003 Step 4 '
+        '("Detached create_task without a strong reference")'
+    ),
     peers="ruff RUF006 (asyncio-dangling-task); flake8-async ASYNC300 (create-task-no-reference)",
     notes=(
         "`tg.create_task(...)` on an `asyncio.TaskGroup` is never reported: the group owns its "
@@ -77,7 +87,10 @@ UNCHECKED_GATHER = declare(
     async_only=True,
     name="unchecked-gather-exceptions",
     default_enabled=True,
-    message="'{call}' with return_exceptions=True: its results are used in '{function}' but never checked for exceptions; test each with isinstance(result, BaseException)",
+    message=(
+        "'{call}' with return_exceptions=True: its results are used in '{function}' but never checked for exceptions; "
+        "test each with isinstance(result, BaseException)"
+    ),
     summary=(
         "`asyncio.gather(..., return_exceptions=True)` whose results are used -- iterated, "
         "indexed, unpacked, returned or handed on -- in a function that never checks a value "
@@ -102,7 +115,7 @@ UNCHECKED_GATHER = declare(
         "    results = await asyncio.gather(*(fetch(i) for i in ids), return_exceptions=True)\n"
         "    return [r['name'] for r in results if not isinstance(r, BaseException)]\n"
     ),
-    seed="002 \"Anti-Patterns to Avoid\" §5 \"Silencing errors in gather()\"; 003 Gotcha on gather",
+    seed='002 "Anti-Patterns to Avoid" §5 "Silencing errors in gather()"; 003 Gotcha on gather',
     notes=(
         "An `isinstance` check against an exception class anywhere in the function (nested "
         "comprehensions, lambdas and defs included) counts as inspecting the results. Passing "
@@ -119,8 +132,26 @@ UNCHECKED_GATHER = declare(
 _TRANSPARENT_BUILTINS = frozenset(
     f"builtins.{name}"
     for name in (
-        "list", "tuple", "zip", "enumerate", "iter", "next", "sorted", "reversed", "dict", "set",
-        "frozenset", "len", "print", "sum", "min", "max", "any", "all", "str", "repr",
+        "list",
+        "tuple",
+        "zip",
+        "enumerate",
+        "iter",
+        "next",
+        "sorted",
+        "reversed",
+        "dict",
+        "set",
+        "frozenset",
+        "len",
+        "print",
+        "sum",
+        "min",
+        "max",
+        "any",
+        "all",
+        "str",
+        "repr",
     )
 )
 
@@ -129,7 +160,9 @@ def _is_exception_class(expr: ast.AST) -> bool:
     if isinstance(expr, ast.Tuple):
         return any(_is_exception_class(elt) for elt in expr.elts)
     name = expr.id if isinstance(expr, ast.Name) else expr.attr if isinstance(expr, ast.Attribute) else ""
-    return name in ("BaseException", "Exception", "CancelledError") or name.endswith(("Error", "Exception", "Exit", "Interrupt", "Group"))
+    return name in ("BaseException", "Exception", "CancelledError") or name.endswith(
+        ("Error", "Exception", "Exit", "Interrupt", "Group")
+    )
 
 
 class _Results(enum.Enum):
@@ -254,8 +287,7 @@ class TaskChecker(Checker):
         used = False
         for frame in binding.loads:
             parent = parent_of(frame)
-            if isinstance(parent, ast.Call) and frame[0] is not parent.func:
-                if ctx.qualified_name(parent.func) not in _TRANSPARENT_BUILTINS:
-                    return False  # passed to code that may inspect them
+            if use_of(frame) is Use.ARGUMENT and ctx.qualified_name(parent.func) not in _TRANSPARENT_BUILTINS:
+                return False  # passed to code that may inspect them
             used = True
         return used

@@ -10,7 +10,8 @@ from __future__ import annotations
 import ast
 import builtins
 from collections import deque
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from .frames import Frame
 from .scope import Binding, BindingKind, Scope, ScopeKind
@@ -32,8 +33,7 @@ def _same(name: str) -> str:
 class Context:
     """Per-file facts.  One instance per linted file; nothing outlives it."""
 
-    def __init__(self, tree: ast.AST, settings: Settings, results: list,
-                 canonical: Callable[[str], str] = _same):
+    def __init__(self, tree: ast.AST, settings: Settings, results: list, canonical: Callable[[str], str] = _same):
         self.tree = tree
         self.settings = settings
         self.results = results
@@ -101,9 +101,11 @@ class Context:
             scope = binding.scope = self.module
         previous = scope.bindings.get(name)
         if previous is not None and previous.is_definition and binding.is_definition:
-            binding.conflicting = previous.kind is not binding.kind or (
-                binding.kind is _DEF and type(previous.node) is not type(binding.node)
-            ) or previous.conflicting
+            binding.conflicting = (
+                previous.kind is not binding.kind
+                or (binding.kind is _DEF and type(previous.node) is not type(binding.node))
+                or previous.conflicting
+            )
         scope.bindings[name] = binding
         history = scope.history.get(name)
         if history is not None:
@@ -161,7 +163,7 @@ class Context:
         for index, candidate in enumerate(history):
             if candidate.loads is None:
                 continue
-            if not any(later.dominates(frame) for later in history[index + 1:]):
+            if not any(later.dominates(frame) for later in history[index + 1 :]):
                 candidate.loads.append(frame)
 
     # --- qualified names -------------------------------------------------------------------

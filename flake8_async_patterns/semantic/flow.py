@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ast
 import enum
-from typing import Iterable
+from collections.abc import Iterable
 
 from .frames import TRY_NODES, Frame, in_finally, parent_frame, statement_frame
 from .scope import Binding
@@ -141,8 +141,9 @@ _FALL = frozenset({Outcome.FALL})
 _RAISING = frozenset({Outcome.RERAISE, Outcome.RAISE})
 
 
-def outcomes(statements: list[ast.stmt], caught: frozenset[str] = frozenset(), bare: bool = True,
-             _depth: int = 0) -> frozenset[Outcome]:
+def outcomes(
+    statements: list[ast.stmt], caught: frozenset[str] = frozenset(), bare: bool = True, _depth: int = 0
+) -> frozenset[Outcome]:
     """Every way control can leave ``statements``, path by path.
 
     In a handler: ``caught`` holds the names bound to the caught exception (``except E as e``);
@@ -173,43 +174,57 @@ def _loop_outcomes(body: frozenset[Outcome], orelse: frozenset[Outcome], forever
     return frozenset(found)
 
 
+_LEAVING = {
+    ast.Return: frozenset({Outcome.EXIT}),
+    ast.Break: frozenset({Outcome.BREAK}),
+    ast.Continue: frozenset({Outcome.CONTINUE}),
+}
+
+
 def _statement_outcomes(statement: ast.stmt, caught: frozenset[str], bare: bool, depth: int) -> frozenset[Outcome]:
+    leaving = _LEAVING.get(type(statement))
+    if leaving is not None:
+        return leaving
     if isinstance(statement, ast.Raise):
-        exc = statement.exc
-        if exc is None:
-            return frozenset({Outcome.RERAISE if bare else Outcome.RAISE})
-        if isinstance(exc, ast.Name) and exc.id in caught and statement.cause is None:
-            return frozenset({Outcome.RERAISE})
-        return frozenset({Outcome.RAISE})
-    if isinstance(statement, ast.Return):
-        return frozenset({Outcome.EXIT})
-    if isinstance(statement, ast.Break):
-        return frozenset({Outcome.BREAK})
-    if isinstance(statement, ast.Continue):
-        return frozenset({Outcome.CONTINUE})
+        return _raise_outcomes(statement, caught, bare)
     if isinstance(statement, ast.If):
         orelse = outcomes(statement.orelse, caught, bare, depth) if statement.orelse else _FALL
         return outcomes(statement.body, caught, bare, depth) | orelse
     if isinstance(statement, (ast.With, ast.AsyncWith)):
         return outcomes(statement.body, caught, bare, depth)
     if isinstance(statement, (ast.For, ast.AsyncFor, ast.While)):
-        forever = isinstance(statement, ast.While) and isinstance(statement.test, ast.Constant) and bool(statement.test.value)
+        forever = (
+            isinstance(statement, ast.While) and isinstance(statement.test, ast.Constant) and bool(statement.test.value)
+        )
         orelse = outcomes(statement.orelse, caught, bare, depth) if statement.orelse else _FALL
         return _loop_outcomes(outcomes(statement.body, caught, bare, depth), orelse, forever)
     if isinstance(statement, TRY_NODES):
         return _try_outcomes(statement, caught, bare, depth)
     if isinstance(statement, ast.Match):
-        found: set[Outcome] = set()
-        exhaustive = False
-        for case in statement.cases:
-            found |= outcomes(case.body, caught, bare, depth)
-            pattern = case.pattern
-            if case.guard is None and isinstance(pattern, ast.MatchAs) and pattern.pattern is None:
-                exhaustive = True
-        if not exhaustive:
-            found.add(Outcome.FALL)
-        return frozenset(found)
+        return _match_outcomes(statement, caught, bare, depth)
     return _FALL
+
+
+def _raise_outcomes(statement: ast.Raise, caught: frozenset[str], bare: bool) -> frozenset[Outcome]:
+    exc = statement.exc
+    if exc is None:
+        return frozenset({Outcome.RERAISE if bare else Outcome.RAISE})
+    if isinstance(exc, ast.Name) and exc.id in caught and statement.cause is None:
+        return frozenset({Outcome.RERAISE})
+    return frozenset({Outcome.RAISE})
+
+
+def _match_outcomes(statement: ast.Match, caught: frozenset[str], bare: bool, depth: int) -> frozenset[Outcome]:
+    found: set[Outcome] = set()
+    exhaustive = False
+    for case in statement.cases:
+        found |= outcomes(case.body, caught, bare, depth)
+        pattern = case.pattern
+        if case.guard is None and isinstance(pattern, ast.MatchAs) and pattern.pattern is None:
+            exhaustive = True  # ``case _:`` (or ``case name:``) catches everything left
+    if not exhaustive:
+        found.add(Outcome.FALL)
+    return frozenset(found)
 
 
 def _try_outcomes(statement: ast.Try, caught: frozenset[str], bare: bool, depth: int) -> frozenset[Outcome]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import operator
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 Frame = tuple  # (node, parent frame or None, phase)
 
@@ -19,10 +19,6 @@ SCOPE_NODES = (*FUNCTION_LIKE_NODES, ast.ClassDef)
 COMPREHENSION_NODES = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 LOOP_NODES = (ast.For, ast.AsyncFor, ast.While)
 TRY_NODES = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
-
-
-def node_of(frame: Frame) -> ast.AST:
-    return frame[0]
 
 
 def parent_frame(frame: Frame) -> Frame | None:
@@ -99,9 +95,7 @@ _COMPARISONS = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, 
 
 
 def _version_tuple(expr: ast.AST) -> tuple[int, ...] | None:
-    if isinstance(expr, ast.Tuple) and all(
-        isinstance(e, ast.Constant) and isinstance(e.value, int) for e in expr.elts
-    ):
+    if isinstance(expr, ast.Tuple) and all(isinstance(e, ast.Constant) and isinstance(e.value, int) for e in expr.elts):
         return tuple(e.value for e in expr.elts)
     return None
 
@@ -131,7 +125,9 @@ def only_before(frame: Frame, version: tuple[int, int], qualified_name: Callable
             condition = version_condition(ancestor.test, qualified_name)
             if condition is None:
                 continue
-            in_body = child is ancestor.body or (isinstance(ancestor.body, list) and in_statement_list(child, ancestor.body))
+            in_body = child is ancestor.body or (
+                isinstance(ancestor.body, list) and in_statement_list(child, ancestor.body)
+            )
             runs_old = condition(older) if in_body else not condition(older)
             runs_new = condition(version) if in_body else not condition(version)
             if child is not ancestor.test and runs_old and not runs_new:

@@ -73,10 +73,7 @@ class Scope:
         if kind is ScopeKind.FUNCTION:
             self.async_context = isinstance(self.node, ast.AsyncFunctionDef)
             self.function = self
-        elif kind is ScopeKind.LAMBDA:
-            self.async_context = False
-            self.function = self
-        elif parent is None:  # the module
+        elif kind is ScopeKind.LAMBDA or parent is None:
             self.async_context = False
             self.function = self
         elif kind is ScopeKind.COMPREHENSION:
@@ -89,11 +86,6 @@ class Scope:
     @property
     def name(self) -> str:
         return getattr(self.node, "name", "<lambda>" if self.kind is ScopeKind.LAMBDA else "<module>")
-
-    @property
-    def is_function(self) -> bool:
-        """A ``def``/``async def`` (not a lambda, class, comprehension or the module)."""
-        return self.kind is ScopeKind.FUNCTION
 
     @property
     def is_async_def(self) -> bool:

@@ -6,16 +6,14 @@ Everything here looks at one expression (never a tree walk beyond it) and knows 
 from __future__ import annotations
 
 import ast
-from typing import Iterator
+from collections.abc import Iterator
 
 MAX_CHAIN = 64  # attribute chains longer than this are not resolved (still linted)
 
 
 def _short_source(node: ast.AST) -> str:
     """``(Path(base) / 'x')`` for a small expression, ``(...)`` for anything bigger."""
-    size = 0
-    for _ in ast.walk(node):
-        size += 1
+    for size, _ in enumerate(ast.walk(node), 1):
         if size > 12:
             return "(...)"
     try:

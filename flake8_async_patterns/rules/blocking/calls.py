@@ -36,25 +36,64 @@ BLOCKING_FUNCTIONS: dict[str, tuple[Family, str]] = {
     "urllib.request.urlopen": (Family.HTTP, _ASYNC_HTTP),
     "urllib.request.urlretrieve": (Family.HTTP, _ASYNC_HTTP),
     "urllib3.request": (Family.HTTP, _ASYNC_HTTP),
-    **{name: (Family.FILE, _ASYNC_FILES) for name in (
-        "builtins.open", "io.open", "io.open_code", "codecs.open", "os.fdopen",
-    )},
-    **{f"shutil.{name}": (Family.FILE, "'await asyncio.to_thread(shutil." + name + ", ...)'") for name in (
-        "copy", "copy2", "copyfile", "copyfileobj", "copytree", "copymode", "copystat", "move",
-        "rmtree", "make_archive", "unpack_archive",
-    )},
-    **{f"subprocess.{name}": (Family.SUBPROCESS, _ASYNC_SUBPROCESS) for name in (
-        "run", "call", "check_call", "check_output", "getoutput", "getstatusoutput", "Popen",
-    )},
+    **dict.fromkeys(
+        ("builtins.open", "io.open", "io.open_code", "codecs.open", "os.fdopen"), (Family.FILE, _ASYNC_FILES)
+    ),
+    **{
+        f"shutil.{name}": (Family.FILE, "'await asyncio.to_thread(shutil." + name + ", ...)'")
+        for name in (
+            "copy",
+            "copy2",
+            "copyfile",
+            "copyfileobj",
+            "copytree",
+            "copymode",
+            "copystat",
+            "move",
+            "rmtree",
+            "make_archive",
+            "unpack_archive",
+        )
+    },
+    **{
+        f"subprocess.{name}": (Family.SUBPROCESS, _ASYNC_SUBPROCESS)
+        for name in (
+            "run",
+            "call",
+            "check_call",
+            "check_output",
+            "getoutput",
+            "getstatusoutput",
+            "Popen",
+        )
+    },
     "os.system": (Family.SUBPROCESS, "'await asyncio.create_subprocess_shell(...)'"),
     "os.popen": (Family.SUBPROCESS, "'await asyncio.create_subprocess_shell(...)'"),
-    **{f"os.{name}": (Family.SUBPROCESS, _ASYNC_SUBPROCESS) for name in (
-        "spawnl", "spawnle", "spawnlp", "spawnlpe", "spawnv", "spawnve", "spawnvp", "spawnvpe",
-        "posix_spawn", "posix_spawnp",
-    )},
-    **{f"os.{name}": (Family.SUBPROCESS, "'await process.wait()' on an asyncio subprocess") for name in (
-        "wait", "wait3", "wait4", "waitid", "waitpid",
-    )},
+    **{
+        f"os.{name}": (Family.SUBPROCESS, _ASYNC_SUBPROCESS)
+        for name in (
+            "spawnl",
+            "spawnle",
+            "spawnlp",
+            "spawnlpe",
+            "spawnv",
+            "spawnve",
+            "spawnvp",
+            "spawnvpe",
+            "posix_spawn",
+            "posix_spawnp",
+        )
+    },
+    **{
+        f"os.{name}": (Family.SUBPROCESS, "'await process.wait()' on an asyncio subprocess")
+        for name in (
+            "wait",
+            "wait3",
+            "wait4",
+            "waitid",
+            "waitpid",
+        )
+    },
     "sqlite3.connect": (Family.DATABASE, "'aiosqlite.connect()'"),
     "psycopg2.connect": (Family.DATABASE, _ASYNC_POSTGRES),
     "psycopg.connect": (Family.DATABASE, _ASYNC_POSTGRES),
@@ -69,9 +108,15 @@ BLOCKING_FUNCTIONS: dict[str, tuple[Family, str]] = {
     "socket.create_connection": (Family.NETWORK, "'await asyncio.open_connection()'"),
     "socket.getaddrinfo": (Family.NETWORK, "'await loop.getaddrinfo()'"),
     "socket.getnameinfo": (Family.NETWORK, "'await loop.getnameinfo()'"),
-    **{f"socket.{name}": (Family.NETWORK, "'await loop.getaddrinfo()'") for name in (
-        "gethostbyname", "gethostbyname_ex", "gethostbyaddr", "getfqdn",
-    )},
+    **{
+        f"socket.{name}": (Family.NETWORK, "'await loop.getaddrinfo()'")
+        for name in (
+            "gethostbyname",
+            "gethostbyname_ex",
+            "gethostbyaddr",
+            "getfqdn",
+        )
+    },
     "concurrent.futures.wait": (Family.WAIT, "'await asyncio.wait()' over 'asyncio.wrap_future(f)'"),
 }
 
@@ -92,24 +137,94 @@ BLOCKING_METHODS: dict[Kind, tuple[Family, frozenset[str], str]] = {
     Kind.REQUESTS_SESSION: (Family.HTTP, frozenset({*_HTTP_VERB_NAMES, "send"}), _ASYNC_HTTP),
     Kind.HTTPX_CLIENT: (Family.HTTP, frozenset({*_HTTP_VERB_NAMES, "send", "stream"}), "'httpx.AsyncClient'"),
     Kind.HTTP_CONNECTION: (Family.HTTP, frozenset({"request", "getresponse", "connect"}), _ASYNC_HTTP),
-    Kind.URLLIB3_POOL: (Family.HTTP, frozenset({"request", "urlopen", "request_encode_body", "request_encode_url"}), _ASYNC_HTTP),
+    Kind.URLLIB3_POOL: (
+        Family.HTTP,
+        frozenset({"request", "urlopen", "request_encode_body", "request_encode_url"}),
+        _ASYNC_HTTP,
+    ),
     Kind.PATH: (Family.FILE, frozenset({"read_text", "read_bytes", "write_text", "write_bytes", "open"}), _ASYNC_FILES),
     Kind.REDIS_CLIENT: (Family.DATABASE, ANY_METHOD, "'redis.asyncio.Redis'"),
-    Kind.SYNC_DB_CONNECTION: (Family.DATABASE, frozenset({"execute", "executemany", "executescript", "commit", "rollback", "callproc"}), "an async driver"),
-    Kind.SYNC_DB_CURSOR: (Family.DATABASE, frozenset({"execute", "executemany", "executescript", "fetchone", "fetchall", "fetchmany", "callproc"}), "an async driver"),
-    Kind.SYNC_ENGINE: (Family.DATABASE, frozenset({"connect", "begin", "execute", "raw_connection"}), "'create_async_engine()'"),
-    Kind.SOCKET: (Family.NETWORK, frozenset({
-        "recv", "recv_into", "recvfrom", "recvfrom_into", "recvmsg", "send", "sendall", "sendto",
-        "sendmsg", "sendfile", "connect", "accept",
-    }), "'asyncio.open_connection()' or 'await loop.sock_*()'"),
-    Kind.SMTP_CLIENT: (Family.NETWORK, frozenset({
-        "connect", "login", "sendmail", "send_message", "starttls", "ehlo", "helo", "quit", "noop",
-        "verify", "rset",
-    }), "'aiosmtplib'"),
-    Kind.FTP_CLIENT: (Family.NETWORK, frozenset({
-        "connect", "login", "retrbinary", "retrlines", "storbinary", "storlines", "cwd", "nlst", "dir",
-        "mlsd", "size", "delete", "rename", "mkd", "rmd", "pwd", "quit", "sendcmd", "voidcmd",
-    }), "'aioftp'"),
+    Kind.SYNC_DB_CONNECTION: (
+        Family.DATABASE,
+        frozenset({"execute", "executemany", "executescript", "commit", "rollback", "callproc"}),
+        "an async driver",
+    ),
+    Kind.SYNC_DB_CURSOR: (
+        Family.DATABASE,
+        frozenset({"execute", "executemany", "executescript", "fetchone", "fetchall", "fetchmany", "callproc"}),
+        "an async driver",
+    ),
+    Kind.SYNC_ENGINE: (
+        Family.DATABASE,
+        frozenset({"connect", "begin", "execute", "raw_connection"}),
+        "'create_async_engine()'",
+    ),
+    Kind.SOCKET: (
+        Family.NETWORK,
+        frozenset(
+            {
+                "recv",
+                "recv_into",
+                "recvfrom",
+                "recvfrom_into",
+                "recvmsg",
+                "send",
+                "sendall",
+                "sendto",
+                "sendmsg",
+                "sendfile",
+                "connect",
+                "accept",
+            }
+        ),
+        "'asyncio.open_connection()' or 'await loop.sock_*()'",
+    ),
+    Kind.SMTP_CLIENT: (
+        Family.NETWORK,
+        frozenset(
+            {
+                "connect",
+                "login",
+                "sendmail",
+                "send_message",
+                "starttls",
+                "ehlo",
+                "helo",
+                "quit",
+                "noop",
+                "verify",
+                "rset",
+            }
+        ),
+        "'aiosmtplib'",
+    ),
+    Kind.FTP_CLIENT: (
+        Family.NETWORK,
+        frozenset(
+            {
+                "connect",
+                "login",
+                "retrbinary",
+                "retrlines",
+                "storbinary",
+                "storlines",
+                "cwd",
+                "nlst",
+                "dir",
+                "mlsd",
+                "size",
+                "delete",
+                "rename",
+                "mkd",
+                "rmd",
+                "pwd",
+                "quit",
+                "sendcmd",
+                "voidcmd",
+            }
+        ),
+        "'aioftp'",
+    ),
     Kind.THREAD: (Family.WAIT, frozenset({"join"}), "'await asyncio.to_thread(thread.join)'"),
     Kind.THREAD_LOCK: (Family.WAIT, frozenset({"acquire"}), "'asyncio.Lock'"),
     Kind.THREAD_SEMAPHORE: (Family.WAIT, frozenset({"acquire"}), "'asyncio.Semaphore'"),
@@ -118,7 +233,11 @@ BLOCKING_METHODS: dict[Kind, tuple[Family, frozenset[str], str]] = {
     Kind.THREAD_BARRIER: (Family.WAIT, frozenset({"wait"}), "'asyncio.Barrier'"),
     Kind.SYNC_QUEUE: (Family.WAIT, frozenset({"get", "put", "join"}), "'asyncio.Queue'"),
     Kind.MP_PROCESS: (Family.WAIT, frozenset({"join"}), "'await asyncio.to_thread(process.join)'"),
-    Kind.MP_POOL: (Family.WAIT, frozenset({"join", "map", "starmap", "apply"}), "'await loop.run_in_executor(pool, ...)'"),
+    Kind.MP_POOL: (
+        Family.WAIT,
+        frozenset({"join", "map", "starmap", "apply"}),
+        "'await loop.run_in_executor(pool, ...)'",
+    ),
     Kind.CF_FUTURE: (Family.WAIT, frozenset({"result", "exception"}), "'await asyncio.wrap_future(future)'"),
 }
 # Redis methods that only build a helper object (no round trip).
@@ -143,8 +262,14 @@ WAIT_PARAMETERS: dict[str, tuple[str, ...]] = {
 # Decorators that leave a sync helper a plain blocking function when called.
 TRANSPARENT_DECORATORS = frozenset(
     {
-        "builtins.staticmethod", "builtins.classmethod", "functools.wraps", "functools.cache",
-        "functools.lru_cache", "abc.abstractmethod", "typing.override", "typing_extensions.override",
+        "builtins.staticmethod",
+        "builtins.classmethod",
+        "functools.wraps",
+        "functools.cache",
+        "functools.lru_cache",
+        "abc.abstractmethod",
+        "typing.override",
+        "typing_extensions.override",
         "typing.final",
     }
 )

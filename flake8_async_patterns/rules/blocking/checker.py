@@ -15,18 +15,40 @@ from ...semantic.frames import parent_of
 from ...semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ...semantic.text import decorator_target, describe, is_false, is_zero, keyword_value
 from .calls import (
-    ANY_METHOD, BLOCKING_CONTEXT_KINDS, BLOCKING_FUNCTIONS, BLOCKING_METHODS, CONNECTING_CONSTRUCTORS,
-    CONNECTING_KINDS, EAGER_KINDS, REDIS_LOCAL_METHODS, TRANSPARENT_DECORATORS, WAIT_PARAMETERS, Family,
+    ANY_METHOD,
+    BLOCKING_CONTEXT_KINDS,
+    BLOCKING_FUNCTIONS,
+    BLOCKING_METHODS,
+    CONNECTING_CONSTRUCTORS,
+    CONNECTING_KINDS,
+    EAGER_KINDS,
+    REDIS_LOCAL_METHODS,
+    TRANSPARENT_DECORATORS,
+    WAIT_PARAMETERS,
+    Family,
 )
 from .declarations import (
-    BLOCKING_DATABASE, BLOCKING_FILE_IO, BLOCKING_HTTP, BLOCKING_INPUT, BLOCKING_NETWORK, BLOCKING_SLEEP,
-    BLOCKING_SUBPROCESS, BLOCKING_WAIT, CONFIGURED_BLOCKING_CALL, TRANSITIVE_BLOCKING_CALL,
+    BLOCKING_DATABASE,
+    BLOCKING_FILE_IO,
+    BLOCKING_HTTP,
+    BLOCKING_INPUT,
+    BLOCKING_NETWORK,
+    BLOCKING_SLEEP,
+    BLOCKING_SUBPROCESS,
+    BLOCKING_WAIT,
+    CONFIGURED_BLOCKING_CALL,
+    TRANSITIVE_BLOCKING_CALL,
 )
 
 _FAMILY_RULES = {
-    Family.SLEEP: BLOCKING_SLEEP, Family.HTTP: BLOCKING_HTTP, Family.FILE: BLOCKING_FILE_IO,
-    Family.SUBPROCESS: BLOCKING_SUBPROCESS, Family.DATABASE: BLOCKING_DATABASE, Family.INPUT: BLOCKING_INPUT,
-    Family.NETWORK: BLOCKING_NETWORK, Family.WAIT: BLOCKING_WAIT,
+    Family.SLEEP: BLOCKING_SLEEP,
+    Family.HTTP: BLOCKING_HTTP,
+    Family.FILE: BLOCKING_FILE_IO,
+    Family.SUBPROCESS: BLOCKING_SUBPROCESS,
+    Family.DATABASE: BLOCKING_DATABASE,
+    Family.INPUT: BLOCKING_INPUT,
+    Family.NETWORK: BLOCKING_NETWORK,
+    Family.WAIT: BLOCKING_WAIT,
 }
 _DEFAULT_CONFIGURED_REPLACEMENT = "an async equivalent or 'await asyncio.to_thread(...)'"
 _SYNC_SESSION_REPLACEMENT = "'AsyncSession' (from 'async_sessionmaker')"
@@ -39,7 +61,7 @@ def _is_pipe_transport(call: ast.Call) -> bool:
 def _does_not_wait(call: ast.Call, method: str) -> bool:
     """``acquire(False)``, ``get(block=False)``, ``wait(0)``, ``join(timeout=0)``..."""
     params = WAIT_PARAMETERS.get(method, ())
-    values = dict(zip(params, call.args))
+    values = dict(zip(params, call.args, strict=False))  # fewer arguments than parameters is usual
     for keyword in call.keywords:
         if keyword.arg:
             values[keyword.arg] = keyword.value
@@ -71,8 +93,15 @@ class BlockingChecker(Checker):
     """The blocking family."""
 
     rules = (
-        BLOCKING_SLEEP, BLOCKING_HTTP, BLOCKING_FILE_IO, BLOCKING_SUBPROCESS, BLOCKING_DATABASE,
-        BLOCKING_INPUT, BLOCKING_NETWORK, BLOCKING_WAIT, CONFIGURED_BLOCKING_CALL,
+        BLOCKING_SLEEP,
+        BLOCKING_HTTP,
+        BLOCKING_FILE_IO,
+        BLOCKING_SUBPROCESS,
+        BLOCKING_DATABASE,
+        BLOCKING_INPUT,
+        BLOCKING_NETWORK,
+        BLOCKING_WAIT,
+        CONFIGURED_BLOCKING_CALL,
         TRANSITIVE_BLOCKING_CALL,
     )
 
@@ -104,9 +133,8 @@ class BlockingChecker(Checker):
                 if self._connects(call):
                     return Blocking(_FAMILY_RULES[found[0]], describe(call), found[1])
                 return None
-        elif isinstance(func, ast.Name):
-            if session_factory_kind(ctx, func) is Kind.SYNC_SESSION:
-                return Blocking(BLOCKING_DATABASE, describe(call), _SYNC_SESSION_REPLACEMENT)
+        elif isinstance(func, ast.Name) and session_factory_kind(ctx, func) is Kind.SYNC_SESSION:
+            return Blocking(BLOCKING_DATABASE, describe(call), _SYNC_SESSION_REPLACEMENT)
         if isinstance(func, ast.Attribute):
             found = self._blocking_method(call, func)
             if found is not None:
@@ -123,7 +151,9 @@ class BlockingChecker(Checker):
         method = func.attr
         if kind is Kind.SYNC_SESSION:
             if method == "query":
-                return Blocking(BLOCKING_DATABASE, describe(call), "an 'AsyncSession' and 'await session.execute(select(...))'")
+                return Blocking(
+                    BLOCKING_DATABASE, describe(call), "an 'AsyncSession' and 'await session.execute(select(...))'"
+                )
             return None
         entry = BLOCKING_METHODS.get(kind)
         if entry is None:
@@ -216,8 +246,14 @@ class BlockingChecker(Checker):
             expr = item.context_expr
             replacement = BLOCKING_CONTEXT_KINDS.get(kind_of(ctx, expr))
             if replacement is not None:
-                ctx.report(expr, BLOCKING_WAIT, "with", call=describe(expr),
-                           function=ctx.function.name, replacement=replacement)
+                ctx.report(
+                    expr,
+                    BLOCKING_WAIT,
+                    "with",
+                    call=describe(expr),
+                    function=ctx.function.name,
+                    replacement=replacement,
+                )
 
     # --- reports that depend on what the function does next ---------------------------------
     def _report_or_defer(self, call: ast.Call, found: Blocking, function: str) -> None:
@@ -249,8 +285,12 @@ class BlockingChecker(Checker):
 
     def visit_Expr(self, node: ast.Expr) -> None:
         call = node.value
-        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
-                and isinstance(call.func.value, ast.Name) and len(call.args) == 1):
+        if not (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and isinstance(call.func.value, ast.Name)
+            and len(call.args) == 1
+        ):
             return
         method, arg = call.func.attr, call.args[0]
         if (method == "setblocking" and is_false(arg)) or (method == "settimeout" and is_zero(arg)):
@@ -263,7 +303,8 @@ class BlockingChecker(Checker):
             return deferred.socket in self.nonblocking_sockets
         return any(
             isinstance(parent_of(load), ast.Call) and _is_pipe_transport(parent_of(load))
-            for binding in deferred.files for load in binding.loads
+            for binding in deferred.files
+            for load in binding.loads
         )
 
     # --- transitive ------------------------------------------------------------------------
@@ -315,13 +356,19 @@ class BlockingChecker(Checker):
         for deferred in self.deferred:
             if not self._excused(deferred):
                 found = deferred.found
-                ctx.report(deferred.call, found.rule, call=found.call, function=deferred.function,
-                           replacement=found.replacement)
+                ctx.report(
+                    deferred.call,
+                    found.rule,
+                    call=found.call,
+                    function=deferred.function,
+                    replacement=found.replacement,
+                )
         if not self.async_calls:
             return
         chains = self._chains()
         for call, helper, function in self.async_calls:
             chain = chains.get(helper)
             if chain is not None:
-                ctx.report(call, TRANSITIVE_BLOCKING_CALL, call=describe(call), function=function,
-                           chain=" -> ".join(chain))
+                ctx.report(
+                    call, TRANSITIVE_BLOCKING_CALL, call=describe(call), function=function, chain=" -> ".join(chain)
+                )

@@ -8,7 +8,7 @@ from ...settings import BLOCKING_CALLS
 
 MESSAGE = "blocking call '{call}' in async function '{function}'; use {replacement}"
 ASYNCIO_DEV_DOC = "https://docs.python.org/3/library/asyncio-dev.html#running-blocking-code"
-SEED_BLOCKING = "002 \"Avoid Blocking the Event Loop\" and Anti-Patterns §4; 003 Step 5"
+SEED_BLOCKING = '002 "Avoid Blocking the Event Loop" and Anti-Patterns §4; 003 Step 5'
 COMMON_NOTES = (
     "Only in async context: the body of an `async def`, not a nested `def` or `lambda` inside it "
     "(those may run in a thread), and not a function passed to `asyncio.to_thread` or "
@@ -16,14 +16,35 @@ COMMON_NOTES = (
 )
 
 
-def _blocking_rule(*, code: str, name: str, summary: str, why: str, example: str, use_instead: str,
-                   peers: str, notes: tuple[str, ...] = (), references: tuple[str, ...] = (),
-                   **extra):
+def _blocking_rule(
+    *,
+    code: str,
+    name: str,
+    summary: str,
+    why: str,
+    example: str,
+    use_instead: str,
+    peers: str,
+    notes: tuple[str, ...] = (),
+    references: tuple[str, ...] = (),
+    **extra,
+):
     """``declare`` with what the direct blocking rules share: message, default, async only."""
     return declare(
-        code=code, name=name, default_enabled=True, async_only=True, message=MESSAGE, summary=summary,
-        why=why, example=example, use_instead=use_instead, seed=extra.pop("seed", SEED_BLOCKING),
-        peers=peers, notes=COMMON_NOTES + notes, references=(ASYNCIO_DEV_DOC, *references), **extra,
+        code=code,
+        name=name,
+        default_enabled=True,
+        async_only=True,
+        message=MESSAGE,
+        summary=summary,
+        why=why,
+        example=example,
+        use_instead=use_instead,
+        seed=extra.pop("seed", SEED_BLOCKING),
+        peers=peers,
+        notes=COMMON_NOTES + notes,
+        references=(ASYNCIO_DEV_DOC, *references),
+        **extra,
     )
 
 
@@ -59,7 +80,10 @@ BLOCKING_HTTP = _blocking_rule(
         "import httpx\n\nasync def fetch_data(url):\n    async with httpx.AsyncClient(timeout=10) as client:\n"
         "        response = await client.get(url)\n    return response.json()\n"
     ),
-    peers="ruff ASYNC210 (blocking-http-call-in-async-function), ASYNC212 (blocking-http-call-httpx-in-async-function); flake8-async ASYNC210/211/212 (none covers a `requests.Session`)",
+    peers=(
+        "ruff ASYNC210 (blocking-http-call-in-async-function), ASYNC212 (blocking-http-call-httpx-in-async-function); "
+        "flake8-async ASYNC210/211/212 (none covers a `requests.Session`)"
+    ),
     notes=(
         "A `requests.Session()`/`httpx.Client()`/`http.client.HTTPConnection` makes no "
         "connection when constructed; its requests are reported, where they happen. The client "
@@ -87,7 +111,10 @@ BLOCKING_FILE_IO = _blocking_rule(
         "import asyncio\n\ndef _read(path):\n    with open(path) as f:\n        return f.read()\n\n"
         "async def load_config(path):\n    return await asyncio.to_thread(_read, path)\n"
     ),
-    peers="ruff ASYNC230 (blocking-open-call-in-async-function); flake8-async ASYNC230/231; ruff ASYNC240 covers `os.path`/`pathlib` metadata calls, which this rule leaves alone",
+    peers=(
+        "ruff ASYNC230 (blocking-open-call-in-async-function); flake8-async ASYNC230/231; ruff ASYNC240 covers "
+        "`os.path`/`pathlib` metadata calls, which this rule leaves alone"
+    ),
     notes=(
         "Metadata calls (`exists`, `stat`, `mkdir`, `unlink`, `is_file`, "
         "`iterdir`, ...) are not reported -- they are quick on local disks and rarely worth a "
@@ -110,13 +137,18 @@ BLOCKING_SUBPROCESS = _blocking_rule(
         "These start a process and (except `Popen`) wait for it to finish while holding the "
         "thread; the event loop is frozen for the whole child's run time."
     ),
-    example="import subprocess\n\nasync def git_head():\n    return subprocess.check_output(['git', 'rev-parse', 'HEAD'])\n",
+    example=(
+        "import subprocess\n\nasync def git_head():\n    return subprocess.check_output(['git', 'rev-parse', 'HEAD'])\n"
+    ),
     use_instead=(
         "import asyncio\n\nasync def git_head():\n    proc = await asyncio.create_subprocess_exec(\n"
         "        'git', 'rev-parse', 'HEAD', stdout=asyncio.subprocess.PIPE)\n"
         "    out, _ = await proc.communicate()\n    return out\n"
     ),
-    peers="ruff ASYNC220 (create-subprocess-in-async-function), ASYNC221 (run-process-in-async-function), ASYNC222 (wait-for-process-in-async-function)",
+    peers=(
+        "ruff ASYNC220 (create-subprocess-in-async-function), ASYNC221 (run-process-in-async-function), ASYNC222 "
+        "(wait-for-process-in-async-function)"
+    ),
     notes=(
         "`os.wait*` means `wait`, `wait3`, `wait4`, `waitid` and `waitpid` only.",
         "`os.posix_spawn`/`posix_spawnp` start a process like `Popen` (ruff's ASYNC221 reports "
@@ -139,7 +171,10 @@ BLOCKING_DATABASE = _blocking_rule(
         "A sync driver waits for the database with the thread held: every query, commit and "
         "connect stalls the event loop for a network round trip plus the query's run time."
     ),
-    example="import sqlite3\n\nasync def count_users(path):\n    conn = sqlite3.connect(path)\n    return conn.execute('select count(*) from users').fetchone()\n",
+    example=(
+        "import sqlite3\n\nasync def count_users(path):\n    conn = sqlite3.connect(path)\n    return "
+        "conn.execute('select count(*) from users').fetchone()\n"
+    ),
     use_instead=(
         "import aiosqlite\n\nasync def count_users(path):\n    async with aiosqlite.connect(path) as conn:\n"
         "        cursor = await conn.execute('select count(*) from users')\n        return await cursor.fetchone()\n"
@@ -166,7 +201,9 @@ BLOCKING_INPUT = _blocking_rule(
     summary="`input()` in async context.",
     why="`input` waits for a human with the thread held; nothing else runs until they press Enter.",
     example="async def confirm():\n    return input('continue? ') == 'y'\n",
-    use_instead="import asyncio\n\nasync def confirm():\n    return await asyncio.to_thread(input, 'continue? ') == 'y'\n",
+    use_instead=(
+        "import asyncio\n\nasync def confirm():\n    return await asyncio.to_thread(input, 'continue? ') == 'y'\n"
+    ),
     peers="ruff ASYNC250 (blocking-input-in-async-function); flake8-async ASYNC250",
 )
 
@@ -225,7 +262,8 @@ BLOCKING_WAIT = _blocking_rule(
     ),
     use_instead=(
         "import asyncio\nimport concurrent.futures\n\npool = concurrent.futures.ThreadPoolExecutor()\n\n"
-        "async def digest(compute, data):\n    return await asyncio.get_running_loop().run_in_executor(pool, compute, data)\n"
+        "async def digest(compute, data):\n"
+        "    return await asyncio.get_running_loop().run_in_executor(pool, compute, data)\n"
     ),
     peers="none",
     notes=(
@@ -246,7 +284,9 @@ CONFIGURED_BLOCKING_CALL = _blocking_rule(
         "call on a local made by a listed class matches too (`mylib.Client.get` for "
         "`c = mylib.Client(); c.get()`)."
     ),
-    why="Your own code base knows its blocking helpers; listing them makes the plugin find them like the built-in ones.",
+    why=(
+        "Your own code base knows its blocking helpers; listing them makes the plugin find them like the built-in ones."
+    ),
     example="import mylib\n\nasync def handler():\n    return mylib.fetch_sync()\n",
     use_instead="import mylib\n\nasync def handler():\n    return await mylib.fetch_async()\n",
     example_options=("--aio-blocking-calls=mylib.fetch_sync->await mylib.fetch_async()",),
@@ -265,7 +305,10 @@ TRANSITIVE_BLOCKING_CALL = declare(
     name="transitive-blocking-call",
     default_enabled=True,
     async_only=True,
-    message="'{call}' in async function '{function}' blocks the event loop: {chain}; run it with 'await asyncio.to_thread(...)' or make the chain async",
+    message=(
+        "'{call}' in async function '{function}' blocks the event loop: {chain}; run it with 'await "
+        "asyncio.to_thread(...)' or make the chain async"
+    ),
     summary=(
         "A call from async context to a sync function of the same module (or a sync method of "
         "the enclosing class and its same-module bases) that -- directly or through other "
@@ -284,12 +327,11 @@ TRANSITIVE_BLOCKING_CALL = declare(
         "import asyncio\n\nasync def backoff(attempt):\n    await asyncio.sleep(2 ** attempt)\n\n"
         "async def retry(call):\n    for attempt in range(3):\n        await backoff(attempt)\n        await call()\n"
     ),
-    seed=SEED_BLOCKING + " (\"Audit every leaf function under async def\")",
+    seed=SEED_BLOCKING + ' ("Audit every leaf function under async def")',
     peers="pylint-blocking-calls (abandoned; needs pylint < 3); ty-async ASYNC200T (configured calls only)",
     notes=(
         "Helpers passed to `asyncio.to_thread`/`run_in_executor` are not called and not reported.",
-        "Chains are computed once per module; recursion and mutual recursion end. The shortest "
-        "chain is shown.",
+        "Chains are computed once per module; recursion and mutual recursion end. The shortest chain is shown.",
         "A helper with a decorator other than `staticmethod`, `classmethod`, `functools.cache`/"
         "`lru_cache`/`wraps` or `abstractmethod` is skipped: decorators such as "
         "`sync_to_async` or `run_in_threadpool` change what calling it does.",

@@ -18,7 +18,7 @@ KNOWN_SESSION_NOTE = (
     "or a name in `--aio-session-factories`; one bound to a plain `sessionmaker(...)` is sync: its "
     "sessions are reported as blocking database calls in async code, never as AsyncSession misuse."
 )
-SEED_LIFECYCLE = "000/001 \"AsyncSession Lifecycle\" and \"Connection Pool Management\""
+SEED_LIFECYCLE = '000/001 "AsyncSession Lifecycle" and "Connection Pool Management"'
 
 
 def session_rule(*, notes: tuple[str, ...] = (), **fields) -> Rule:

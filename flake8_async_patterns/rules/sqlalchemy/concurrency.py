@@ -20,9 +20,15 @@ CONCURRENT_SESSION_USE = session_rule(
     default_enabled=True,
     async_only=True,
     raises_or_warns=True,
-    message="{kind} '{name}' is used by {count} awaitables that run concurrently in '{call}'; {consequence}: give each task its own {kind}, or await them in turn",
+    message=(
+        "{kind} '{name}' is used by {count} awaitables that run concurrently in '{call}'; {consequence}: give each "
+        "task its own {kind}, or await them in turn"
+    ),
     variants={
-        "tasks": "{kind} '{name}' is used by a task started while an earlier task using it may still run ('{call}'); {consequence}: give each task its own {kind}, or await the first task before starting this one",
+        "tasks": (
+            "{kind} '{name}' is used by a task started while an earlier task using it may still run ('{call}'); "
+            "{consequence}: give each task its own {kind}, or await the first task before starting this one"
+        ),
     },
     summary=(
         "One known session -- or an SQLAlchemy AsyncConnection, asyncpg or aiosqlite connection -- "
@@ -36,9 +42,9 @@ CONCURRENT_SESSION_USE = session_rule(
         "An AsyncSession (and the connection under it) can run only one statement at a time. "
         "SQLAlchemy raises `InvalidRequestError: This session is provisioning a new connection; "
         "concurrent operations are not permitted` (error code `isce`), or the driver fails with "
-        "\"another operation is in progress\"; when it does not fail, statements from different "
+        '"another operation is in progress"; when it does not fail, statements from different '
         "tasks interleave inside one transaction. Seed 000 shows exactly this `gather` as "
-        "\"correct\"; it is a bug."
+        '"correct"; it is a bug.'
     ),
     example=(
         "import asyncio\n"
@@ -57,24 +63,31 @@ CONCURRENT_SESSION_USE = session_rule(
         "    stats = await session.execute(select(Stats).where(Stats.user_id == user_id))\n"
         "    return user.scalar_one(), stats.scalar_one_or_none()\n"
     ),
-    seed="000/001 \"Concurrent vs Sequential Queries\" (its \"correct\" gather over one session is the bug)",
+    seed='000/001 "Concurrent vs Sequential Queries" (its "correct" gather over one session is the bug)',
     notes=(
         "A session shared by two awaitables counts when it is their receiver or one of their "
         "arguments; a comprehension or generator passed with `*` counts as many awaitables.",
-        "Reported at the `gather(`/`wait(`/`as_completed(` call, or at the second "
-        "overlapping `create_task`.",
+        "Reported at the `gather(`/`wait(`/`as_completed(` call, or at the second overlapping `create_task`.",
         "asyncpg pools (`pool.fetch`) hand each call its own connection and are not reported.",
     ),
     references=(SA_ASYNCIO + "#using-asyncsession-with-concurrent-tasks", SA_ERRORS + "#error-isce"),
 )
 
 _KIND_LABELS = {
-    Kind.ASYNC_SESSION: "session", Kind.ASYNC_CONNECTION: "connection",
-    Kind.ASYNCPG_CONNECTION: "asyncpg connection", Kind.AIOSQLITE_CONNECTION: "aiosqlite connection",
+    Kind.ASYNC_SESSION: "session",
+    Kind.ASYNC_CONNECTION: "connection",
+    Kind.ASYNCPG_CONNECTION: "asyncpg connection",
+    Kind.AIOSQLITE_CONNECTION: "aiosqlite connection",
 }
 _CONSEQUENCES = {
-    "session": "an AsyncSession runs one statement at a time (InvalidRequestError 'isce', or the driver's 'another operation is in progress')",
-    "connection": "an AsyncConnection runs one statement at a time (InvalidRequestError 'isce', or the driver's 'another operation is in progress')",
+    "session": (
+        "an AsyncSession runs one statement at a time (InvalidRequestError 'isce', or the driver's 'another operation "
+        "is in progress')"
+    ),
+    "connection": (
+        "an AsyncConnection runs one statement at a time (InvalidRequestError 'isce', or the driver's 'another "
+        "operation is in progress')"
+    ),
     "asyncpg connection": "asyncpg runs one query per connection ('another operation is in progress')",
     "aiosqlite connection": "aiosqlite queues the statements, interleaving them in one transaction",
 }
@@ -144,8 +157,15 @@ class SessionConcurrencyChecker(Checker):
         for key, count in sorted(counts.items()):
             if count >= 2:
                 label = self._label(key)
-                self.ctx.report(node, CONCURRENT_SESSION_USE, kind=label, name=key, consequence=_CONSEQUENCES[label],
-                                count="several" if count > len(awaitables) else str(count), call=describe(node))
+                self.ctx.report(
+                    node,
+                    CONCURRENT_SESSION_USE,
+                    kind=label,
+                    name=key,
+                    consequence=_CONSEQUENCES[label],
+                    count="several" if count > len(awaitables) else str(count),
+                    call=describe(node),
+                )
                 return
 
     def _label(self, key: str) -> str:
@@ -182,8 +202,15 @@ class SessionConcurrencyChecker(Checker):
         for key in sorted(used):
             if any(entry.session == key for entry in running):
                 label = self._label(key)
-                ctx.report(node, CONCURRENT_SESSION_USE, "tasks", kind=label, name=key, call=describe(node),
-                           consequence=_CONSEQUENCES[label])
+                ctx.report(
+                    node,
+                    CONCURRENT_SESSION_USE,
+                    "tasks",
+                    kind=label,
+                    name=key,
+                    call=describe(node),
+                    consequence=_CONSEQUENCES[label],
+                )
                 break
         entries = [_Running(key, group=group) for key in used]
         running.extend(entries)
@@ -202,7 +229,13 @@ class SessionConcurrencyChecker(Checker):
         if not running:
             return
         value = node.value
-        names = [value] if isinstance(value, ast.Name) else list(call_arguments(value)) if isinstance(value, ast.Call) else []
+        names = (
+            [value]
+            if isinstance(value, ast.Name)
+            else list(call_arguments(value))
+            if isinstance(value, ast.Call)
+            else []
+        )
         # (An unresolvable name counts as an unbound task: awaiting it may end one.)
         done = {ctx.binding_of(name) for name in names if isinstance(name, ast.Name)}
         running[:] = [entry for entry in running if entry.task not in done]

@@ -9,7 +9,11 @@ import ast
 from ...checker import Checker
 from ...knowledge.kinds import EXIT_STACK_TAKERS
 from ...knowledge.sqlalchemy import (
-    DEPENDS, SESSION_CLOSERS, SESSION_DEPENDENCY_NAMES, is_async_session, new_session_call,
+    DEPENDS,
+    SESSION_CLOSERS,
+    SESSION_DEPENDENCY_NAMES,
+    is_async_session,
+    new_session_call,
 )
 from ...semantic.flow import closed_on_every_path, hands_on
 from ...semantic.frames import parent_of
@@ -21,7 +25,10 @@ UNCLOSED_SESSION = session_rule(
     code="AIO601",
     name="unclosed-session",
     default_enabled=True,
-    message="session '{name}' from '{call}' is never closed; use 'async with {factory} as {name}:' (or close it in a 'finally')",
+    message=(
+        "session '{name}' from '{call}' is never closed; use 'async with {factory} as {name}:' (or close it in a "
+        "'finally')"
+    ),
     summary=(
         "`s = FACTORY()` or `s = AsyncSession(...)` in a function, never entered with `async with`, "
         "not closed (`await s.close()`) on every path -- a `finally`, or later in the same "
@@ -53,7 +60,7 @@ UNCLOSED_SESSION = session_rule(
         "        result = await session.execute(text('select count(*) from users'))\n"
         "        return result.scalar_one()\n"
     ),
-    seed=SEED_LIFECYCLE + " (\"WRONG: Forgetting to close\")",
+    seed=SEED_LIFECYCLE + ' ("WRONG: Forgetting to close")',
     notes=(
         "`with FACTORY() as s` (plain `with`) is AIO504 alone; this rule does not also fire.",
         "Returning the new session is not this rule's business: in a dependency it is AIO606.",
@@ -67,9 +74,15 @@ GLOBAL_SESSION = session_rule(
     code="AIO605",
     name="global-session",
     default_enabled=True,
-    message="session '{name}' lives at {where} level; make sessions request-scoped ('async with FACTORY() as session:' per request or task)",
+    message=(
+        "session '{name}' lives at {where} level; make sessions request-scoped ('async with FACTORY() as session:' "
+        "per request or task)"
+    ),
     variants={
-        "global": "'global {name}' makes a session shared by every caller; make sessions request-scoped ('async with FACTORY() as session:' per request or task)",
+        "global": (
+            "'global {name}' makes a session shared by every caller; make sessions request-scoped ('async with "
+            "FACTORY() as session:' per request or task)"
+        ),
     },
     summary=(
         "A module-level or class-level name bound to a session instance (`FACTORY()`, "
@@ -95,11 +108,10 @@ GLOBAL_SESSION = session_rule(
         "    async with async_session() as session:\n"
         "        return await session.get(User, user_id)\n"
     ),
-    seed=SEED_LIFECYCLE + " (\"WRONG: Global session\")",
+    seed=SEED_LIFECYCLE + ' ("WRONG: Global session")',
     notes=(
         "A module-level `async_sessionmaker(...)` or engine is correct and never reported.",
-        "Reported at the assignment, or at the `global` statement when a "
-        "function binds the session through `global`.",
+        "Reported at the assignment, or at the `global` statement when a function binds the session through `global`.",
     ),
     references=(SA_SESSION_BASICS + "#session-faq-whentocreate",),
 )
@@ -108,7 +120,10 @@ SESSION_DEPENDENCY_RETURNS = session_rule(
     code="AIO606",
     name="session-dependency-returns",
     default_enabled=True,
-    message="dependency '{function}' returns a new session that is never closed; use 'async with {factory} as session: yield session'",
+    message=(
+        "dependency '{function}' returns a new session that is never closed; use 'async with {factory} as session: "
+        "yield session'"
+    ),
     summary=(
         "A function used in `Depends(...)` in the same module, or named `get_session`, `get_db` or "
         "`get_async_session`, that `return`s a new session (`return FACTORY()`, or a local made "
@@ -131,11 +146,12 @@ SESSION_DEPENDENCY_RETURNS = session_rule(
         "    async with async_session() as session:\n"
         "        yield session\n"
     ),
-    seed=SEED_LIFECYCLE + " (\"CORRECT: Session scoped to request via dependency\")",
-    notes=(
-        "Generator dependencies (with `yield`) are never reported. Reported at the `return`.",
+    seed=SEED_LIFECYCLE + ' ("CORRECT: Session scoped to request via dependency")',
+    notes=("Generator dependencies (with `yield`) are never reported. Reported at the `return`.",),
+    references=(
+        "https://fastapi.tiangolo.com/tutorial/dependencies/dependencies-with-yield/",
+        SA_SESSION_BASICS + "#session-faq-whentocreate",
     ),
-    references=("https://fastapi.tiangolo.com/tutorial/dependencies/dependencies-with-yield/", SA_SESSION_BASICS + "#session-faq-whentocreate"),
 )
 
 SYNC_SESSION_API = session_rule(
@@ -143,17 +159,17 @@ SYNC_SESSION_API = session_rule(
     name="sync-session-api-on-async-session",
     default_enabled=True,
     raises_or_warns=True,
-    message="'{call}' on AsyncSession '{name}': AsyncSession has no 'query' (AttributeError); use 'await {name}.execute(select(...))'",
+    message=(
+        "'{call}' on AsyncSession '{name}': AsyncSession has no 'query' (AttributeError); use 'await "
+        "{name}.execute(select(...))'"
+    ),
     summary="`s.query(...)` on a known AsyncSession.",
     why=(
         "`AsyncSession` does not offer the legacy `Query` API: `session.query` raises "
         "`AttributeError`. Queries are 2.0-style `select()` statements run with "
         "`await session.execute(...)`/`session.scalars(...)`."
     ),
-    example=(
-        "async def active_users(session, User):\n"
-        "    return session.query(User).filter(User.active).all()\n"
-    ),
+    example=("async def active_users(session, User):\n    return session.query(User).filter(User.active).all()\n"),
     use_instead=(
         "from sqlalchemy import select\n\n"
         "async def active_users(session, User):\n"
@@ -166,7 +182,10 @@ SYNC_SESSION_API = session_rule(
         "name heuristic applies inside coroutines only. A sync Session's `.query` in a coroutine "
         "is AIO205.",
     ),
-    references=(SA_ASYNCIO + "#synopsis-orm", "https://docs.sqlalchemy.org/en/20/changelog/migration_20.html#migration-orm-usage"),
+    references=(
+        SA_ASYNCIO + "#synopsis-orm",
+        "https://docs.sqlalchemy.org/en/20/changelog/migration_20.html#migration-orm-usage",
+    ),
 )
 
 
@@ -231,7 +250,11 @@ class SessionLifecycleChecker(Checker):
         if node.args and isinstance(node.args[0], ast.Name) and ctx.qualified_name(node.func) in DEPENDS:
             self.dependencies.add(node.args[0].id)
         for keyword in node.keywords:
-            if keyword.arg == "dependency" and isinstance(keyword.value, ast.Name) and ctx.qualified_name(node.func) in DEPENDS:
+            if (
+                keyword.arg == "dependency"
+                and isinstance(keyword.value, ast.Name)
+                and ctx.qualified_name(node.func) in DEPENDS
+            ):
                 self.dependencies.add(keyword.value.id)
 
     def module_end(self) -> None:
@@ -239,8 +262,9 @@ class SessionLifecycleChecker(Checker):
         for binding in self.locals:
             if not self._handled(binding):
                 call = binding.value
-                ctx.report(call, UNCLOSED_SESSION, name=binding.name, call=describe(call),
-                           factory=_factory_spelling(call))
+                ctx.report(
+                    call, UNCLOSED_SESSION, name=binding.name, call=describe(call), factory=_factory_spelling(call)
+                )
         for node, function, call in self.returns:
             if function.has_yield:
                 continue
@@ -254,7 +278,11 @@ class SessionLifecycleChecker(Checker):
             if hands_on(frame, EXIT_STACK_TAKERS):
                 return True
             parent = parent_of(frame)
-            if isinstance(parent, ast.Attribute) and parent.attr in SESSION_CLOSERS and closed_on_every_path(binding, frame):
+            if (
+                isinstance(parent, ast.Attribute)
+                and parent.attr in SESSION_CLOSERS
+                and closed_on_every_path(binding, frame)
+            ):
                 return True
         return False
 

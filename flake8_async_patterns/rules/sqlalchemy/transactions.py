@@ -8,7 +8,11 @@ from dataclasses import dataclass
 
 from ...checker import Checker
 from ...knowledge.sqlalchemy import (
-    DB_ERROR_MODULES, RESULT_OBJECT_GETTERS, SESSION_CLOSERS, SESSION_OBJECT_LOADERS, session_method_call,
+    DB_ERROR_MODULES,
+    RESULT_OBJECT_GETTERS,
+    SESSION_CLOSERS,
+    SESSION_OBJECT_LOADERS,
+    session_method_call,
 )
 from ...semantic.flow import handler_always_raises
 from ...semantic.frames import TRY_NODES, in_statement_list, within_scope
@@ -21,7 +25,10 @@ COMMIT_FAILURE_SWALLOWED = session_rule(
     name="commit-failure-swallowed",
     default_enabled=True,
     async_only=True,
-    message="handler swallows a failed '{call}' on '{name}'; call 'await {name}.rollback()' or re-raise (or use 'async with {name}.begin():')",
+    message=(
+        "handler swallows a failed '{call}' on '{name}'; call 'await {name}.rollback()' or re-raise (or use 'async "
+        "with {name}.begin():')"
+    ),
     summary=(
         "A `try` whose body awaits `s.commit()` or `s.flush()` on a known session, with a handler "
         "that can catch the failure (bare `except`, `Exception`, `BaseException`, or a "
@@ -54,10 +61,9 @@ COMMIT_FAILURE_SWALLOWED = session_rule(
         "        await session.rollback()\n"
         "        raise\n"
     ),
-    seed="000/001 \"Transaction Boundaries\" (`except Exception: await session.rollback(); raise`)",
+    seed='000/001 "Transaction Boundaries" (`except Exception: await session.rollback(); raise`)',
     notes=(
-        "Raising any exception in the handler counts as propagating, and "
-        "`await s.close()` counts as rolling back.",
+        "Raising any exception in the handler counts as propagating, and `await s.close()` counts as rolling back.",
         "`async with s.begin():` blocks roll back on their own and need no handler.",
         "Handlers for unrelated exceptions (`except KeyError:`) cannot catch the failure and are "
         "not reported, nor is a `try` around the session's own `async with FACTORY() as s:` -- "
@@ -72,7 +78,10 @@ EXPIRED_ATTRIBUTE = session_rule(
     default_enabled=True,
     async_only=True,
     raises_or_warns=True,
-    message="'{attribute}' is read after '{commit}' expired '{name}'; its lazy reload is implicit IO (MissingGreenlet): 'await {session}.refresh({name})' first, or use 'expire_on_commit=False'",
+    message=(
+        "'{attribute}' is read after '{commit}' expired '{name}'; its lazy reload is implicit IO (MissingGreenlet): "
+        "'await {session}.refresh({name})' first, or use 'expire_on_commit=False'"
+    ),
     summary=(
         "An attribute read of an ORM object after the session committed and before "
         "`await s.refresh(obj)`, when the module does not configure `expire_on_commit=False`. "
@@ -101,7 +110,7 @@ EXPIRED_ATTRIBUTE = session_rule(
         "    await session.refresh(user)\n"
         "    return {'id': user.id, 'name': user.name}\n"
     ),
-    seed="000/001 \"Transaction Boundaries\" and \"Post-Condition Validation\" (refresh after commit)",
+    seed='000/001 "Transaction Boundaries" and "Post-Condition Validation" (refresh after commit)',
     notes=(
         "Rows from `.first()`/`.one()` are not ORM objects and are not tracked, nor "
         "are objects taken from a stored `Result`.",
@@ -150,8 +159,11 @@ class TransactionChecker(Checker):
         if session is not None:
             opened_at = self._opened_by_async_with(call.func.value)
             for try_node, child in within_scope(ctx.frame, TRY_NODES):
-                if opened_at is not None and any(node is opened_at for node, _ in within_scope(ctx.frame, (ast.AsyncWith,))) \
-                        and self._inside(opened_at, try_node):
+                if (
+                    opened_at is not None
+                    and any(node is opened_at for node, _ in within_scope(ctx.frame, (ast.AsyncWith,)))
+                    and self._inside(opened_at, try_node)
+                ):
                     break  # the session's own ``async with`` sits in the try: closed before any handler runs
                 if in_statement_list(child, try_node.body):
                     self.commits_in_try.setdefault(try_node, (session, call))
@@ -168,7 +180,11 @@ class TransactionChecker(Checker):
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
         for keyword in node.keywords:
-            if keyword.arg == "expire_on_commit" and isinstance(keyword.value, ast.Constant) and keyword.value.value is False:
+            if (
+                keyword.arg == "expire_on_commit"
+                and isinstance(keyword.value, ast.Constant)
+                and keyword.value.value is False
+            ):
                 self.expire_on_commit_off = True
         if not ctx.in_async:
             return
@@ -186,7 +202,12 @@ class TransactionChecker(Checker):
     def _opened_by_async_with(self, receiver: ast.AST) -> ast.AsyncWith | None:
         """The ``async with FACTORY() as s`` statement that made session ``receiver``."""
         binding = self.ctx.binding_of(receiver)
-        if binding is None or binding.kind is not BindingKind.WITH or not binding.is_async_with or binding.frame is None:
+        if (
+            binding is None
+            or binding.kind is not BindingKind.WITH
+            or not binding.is_async_with
+            or binding.frame is None
+        ):
             return None
         return next((node for node, _ in within_scope(binding.frame, (ast.AsyncWith,))), None)
 
@@ -226,13 +247,22 @@ class TransactionChecker(Checker):
     def bound(self, binding: Binding) -> None:
         ctx = self.ctx
         value = binding.value
-        if binding.kind is not BindingKind.ASSIGN or value is None or not ctx.in_async or not isinstance(binding.node, ast.Name):
+        if (
+            binding.kind is not BindingKind.ASSIGN
+            or value is None
+            or not ctx.in_async
+            or not isinstance(binding.node, ast.Name)
+        ):
             return
         session = None
         if isinstance(value, ast.Await):
             session = session_method_call(ctx, value.value, SESSION_OBJECT_LOADERS)
-        elif isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
-                and value.func.attr in RESULT_OBJECT_GETTERS and isinstance(value.func.value, ast.Await):
+        elif (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Attribute)
+            and value.func.attr in RESULT_OBJECT_GETTERS
+            and isinstance(value.func.value, ast.Await)
+        ):
             session = session_method_call(ctx, value.func.value.value, ("execute",))
         if session is not None:
             self.tracked[binding] = _Tracked(session)
@@ -255,10 +285,17 @@ class TransactionChecker(Checker):
         if isinstance(parent, ast.Call) and parent.func is node:
             return  # a method call does not load column attributes
         tracked.reported = True
-        self.expiry_reports.append((node, {
-            "attribute": f"{binding.name}.{node.attr}", "commit": tracked.expired_by, "name": binding.name,
-            "session": tracked.session,
-        }))
+        self.expiry_reports.append(
+            (
+                node,
+                {
+                    "attribute": f"{binding.name}.{node.attr}",
+                    "commit": tracked.expired_by,
+                    "name": binding.name,
+                    "session": tracked.session,
+                },
+            )
+        )
 
     def module_end(self) -> None:
         if self.expire_on_commit_off:
