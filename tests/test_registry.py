@@ -97,6 +97,12 @@ def test_codes_are_spelled_only_in_their_declarations():
                 if token.string.strip("\"'") == code:
                     declared[code] = declared.get(code, 0) + 1
     assert declared == dict.fromkeys(CODES | {INTERNAL}, 1)
+    numbers = {code[len(PREFIX) :] for code in CODES}
+    for path in sorted((ROOT / "flake8_async_patterns").rglob("*.py")):
+        for token in tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline):
+            if token.type == tokenize.NAME:
+                spelled = set(re.findall(r"(?<![0-9])([0-9]{3})(?![0-9])", token.string)) & numbers
+                assert not spelled, f"{token.string!r} at {path.relative_to(ROOT)}:{token.start[0]} names a code"
     for folder in ("tests", "benchmarks"):  # their own files, not the caches/corpus below them
         for path in sorted((ROOT / folder).glob("*.py")):
             found = CODE.findall(path.read_text(encoding="utf-8"))
