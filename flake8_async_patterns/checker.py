@@ -1,4 +1,5 @@
-"""The base class of rule implementations ("checkers") and how the engine finds their handlers."""
+"""The base class of rule implementations ("checkers"), how the engine finds their handlers, and
+which files a checker can report anything in at all."""
 
 from __future__ import annotations
 
@@ -8,21 +9,32 @@ from typing import ClassVar
 
 from .registry import Rule
 from .semantic.context import Context
+from .semantic.source import SourceText, Word
 
 HOOKS = ("bound", "function_start", "function_end", "module_end")
 
 
 class Checker:
     """Base of rule implementations.  One instance per file, created only when one of its
-    ``rules`` is selected.
+    ``rules`` is selected and the file can hold one of its findings.
 
     Handlers are methods named ``visit_<NodeType>`` (called on entering the node, before its
-    children) and ``leave_<NodeType>`` (after them).  Optional hooks: ``bound(binding)``,
+    children) and ``leave_<NodeType>`` (after them).  Optional hooks: ``bound(binding)`` (for
+    assignment bindings only: ``=``, ``:=``, annotated assignments, ``self.x = ...``),
     ``function_start(scope)``, ``function_end(scope)``, ``module_end()``.  A subclass's handler
     table is computed once, when the class is defined.
+
+    ``requires`` says which files the checker can report anything in at all: groups of words,
+    each group needing one of its words in the source text -- ``((ASYNC_CODE,), ("commit",
+    "begin"))`` is "an ``async def``, and ``commit`` or ``begin``".  The words must be
+    *necessary* for every rule of the checker: a name a rule resolves through imports still
+    appears in the text, at the import or at the use.  A checker whose requirement fails is not
+    created for the file, and a file where no checker can report is not walked at all
+    (``tests/test_prefilter.py`` compares the findings with and without the filter).
     """
 
     rules: ClassVar[tuple[Rule, ...]] = ()
+    requires: ClassVar[tuple[tuple[Word, ...], ...]] = ()
     visits: ClassVar[tuple[tuple[type, str], ...]] = ()
     leaves: ClassVar[tuple[tuple[type, str], ...]] = ()
     hooks: ClassVar[tuple[str, ...]] = ()
@@ -35,6 +47,11 @@ class Checker:
 
     def __init__(self, ctx: Context):
         self.ctx = ctx
+
+    @classmethod
+    def can_report_in(cls, source: SourceText) -> bool:
+        """Whether the file whose text is ``source`` can hold one of this checker's findings."""
+        return all(any(source.has(word) for word in group) for group in cls.requires)
 
 
 def _handler_names(cls: type, prefix: str) -> Iterable[tuple[type, str]]:

@@ -26,6 +26,7 @@ from .registry import INTERNAL_ERROR
 from .semantic.context import Context
 from .semantic.frames import COMPREHENSION_NODES, FUNCTION_NODES
 from .semantic.scope import Binding, BindingKind, Scope, ScopeKind
+from .semantic.source import SourceText
 from .settings import Settings
 
 ENTER, EXIT, CLASS_BODY = 0, 1, 2
@@ -82,12 +83,26 @@ _LEAF_TYPES = frozenset({ast.Constant, ast.Pass, ast.Break, ast.Continue, ast.al
 class Engine:
     """Lints one tree.  ``run()`` returns ``(line, col, message)`` tuples."""
 
-    def __init__(self, tree: ast.AST, settings: Settings, checkers: Iterable[type[Checker]], *, strict: bool = False):
+    def __init__(
+        self,
+        tree: ast.AST,
+        settings: Settings,
+        checkers: Iterable[type[Checker]],
+        *,
+        source: str | None = None,
+        strict: bool = False,
+    ):
+        """``source``, the file's text when known, lets checkers that cannot report anything in it
+        stay out (``Checker.requires``)."""
         self.results: list[tuple[int, int, str]] = []
         self.strict = strict
         self.ctx = Context(tree, settings, self.results, canonical)
         self._pending_scope: dict[ast.AST, Scope] = {}
-        self.checkers = [cls(self.ctx) for cls in checkers if any(settings.wants(r) for r in cls.rules)]
+        selected = [cls for cls in checkers if any(settings.wants(r) for r in cls.rules)]
+        if source is not None and selected:
+            text = SourceText(source, settings)
+            selected = [cls for cls in selected if cls.can_report_in(text)]
+        self.checkers = [cls(self.ctx) for cls in selected]
         self.enter: dict[type, list[Callable]] = {}
         self.exit: dict[type, list[Callable]] = {}
         self._core_handlers()
@@ -102,6 +117,7 @@ class Engine:
                 self.exit.setdefault(node_type, []).append(getattr(checker, attr))
             for hook in checker.hooks:
                 self.hook_tables[hook].append(getattr(checker, hook))
+        self._plan: dict[type, tuple] = {}
         # Nodes nobody handles and that hold no nodes (constants...) are not worth a stack entry.
         self._silent = frozenset(c for c in _LEAF_TYPES if c not in self.enter and c not in self.exit)
         # A loaded name only matters to the engine when it is watched; skip the handler call.
@@ -148,6 +164,8 @@ class Engine:
 
     def _bind(self, binding: Binding) -> None:
         self.ctx.bind(binding)
+        if binding.kind is not _ASSIGN:
+            return
         for hook in self.on_bind:
             try:
                 hook(binding)
@@ -351,6 +369,8 @@ class Engine:
 
     # --- traversal ---------------------------------------------------------------------------
     def run(self) -> list[tuple[int, int, str]]:
+        if not self.checkers:
+            return self.results  # no checker can report in this file: nothing to walk
         ctx = self.ctx
         tree = ctx.tree
         root = (tree, None, ENTER)
@@ -394,31 +414,38 @@ class Engine:
         ctx.frame = frame
         self._hook("function_end", scope)
 
+    def _plan_for(self, cls: type) -> tuple:
+        """What entering a node of type ``cls`` takes: its handlers (or None), whether it has
+        leave handlers, and its child fields -- one lookup per node in the hot loop."""
+        entry = (self.enter.get(cls), cls in self.exit, _CHILDREN.get(cls) or _child_fields(cls))
+        self._plan[cls] = entry
+        return entry
+
     def _walk(self, stack: list) -> None:  # noqa: C901 - the hot loop stays in one frame, by design
         ctx = self.ctx
-        enter_get = self.enter.get
+        plan_get = self._plan.get
         exits = self.exit
-        children = _CHILDREN
         push = stack.append
         pop = stack.pop
         AST = ast.AST
-        Name, Load = ast.Name, ast.Load
+        Name, Load, ClassDef = ast.Name, ast.Load, ast.ClassDef
         silent = self._silent
         fast_names = self._fast_names
         watched = ctx.watched_names
         while stack:
             frame = pop()
             node, parent, phase = frame
-            cls = type(node)
             if phase == ENTER:
+                cls = type(node)
                 if cls is Name and fast_names and type(node.ctx) is Load:
                     if node.id in watched:
                         ctx.frame = frame
                         ctx.record_load(node.id, frame)
                     continue
                 ctx.frame = frame
-                handlers = enter_get(cls)
-                if handlers is not None:
+                entry = plan_get(cls) or self._plan_for(cls)
+                handlers, leaves, fields = entry
+                if handlers:
                     try:
                         for handler in handlers:
                             handler(node)
@@ -427,13 +454,12 @@ class Engine:
                         rest = handlers[failed + 1 :]
                         self._fault(handler, error)
                         self._dispatch(rest, node)
-                if cls in exits:
+                if leaves:
                     push((node, frame, EXIT))
-                if cls is ast.ClassDef:
+                if cls is ClassDef:
                     for stmt in reversed(node.body):
                         push((stmt, frame, ENTER))
                     push((node, frame, CLASS_BODY))
-                fields = children.get(cls) or _child_fields(cls)
                 for name in fields:
                     value = getattr(node, name, None)
                     if value is None:
@@ -446,7 +472,7 @@ class Engine:
                         push((value, frame, ENTER))
             elif phase == EXIT:
                 ctx.frame = parent  # exit entries carry the node's own frame
-                handlers = exits[cls]
+                handlers = exits[type(node)]
                 try:
                     for handler in handlers:
                         handler(node)

@@ -37,9 +37,10 @@ class AsyncPatternsChecker:
     name = "flake8-async-patterns"
     version = __version__
 
-    def __init__(self, tree: ast.AST, filename: str = "", options: Any = None) -> None:
+    def __init__(self, tree: ast.AST, filename: str = "", lines: list[str] | None = None, options: Any = None) -> None:
         self.tree = tree
         self.filename = filename
+        self.lines = lines
         settings = getattr(options, _SETTINGS_ATTR, None)
         self.settings: Settings = settings if isinstance(settings, Settings) else Settings()
 
@@ -67,7 +68,8 @@ class AsyncPatternsChecker:
         if self.settings.enabled is not None and not self.settings.enabled:
             return
         try:
-            results = lint_tree(self.tree, self.settings)
+            source = "".join(self.lines) if self.lines is not None else None
+            results = lint_tree(self.tree, self.settings, source=source)
         except Exception as error:  # the engine itself failed: say so, never take flake8 down
             LOG.debug("flake8-async-patterns failed on %s", self.filename or "<input>", exc_info=True)
             detail = " ".join(f"{type(error).__name__}: {error}".split())[:120]

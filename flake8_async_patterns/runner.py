@@ -10,15 +10,23 @@ from .rules import CHECKERS
 from .settings import Settings
 
 
-def lint_tree(tree: ast.AST, settings: Settings | None = None, *, strict: bool = False) -> list[tuple[int, int, str]]:
-    """``(line, col, message)`` findings for a parsed tree, in the order they were found."""
-    return Engine(tree, settings or Settings(), CHECKERS, strict=strict).run()
+def lint_tree(
+    tree: ast.AST, settings: Settings | None = None, *, source: str | None = None, strict: bool = False
+) -> list[tuple[int, int, str]]:
+    """``(line, col, message)`` findings for a parsed tree, in the order they were found.
+    ``source`` (the text the tree was parsed from) lets checkers that cannot report in it stay out."""
+    return Engine(tree, settings or Settings(), CHECKERS, source=source, strict=strict).run()
 
 
 def lint(
-    source: str, settings: Settings | None = None, filename: str = "<string>", *, strict: bool = True
+    source: str,
+    settings: Settings | None = None,
+    filename: str = "<string>",
+    *,
+    strict: bool = True,
+    prefilter: bool = True,
 ) -> list[tuple[int, int, str]]:
     """Lint Python source text; ``(line, col, message)`` sorted by position.  A checker that
     raises propagates its exception (``strict``), as the project's tests want."""
     tree = ast.parse(source, filename)
-    return sorted(lint_tree(tree, settings, strict=strict))
+    return sorted(lint_tree(tree, settings, source=source if prefilter else None, strict=strict))

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 
 from ..semantic.context import Context
 from ..semantic.scope import Binding, BindingKind
+from ..semantic.source import ASYNC_CODE, Word
 from ..semantic.text import decorator_target
 from .http import AWAITABLE_CONTEXT_FUNCTIONS, AWAITABLE_CONTEXT_METHODS, CLIENT_COROUTINE_METHODS
 from .inference import SPAWN_METHODS, kind_of, task_spawner
 from .kinds import Kind
-from .sqlalchemy import SERIAL_DB_KINDS, SESSION_COROUTINE_METHODS, is_async_session
+from .sqlalchemy import NEW_SESSION_WORDS, SERIAL_DB_KINDS, SESSION_COROUTINE_METHODS, is_async_session
 
 TASKGROUP_PYTHON = (3, 11)  # asyncio.TaskGroup and asyncio.timeout
 
@@ -74,6 +75,17 @@ COROUTINE_METHODS: dict[Kind, frozenset[str]] = {
     Kind.STREAM_READER: frozenset({"read", "readline", "readexactly", "readuntil"}),
     Kind.STREAM_WRITER: frozenset({"drain", "wait_closed", "start_tls"}),
 }
+# Words without which no call in a file can make a coroutine (``coroutine_source``): an ``async
+# def`` of the module, or a library whose coroutine functions/methods are known.
+COROUTINE_WORDS: tuple[Word, ...] = (
+    ASYNC_CODE,
+    "asyncio",
+    "asyncpg",
+    "aiohttp",
+    "httpx",
+    "aiofiles",
+    *NEW_SESSION_WORDS,
+)
 # Decorators that keep an ``async def`` a coroutine function (anything else: unknown result).
 COROUTINE_PRESERVING_DECORATORS = frozenset(
     {
@@ -90,6 +102,7 @@ COROUTINE_PRESERVING_DECORATORS = frozenset(
 
 # --- tasks and waiting ------------------------------------------------------------------------
 TASK_FACTORIES = frozenset({"asyncio.create_task", "asyncio.ensure_future"})
+SPAWN_WORDS = ("create_task", "ensure_future")  # no task spawn without one of these in the text
 GATHER = "asyncio.gather"
 WAIT = "asyncio.wait"
 AS_COMPLETED = "asyncio.as_completed"

@@ -39,9 +39,19 @@ _REEXPORTING_PACKAGES: dict[str, frozenset[str]] = {
 }
 
 
+# First dotted segment -> the re-exporting packages starting with it, longest first.
+_BY_HEAD: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {}
+for _package, _submodules in sorted(_REEXPORTING_PACKAGES.items(), key=lambda item: -len(item[0])):
+    _BY_HEAD.setdefault(_package.partition(".")[0], ())
+    _BY_HEAD[_package.partition(".")[0]] += ((_package, _submodules),)
+
+
 def canonical(qualified_name: str) -> str:
     """Fold internal module paths onto their public spelling (``asyncio.tasks.sleep`` → ``asyncio.sleep``)."""
-    for package, submodules in _REEXPORTING_PACKAGES.items():
+    candidates = _BY_HEAD.get(qualified_name.partition(".")[0])
+    if candidates is None:
+        return qualified_name
+    for package, submodules in candidates:
         if qualified_name.startswith(package + "."):
             rest = qualified_name[len(package) + 1 :]
             head, dot, tail = rest.partition(".")

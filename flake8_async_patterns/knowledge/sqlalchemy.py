@@ -6,6 +6,7 @@ import ast
 
 from ..semantic.context import Context
 from ..semantic.scope import BindingKind
+from ..semantic.source import Word
 from ..semantic.text import dotted_name
 from .inference import kind_of
 from .kinds import Kind
@@ -42,6 +43,15 @@ SESSION_OBJECT_LOADERS = frozenset({"get", "get_one", "scalar"})
 RESULT_OBJECT_GETTERS = frozenset({"scalar_one", "scalar_one_or_none", "scalar"})
 DEPENDS = frozenset({"fastapi.Depends", "fastapi.params.Depends", "fastapi.Security"})
 SESSION_DEPENDENCY_NAMES = frozenset({"get_session", "get_db", "get_async_session"})
+
+
+def _factory_names(settings) -> tuple[str, ...]:
+    return settings.session_factories
+
+
+# Words without which a file cannot make a new AsyncSession (the class, a sessionmaker, a
+# configured factory).
+NEW_SESSION_WORDS: tuple[Word, ...] = ("AsyncSession", "sessionmaker", _factory_names)
 # Handlers that can catch a failed commit/flush (besides bare ``except``/``Exception``/``BaseException``).
 DB_ERROR_MODULES = ("sqlalchemy.exc.", "sqlalchemy.orm.exc.", "asyncpg.", "aiosqlite.", "sqlite3.")
 

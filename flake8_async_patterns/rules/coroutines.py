@@ -6,7 +6,7 @@ import ast
 from dataclasses import dataclass
 
 from ..checker import Checker
-from ..knowledge.asyncio import CoroutineKind, CoroutineSource, coroutine_source
+from ..knowledge.asyncio import COROUTINE_WORDS, CoroutineKind, CoroutineSource, coroutine_source
 from ..registry import declare
 from ..semantic.flow import Use, use_of
 from ..semantic.frames import enclosing_function_node, parent_of
@@ -143,6 +143,7 @@ class CoroutineChecker(Checker):
     """unawaited-coroutine."""
 
     rules = (UNAWAITED_COROUTINE,)
+    requires = (COROUTINE_WORDS,)
 
     def __init__(self, ctx):
         super().__init__(ctx)

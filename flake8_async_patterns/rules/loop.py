@@ -11,6 +11,7 @@ from ..knowledge.kinds import Kind
 from ..registry import declare
 from ..semantic.frames import parent_of
 from ..semantic.scope import Binding, BindingKind, ScopeKind
+from ..semantic.source import ASYNC_CODE
 from ..semantic.text import describe
 
 EVENTLOOP_DOC = "https://docs.python.org/3/library/asyncio-eventloop.html"
@@ -113,6 +114,7 @@ class LoopChecker(Checker):
     """asyncio-run-in-coroutine and deprecated-get-event-loop."""
 
     rules = (RUN_IN_COROUTINE, DEPRECATED_GET_EVENT_LOOP)
+    requires = ((ASYNC_CODE, "get_event_loop"),)
 
     def __init__(self, ctx):
         super().__init__(ctx)

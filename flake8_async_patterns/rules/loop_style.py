@@ -129,6 +129,7 @@ class LoopStyleChecker(Checker):
     """manual-event-loop, get-event-loop-in-coroutine, run-in-executor-default."""
 
     rules = (MANUAL_EVENT_LOOP, GET_EVENT_LOOP_IN_COROUTINE, RUN_IN_EXECUTOR_DEFAULT)
+    requires = (("get_event_loop", "run_until_complete", "run_in_executor"),)
 
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx

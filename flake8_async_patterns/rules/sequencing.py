@@ -132,6 +132,7 @@ class AwaitInLoopChecker(Checker):
     """await-in-loop."""
 
     rules = (AWAIT_IN_LOOP,)
+    requires = (("await",),)
 
     def __init__(self, ctx):
         super().__init__(ctx)
@@ -247,17 +248,6 @@ class _AwaitShape:
                     shape.sessions.add(spelled)
         return shape
 
-    def depends_on(self, earlier: _AwaitShape) -> bool:
-        """Reads a name the earlier one bound, or shares an object with it: one's receiver is
-        the other's receiver or argument (``await _enqueue(queue)`` then ``await queue.get()``;
-        ``await session.execute(q)`` then ``await load(session)``)."""
-        if self.reads & earlier.targets or self.sessions & earlier.sessions:
-            return True
-        for mine in self.receivers:
-            if any(_related(mine, other) for other in earlier.receivers | earlier.arguments):
-                return True
-        return any(_related(theirs, other) for theirs in earlier.receivers for other in self.arguments)
-
 
 def _is_module(ctx: Context, expr: ast.AST) -> bool:
     while isinstance(expr, ast.Attribute):
@@ -266,15 +256,72 @@ def _is_module(ctx: Context, expr: ast.AST) -> bool:
     return binding is not None and binding.kind is BindingKind.IMPORT
 
 
-def _related(first: str | None, second: str) -> bool:
-    """Same object, or one is part of the other (``proc.stdout`` and ``proc``)."""
-    return first is not None and (first == second or first.startswith(second + ".") or second.startswith(first + "."))
+def _prefixes(name: str) -> list[str]:
+    """``a`` and ``a.b`` for ``a.b.c``: the objects a dotted name is part of."""
+    parts = name.split(".")
+    return [".".join(parts[:end]) for end in range(1, len(parts))]
+
+
+class _Objects:
+    """Dotted names of objects, asked whether a name is one of them or related to one: the same
+    object, or one is part of the other (``proc.stdout`` and ``proc``).  Constant time per
+    question, whatever the number of names."""
+
+    __slots__ = ("names", "prefixes")
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+        self.prefixes: set[str] = set()  # every proper prefix of a name
+
+    def add(self, name: str) -> None:
+        self.names.add(name)
+        self.prefixes.update(_prefixes(name))
+
+    def related(self, name: str) -> bool:
+        names = self.names
+        return name in names or name in self.prefixes or any(prefix in names for prefix in _prefixes(name))
+
+
+class _Run:
+    """Consecutive independent awaits, with what they bound and touched so far (the union of
+    their shapes, so a new await is checked against all of them at once)."""
+
+    __slots__ = ("objects", "receivers", "sessions", "statements", "targets")
+
+    def __init__(self) -> None:
+        self.statements: list[tuple[ast.stmt, _AwaitShape]] = []
+        self.targets: set[str] = set()
+        self.sessions: set[str] = set()
+        self.objects = _Objects()  # receivers and arguments
+        self.receivers = _Objects()
+
+    def depends(self, shape: _AwaitShape) -> bool:
+        """The new await reads a name an earlier one bound, or shares an object with one: its
+        receiver is an earlier receiver or argument (``await _enqueue(queue)`` then ``await
+        queue.get()``), or an argument is an earlier receiver (``await session.execute(q)``
+        then ``await load(session)``)."""
+        if shape.reads & self.targets or shape.sessions & self.sessions:
+            return True
+        return any(self.objects.related(name) for name in shape.receivers) or any(
+            self.receivers.related(name) for name in shape.arguments
+        )
+
+    def add(self, statement: ast.stmt, shape: _AwaitShape) -> None:
+        self.statements.append((statement, shape))
+        self.targets |= shape.targets
+        self.sessions |= shape.sessions
+        for name in shape.receivers:
+            self.objects.add(name)
+            self.receivers.add(name)
+        for name in shape.arguments:
+            self.objects.add(name)
 
 
 class SequentialAwaitsChecker(Checker):
     """sequential-independent-awaits: statement lists are read where they stand, each once."""
 
     rules = (SEQUENTIAL_AWAITS,)
+    requires = (("await",),)
 
     def function_end(self, scope: Scope) -> None:
         if scope.is_async_def:
@@ -308,15 +355,15 @@ class SequentialAwaitsChecker(Checker):
         return _AwaitShape.of(self.ctx, target, call)
 
     def _scan(self, statements: list) -> None:
-        run: list[tuple[ast.stmt, _AwaitShape]] = []
+        run = _Run()
         for stmt in statements:
             shape = self._candidate(stmt)
-            if shape is None or any(shape.depends_on(earlier) for _, earlier in run):
-                self._flush(run)
-                run = []
+            if shape is None or run.depends(shape):
+                self._flush(run.statements)
+                run = _Run()
             if shape is not None:
-                run.append((stmt, shape))
-        self._flush(run)
+                run.add(stmt, shape)
+        self._flush(run.statements)
 
     def _flush(self, run: list) -> None:
         if len(run) >= 2:

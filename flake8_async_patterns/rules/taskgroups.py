@@ -5,10 +5,11 @@ from __future__ import annotations
 import ast
 
 from ..checker import Checker
-from ..knowledge.asyncio import GATHER, TASKGROUP_PYTHON, is_unowned_task_spawn
+from ..knowledge.asyncio import GATHER, SPAWN_WORDS, TASKGROUP_PYTHON, is_unowned_task_spawn
 from ..registry import declare
 from ..semantic.frames import only_before
 from ..semantic.scope import Binding, BindingKind, Scope
+from ..semantic.source import ASYNC_CODE
 from ..semantic.text import describe
 from ..settings import PYTHON_VERSION
 
@@ -66,6 +67,7 @@ class PreferTaskGroupChecker(Checker):
     """prefer-taskgroup."""
 
     rules = (PREFER_TASKGROUP,)
+    requires = ((ASYNC_CODE,), ("gather",), SPAWN_WORDS)
 
     def __init__(self, ctx):
         super().__init__(ctx)

@@ -8,7 +8,7 @@ import enum
 from dataclasses import dataclass
 
 from ..checker import Checker
-from ..knowledge.asyncio import GATHER, SHIELD, WAIT_FOR, is_unowned_task_spawn
+from ..knowledge.asyncio import GATHER, SHIELD, SPAWN_WORDS, WAIT_FOR, is_unowned_task_spawn
 from ..registry import declare
 from ..semantic.flow import Use, use_of
 from ..semantic.frames import grandparent_of, parent_frame, parent_of
@@ -184,6 +184,7 @@ class TaskChecker(Checker):
     """dangling-task and unchecked-gather-exceptions."""
 
     rules = (DANGLING_TASK, UNCHECKED_GATHER)
+    requires = ((*SPAWN_WORDS, "gather"),)
 
     def __init__(self, ctx):
         super().__init__(ctx)

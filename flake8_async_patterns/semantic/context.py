@@ -48,6 +48,7 @@ class Context:
         # whose mistake raises or warns are not reported there.
         self.expected_failures: list[tuple[int, int]] = []
         self.memo: dict[str, Any] = {}  # per-file scratch space of the knowledge layer
+        self._members: dict[int, set[int]] = {}  # id(statement list) -> ids of its statements
 
     # --- reporting -------------------------------------------------------------------------
     def report(self, node: ast.AST, rule: Rule, variant: str | None = None, **fields: str) -> None:
@@ -147,11 +148,20 @@ class Context:
             self.watched_names.add(binding.name)
             if isinstance(binding.node, ast.Name):
                 history = binding.scope.history.setdefault(binding.name, [])
-                if binding not in history:
+                if not history or history[-1] is not binding:  # ``bind`` may have added it
                     history.append(binding)
 
+    def statement_members(self, statements: list) -> set[int]:
+        """The ids of a statement list's statements (computed once per list and file)."""
+        key = id(statements)
+        members = self._members.get(key)
+        if members is None:
+            members = self._members[key] = {id(statement) for statement in statements}
+        return members
+
     def record_load(self, name: str, frame: Frame) -> None:
-        """A load of a watched name: tell every watched binding it reaches."""
+        """A load of a watched name: tell every watched binding it reaches -- the latest binding
+        that dominates the load and every binding after it (an earlier one is hidden by it)."""
         binding = self.lookup(name)
         if binding is None:
             return
@@ -160,10 +170,14 @@ class Context:
             if binding.loads is not None:
                 binding.loads.append(frame)
             return
-        for index, candidate in enumerate(history):
-            if candidate.loads is None:
-                continue
-            if not any(later.dominates(frame) for later in history[index + 1 :]):
+        members = self.statement_members
+        start = 0
+        for index in range(len(history) - 1, 0, -1):
+            if history[index].dominates(frame, members):
+                start = index
+                break
+        for candidate in history[start:]:
+            if candidate.loads is not None:
                 candidate.loads.append(frame)
 
     # --- qualified names -------------------------------------------------------------------

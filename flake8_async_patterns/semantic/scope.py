@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,7 @@ class BindingKind(enum.Enum):
     DELETED = "deleted"
 
 
+StatementMembers = Callable[[list], "set[int]"]  # a statement list -> ids of its statements
 UNINFERRED = object()  # ``Binding.inferred`` before the knowledge layer has looked at the binding
 
 # Statement-list fields of compound statements, in source order.
@@ -134,8 +136,9 @@ class Binding:
     def is_definition(self) -> bool:
         return self.kind in _DEFINITIONS
 
-    def statement_block(self) -> tuple[ast.AST | None, list | None]:
-        """(holder node, statement list) of the statement that makes this binding."""
+    def statement_block(self, members: StatementMembers) -> tuple[ast.AST | None, set[int] | None]:
+        """(holder node, ids of its statement list) for the statement that makes this binding.
+        ``members`` gives the ids of a statement list's statements (computed once per list)."""
         if self._block is None:
             block: tuple = (None, None)
             if self.frame is not None:
@@ -145,24 +148,26 @@ class Binding:
                     if isinstance(child, ast.stmt):
                         for name in STATEMENT_LISTS:
                             statements = getattr(holder, name, None)
-                            if isinstance(statements, list) and any(s is child for s in statements):
-                                block = (holder, statements)
-                                break
+                            if isinstance(statements, list) and statements:
+                                ids = members(statements)
+                                if id(child) in ids:
+                                    block = (holder, ids)
+                                    break
                         break
                     child, frame = holder, frame[1]
             self._block = block
         return self._block
 
-    def dominates(self, frame) -> bool:
+    def dominates(self, frame, members: StatementMembers) -> bool:
         """Whether the node of ``frame`` sits later in the statement list of this binding's
         statement (so this binding, made before it, runs on every path to it)."""
-        holder, statements = self.statement_block()
+        holder, ids = self.statement_block(members)
         if holder is None:
             return False
         child, frame = frame[0], frame[1]
         while frame is not None:
             if frame[0] is holder:
-                return any(s is child for s in statements)
+                return id(child) in ids
             child, frame = frame[0], frame[1]
         return False
 

@@ -13,6 +13,7 @@ from ...knowledge.kinds import Kind
 from ...registry import Rule
 from ...semantic.frames import parent_of
 from ...semantic.scope import Binding, BindingKind, Scope, ScopeKind
+from ...semantic.source import ASYNC_CODE
 from ...semantic.text import decorator_target, describe, is_false, is_zero, keyword_value
 from .calls import (
     ANY_METHOD,
@@ -77,6 +78,20 @@ class Blocking:
     replacement: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Link:
+    """A helper's place in its shortest blocking chain."""
+
+    next: Scope | None  # the helper it calls on the way (None: it blocks directly)
+    last: Scope  # the helper at the end of the chain, which makes the blocking call
+    blocking: str  # that call, spelled
+    length: int  # helpers in the chain
+
+
+_CHAIN_SHOWN = 6  # longer chains show their first helpers, a count, and the last helper
+_CHAIN_HEAD = 4
+
+
 @dataclass(slots=True)
 class _Deferred:
     """A blocking call whose report waits for the rest of the module: the function may still
@@ -104,6 +119,7 @@ class BlockingChecker(Checker):
         CONFIGURED_BLOCKING_CALL,
         TRANSITIVE_BLOCKING_CALL,
     )
+    requires = ((ASYNC_CODE,),)
 
     def __init__(self, ctx):
         super().__init__(ctx)
@@ -329,11 +345,12 @@ class BlockingChecker(Checker):
                 return None
         return binding.func_scope
 
-    def _chains(self) -> dict[Scope, list[str]]:
-        """Shortest blocking chain from each sync helper, found backwards from the helpers that
-        block directly (breadth first: cycles end, each helper is settled once).  Generator
-        functions are left out: calling one runs none of its body."""
-        chains: dict[Scope, list[str]] = {}
+    def _chains(self) -> dict[Scope, _Link]:
+        """The shortest blocking chain from each sync helper, as links to the next helper, found
+        backwards from the helpers that block directly (breadth first: cycles end, each helper
+        is settled once; linear in the number of calls).  Generator functions are left out:
+        calling one runs none of its body."""
+        links: dict[Scope, _Link] = {}
         callers: dict[Scope, list[Scope]] = {}
         for caller, callees in self.helper_calls.items():
             for callee in callees:
@@ -341,15 +358,30 @@ class BlockingChecker(Checker):
         queue: deque[Scope] = deque()
         for helper, blocking in self.helper_blocks.items():
             if not helper.has_yield:
-                chains[helper] = [helper.name + "()", blocking]
+                links[helper] = _Link(None, helper, blocking, 1)
                 queue.append(helper)
         while queue:
             helper = queue.popleft()
+            link = links[helper]
             for caller in callers.get(helper, ()):
-                if caller not in chains and not caller.has_yield:
-                    chains[caller] = [caller.name + "()", *chains[helper]]
+                if caller not in links and not caller.has_yield:
+                    links[caller] = _Link(helper, link.last, link.blocking, link.length + 1)
                     queue.append(caller)
-        return chains
+        return links
+
+    @staticmethod
+    def _spell(helper: Scope, links: dict[Scope, _Link]) -> str:
+        """``load() -> read_cfg() -> open()``; a long chain shows its first and last helpers."""
+        link = links[helper]
+        shown: list[str] = []
+        current: Scope | None = helper
+        while current is not None and len(shown) < (link.length if link.length <= _CHAIN_SHOWN else _CHAIN_HEAD):
+            shown.append(current.name + "()")
+            current = links[current].next
+        if link.length > _CHAIN_SHOWN:
+            shown.append(f"... {link.length - _CHAIN_HEAD - 1:,} more ...")
+            shown.append(link.last.name + "()")
+        return " -> ".join([*shown, link.blocking])
 
     def module_end(self) -> None:
         ctx = self.ctx
@@ -365,10 +397,8 @@ class BlockingChecker(Checker):
                 )
         if not self.async_calls:
             return
-        chains = self._chains()
+        links = self._chains()
         for call, helper, function in self.async_calls:
-            chain = chains.get(helper)
-            if chain is not None:
-                ctx.report(
-                    call, TRANSITIVE_BLOCKING_CALL, call=describe(call), function=function, chain=" -> ".join(chain)
-                )
+            if helper in links:
+                chain = self._spell(helper, links)
+                ctx.report(call, TRANSITIVE_BLOCKING_CALL, call=describe(call), function=function, chain=chain)

@@ -331,7 +331,9 @@ TRANSITIVE_BLOCKING_CALL = declare(
     peers="pylint-blocking-calls (abandoned; needs pylint < 3); ty-async ASYNC200T (configured calls only)",
     notes=(
         "Helpers passed to `asyncio.to_thread`/`run_in_executor` are not called and not reported.",
-        "Chains are computed once per module; recursion and mutual recursion end. The shortest chain is shown.",
+        "Chains are computed once per module, in time linear in its calls; recursion and mutual recursion "
+        "end. The shortest chain is shown; one longer than six helpers shows its first four, how many "
+        "more there are, and the last one (`a() -> b() -> c() -> d() -> ... 3 more ... -> h() -> time.sleep()`).",
         "A helper with a decorator other than `staticmethod`, `classmethod`, `functools.cache`/"
         "`lru_cache`/`wraps` or `abstractmethod` is skipped: decorators such as "
         "`sync_to_async` or `run_in_threadpool` change what calling it does.",

@@ -6,11 +6,12 @@ import ast
 from dataclasses import dataclass
 
 from ...checker import Checker
-from ...knowledge.asyncio import AS_COMPLETED, GATHER, WAIT, Spawner, task_spawn
+from ...knowledge.asyncio import AS_COMPLETED, GATHER, SPAWN_WORDS, WAIT, Spawner, task_spawn
 from ...knowledge.inference import kind_of
 from ...knowledge.kinds import Kind
 from ...knowledge.sqlalchemy import db_receiver
 from ...semantic.scope import Binding, BindingKind, Scope
+from ...semantic.source import ASYNC_CODE
 from ...semantic.text import call_arguments, describe
 from ._shared import SA_ASYNCIO, SA_ERRORS, session_rule
 
@@ -107,6 +108,7 @@ class SessionConcurrencyChecker(Checker):
     """concurrent-session-use: gather/wait/as_completed over one session, and task sequences."""
 
     rules = (CONCURRENT_SESSION_USE,)
+    requires = ((ASYNC_CODE,), ("gather", "wait", "as_completed", *SPAWN_WORDS))
 
     def __init__(self, ctx):
         super().__init__(ctx)

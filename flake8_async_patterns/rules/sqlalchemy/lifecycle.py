@@ -10,6 +10,7 @@ from ...checker import Checker
 from ...knowledge.kinds import EXIT_STACK_TAKERS
 from ...knowledge.sqlalchemy import (
     DEPENDS,
+    NEW_SESSION_WORDS,
     SESSION_CLOSERS,
     SESSION_DEPENDENCY_NAMES,
     is_async_session,
@@ -197,6 +198,7 @@ class SessionLifecycleChecker(Checker):
     """unclosed-session, global-session, session-dependency-returns."""
 
     rules = (UNCLOSED_SESSION, GLOBAL_SESSION, SESSION_DEPENDENCY_RETURNS)
+    requires = (NEW_SESSION_WORDS,)
 
     def __init__(self, ctx):
         super().__init__(ctx)
@@ -291,6 +293,7 @@ class SessionApiChecker(Checker):
     """sync-session-api-on-async-session."""
 
     rules = (SYNC_SESSION_API,)
+    requires = (("query",),)
 
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx

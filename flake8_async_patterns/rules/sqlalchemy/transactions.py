@@ -17,6 +17,7 @@ from ...knowledge.sqlalchemy import (
 from ...semantic.flow import handler_always_raises
 from ...semantic.frames import TRY_NODES, in_statement_list, within_scope
 from ...semantic.scope import Binding, BindingKind
+from ...semantic.source import ASYNC_CODE
 from ...semantic.text import describe
 from ._shared import SA_ASYNCIO, SA_ERRORS, SA_SESSION_BASICS, session_rule
 
@@ -139,6 +140,7 @@ class TransactionChecker(Checker):
     """commit-failure-swallowed and expired-attribute-after-commit."""
 
     rules = (COMMIT_FAILURE_SWALLOWED, EXPIRED_ATTRIBUTE)
+    requires = ((ASYNC_CODE,), ("commit", "flush", "begin"))
 
     def __init__(self, ctx):
         super().__init__(ctx)

@@ -1,0 +1,38 @@
+"""The file's text, for deciding which checkers can report in it at all (before any walk)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+# A word the text is asked about: a literal substring, ``ASYNC_CODE`` (the module has an
+# ``async def``), or a function of the settings giving names (configured ones; the last dotted
+# segment of one must appear).
+ASYNC_CODE = "<async def>"
+Word = str | Callable[[Any], Iterable[str]]
+_ASYNC_DEF = re.compile(r"\basync(?:\s|\\)+def\b")
+
+
+class SourceText:
+    """The file's text, asked which words it contains (each answer computed once per file)."""
+
+    __slots__ = ("_answers", "settings", "text")
+
+    def __init__(self, text: str, settings: Any) -> None:
+        self.text = text
+        self.settings = settings
+        self._answers: dict[Word, bool] = {}
+
+    def has(self, word: Word) -> bool:
+        answer = self._answers.get(word)
+        if answer is None:
+            text = self.text
+            if word is ASYNC_CODE:
+                answer = "async" in text and _ASYNC_DEF.search(text) is not None
+            elif callable(word):
+                answer = any(name.rpartition(".")[2] in text for name in word(self.settings))
+            else:
+                answer = word in text
+            self._answers[word] = answer
+        return answer
