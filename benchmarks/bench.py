@@ -1,162 +1,190 @@
-"""Overhead benchmark: flake8 with the plugin vs the same flake8 without it, side by side.
+"""The cost model: what the plugin adds to flake8, per selection and per family, and how it scales.
 
-    python benchmarks/bench.py DIR [DIR ...] [--repeat 3] [--jobs 1] [--plugin-args "--extend-select=AIO2"]
+    python benchmarks/bench.py [DIR ...] [--repeat 5] [--families] [--instructions N]
+                               [--synthetic] [--profile] [--in-process-only]
 
-Builds (once, cached under benchmarks/.cache/) two virtualenvs with the same flake8 version: one
-bare, one with this checkout installed.  Then, interleaving the two to share machine noise, it
-times whole ``flake8`` runs over the directories and records each run's peak RSS; and in one
-process it times, over the same already-read files, ``ast.parse``, a bare ``ast.walk`` of each
-tree, and the plugin's own work on each tree.  It prints the ratios the project targets:
+With no DIR: the standard library of this interpreter and, when built, the dev corpus
+(``benchmarks/corpus``).  Builds (once, cached under ``benchmarks/.cache/``) two virtualenvs with
+the same flake8: one bare, one with this checkout installed.  Then, per directory:
 
-* the plugin adds <= 10 % to a default flake8 run (time and peak memory);
-* the plugin's per-file work is <= 3x one bare ``ast.walk``.
+* whole ``flake8`` runs (``--jobs=1``), interleaved round by round so both share the machine's
+  noise: without the plugin, with the default selection, with every rule (``--select`` of AIO
+  on top of flake8's defaults) and -- with ``--families`` -- each family alone.  CPU time
+  (user + system of the child) median of ``--repeat`` rounds, and peak RSS;
+* with ``--instructions N`` (needs valgrind): callgrind instruction counts of the same flake8
+  configurations over a fixed sample of N files of the directory -- repeatable run to run;
+* in-process, file by file as flake8 does: ``ast.parse``, one bare ``ast.walk`` of each tree,
+  and the plugin's own work on each tree (default selection and everything).
 
-Wall-clock time on a shared machine is noisy; ``--instructions N`` also counts CPU instructions
-(valgrind's callgrind, repeatable run to run) for the plugin and for a bare ``ast.walk`` over the
-first N files, net of parsing.  Numbers are measurements, not tests; nothing here asserts.
+``--synthetic`` times the plugin on generated files (1k to 200k lines of mixed async code, one
+20,000-statement function, 5,000 sync helpers calling each other, 8,000 consecutive awaits, a
+task local rebound 4,000 times) and prints its cost per 1,000 lines next to a bare ``ast.walk``:
+every rule must stay linear in file size.  ``--profile`` prints the plugin's cProfile top 10.
+
+The last line is the one to quote: ``plugin/base CPU = ..., instructions = ...`` (default
+selection, all directories).  Numbers are measurements, not tests; nothing here asserts.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import shlex
 import statistics
 import subprocess
 import sys
+import sysconfig
 import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "benchmarks" / ".cache"
-EXCLUDES = "site-packages,.git,__pycache__,.venv,.tox,build,dist"
+CORPUS = ROOT / "benchmarks" / "corpus"
+EXCLUDED = {"site-packages", ".git", "__pycache__", ".venv", ".tox", "build", "dist", ".cache"}
+FLAKE8_DEFAULT_SELECT = "E,F,W,C90"
+FAMILIES = {"tasks": "AIO1", "blocking": "AIO2", "loop": "AIO3", "sqlalchemy": "AIO6"}
 
+# Runs one command and prints the child's CPU seconds and peak RSS (KiB).
 _TIMED_RUN = (
-    "import resource, subprocess, sys, time\n"
-    "start = time.perf_counter()\n"
+    "import resource, subprocess, sys\n"
     "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
-    "elapsed = time.perf_counter() - start\n"
-    "print(elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "print(usage.ru_utime + usage.ru_stime, usage.ru_maxrss)\n"
 )
 
+# In the plugin venv: parse / walk / plugin, file by file (a heap of every tree at once would make
+# the garbage collector, not the code, dominate what is measured).
 _IN_PROCESS = r"""
 import ast, json, sys, time, warnings
-from pathlib import Path
 from flake8_async_patterns.plugin import AsyncPatternsChecker
 from flake8_async_patterns.rules import RULES
 from flake8_async_patterns.settings import Settings
 
-roots, selection, repeat = json.loads(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-excluded = {"site-packages", ".git", "__pycache__", ".venv", ".tox", "build", "dist"}
-sources = []
-for root in roots:
-    for path in sorted(Path(root).rglob("*.py")):
-        if excluded & set(path.parts):
-            continue
-        try:
-            sources.append(path.read_bytes())
-        except OSError:
-            pass
+paths, selection, repeat = json.loads(sys.stdin.read()), sys.argv[1], int(sys.argv[2])
 warnings.simplefilter("ignore")
-codes = [r.code for r in RULES]
-if selection == "default":
-    enabled = frozenset(r.code for r in RULES if r.default_enabled)
-else:
-    enabled = frozenset(c for c in codes if any(c.startswith(p) for p in selection.split(",")))
-settings = Settings(enabled=enabled)
+sources = []
+for path in paths:
+    with open(path, "rb") as handle:
+        sources.append(handle.read())
+enabled = frozenset(r.code for r in RULES if (r.default_enabled if selection == "default" else
+                                               r.code.startswith(selection)))
 
 class Options:  # what flake8 hands the plugin after parse_options
-    _aio_settings = settings
+    _aio_settings = Settings(enabled=enabled)
 
-# One file at a time, as flake8 does: a heap holding every tree at once would make the garbage
-# collector, not the code, dominate what is measured.
-parse = walk = plugin = float("inf")
+import inspect as _inspect
+_TAKES_LINES = "lines" in _inspect.signature(AsyncPatternsChecker).parameters
+
+
+def make(tree, lines):  # the plugin as flake8 builds it (older checkouts take no ``lines``)
+    if _TAKES_LINES:
+        return AsyncPatternsChecker(tree=tree, filename="", lines=lines, options=Options)
+    return AsyncPatternsChecker(tree=tree, filename="", options=Options)
+
+
+clock = time.process_time
+best = {"parse": float("inf"), "walk": float("inf"), "plugin": float("inf")}
 files = hits = 0
 for _ in range(repeat):
-    t_parse = t_walk = t_plugin = 0.0
+    spent = dict.fromkeys(best, 0.0)
     files = hits = 0
     for source in sources:
-        start = time.perf_counter()
+        start = clock()
         try:
             tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
-        t_parse += time.perf_counter() - start
-        start = time.perf_counter()
+        spent["parse"] += clock() - start
+        lines = source.decode("utf-8", "replace").splitlines(True)
+        start = clock()
         for node in ast.walk(tree):
             pass
-        t_walk += time.perf_counter() - start
-        start = time.perf_counter()
-        hits += sum(1 for _ in AsyncPatternsChecker(tree, "", Options).run())
-        t_plugin += time.perf_counter() - start
+        spent["walk"] += clock() - start
+        start = clock()
+        hits += sum(1 for _ in make(tree, lines).run())
+        spent["plugin"] += clock() - start
         files += 1
         del tree
-    parse, walk, plugin = min(parse, t_parse), min(walk, t_walk), min(plugin, t_plugin)
-print(json.dumps({"files": files, "parse": parse, "walk": walk, "plugin": plugin, "hits": hits,
-                  "enabled": sorted(enabled)}))
+    best = {key: min(best[key], spent[key]) for key in best}
+print(json.dumps({"files": files, "hits": hits, **best}))
 """
 
-
+# Under callgrind: parse only, parse + walk, or parse + plugin over the given files.
 _INSTRUCTIONS = r"""
 import ast, json, sys, warnings
-from pathlib import Path
-from flake8_async_patterns.engine import Engine
-from flake8_async_patterns.rules import CHECKERS, RULES
+from flake8_async_patterns.plugin import AsyncPatternsChecker
+from flake8_async_patterns.rules import RULES
 from flake8_async_patterns.settings import Settings
-roots, mode, count, selection = json.loads(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+paths, mode, selection = json.loads(sys.stdin.read()), sys.argv[1], sys.argv[2]
 warnings.simplefilter("ignore")
-rules = RULES
-def wanted(rule):
-    if selection == "default":
-        return rule.default_enabled
-    return any(rule.code.startswith(p) for p in selection.split(","))
-enabled = frozenset(r.code for r in rules if wanted(r))
-trees = []
-for root in roots:
-    for path in sorted(Path(root).rglob("*.py")):
-        if len(trees) >= count or {"site-packages", ".git", "__pycache__"} & set(path.parts):
-            continue
-        try:
-            trees.append(ast.parse(path.read_bytes()))
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            pass
-if mode == "walk":
-    for tree in trees:
+enabled = frozenset(r.code for r in RULES if (r.default_enabled if selection == "default" else
+                                               r.code.startswith(selection)))
+
+class Options:
+    _aio_settings = Settings(enabled=enabled)
+
+import inspect as _inspect
+_TAKES_LINES = "lines" in _inspect.signature(AsyncPatternsChecker).parameters
+
+
+def make(tree, lines):  # the plugin as flake8 builds it (older checkouts take no ``lines``)
+    if _TAKES_LINES:
+        return AsyncPatternsChecker(tree=tree, filename="", lines=lines, options=Options)
+    return AsyncPatternsChecker(tree=tree, filename="", options=Options)
+
+
+for path in paths:
+    with open(path, "rb") as handle:
+        source = handle.read()
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        continue
+    if mode == "walk":
         for node in ast.walk(tree):
             pass
-elif mode == "plugin":
-    settings = Settings(enabled=enabled)
-    for tree in trees:
-        Engine(tree, settings, CHECKERS).run()
+    elif mode == "plugin":
+        list(make(tree, source.decode("utf-8", "replace").splitlines(True)).run())
+"""
+
+_PROFILE = r"""
+import ast, cProfile, json, pstats, sys, warnings
+from flake8_async_patterns.plugin import AsyncPatternsChecker
+from flake8_async_patterns.rules import RULES
+from flake8_async_patterns.settings import Settings
+paths = json.loads(sys.stdin.read())
+warnings.simplefilter("ignore")
+
+class Options:
+    _aio_settings = Settings(enabled=frozenset(r.code for r in RULES if r.default_enabled))
+
+import inspect as _inspect
+_TAKES_LINES = "lines" in _inspect.signature(AsyncPatternsChecker).parameters
+
+
+def make(tree, lines):  # the plugin as flake8 builds it (older checkouts take no ``lines``)
+    if _TAKES_LINES:
+        return AsyncPatternsChecker(tree=tree, filename="", lines=lines, options=Options)
+    return AsyncPatternsChecker(tree=tree, filename="", options=Options)
+
+
+work = []
+for path in paths:
+    with open(path, "rb") as handle:
+        source = handle.read()
+    try:
+        work.append((ast.parse(source), source.decode("utf-8", "replace").splitlines(True)))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        pass
+profile = cProfile.Profile()
+profile.enable()
+for tree, lines in work:
+    list(make(tree, lines).run())
+profile.disable()
+pstats.Stats(profile).sort_stats("tottime").print_stats(10)
 """
 
 
-def instructions(python: Path, dirs: list[str], count: int, selection: str) -> dict[str, int]:
-    """Callgrind instruction totals for parse-only, parse+walk and parse+plugin runs."""
-    totals = {}
-    for mode in ("parse", "walk", "plugin"):
-        out = subprocess.run(
-            [
-                "valgrind",
-                "--tool=callgrind",
-                "--callgrind-out-file=/dev/null",
-                str(python),
-                "-c",
-                _INSTRUCTIONS,
-                json.dumps(dirs),
-                mode,
-                str(count),
-                selection,
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        line = next(text for text in out.stderr.splitlines() if "Collected" in text)
-        totals[mode] = int(line.split()[-1])
-    return totals
-
-
+# --- environments -------------------------------------------------------------------------------
 def _make_venv(path: Path, packages: list[str]) -> Path:
     python = path / "bin" / "python"
     marker = path / ".installed"
@@ -169,19 +197,40 @@ def _make_venv(path: Path, packages: list[str]) -> Path:
     return python
 
 
-def _flake8_version() -> str:
-    from importlib.metadata import version
-
-    return version("flake8")
-
-
 def build_venvs(flake8_version: str) -> tuple[Path, Path]:
     base = _make_venv(CACHE / "venv-base", [f"flake8=={flake8_version}"])
-    plugin_venv = CACHE / "venv-plugin"
-    plugin = _make_venv(plugin_venv, [f"flake8=={flake8_version}"])
+    plugin = _make_venv(CACHE / "venv-plugin", [f"flake8=={flake8_version}"])
     # Reinstall the checkout every time: the benchmark measures the code as it is now.
     subprocess.run([str(plugin), "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(ROOT)], check=True)
     return base, plugin
+
+
+# --- measurements -------------------------------------------------------------------------------
+def python_files(root: Path) -> list[str]:
+    return [str(path) for path in sorted(root.rglob("*.py")) if not EXCLUDED & set(path.parts)]
+
+
+def sample(files: list[str], count: int) -> list[str]:
+    """``count`` files spread evenly over the sorted list (deterministic)."""
+    if count >= len(files):
+        return files
+    step = len(files) / count
+    return [files[int(i * step)] for i in range(count)]
+
+
+def configurations(families: bool) -> list[tuple[str, str, list[str]]]:
+    """(label, venv role, extra flake8 arguments)."""
+    found = [
+        ("flake8 without the plugin", "base", []),
+        ("+ plugin, default selection", "plugin", []),
+        ("+ plugin, every rule", "plugin", [f"--select={FLAKE8_DEFAULT_SELECT},AIO"]),
+    ]
+    if families:
+        for name, prefix in FAMILIES.items():
+            found.append(
+                (f"+ plugin, {name} ({prefix}) alone", "plugin", [f"--select={FLAKE8_DEFAULT_SELECT},{prefix}"])
+            )
+    return found
 
 
 def timed_flake8(python: Path, args: list[str]) -> tuple[float, int]:
@@ -189,76 +238,273 @@ def timed_flake8(python: Path, args: list[str]) -> tuple[float, int]:
     out = subprocess.run(
         [sys.executable, "-c", _TIMED_RUN, str(flake8), *args], capture_output=True, text=True, check=True
     )
-    elapsed, rss = out.stdout.split()
-    return float(elapsed), int(rss)
+    cpu, rss = out.stdout.split()
+    return float(cpu), int(rss)
+
+
+def callgrind(command: list[str], stdin: str | None = None) -> int:
+    out = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    line = next((text for text in out.stderr.splitlines() if "Collected" in text), None)
+    if line is None:
+        raise RuntimeError(f"callgrind failed: {out.stderr[-500:]}")
+    return int(line.split()[-1])
+
+
+def _ratio(value: float, base: float) -> str:
+    return f"{value / base:.3f}" if base else "-"
+
+
+def measure_directory(root: Path, pythons: dict[str, Path], args: argparse.Namespace) -> dict[str, float]:
+    files = python_files(root)
+    common = ["--exit-zero", "--jobs=1", "--isolated", f"--extend-exclude={','.join(sorted(EXCLUDED))}"]
+    configs = configurations(args.families)
+    print(f"\n## {root}  ({len(files)} files)")
+    results: dict[str, dict] = {label: {"cpu": [], "rss": []} for label, _, _ in configs}
+    if not args.in_process_only:
+        for _ in range(args.repeat):  # interleaved: every configuration once per round
+            for label, role, extra in configs:
+                cpu, rss = timed_flake8(pythons[role], [*extra, *common, str(root)])
+                results[label]["cpu"].append(cpu)
+                results[label]["rss"].append(rss)
+    counts: dict[str, int] = {}
+    if args.instructions:
+        chosen = sample(files, args.instructions)
+        for label, role, extra in configs:
+            flake8 = pythons[role].with_name("flake8")
+            counts[label] = callgrind([str(flake8), *extra, *common, *chosen])
+    summary = {}
+    if results[configs[0][0]]["cpu"]:
+        base_cpu = statistics.median(results[configs[0][0]]["cpu"])
+        base_rss = max(results[configs[0][0]]["rss"])
+        base_ir = counts.get(configs[0][0], 0)
+        header = f"{'configuration':<38}{'CPU s':>9}{'ratio':>8}{'peak MiB':>10}{'ratio':>8}"
+        if counts:
+            header += f"{'instr. M':>11}{'ratio':>8}"
+        print(header)
+        for label, _, _ in configs:
+            cpu = statistics.median(results[label]["cpu"])
+            rss = max(results[label]["rss"])
+            line = f"{label:<38}{cpu:>9.2f}{_ratio(cpu, base_cpu):>8}{rss / 1024:>10.1f}{_ratio(rss, base_rss):>8}"
+            if counts:
+                line += f"{counts[label] / 1e6:>11.1f}{_ratio(counts[label], base_ir):>8}"
+            print(line)
+        default = configs[1][0]
+        summary = {
+            "cpu": statistics.median(results[default]["cpu"]) / base_cpu,
+            "rss": max(results[default]["rss"]) / base_rss,
+        }
+        if counts:
+            summary["instructions"] = counts[default] / base_ir
+        print(f"(CPU: median of {args.repeat} interleaved rounds; instructions over {args.instructions or 0} files)")
+    in_process(files, pythons["plugin"], args, summary)
+    return summary
+
+
+def in_process(files: list[str], plugin: Path, args: argparse.Namespace, summary: dict) -> None:
+    print(f"\n{'in-process, file by file':<38}{'default':>12}{'every rule':>12}")
+    stats = {}
+    for selection in ("default", "AIO"):
+        out = subprocess.run(
+            [str(plugin), "-c", _IN_PROCESS, selection, str(max(1, args.repeat // 2))],
+            input=json.dumps(files),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        stats[selection] = json.loads(out.stdout)
+    default, everything = stats["default"], stats["AIO"]
+    print(f"{'ast.parse (best CPU s)':<38}{default['parse']:>12.3f}{everything['parse']:>12.3f}")
+    print(f"{'bare ast.walk (best CPU s)':<38}{default['walk']:>12.3f}{everything['walk']:>12.3f}")
+    print(f"{'plugin (best CPU s)':<38}{default['plugin']:>12.3f}{everything['plugin']:>12.3f}")
+    print(
+        f"{'  plugin / ast.walk':<38}{default['plugin'] / default['walk']:>11.2f}x"
+        f"{everything['plugin'] / everything['walk']:>11.2f}x   target <= 2x (default)"
+    )
+    print(f"{'  findings':<38}{default['hits']:>12}{everything['hits']:>12}")
+    summary["plugin_per_walk"] = default["plugin"] / default["walk"]
+    if args.instructions:
+        chosen = json.dumps(sample(files, args.instructions))
+        ir = {
+            mode: callgrind([str(plugin), "-c", _INSTRUCTIONS, mode, "default"], stdin=chosen)
+            for mode in ("parse", "walk", "plugin")
+        }
+        walk, own = ir["walk"] - ir["parse"], ir["plugin"] - ir["parse"]
+        print(f"{'  plugin / ast.walk (instructions)':<38}{own / walk:>11.2f}x   over {args.instructions} files")
+        summary["plugin_per_walk_ir"] = own / walk
+
+
+# --- synthetic files ----------------------------------------------------------------------------
+_BLOCK = """\
+class Service{i}:
+    def __init__(self, session):
+        self.session = session
+        self.items = []
+
+    async def load{i}(self, ids):
+        rows = []
+        for item_id in ids:
+            row = await self.session.get(Item, item_id)
+            rows.append(row)
+        return rows
+
+    def render{i}(self, rows):
+        return [str(row) for row in rows if row]
+
+
+async def handler{i}(request, session):
+    service = Service{i}(session)
+    rows = await service.load{i}(request.ids)
+    task = asyncio.create_task(notify(rows))
+    background.add(task)
+    try:
+        await session.commit()
+    except Exception:
+        await session.rollback()
+        raise
+    return service.render{i}(rows)
+
+
+def helper{i}(path):
+    with open(path) as handle:
+        return handle.read()
+"""
+_PRELUDE = "import asyncio\n\nbackground = set()\n\n\nasync def notify(rows):\n    return rows\n\n\n"
+
+
+def synthetic_sources() -> dict[str, str]:
+    block_lines = _BLOCK.count("\n") + 2
+    found = {}
+    for lines in (1_000, 10_000, 50_000, 200_000):
+        blocks = "\n\n".join(_BLOCK.format(i=i) for i in range(max(1, lines // block_lines)))
+        found[f"mixed async code, {lines:,} lines"] = _PRELUDE + blocks
+    big = "".join(
+        f"    x{i} = await fetch(x{i - 1})\n"
+        if i % 3 == 0
+        else f"    if x{i - 1}:\n        x{i} = x{i - 1} + 1\n    else:\n        x{i} = 0\n"
+        for i in range(1, 20_001)
+    )
+    found["one 20,000-statement function"] = "async def fetch(x):\n    return x\n\n\nasync def big(x0):\n" + big
+    helpers = "import time\n\n\ndef h0():\n    time.sleep(1)\n\n\n" + "".join(
+        f"def h{i}():\n    h{i - 1}()\n\n\n" for i in range(1, 5_000)
+    )
+    found["5,000 sync helpers calling each other"] = helpers + "async def main():\n    h4999()\n"
+    awaits = "".join(f"    x{i} = await get{i % 7}(a)\n" for i in range(8_000))
+    found["8,000 consecutive awaits"] = "async def f(a, get0, get1, get2, get3, get4, get5, get6):\n" + awaits
+    rebinds = "".join("    task = asyncio.create_task(work())\n    print(task)\n" for _ in range(4_000))
+    found["a task local rebound 4,000 times"] = (
+        "import asyncio\n\n\nasync def work():\n    pass\n\n\nasync def f():\n" + rebinds
+    )
+    return found
+
+
+_SYNTHETIC = r"""
+import ast, json, sys, time, warnings
+from flake8_async_patterns.plugin import AsyncPatternsChecker
+from flake8_async_patterns.settings import Settings
+warnings.simplefilter("ignore")
+source = sys.stdin.read()
+
+class Options:
+    _aio_settings = Settings()  # every rule
+
+import inspect as _inspect
+_TAKES_LINES = "lines" in _inspect.signature(AsyncPatternsChecker).parameters
+
+
+def make(tree, lines):  # the plugin as flake8 builds it (older checkouts take no ``lines``)
+    if _TAKES_LINES:
+        return AsyncPatternsChecker(tree=tree, filename="", lines=lines, options=Options)
+    return AsyncPatternsChecker(tree=tree, filename="", options=Options)
+
+
+tree = ast.parse(source)
+lines = source.splitlines(True)
+walk = plugin = float("inf")
+for _ in range(3):
+    start = time.process_time()
+    for node in ast.walk(tree):
+        pass
+    walk = min(walk, time.process_time() - start)
+    start = time.process_time()
+    list(make(tree, lines).run())
+    plugin = min(plugin, time.process_time() - start)
+print(json.dumps({"lines": len(lines), "walk": walk, "plugin": plugin}))
+"""
+SYNTHETIC_TIMEOUT = 120  # seconds per file: a rule that is not linear shows up as a timeout
+
+
+def synthetic(plugin: Path) -> None:
+    print("\n## synthetic files (every rule)")
+    print(f"{'file':<40}{'lines':>9}{'plugin ms':>11}{'ms/1k lines':>13}{'walk ms/1k':>12}{'x walk':>8}")
+    for name, source in synthetic_sources().items():
+        try:
+            out = subprocess.run(
+                [str(plugin), "-c", _SYNTHETIC],
+                input=source,
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=SYNTHETIC_TIMEOUT,
+            )
+        except subprocess.TimeoutExpired:
+            print(f"{name:<40}{source.count(chr(10)):>9}{'> ' + str(SYNTHETIC_TIMEOUT) + ' s (x3 runs)':>24}")
+            continue
+        item = json.loads(out.stdout)
+        plugin_ms, per_k = item["plugin"] * 1e3, item["plugin"] * 1e6 / item["lines"]
+        walk_k = item["walk"] * 1e6 / item["lines"]
+        print(f"{name:<40}{item['lines']:>9}{plugin_ms:>11.1f}{per_k:>13.2f}{walk_k:>12.2f}{per_k / walk_k:>8.2f}")
+
+
+def profile(plugin: Path, files: list[str]) -> None:
+    print("\n## cProfile of the plugin (default selection), top 10 by own time")
+    out = subprocess.run(
+        [str(plugin), "-c", _PROFILE], input=json.dumps(files), capture_output=True, text=True, check=True
+    )
+    print("\n".join(line for line in out.stdout.splitlines() if line.strip()))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("dirs", nargs="+", type=Path)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--jobs", default="1", help="flake8 --jobs (default 1: one process, clean peak RSS)")
-    parser.add_argument("--plugin-args", default="", help="extra flake8 args for the plugin run only")
-    parser.add_argument(
-        "--select", default="default", help="in-process selection: 'default' or code prefixes, e.g. AIO1,AIO2"
-    )
-    parser.add_argument(
-        "--instructions",
-        type=int,
-        default=0,
-        metavar="N",
-        help="also count instructions over the first N files (needs valgrind)",
-    )
+    parser.add_argument("dirs", nargs="*", type=Path)
+    parser.add_argument("--repeat", type=int, default=5, help="interleaved rounds (median; default 5)")
+    parser.add_argument("--families", action="store_true", help="also time each family alone")
+    parser.add_argument("--instructions", type=int, default=0, metavar="N", help="callgrind over N files (valgrind)")
+    parser.add_argument("--synthetic", action="store_true", help="the scaling table on generated files")
+    parser.add_argument("--profile", action="store_true", help="cProfile top 10 of the plugin")
     parser.add_argument("--in-process-only", action="store_true", help="skip the whole-flake8 runs")
     args = parser.parse_args(argv)
 
-    flake8_version = _flake8_version()
+    from importlib.metadata import version
+
+    flake8_version = version("flake8")
     base, plugin = build_venvs(flake8_version)
-    dirs = [str(d.resolve()) for d in args.dirs]
-    common = ["--exit-zero", f"--jobs={args.jobs}", f"--extend-exclude={EXCLUDES}", *dirs]
-    plugin_extra = shlex.split(args.plugin_args)
-
-    runs: dict[str, list[tuple[float, int]]] = {"without": [], "with": []}
-    for _ in range(0 if args.in_process_only else args.repeat):
-        runs["without"].append(timed_flake8(base, common))
-        runs["with"].append(timed_flake8(plugin, [*plugin_extra, *common]))
-
-    in_process = subprocess.run(
-        [str(plugin), "-c", _IN_PROCESS, json.dumps(dirs), args.select, str(args.repeat)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    stats = json.loads(in_process.stdout)
-
-    print(f"flake8 {flake8_version}, Python {sys.version.split()[0]}, jobs={args.jobs}, repeat={args.repeat}")
-    print(f"directories: {', '.join(dirs)}")
-    print(f"files parsed in-process: {stats['files']}; plugin hits ({args.select}): {stats['hits']}")
+    pythons = {"base": base, "plugin": plugin}
+    dirs = args.dirs or [Path(sysconfig.get_paths()["stdlib"]), *([CORPUS] if CORPUS.is_dir() else [])]
+    print(f"flake8 {flake8_version}, Python {sys.version.split()[0]}, repeat={args.repeat}")
+    summaries = [measure_directory(d.resolve(), pythons, args) for d in dirs]
+    if args.profile:
+        profile(plugin, [f for d in dirs for f in python_files(d.resolve())])
+    if args.synthetic:
+        synthetic(plugin)
+    cpu = [s["cpu"] for s in summaries if "cpu" in s]
+    ir = [s["instructions"] for s in summaries if "instructions" in s]
+    walk = [s["plugin_per_walk"] for s in summaries]
     print()
-    print(f"{'measure':<44}{'value':>12}")
-    if runs["without"]:
-        t_without = statistics.median(t for t, _ in runs["without"])
-        t_with = statistics.median(t for t, _ in runs["with"])
-        m_without = max(m for _, m in runs["without"])
-        m_with = max(m for _, m in runs["with"])
-        print(f"{'flake8 without plugin (median s)':<44}{t_without:>12.2f}")
-        print(f"{'flake8 with plugin (median s)':<44}{t_with:>12.2f}")
-        print(f"{'  added time':<44}{(t_with / t_without - 1) * 100:>11.1f}%   target <= 10%")
-        print(f"{'peak RSS without plugin (MiB)':<44}{m_without / 1024:>12.1f}")
-        print(f"{'peak RSS with plugin (MiB)':<44}{m_with / 1024:>12.1f}")
-        print(f"{'  added peak memory':<44}{(m_with / m_without - 1) * 100:>11.1f}%   target <= 10%")
-    print(f"{'ast.parse, file by file (best s)':<44}{stats['parse']:>12.3f}")
-    print(f"{'bare ast.walk of each tree (best s)':<44}{stats['walk']:>12.3f}")
-    print(f"{'plugin on each tree (best s)':<44}{stats['plugin']:>12.3f}")
-    print(f"{'  plugin / ast.walk':<44}{stats['plugin'] / stats['walk']:>11.2f}x   target <= 3x")
-    print(f"{'  plugin / (ast.parse + ast.walk)':<44}{stats['plugin'] / (stats['parse'] + stats['walk']):>11.2f}x")
-    if args.instructions:
-        counts = instructions(plugin, dirs, args.instructions, args.select)
-        walk_ir = counts["walk"] - counts["parse"]
-        plugin_ir = counts["plugin"] - counts["parse"]
-        print(f"{'instructions, bare ast.walk (net, M)':<44}{walk_ir / 1e6:>12.1f}   first {args.instructions} files")
-        print(f"{'instructions, plugin (net, M)':<44}{plugin_ir / 1e6:>12.1f}")
-        print(f"{'  plugin / ast.walk (instructions)':<44}{plugin_ir / walk_ir:>11.2f}x   target <= 3x")
+    print(
+        "plugin/base CPU = "
+        + ", ".join(f"{value:.3f}" for value in cpu or [float("nan")])
+        + ", instructions = "
+        + (", ".join(f"{value:.3f}" for value in ir) if ir else "n/a")
+        + ", plugin/ast.walk = "
+        + ", ".join(f"{value:.2f}" for value in walk)
+        + f"   ({', '.join(d.name for d in dirs)}; default selection)"
+    )
     return 0
 
 
