@@ -19,9 +19,10 @@ of `setup.cfg`, `tox.ini` or `.flake8`). An explicit `--select={prefix}` selects
 the off-by-default ones included -- flake8's own rule: an explicit selection beats the default
 ignore list. `# noqa: {first_code}` silences one line as usual.
 
-"Async context" means lexically inside an `async def` body, not inside a nested `def`, `lambda`
-or class body within it (those run elsewhere); comprehensions inside an `async def` are async
-context. Names are matched by qualified name through imports and aliases
+"Async context" means lexically inside an `async def` body, not inside a nested `def` or `lambda`
+within it (those run elsewhere, perhaps in a thread). Comprehensions and class bodies inside an
+`async def` run at once, inside the coroutine: they are async context -- the methods of such a
+class are not (they run when called). Names are matched by qualified name through imports and aliases
 (`import asyncio as aio`, `from time import sleep as nap`); a name rebound locally (a parameter,
 an assignment) is no longer the import.
 

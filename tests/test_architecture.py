@@ -103,3 +103,14 @@ def test_every_registered_rule_has_exactly_one_checker():
 def test_modules_stay_small(path):
     lines = path.read_text(encoding="utf-8").count("\n")
     assert lines <= MAX_MODULE_LINES, f"{path.name} has {lines} lines: split it (a family becomes a package)"
+
+
+def test_on_and_off_rules_do_not_share_a_rule_module():
+    for module in rules.MODULES:
+        defaults = {
+            rule.default_enabled
+            for checker in rules.CHECKERS
+            if checker.__module__ == module.__name__
+            for rule in checker.rules
+        }
+        assert len(defaults) <= 1, f"{module.__name__} mixes on-by-default and off-by-default rules"

@@ -79,7 +79,15 @@ def test_extend_select_turns_an_off_rule_on(sample):
 
 
 @pytest.mark.parametrize(
-    "name", ["prefer-taskgroup", "await-in-loop", "sequential-independent-awaits", "run-in-executor-default"]
+    "name",
+    [
+        "prefer-taskgroup",
+        "await-in-loop",
+        "sequential-independent-awaits",
+        "run-in-executor-default",
+        "manual-event-loop",
+        "get-event-loop-in-coroutine",
+    ],
 )
 def test_off_by_default_rules(tmp_path, name):
     """Each off rule: silent in a default run of its own doc example, reported with --extend-select."""

@@ -76,8 +76,8 @@ DEPRECATED_GET_EVENT_LOOP = declare(
     name="deprecated-get-event-loop",
     default_enabled=True,
     message=(
-        "'{call}' outside a running loop is deprecated (DeprecationWarning on 3.12 and 3.13, RuntimeError on 3.14 "
-        "when no loop is set); use 'asyncio.run(main())', or create the loop with 'asyncio.new_event_loop()'"
+        "'{call}' with no current event loop set warns on Python 3.12-3.13 (DeprecationWarning) and raises "
+        "RuntimeError on 3.14; use 'asyncio.run(main())', or create the loop with 'asyncio.new_event_loop()'"
     ),
     summary=(
         "`asyncio.get_event_loop()` in sync code that means to drive a loop: at module level "

@@ -18,7 +18,7 @@ MANUAL_EVENT_LOOP = declare(
     code="AIO302",
     raises_or_warns=True,
     name="manual-event-loop",
-    default_enabled=True,
+    default_enabled=False,
     message=(
         "manual event loop: '{call}' on a loop from '{origin}()'; use 'asyncio.run(main())' (or 'asyncio.Runner' on "
         "Python 3.11+)"
@@ -68,7 +68,7 @@ GET_EVENT_LOOP_IN_COROUTINE = declare(
     raises_or_warns=True,
     async_only=True,
     name="get-event-loop-in-coroutine",
-    default_enabled=True,
+    default_enabled=False,
     message="'{call}' inside async function '{function}'; use 'asyncio.get_running_loop()'",
     summary="`asyncio.get_event_loop()` in async context.",
     why=(

@@ -68,8 +68,8 @@ class Context:
     # --- position --------------------------------------------------------------------------
     @property
     def in_async(self) -> bool:
-        """Lexically in an ``async def`` body (comprehensions included; nested ``def``,
-        ``lambda`` and class bodies excluded)."""
+        """Lexically in an ``async def`` body (comprehensions and class bodies included; nested
+        ``def`` and ``lambda`` excluded)."""
         return self.scope.async_context
 
     @property

@@ -50,8 +50,9 @@ class Scope:
     an await" (a comprehension reports to the function it runs in, a class body to the function
     or module around it); at module level it is the module scope itself.
 
-    Comprehensions run inline, where they stand: their ``async_context`` is that of the enclosing
-    scope.  Class bodies are not async context.
+    Comprehensions and class bodies run at once, where they stand: their ``async_context`` is
+    that of the enclosing scope (a class defined inside a coroutine runs its body inside the
+    coroutine).  The methods of a class run when called, each in a scope of its own.
     """
 
     kind: ScopeKind
@@ -78,11 +79,8 @@ class Scope:
         elif kind is ScopeKind.LAMBDA or parent is None:
             self.async_context = False
             self.function = self
-        elif kind is ScopeKind.COMPREHENSION:
+        else:  # comprehensions and class bodies
             self.async_context = parent.async_context
-            self.function = parent.function
-        else:  # a class body
-            self.async_context = False
             self.function = parent.function
 
     @property
