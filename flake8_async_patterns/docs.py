@@ -98,6 +98,10 @@ def rule_markdown(rule: Rule) -> str:
         out.append("- **Options:** " + ", ".join(f"`{option.flag}`" for option in rule.options))
     if rule.async_only:
         out.append("- **Where:** only in async context")
+    out.append(
+        "- **Reported in test files:** "
+        + ("yes" if rule.in_test_files else "no (its harm is event-loop latency; see `--aio-test-files`)")
+    )
     if rule.raises_or_warns:
         out.append(
             "- **Fails at run time:** yes -- not reported inside `pytest.raises`/`pytest.warns`/"

@@ -17,6 +17,7 @@ being checked.  (``strict=True`` re-raises instead: the project's own tests run 
 from __future__ import annotations
 
 import ast
+import dataclasses
 from collections.abc import Callable, Iterable
 
 from .checker import Checker
@@ -90,10 +91,16 @@ class Engine:
         checkers: Iterable[type[Checker]],
         *,
         source: str | None = None,
+        filename: str | None = None,
         strict: bool = False,
     ):
         """``source``, the file's text when known, lets checkers that cannot report anything in it
-        stay out (``Checker.requires``)."""
+        stay out (``Checker.requires``); ``filename`` decides whether it is a test file, where rules
+        about event-loop latency are not reported (``--aio-test-files``)."""
+        checkers = tuple(checkers)
+        if settings.test_files and settings.is_test_file(filename):
+            kept = frozenset(r.code for c in checkers for r in c.rules if r.in_test_files and settings.wants(r))
+            settings = dataclasses.replace(settings, enabled=kept)
         self.results: list[tuple[int, int, str]] = []
         self.strict = strict
         self.ctx = Context(tree, settings, self.results, canonical)

@@ -69,7 +69,7 @@ class AsyncPatternsChecker:
             return
         try:
             source = "".join(self.lines) if self.lines is not None else None
-            results = lint_tree(self.tree, self.settings, source=source)
+            results = lint_tree(self.tree, self.settings, source=source, filename=self.filename)
         except Exception as error:  # the engine itself failed: say so, never take flake8 down
             LOG.debug("flake8-async-patterns failed on %s", self.filename or "<input>", exc_info=True)
             detail = " ".join(f"{type(error).__name__}: {error}".split())[:120]

@@ -48,6 +48,9 @@ class Rule:
     # The mistake raises or warns when the code runs, so a test that expects exactly that
     # (``with pytest.raises(...)``, ``self.assertWarns(...)``) is not reported.
     raises_or_warns: bool = False
+    # Reported in test files (``--aio-test-files``): no for rules whose harm is event-loop latency
+    # (a test pays it once); yes for mistakes that make a test pass vacuously, leak or crash.
+    in_test_files: bool = True
 
     def __post_init__(self) -> None:
         if not _CODE_RE.match(self.code):

@@ -11,11 +11,18 @@ from .settings import Settings
 
 
 def lint_tree(
-    tree: ast.AST, settings: Settings | None = None, *, source: str | None = None, strict: bool = False
+    tree: ast.AST,
+    settings: Settings | None = None,
+    *,
+    source: str | None = None,
+    filename: str | None = None,
+    strict: bool = False,
 ) -> list[tuple[int, int, str]]:
     """``(line, col, message)`` findings for a parsed tree, in the order they were found.
-    ``source`` (the text the tree was parsed from) lets checkers that cannot report in it stay out."""
-    return Engine(tree, settings or Settings(), CHECKERS, source=source, strict=strict).run()
+    ``source`` (the text the tree was parsed from) lets checkers that cannot report in it stay out;
+    ``filename`` says whether it is a test file."""
+    settings = settings or Settings()
+    return Engine(tree, settings, CHECKERS, source=source, filename=filename, strict=strict).run()
 
 
 def lint(
@@ -29,4 +36,4 @@ def lint(
     """Lint Python source text; ``(line, col, message)`` sorted by position.  A checker that
     raises propagates its exception (``strict``), as the project's tests want."""
     tree = ast.parse(source, filename)
-    return sorted(lint_tree(tree, settings, source=source if prefilter else None, strict=strict))
+    return sorted(lint_tree(tree, settings, source=source if prefilter else None, filename=filename, strict=strict))

@@ -14,6 +14,7 @@ flake8 adapter turns it into a normal flake8 usage error.
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -171,7 +172,39 @@ BLOCKING_CALLS = Option(
     help=("Extra blocking calls: 'pkg.mod.func' or 'pkg.mod.func->replacement', comma-separated, '*' as in fnmatch."),
 )
 
-OPTIONS: tuple[Option, ...] = (PYTHON_VERSION, SESSION_NAMES, SESSION_FACTORIES, BLOCKING_CALLS)
+DEFAULT_TEST_FILES = ("test_*.py", "*_test.py", "conftest.py", "*/tests/*", "*/test/*")
+
+
+def parse_test_files(value: Any, option: str = "--aio-test-files") -> tuple[str, ...]:
+    """fnmatch patterns; blank items are dropped and an empty value turns the policy off."""
+    patterns = _items(value)
+    for pattern in patterns:
+        depth = 0
+        for char in pattern:
+            depth += char == "["
+            depth -= char == "]" and depth > 0
+        if depth:
+            raise OptionError(
+                f"{option}: pattern {pattern!r} has an unbalanced '['; expected fnmatch patterns "
+                "such as 'test_*.py' or '*/tests/*'"
+            )
+    return tuple(pattern.replace("\\", "/") for pattern in patterns)
+
+
+TEST_FILES = Option(
+    flag="--aio-test-files",
+    field="test_files",
+    parse=parse_test_files,
+    default=DEFAULT_TEST_FILES,
+    default_text=", ".join(DEFAULT_TEST_FILES),
+    help=(
+        "Comma-separated fnmatch patterns of test files, where rules about event-loop latency are not "
+        "reported (a pattern with '/' matches the path from the current directory, one without matches the "
+        "file name); an empty value reports every rule everywhere."
+    ),
+)
+
+OPTIONS: tuple[Option, ...] = (PYTHON_VERSION, SESSION_NAMES, SESSION_FACTORIES, BLOCKING_CALLS, TEST_FILES)
 
 
 @dataclass(frozen=True)
@@ -183,6 +216,7 @@ class Settings:
     session_names: tuple[str, ...] = SESSION_NAMES.default
     session_factories: tuple[str, ...] = SESSION_FACTORIES.default
     blocking_calls: tuple[BlockingCall, ...] = field(default=BLOCKING_CALLS.default)
+    test_files: tuple[str, ...] = TEST_FILES.default
 
     def wants(self, rule: Rule) -> bool:
         """Whether ``rule`` runs: selected, and its suggestion fits the target Python."""
@@ -191,6 +225,39 @@ class Settings:
     def python_at_least(self, version: tuple[int, int] | None) -> bool:
         """Whether suggestions that need ``version`` may be made for the target Python."""
         return version is None or self.python_version is None or self.python_version >= version
+
+    def is_test_file(self, filename: str | None) -> bool:
+        """Whether ``filename`` matches ``--aio-test-files``: a pattern without '/' against the
+        file name, one with '/' against the path from the current directory (as '/a/b.py', so
+        '*/tests/*' also matches a top-level 'tests/' folder; a file outside the current directory
+        is matched by its absolute path)."""
+        if not self.test_files or not filename or filename.startswith("<"):
+            return False
+        path = filename.replace(os.sep, "/")
+        name = path.rpartition("/")[2]
+        relative = None
+        for pattern in self.test_files:
+            if "/" not in pattern:
+                if fnmatch.fnmatchcase(name, pattern):
+                    return True
+                continue
+            if relative is None:
+                relative = _relative_path(filename)
+            if fnmatch.fnmatchcase(relative, pattern):
+                return True
+        return False
+
+
+def _relative_path(filename: str) -> str:
+    """'/'-separated path of ``filename`` from the current directory, with a leading '/'."""
+    absolute = os.path.abspath(filename)
+    try:
+        relative = os.path.relpath(absolute)
+    except ValueError:  # another drive (Windows)
+        relative = absolute
+    if relative == ".." or relative.startswith(".." + os.sep):
+        relative = absolute
+    return "/" + relative.replace(os.sep, "/").lstrip("/")
 
 
 def settings_from_flags(flags: Iterable[str], *, enabled: frozenset[str] | None = None) -> Settings:

@@ -192,3 +192,20 @@ def test_examples_show_what_the_readme_promises():
         assert line in actual, f"README promises {line!r}"
     assert all(LINE.match(line)["code"].startswith("AIO") for line in actual), "examples must be clean of other linters"
     assert len({LINE.match(line)["code"] for line in actual}) >= 6
+
+
+BLOCKING_TEST = "import time\n\n\nasync def test_slow():\n    time.sleep(1)\n"
+
+
+def test_test_files_policy_end_to_end(tmp_path):
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_slow.py").write_text(BLOCKING_TEST)
+    (tmp_path / "app.py").write_text(BLOCKING_TEST)
+    found = parse(flake8(".", cwd=tmp_path).stdout)
+    assert {(name, c) for name, _, _, c in found} == {("app.py", code("blocking-sleep"))}
+    (tmp_path / "setup.cfg").write_text("[flake8]\naio-test-files =\n")
+    found = parse(flake8(".", cwd=tmp_path, isolated=False).stdout)
+    assert {name for name, *_ in found} == {"app.py", "test_slow.py"}
+    result = flake8("--aio-test-files=tests/[unit", ".", cwd=tmp_path)
+    assert result.returncode != 0 and "--aio-test-files" in result.stderr and "unbalanced" in result.stderr
+    assert "Traceback" not in result.stderr

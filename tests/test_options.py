@@ -178,3 +178,89 @@ def test_deselected_rule_in_a_shared_checker_is_not_reported():
     source = "import asyncio\nasync def f():\n    asyncio.create_task(f())\n    return asyncio.run(f())\n"
     settings = Settings(enabled=frozenset({code("asyncio-run-in-coroutine")}))
     assert {m.split()[0] for _, _, m in lint(source, settings)} == {code("asyncio-run-in-coroutine")}
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (None, ("test_*.py", "*_test.py", "conftest.py", "*/tests/*", "*/test/*")),
+        ("", ()),
+        (" , ", ()),
+        ("test_*.py,\n  */it/*,", ("test_*.py", "*/it/*")),
+        ("tests\\unit\\*", ("tests/unit/*",)),
+    ],
+)
+def test_test_files_parse(value, expected):
+    assert build_settings(test_files=value).test_files == expected
+
+
+@pytest.mark.parametrize("value", ["tests/[abc", "[", "a,b[c-d"])
+def test_test_files_reject_unbalanced_brackets(value):
+    with pytest.raises(OptionError, match=r"--aio-test-files: pattern .* has an unbalanced '\['"):
+        build_settings(test_files=value)
+
+
+@pytest.mark.parametrize(
+    "filename, expected",
+    [
+        ("tests/test_api.py", True),
+        ("tests/helpers.py", True),
+        ("pkg/tests/helpers.py", True),
+        ("pkg/test/helpers.py", True),
+        ("test_api.py", True),
+        ("api_test.py", True),
+        ("conftest.py", True),
+        ("pkg/conftest.py", True),
+        ("src/app.py", False),
+        ("testing.py", False),
+        ("contest.py", False),
+        ("src/latest/app.py", False),
+        ("<string>", False),
+        (None, False),
+    ],
+)
+def test_is_test_file(filename, expected, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert Settings().is_test_file(filename) is expected
+    assert Settings(test_files=()).is_test_file(filename) is False
+
+
+def test_a_checkout_under_a_test_folder_is_not_all_tests(tmp_path, monkeypatch):
+    project = tmp_path / "test" / "project"
+    (project / "src").mkdir(parents=True)
+    monkeypatch.chdir(project)
+    assert not Settings().is_test_file(str(project / "src" / "app.py"))
+    assert Settings().is_test_file(str(project / "src" / "tests" / "unit.py"))
+
+
+TEST_FILE_SOURCE = """\
+import asyncio
+import time
+
+
+async def fetch():
+    return 1
+
+
+async def test_it():
+    time.sleep(1)
+    fetch()
+"""
+
+
+def test_latency_rules_are_not_reported_in_test_files():
+    blocking, unawaited = code("blocking-sleep"), code("unawaited-coroutine")
+    assert {c for _, c in codes_in(TEST_FILE_SOURCE, "app.py")} == {blocking, unawaited}
+    assert {c for _, c in codes_in(TEST_FILE_SOURCE, "tests/test_app.py")} == {unawaited}
+    assert {c for _, c in codes_in(TEST_FILE_SOURCE, "tests/test_app.py", test_files="")} == {blocking, unawaited}
+
+
+def codes_in(source: str, filename: str, **options) -> set[tuple[int, str]]:
+    results = lint(source, build_settings(**options), filename)
+    return {(line, message.split()[0]) for line, _, message in results}
+
+
+def test_every_rule_says_whether_it_is_reported_in_test_files():
+    latency = {rule.code for rule in RULES.values() if not rule.in_test_files}
+    assert {rule.code for rule in RULES.values() if rule.code.startswith("AIO2")} <= latency
+    assert {code("unawaited-coroutine"), code("dangling-task"), code("asyncio-run-in-coroutine")}.isdisjoint(latency)

@@ -65,6 +65,7 @@ MANUAL_EVENT_LOOP = declare(
 
 GET_EVENT_LOOP_IN_COROUTINE = declare(
     code="AIO303",
+    in_test_files=False,
     raises_or_warns=True,
     async_only=True,
     name="get-event-loop-in-coroutine",
@@ -96,6 +97,7 @@ GET_EVENT_LOOP_IN_COROUTINE = declare(
 
 RUN_IN_EXECUTOR_DEFAULT = declare(
     code="AIO304",
+    in_test_files=False,
     async_only=True,
     name="run-in-executor-default",
     default_enabled=False,

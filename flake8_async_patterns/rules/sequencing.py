@@ -19,6 +19,7 @@ from ..semantic.text import call_arguments, describe, dotted_name, last_segment,
 
 AWAIT_IN_LOOP = declare(
     code="AIO105",
+    in_test_files=False,
     async_only=True,
     name="await-in-loop",
     default_enabled=False,
@@ -66,6 +67,7 @@ AWAIT_IN_LOOP = declare(
 
 SEQUENTIAL_AWAITS = declare(
     code="AIO106",
+    in_test_files=False,
     async_only=True,
     name="sequential-independent-awaits",
     default_enabled=False,

@@ -35,6 +35,7 @@ def _blocking_rule(
         name=name,
         default_enabled=True,
         async_only=True,
+        in_test_files=False,
         message=MESSAGE,
         summary=summary,
         why=why,
@@ -305,6 +306,7 @@ TRANSITIVE_BLOCKING_CALL = declare(
     name="transitive-blocking-call",
     default_enabled=True,
     async_only=True,
+    in_test_files=False,
     message=(
         "'{call}' in async function '{function}' blocks the event loop: {chain}; run it with 'await "
         "asyncio.to_thread(...)' or make the chain async"
