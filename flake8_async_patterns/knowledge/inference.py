@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 
 from ..semantic.context import Context
+from ..semantic.frames import parent_of
 from ..semantic.scope import UNINFERRED, Binding, BindingKind, Scope
 from ..semantic.text import dotted_name, last_segment
 from .kinds import (
@@ -112,10 +113,24 @@ def _binding_kind(ctx: Context, binding: Binding, scope: Scope, depth: int) -> K
                 kinds = UNPACKED_METHOD_KINDS.get((receiver_kind, func.attr)) if receiver_kind else None
             if kinds and 0 <= binding.index < len(kinds):
                 return kinds[binding.index]
+        elif isinstance(value, (ast.Tuple, ast.List)):  # ``a, b = Path(x), Path(y)``
+            element = _unpacked_element(binding, value)
+            return kind_of(ctx, element, scope, depth) if element is not None else None
         return None
     if binding.kind is _ASSIGN:
         return kind_of(ctx, value, scope, depth)
     return None
+
+
+def _unpacked_element(binding: Binding, value: ast.Tuple | ast.List) -> ast.AST | None:
+    """The element of a tuple display that an unpacking binding receives, when positions match
+    one to one (no starred target or element)."""
+    target = parent_of(binding.frame) if binding.frame is not None else None
+    if not isinstance(target, (ast.Tuple, ast.List)) or len(target.elts) != len(value.elts):
+        return None
+    if any(isinstance(elt, ast.Starred) for elt in (*target.elts, *value.elts)):
+        return None
+    return value.elts[binding.index] if 0 <= binding.index < len(value.elts) else None
 
 
 def annotation_kind(ctx: Context, annotation: ast.AST, scope: Scope | None = None) -> Kind | None:

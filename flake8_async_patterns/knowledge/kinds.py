@@ -61,6 +61,8 @@ class Kind(str, enum.Enum):
     PATH = "pathlib.Path"
 
 
+# httpx and httpx2, its successor package, have the same API.
+HTTPX_PACKAGES = ("httpx", "httpx2")
 LOOP_GETTERS = ("asyncio.get_event_loop", "asyncio.get_running_loop", "asyncio.new_event_loop")
 
 # Qualified callable -> the kind of what calling it makes.
@@ -80,7 +82,7 @@ CONSTRUCTED_KINDS: dict[str, Kind] = {
     "asyncio.LifoQueue": Kind.ASYNC_QUEUE,
     "asyncio.Barrier": Kind.ASYNC_BARRIER,
     "aiohttp.ClientSession": Kind.AIOHTTP_SESSION,
-    "httpx.AsyncClient": Kind.HTTPX_ASYNC_CLIENT,
+    **{f"{package}.AsyncClient": Kind.HTTPX_ASYNC_CLIENT for package in HTTPX_PACKAGES},
     "sqlalchemy.ext.asyncio.AsyncSession": Kind.ASYNC_SESSION,
     "sqlalchemy.orm.Session": Kind.SYNC_SESSION,
     "sqlalchemy.ext.asyncio.create_async_engine": Kind.ASYNC_ENGINE,
@@ -89,7 +91,7 @@ CONSTRUCTED_KINDS: dict[str, Kind] = {
     "aiosqlite.connect": Kind.AIOSQLITE_CONNECTION,
     "requests.Session": Kind.REQUESTS_SESSION,
     "requests.session": Kind.REQUESTS_SESSION,
-    "httpx.Client": Kind.HTTPX_CLIENT,
+    **{f"{package}.Client": Kind.HTTPX_CLIENT for package in HTTPX_PACKAGES},
     "http.client.HTTPConnection": Kind.HTTP_CONNECTION,
     "http.client.HTTPSConnection": Kind.HTTP_CONNECTION,
     **{
@@ -204,7 +206,6 @@ ANNOTATED_KINDS: dict[str, Kind] = {
     "aiosqlite.core.Connection": Kind.AIOSQLITE_CONNECTION,
     "socket.socket": Kind.SOCKET,
     "requests.Session": Kind.REQUESTS_SESSION,
-    "httpx.Client": Kind.HTTPX_CLIENT,
     "redis.Redis": Kind.REDIS_CLIENT,
     "threading.Lock": Kind.THREAD_LOCK,
     "threading.Event": Kind.THREAD_EVENT,

@@ -25,6 +25,7 @@ _REEXPORTING_PACKAGES: dict[str, frozenset[str]] = {
     ),
     "aiohttp": frozenset({"client", "connector", "client_reqrep", "web", "web_app"}),
     "httpx": frozenset({"_client", "_api", "_models"}),
+    "httpx2": frozenset({"_client", "_api", "_models"}),
     "sqlalchemy.ext.asyncio": frozenset({"session", "engine", "result", "scoping"}),
     "sqlalchemy.orm": frozenset({"session"}),
     "sqlalchemy": frozenset({"engine"}),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 
 from ...knowledge.http import HTTP_VERBS
-from ...knowledge.kinds import Kind
+from ...knowledge.kinds import HTTPX_PACKAGES, Kind
 
 
 class Family(enum.Enum):
@@ -32,7 +32,11 @@ _HTTP_VERB_NAMES = tuple(sorted(HTTP_VERBS))
 BLOCKING_FUNCTIONS: dict[str, tuple[Family, str]] = {
     "time.sleep": (Family.SLEEP, "'await asyncio.sleep()'"),
     **{f"requests.{verb}": (Family.HTTP, _ASYNC_HTTP) for verb in _HTTP_VERB_NAMES},
-    **{f"httpx.{verb}": (Family.HTTP, "'httpx.AsyncClient'") for verb in (*_HTTP_VERB_NAMES, "stream")},
+    **{
+        f"{package}.{verb}": (Family.HTTP, f"'{package}.AsyncClient'")
+        for package in HTTPX_PACKAGES
+        for verb in (*_HTTP_VERB_NAMES, "stream")
+    },
     "urllib.request.urlopen": (Family.HTTP, _ASYNC_HTTP),
     "urllib.request.urlretrieve": (Family.HTTP, _ASYNC_HTTP),
     "urllib3.request": (Family.HTTP, _ASYNC_HTTP),
@@ -134,8 +138,9 @@ CONNECTING_KINDS = frozenset({Kind.SMTP_CLIENT, Kind.FTP_CLIENT})
 ANY_METHOD = frozenset({"*"})
 # receiver kind -> (family, blocking methods, replacement)
 BLOCKING_METHODS: dict[Kind, tuple[Family, frozenset[str], str]] = {
-    Kind.REQUESTS_SESSION: (Family.HTTP, frozenset({*_HTTP_VERB_NAMES, "send"}), _ASYNC_HTTP),
-    Kind.HTTPX_CLIENT: (Family.HTTP, frozenset({*_HTTP_VERB_NAMES, "send", "stream"}), "'httpx.AsyncClient'"),
+    # ``close()`` too: it shuts the pooled connections down, with the thread held.
+    Kind.REQUESTS_SESSION: (Family.HTTP, frozenset({*_HTTP_VERB_NAMES, "send", "close"}), _ASYNC_HTTP),
+    Kind.HTTPX_CLIENT: (Family.HTTP, frozenset({*_HTTP_VERB_NAMES, "send", "stream", "close"}), "'httpx.AsyncClient'"),
     Kind.HTTP_CONNECTION: (Family.HTTP, frozenset({"request", "getresponse", "connect"}), _ASYNC_HTTP),
     Kind.URLLIB3_POOL: (
         Family.HTTP,

@@ -213,6 +213,8 @@ class BlockingChecker(Checker):
         return None
 
     def _configured(self, call: ast.Call, qn: str | None) -> Blocking | None:
+        if isinstance(self.ctx.parent(), ast.Await):
+            return None  # a configured call awaited on the spot is an async API, not a blocking one
         names = []
         if qn is not None:
             names.append(qn)

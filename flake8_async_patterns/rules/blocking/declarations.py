@@ -70,7 +70,9 @@ BLOCKING_HTTP = _blocking_rule(
         "Synchronous HTTP in async context: the `requests` functions (`get`, `post`, ..., "
         "`request`), methods of a `requests.Session()`, `urllib.request.urlopen`/`urlretrieve`, "
         "`urllib3.request` and `PoolManager` requests, the `httpx` functions, methods of an "
-        "`httpx.Client()`, and `http.client` connections (`request`, `getresponse`, `connect`)."
+        "`httpx.Client()` (and the same of `httpx2`, httpx's successor package), `close()` of a "
+        "sync `requests.Session`/`httpx.Client`, and `http.client` connections (`request`, "
+        "`getresponse`, `connect`)."
     ),
     why=(
         "A sync HTTP request blocks the thread for a full network round trip -- often hundreds "
@@ -296,6 +298,8 @@ CONFIGURED_BLOCKING_CALL = _blocking_rule(
     notes=(
         "Entries are comma-separated `qualified.name` or "
         "`qualified.name->replacement`; `*` is fnmatch-style over the whole qualified name. "
+        "A configured call that is awaited on the spot (`await mylib.fetch()`) is an async API of the "
+        "same name, not a blocking call: it is not reported. "
         "Reported only when configured; a call a built-in rule already reports is not "
         "reported twice.",
     ),
