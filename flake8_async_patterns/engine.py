@@ -54,6 +54,7 @@ _FIELD_ORDER: dict[type, tuple[str, ...]] = {
     ast.ClassDef: ("decorator_list", "type_params", "bases", "keywords"),
     ast.Dict: ("keys", "values"),
 }
+_TYPE_ALIAS = getattr(ast, "TypeAlias", None)
 _IMPORT, _ASSIGN, _PARAM, _LOOPVAR = BindingKind.IMPORT, BindingKind.ASSIGN, BindingKind.PARAM, BindingKind.LOOPVAR
 _WITH, _UNPACK, _OTHER, _DELETED = BindingKind.WITH, BindingKind.UNPACK, BindingKind.OTHER, BindingKind.DELETED
 
@@ -220,6 +221,8 @@ class Engine:
             if node.id in ctx.watched_names:
                 ctx.record_load(node.id, frame)
             return
+        elif ptype is _TYPE_ALIAS:  # ``type X = ...`` (3.12+)
+            binding = Binding(node.id, _ASSIGN, node, scope, frame=frame, value=parent.value)
         elif ptype is ast.NamedExpr:
             while scope.kind is ScopeKind.COMPREHENSION:
                 scope = scope.parent

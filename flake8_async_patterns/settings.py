@@ -204,7 +204,38 @@ TEST_FILES = Option(
     ),
 )
 
-OPTIONS: tuple[Option, ...] = (PYTHON_VERSION, SESSION_NAMES, SESSION_FACTORIES, BLOCKING_CALLS, TEST_FILES)
+_TRUE, _FALSE = frozenset({"true", "yes", "on", "1"}), frozenset({"false", "no", "off", "0"})
+
+
+def parse_bool(value: Any, option: str) -> bool:
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise OptionError(f"{option}: expected true or false, got {str(value).strip()!r}")
+
+
+EXPIRE_ON_COMMIT = Option(
+    flag="--aio-expire-on-commit",
+    field="expire_on_commit",
+    parse=lambda raw: parse_bool(raw, "--aio-expire-on-commit"),
+    default=True,
+    default_text="true",
+    help=(
+        "Whether sessions whose factory is not in the linted module expire their objects on commit "
+        "(SQLAlchemy's default); false when the project's factory sets expire_on_commit=False elsewhere."
+    ),
+)
+
+OPTIONS: tuple[Option, ...] = (
+    PYTHON_VERSION,
+    SESSION_NAMES,
+    SESSION_FACTORIES,
+    BLOCKING_CALLS,
+    TEST_FILES,
+    EXPIRE_ON_COMMIT,
+)
 
 
 @dataclass(frozen=True)
@@ -217,6 +248,7 @@ class Settings:
     session_factories: tuple[str, ...] = SESSION_FACTORIES.default
     blocking_calls: tuple[BlockingCall, ...] = field(default=BLOCKING_CALLS.default)
     test_files: tuple[str, ...] = TEST_FILES.default
+    expire_on_commit: bool = EXPIRE_ON_COMMIT.default
 
     def wants(self, rule: Rule) -> bool:
         """Whether ``rule`` runs: selected, and its suggestion fits the target Python."""

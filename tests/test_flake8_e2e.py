@@ -147,6 +147,7 @@ def test_options_from_config_file(tmp_path, config_name):
         (["--aio-session-names=good,not a name"], "--aio-session-names"),
         (["--aio-session-factories=1abc"], "--aio-session-factories"),
         (["--aio-blocking-calls=mylib.fetch->"], "--aio-blocking-calls"),
+        (["--aio-expire-on-commit=maybe"], "--aio-expire-on-commit"),
     ],
 )
 def test_malformed_option_is_a_usage_error(sample, args, option):

@@ -264,3 +264,15 @@ def test_every_rule_says_whether_it_is_reported_in_test_files():
     latency = {rule.code for rule in RULES.values() if not rule.in_test_files}
     assert {rule.code for rule in RULES.values() if rule.code.startswith("AIO2")} <= latency
     assert {code("unawaited-coroutine"), code("dangling-task"), code("asyncio-run-in-coroutine")}.isdisjoint(latency)
+
+
+@pytest.mark.parametrize(
+    "value, expected", [("true", True), ("False", False), (" yes ", True), ("0", False), (None, True)]
+)
+def test_expire_on_commit_parses(value, expected):
+    assert build_settings(expire_on_commit=value).expire_on_commit is expected
+
+
+def test_expire_on_commit_rejects():
+    with pytest.raises(OptionError, match="--aio-expire-on-commit: expected true or false, got 'maybe'"):
+        build_settings(expire_on_commit="maybe")

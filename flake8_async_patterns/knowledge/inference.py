@@ -12,7 +12,7 @@ import ast
 
 from ..semantic.context import Context
 from ..semantic.frames import parent_of
-from ..semantic.scope import UNINFERRED, Binding, BindingKind, Scope
+from ..semantic.scope import UNINFERRED, Binding, BindingKind, Scope, ScopeKind
 from ..semantic.text import dotted_name, last_segment
 from .kinds import (
     ANNOTATED_KINDS,
@@ -162,8 +162,28 @@ def annotation_kind(ctx: Context, annotation: ast.AST, scope: Scope | None = Non
             }
             return kinds.pop() if len(kinds) == 1 else None
         qn = ctx.qualified_name(annotation, scope)
-        return ANNOTATED_KINDS.get(qn) if qn else None
+        if qn is not None:
+            return ANNOTATED_KINDS.get(qn)
+        alias = _type_alias(ctx, annotation, scope)
+        if alias is None:
+            return None
+        annotation, scope = alias  # ``SessionDep = Annotated[AsyncSession, Depends(...)]``
     return None
+
+
+def _type_alias(ctx: Context, annotation: ast.AST, scope: Scope | None) -> tuple[ast.AST, Scope] | None:
+    """The value of a module-level type alias an annotation names (``X = ...``, ``X: TypeAlias =
+    ...``, ``type X = ...``), with its scope."""
+    if not isinstance(annotation, ast.Name):
+        return None
+    binding = ctx.lookup(annotation.id, scope)
+    if binding is None or binding.kind is not _ASSIGN or binding.value is None:
+        return None
+    if binding.scope.kind is not ScopeKind.MODULE or not isinstance(
+        binding.value, (ast.Subscript, ast.Name, ast.Attribute, ast.BinOp, ast.Constant)
+    ):
+        return None
+    return binding.value, binding.scope
 
 
 def _parse_annotation(ctx: Context, text: str) -> ast.AST | None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import ast
 
 from ..semantic.context import Context
-from ..semantic.scope import BindingKind
+from ..semantic.scope import Binding, BindingKind
 from ..semantic.source import Word
-from ..semantic.text import dotted_name
+from ..semantic.text import dotted_name, last_segment
 from .inference import kind_of
-from .kinds import Kind
+from .kinds import ASYNC_SESSION_CLASS, Kind
 
 SESSION_COROUTINE_METHODS = frozenset(
     {
@@ -64,18 +64,36 @@ def is_async_session(ctx: Context, expr: ast.AST) -> bool:
         return kind is Kind.ASYNC_SESSION
     if not ctx.in_async:
         return False
-    # The name heuristic is for names nobody typed: an annotation naming another class
-    # (a MongoDB ``ClientSession``, an ``aiohttp.ClientSession``...) is the author's word.
+    # The name heuristic is for names whose making nobody can see: an annotation naming another
+    # class (a MongoDB ``ClientSession``, an ``aiohttp.ClientSession``...) is the author's word,
+    # and so is a visible construction of another class (``async with Database(url) as db``).
     if isinstance(expr, ast.Name):
         binding = ctx.lookup(expr.id)
-        if binding is not None and (binding.kind is BindingKind.IMPORT or binding.annotation is not None):
+        if binding is not None and (binding.kind is BindingKind.IMPORT or _typed_otherwise(binding)):
             return False
         return expr.id in ctx.settings.session_names
     if isinstance(expr, ast.Attribute) and ctx.instance_class(expr.value) is not None:
-        if any(b.annotation is not None for b in ctx.attribute_bindings(expr)):
+        if any(_typed_otherwise(b) for b in ctx.attribute_bindings(expr)):
             return False
         return expr.attr in ctx.settings.session_names
     return False
+
+
+def _typed_otherwise(binding: Binding) -> bool:
+    """The binding says what its value is, and it is not a known session (the caller knows the
+    kind is unknown): an annotation, or an assignment/``with`` of a class instantiation
+    (``Database(url)``, ``DBSession()`` -- a capitalised callable)."""
+    if binding.annotation is not None:
+        return True
+    value = binding.value
+    if binding.kind not in (BindingKind.ASSIGN, BindingKind.WITH) or value is None:
+        return False
+    if isinstance(value, ast.Await):
+        value = value.value
+    if not isinstance(value, ast.Call):
+        return False
+    name = last_segment(value.func)
+    return name is not None and name[:1].isupper()
 
 
 def db_receiver(ctx: Context, expr: ast.AST) -> str | None:
@@ -94,6 +112,22 @@ def new_session_call(ctx: Context, expr: ast.AST | None) -> ast.Call | None:
     if isinstance(expr, ast.Call) and kind_of(ctx, expr) is Kind.ASYNC_SESSION:
         return expr
     return None
+
+
+def factory_in_module(ctx: Context, session: ast.AST) -> bool:
+    """Whether the session ``session`` refers to was made, visibly in this module, by
+    ``AsyncSession(...)`` or by a factory this module binds (``async_session = async_sessionmaker(...)``)
+    -- so its ``expire_on_commit`` is known here."""
+    binding = ctx.binding_of(session)
+    if binding is None or binding.kind not in (BindingKind.ASSIGN, BindingKind.WITH):
+        return False
+    call = new_session_call(ctx, binding.value)
+    if call is None:
+        return False
+    if ctx.qualified_name(call.func, binding.scope) == ASYNC_SESSION_CLASS:
+        return True
+    factory = ctx.binding_of(call.func, binding.scope)
+    return factory is not None and factory.kind is BindingKind.ASSIGN and isinstance(factory.value, ast.Call)
 
 
 def session_method_call(ctx: Context, call: ast.AST, names) -> str | None:

@@ -36,8 +36,9 @@ DANGLING_TASK = declare(
     summary=(
         "The Task/Future returned by `asyncio.create_task`, `asyncio.ensure_future` or "
         "`loop.create_task` (on any event loop object), or an un-awaited `asyncio.gather(...)`, "
-        "thrown away as a bare statement -- or bound to a function local that is never used "
-        "again."
+        "thrown away by a statement -- on its own, or as part of what the statement throws away "
+        "(`[create_task(f(x)) for x in xs]`, `flag and create_task(...)`) -- or bound to a "
+        "function local that is never used again."
     ),
     why=(
         "The event loop keeps only a weak reference to tasks. A task nobody references can be "
@@ -77,7 +78,9 @@ DANGLING_TASK = declare(
         "`loop`, `_loop`, `event_loop` or `*_loop`; other receivers are not reported.",
         "A task stored in a set/list/attribute, returned, awaited, passed to a call or given "
         "`add_done_callback` is kept; any later use of the local (including in a nested "
-        "function) counts. Module-level bindings are not locals and are not reported.",
+        "function) counts. Module-level bindings are not locals and are not reported, nor are "
+        "tasks bound through `global`/`nonlocal` (the outer scope keeps the reference).",
+        "`task = other = create_task(...)` is one task: it is used when either name is, and reported once.",
     ),
     references=(ASYNCIO_TASKS_DOC + "#asyncio.create_task",),
 )
@@ -157,6 +160,41 @@ _TRANSPARENT_BUILTINS = frozenset(
 )
 
 
+# Expressions whose value is (part of) their own value: what is thrown away with them is lost.
+_PASSING_ON = {
+    ast.List: ("elts",),
+    ast.Tuple: ("elts",),
+    ast.Set: ("elts",),
+    ast.Starred: ("value",),
+    ast.IfExp: ("test", "body", "orelse"),
+    ast.BoolOp: ("values",),
+    ast.ListComp: ("elt",),
+    ast.SetComp: ("elt",),
+    ast.GeneratorExp: ("elt",),
+    ast.DictComp: ("key", "value"),
+    ast.Dict: ("keys", "values"),
+}
+
+
+def _dropped_calls(expr: ast.AST) -> list[ast.Call]:
+    """Calls whose value an expression statement throws away: ``expr`` itself when a call, or
+    calls it holds only as parts of displays, comprehensions, conditions and boolean operators
+    (never as arguments, awaited, or stored).  Bounded by the statement's own size."""
+    found: list[ast.Call] = []
+    todo = [expr]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.Call):
+            found.append(node)
+            continue
+        for name in _PASSING_ON.get(type(node), ()):
+            value = getattr(node, name)
+            if isinstance(value, list):
+                todo.extend(item for item in value if item is not None)
+            else:
+                todo.append(value)
+    return found
+
 
 class _Results(enum.Enum):
     """What happens to the results of one ``gather(..., return_exceptions=True)``."""
@@ -181,21 +219,22 @@ class TaskChecker(Checker):
 
     def __init__(self, ctx):
         super().__init__(ctx)
-        self.unused_candidates: list[tuple[Binding, ast.Call]] = []
+        self.unused_candidates: dict[ast.Call, list[Binding]] = {}  # a task call -> the names it was bound to
         self.gathers: list[_Gather] = []
         self.checked_functions: set[Scope] = set()
         self.awaited_gathers: dict[ast.Await, _Gather] = {}  # results about to be bound
 
     # --- dangling-task -----------------------------------------------------------------------
     def visit_Expr(self, node: ast.Expr) -> None:
-        call = node.value
-        if not isinstance(call, ast.Call):
-            return
+        """Tasks whose value the statement throws away: the statement itself, or what it is made
+        of without handing it on -- ``[create_task(x) for x in xs]``, ``a if create_task(x) else
+        b``, ``flag and create_task(x)``."""
         ctx = self.ctx
-        if is_unowned_task_spawn(ctx, call):
-            ctx.report(call, DANGLING_TASK, call=describe(call))
-        elif ctx.qualified_name(call.func) == GATHER:
-            ctx.report(call, DANGLING_TASK, "gather", call=describe(call))
+        for call in _dropped_calls(node.value):
+            if is_unowned_task_spawn(ctx, call):
+                ctx.report(call, DANGLING_TASK, call=describe(call))
+            elif call is node.value and ctx.qualified_name(call.func) == GATHER:
+                ctx.report(call, DANGLING_TASK, "gather", call=describe(call))
 
     def bound(self, binding: Binding) -> None:
         value = binding.value
@@ -211,10 +250,11 @@ class TaskChecker(Checker):
             isinstance(value, ast.Call)
             and isinstance(binding.node, ast.Name)
             and binding.scope.kind is ScopeKind.FUNCTION
+            and binding.scope is self.ctx.scope  # not kept in an outer scope (global/nonlocal)
             and is_unowned_task_spawn(self.ctx, value)
         ):
             self.ctx.watch(binding)
-            self.unused_candidates.append((binding, value))
+            self.unused_candidates.setdefault(value, []).append(binding)
 
     # --- unchecked-gather-exceptions -----------------------------------------------------------
     def visit_Call(self, node: ast.Call) -> None:
@@ -263,9 +303,9 @@ class TaskChecker(Checker):
 
     def module_end(self) -> None:
         ctx = self.ctx
-        for binding, call in self.unused_candidates:
-            if not binding.loads:
-                ctx.report(call, DANGLING_TASK, "unused", name=binding.name, call=describe(call))
+        for call, bindings in self.unused_candidates.items():
+            if not any(binding.loads for binding in bindings):  # ``task = other = create_task(...)``
+                ctx.report(call, DANGLING_TASK, "unused", name=bindings[0].name, call=describe(call))
         for gather in self.gathers:
             if gather.function in self.checked_functions:
                 continue

@@ -98,8 +98,11 @@ class Context:
     def bind(self, binding: Binding) -> Binding:
         scope = binding.scope
         name = binding.name
-        if scope.kind is not _MODULE and name in scope.globals:
-            scope = binding.scope = self.module
+        if scope.kind is not _MODULE:
+            if name in scope.globals:
+                scope = binding.scope = self.module
+            elif name in scope.nonlocals:
+                scope = binding.scope = self._nonlocal_owner(scope, name)
         previous = scope.bindings.get(name)
         if previous is not None and previous.is_definition and binding.is_definition:
             binding.conflicting = (
@@ -112,6 +115,20 @@ class Context:
         if history is not None:
             history.append(binding)
         return binding
+
+    @staticmethod
+    def _nonlocal_owner(scope: Scope, name: str) -> Scope:
+        """The enclosing function scope a ``nonlocal name`` refers to: the nearest one binding
+        ``name`` (class bodies are skipped, as Python does), else the nearest function."""
+        nearest = None
+        outer = scope.parent
+        while outer is not None and outer.kind is not _MODULE:
+            if outer.kind in (ScopeKind.FUNCTION, ScopeKind.LAMBDA):
+                if name in outer.bindings:
+                    return outer
+                nearest = nearest or outer
+            outer = outer.parent
+        return nearest or scope
 
     def lookup(self, name: str, scope: Scope | None = None) -> Binding | None:
         """The binding ``name`` refers to from ``scope`` (default: the current scope)."""

@@ -90,6 +90,26 @@ def in_statement_list(statement: ast.AST, statements: list) -> bool:
     return any(s is statement for s in statements)
 
 
+Arms = tuple[tuple[ast.If, bool], ...]  # (if statement, in its body rather than its else)
+
+
+def branch_arms(frame: Frame) -> Arms:
+    """The ``if`` arms the node of ``frame`` sits in, within its own function."""
+    arms = []
+    for node, child in within_scope(frame, (ast.If,)):
+        if child is not node.test:
+            arms.append((node, in_statement_list(child, node.body)))
+    return tuple(arms)
+
+
+def exclusive(first: Arms, second: Arms) -> bool:
+    """Whether two places sit in different arms of one ``if``: they never both run."""
+    if not first or not second:
+        return False
+    arms = dict(first)
+    return any(node in arms and arms[node] is not in_body for node, in_body in second)
+
+
 # --- sys.version_info gates --------------------------------------------------------------------
 _COMPARISONS = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge}
 

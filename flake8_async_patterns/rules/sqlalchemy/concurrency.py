@@ -10,6 +10,7 @@ from ...knowledge.asyncio import AS_COMPLETED, GATHER, SPAWN_WORDS, WAIT, Spawne
 from ...knowledge.inference import kind_of
 from ...knowledge.kinds import Kind
 from ...knowledge.sqlalchemy import db_receiver
+from ...semantic.frames import LOOP_NODES, Arms, branch_arms, exclusive, within_scope
 from ...semantic.scope import Binding, BindingKind, Scope
 from ...semantic.source import ASYNC_CODE
 from ...semantic.text import call_arguments, describe
@@ -100,6 +101,9 @@ class _Running:
     """A task that uses a session and may still run."""
 
     session: str
+    call: ast.Call  # the create_task call that started it
+    arms: Arms  # the ``if`` arms it was started in
+    loop: ast.AST | None  # the innermost loop it was started in (within the function)
     task: Binding | None = None  # the name the task was bound to, once bound
     group: Binding | None = None  # the TaskGroup it runs in: done when the group's block ends
 
@@ -115,6 +119,9 @@ class SessionConcurrencyChecker(Checker):
         self.running: dict[Scope, list[_Running]] = {}  # per function
         self.unbound_tasks: dict[ast.Call, list[_Running]] = {}  # create_task call -> its entries
         self.labels: dict[tuple[Scope, str], str] = {}  # (function, spelling) -> "session", "asyncpg connection"...
+        # (session, task group) pairs already reported while their tasks still run: one finding
+        # per session and concurrent group, however many tasks join it.
+        self.reported: dict[Scope, set[tuple[str, Binding | None]]] = {}
 
     # --- what an awaitable uses -----------------------------------------------------------
     def _sessions(self, call: ast.Call) -> set[str]:
@@ -200,23 +207,53 @@ class SessionConcurrencyChecker(Checker):
         used = self._sessions(node.args[0])
         if not used:
             return
-        running = self.running.setdefault(ctx.function, [])
+        function = ctx.function
+        running = self.running.setdefault(function, [])
+        arms = branch_arms(ctx.frame)
         for key in sorted(used):
-            if any(entry.session == key for entry in running):
-                label = self._label(key)
-                ctx.report(
-                    node,
-                    CONCURRENT_SESSION_USE,
-                    "tasks",
-                    kind=label,
-                    name=key,
-                    call=describe(node),
-                    consequence=_CONSEQUENCES[label],
-                )
-                break
-        entries = [_Running(key, group=group) for key in used]
+            # Work started in the other arm of an ``if`` never runs alongside this one.
+            if any(entry.session == key and not exclusive(entry.arms, arms) for entry in running):
+                self._report_task(node, key, group)
+        loop = next(
+            (loop for loop, child in within_scope(ctx.frame, LOOP_NODES) if child is not getattr(loop, "iter", None)),
+            None,
+        )
+        entries = [_Running(key, node, arms, loop, group=group) for key in used]
         running.extend(entries)
         self.unbound_tasks[node] = entries
+
+    def _report_task(self, node: ast.Call, key: str, group: Binding | None) -> None:
+        reported = self.reported.setdefault(self.ctx.function, set())
+        if (key, group) in reported:
+            return
+        reported.add((key, group))
+        label = self._label(key)
+        self.ctx.report(
+            node,
+            CONCURRENT_SESSION_USE,
+            "tasks",
+            kind=label,
+            name=key,
+            call=describe(node),
+            consequence=_CONSEQUENCES[label],
+        )
+
+    def _finished(self, running: list[_Running], keep) -> None:
+        """Drop the tasks that are done; a group whose tasks all finished may be reported again."""
+        running[:] = [entry for entry in running if keep(entry)]
+        reported = self.reported.get(self.ctx.function)
+        if reported:
+            reported &= {(entry.session, entry.group) for entry in running}
+
+    def _leave_loop(self, node: ast.AST) -> None:
+        """A task started in a loop and still running when the loop ends ran alongside the tasks
+        the next iterations started -- with the same session."""
+        running = self.running.get(self.ctx.function)
+        for entry in running or ():
+            if entry.loop is node:
+                self._report_task(entry.call, entry.session, entry.group)
+
+    leave_For = leave_AsyncFor = leave_While = _leave_loop
 
     def bound(self, binding: Binding) -> None:
         entries = self.unbound_tasks.pop(binding.value, None)
@@ -240,7 +277,7 @@ class SessionConcurrencyChecker(Checker):
         )
         # (An unresolvable name counts as an unbound task: awaiting it may end one.)
         done = {ctx.binding_of(name) for name in names if isinstance(name, ast.Name)}
-        running[:] = [entry for entry in running if entry.task not in done]
+        self._finished(running, lambda entry: entry.task not in done)
 
     def leave_AsyncWith(self, node: ast.AsyncWith) -> None:
         """Leaving ``async with TaskGroup() as tg`` waits for all of tg's tasks."""
@@ -252,4 +289,4 @@ class SessionConcurrencyChecker(Checker):
         for item in node.items:
             if isinstance(item.optional_vars, ast.Name):
                 groups.add(ctx.lookup(item.optional_vars.id))
-        running[:] = [entry for entry in running if entry.group is None or entry.group not in groups]
+        self._finished(running, lambda entry: entry.group is None or entry.group not in groups)

@@ -12,10 +12,11 @@ from ...knowledge.sqlalchemy import (
     RESULT_OBJECT_GETTERS,
     SESSION_CLOSERS,
     SESSION_OBJECT_LOADERS,
+    factory_in_module,
     session_method_call,
 )
 from ...semantic.flow import handler_always_raises
-from ...semantic.frames import TRY_NODES, in_statement_list, within_scope
+from ...semantic.frames import TRY_NODES, Arms, branch_arms, exclusive, in_statement_list, within_scope
 from ...semantic.scope import Binding, BindingKind
 from ...semantic.source import ASYNC_CODE
 from ...semantic.text import describe
@@ -83,6 +84,13 @@ EXPIRED_ATTRIBUTE = session_rule(
         "'{attribute}' is read after '{commit}' expired '{name}'; its lazy reload is implicit IO (MissingGreenlet): "
         "'await {session}.refresh({name})' first, or use 'expire_on_commit=False'"
     ),
+    variants={
+        "unseen_factory": (
+            "'{attribute}' is read after '{commit}' expired '{name}'; its lazy reload is implicit IO "
+            "(MissingGreenlet): 'await {session}.refresh({name})' first, or use 'expire_on_commit=False' "
+            "(if the session factory, not in this module, sets it already: --aio-expire-on-commit=false)"
+        ),
+    },
     summary=(
         "An attribute read of an ORM object after the session committed and before "
         "`await s.refresh(obj)`, when the module does not configure `expire_on_commit=False`. "
@@ -116,8 +124,12 @@ EXPIRED_ATTRIBUTE = session_rule(
         "Rows from `.first()`/`.one()` are not ORM objects and are not tracked, nor "
         "are objects taken from a stored `Result`.",
         "`expire_on_commit=False` anywhere in the module (on `async_sessionmaker`, `AsyncSession` or "
-        "`sessionmaker`) turns the rule off for the module. A factory configured in another module "
-        "is invisible here: add `# noqa` or a per-file ignore where that applies.",
+        "`sessionmaker`) turns the rule off for the module. A session whose factory is not in the "
+        "module (a parameter, a `Depends(get_session)` dependency, an import) follows "
+        "`--aio-expire-on-commit`: `true` by default (SQLAlchemy's default), `false` for projects "
+        "whose factory sets `expire_on_commit=False` in another module -- the usual FastAPI layout. "
+        "A factory visible in the module always wins over the option.",
+        "A read in the other arm of the `if` that committed is not after the commit.",
         "Reported once per object and commit, at the first read; method calls (`user.greet()`) and "
         "attribute assignments do not load and are not reported.",
     ),
@@ -132,7 +144,9 @@ class _Tracked:
     """An ORM object of a session, and the commit that expired it (if any since its load)."""
 
     session: str
+    factory_in_module: bool  # the session's factory is visible here (so is its expire_on_commit)
     expired_by: str | None = None
+    expired_arms: Arms = ()  # the ``if`` arms of that commit
     reported: bool = False
 
 
@@ -148,7 +162,7 @@ class TransactionChecker(Checker):
         self.rolled_back: dict[ast.ExceptHandler, set[str]] = {}  # sessions rolled back/closed in a handler
         # expired-attribute-after-commit: tracked ORM objects and their state
         self.tracked: dict[Binding, _Tracked] = {}
-        self.expiry_reports: list[tuple[ast.Attribute, dict[str, str]]] = []
+        self.expiry_reports: list[tuple[ast.Attribute, bool, dict[str, str]]] = []
         self.expire_on_commit_off = False
 
     # --- events --------------------------------------------------------------------------------
@@ -170,7 +184,7 @@ class TransactionChecker(Checker):
                 if in_statement_list(child, try_node.body):
                     self.commits_in_try.setdefault(try_node, (session, call))
             if call.func.attr == "commit":
-                self._expire(session, describe(call))
+                self._expire(session, describe(call), branch_arms(ctx.frame))
             return
         session = session_method_call(ctx, call, ("refresh",))
         if session is not None and call.args and isinstance(call.args[0], ast.Name):
@@ -199,7 +213,7 @@ class TransactionChecker(Checker):
         if session is not None and node.args and isinstance(node.args[0], ast.Name):
             binding = ctx.lookup(node.args[0].id)
             if binding is not None:
-                self.tracked[binding] = _Tracked(session)
+                self._track(binding, session, node)
 
     def _opened_by_async_with(self, receiver: ast.AST) -> ast.AsyncWith | None:
         """The ``async with FACTORY() as s`` statement that made session ``receiver``."""
@@ -240,10 +254,15 @@ class TransactionChecker(Checker):
         return qn in ("builtins.Exception", "builtins.BaseException") or qn.startswith(DB_ERROR_MODULES)
 
     # --- expired-attribute-after-commit ----------------------------------------------------
-    def _expire(self, session: str, commit: str) -> None:
+    def _track(self, binding: Binding, session: str, session_call: ast.Call) -> None:
+        """``binding`` holds an ORM object of ``session``, the receiver of ``session_call``."""
+        self.tracked[binding] = _Tracked(session, factory_in_module(self.ctx, session_call.func.value))
+
+    def _expire(self, session: str, commit: str, arms: Arms) -> None:
         for tracked in self.tracked.values():
             if tracked.session == session:
                 tracked.expired_by = commit
+                tracked.expired_arms = arms
                 tracked.reported = False
 
     def bound(self, binding: Binding) -> None:
@@ -256,24 +275,26 @@ class TransactionChecker(Checker):
             or not isinstance(binding.node, ast.Name)
         ):
             return
-        session = None
+        session = loader = None
         if isinstance(value, ast.Await):
-            session = session_method_call(ctx, value.value, SESSION_OBJECT_LOADERS)
+            loader = value.value
+            session = session_method_call(ctx, loader, SESSION_OBJECT_LOADERS)
         elif (
             isinstance(value, ast.Call)
             and isinstance(value.func, ast.Attribute)
             and value.func.attr in RESULT_OBJECT_GETTERS
             and isinstance(value.func.value, ast.Await)
         ):
-            session = session_method_call(ctx, value.func.value.value, ("execute",))
+            loader = value.func.value.value
+            session = session_method_call(ctx, loader, ("execute",))
         if session is not None:
-            self.tracked[binding] = _Tracked(session)
+            self._track(binding, session, loader)
 
     def leave_AsyncWith(self, node: ast.AsyncWith) -> None:
         for item in node.items:
             session = session_method_call(self.ctx, item.context_expr, ("begin",))
             if session is not None:
-                self._expire(session, f"async with {describe(item.context_expr)}")
+                self._expire(session, f"async with {describe(item.context_expr)}", branch_arms(self.ctx.frame))
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         ctx = self.ctx
@@ -283,6 +304,8 @@ class TransactionChecker(Checker):
         tracked = self.tracked.get(binding)
         if tracked is None or tracked.expired_by is None or tracked.reported or node.attr.startswith("__"):
             return
+        if exclusive(tracked.expired_arms, branch_arms(ctx.frame)):
+            return  # read in the other arm of the ``if`` that committed: not after the commit
         parent = ctx.parent()
         if isinstance(parent, ast.Call) and parent.func is node:
             return  # a method call does not load column attributes
@@ -290,6 +313,7 @@ class TransactionChecker(Checker):
         self.expiry_reports.append(
             (
                 node,
+                tracked.factory_in_module,
                 {
                     "attribute": f"{binding.name}.{node.attr}",
                     "commit": tracked.expired_by,
@@ -301,6 +325,10 @@ class TransactionChecker(Checker):
 
     def module_end(self) -> None:
         if self.expire_on_commit_off:
-            return
-        for node, fields in self.expiry_reports:
-            self.ctx.report(node, EXPIRED_ATTRIBUTE, **fields)
+            return  # a factory of this module sets expire_on_commit=False
+        unseen_expire = self.ctx.settings.expire_on_commit
+        for node, visible, fields in self.expiry_reports:
+            if visible:
+                self.ctx.report(node, EXPIRED_ATTRIBUTE, **fields)
+            elif unseen_expire:
+                self.ctx.report(node, EXPIRED_ATTRIBUTE, "unseen_factory", **fields)
