@@ -21,7 +21,7 @@ import dataclasses
 from collections.abc import Callable, Iterable
 
 from .checker import Checker
-from .knowledge.modules import canonical
+from .knowledge.modules import canonical, star_exports
 from .knowledge.testing import note_expected_failure
 from .registry import INTERNAL_ERROR
 from .semantic.context import Context
@@ -104,7 +104,7 @@ class Engine:
             settings = dataclasses.replace(settings, enabled=kept)
         self.results: list[tuple[int, int, str]] = []
         self.strict = strict
-        self.ctx = Context(tree, settings, self.results, canonical)
+        self.ctx = Context(tree, settings, self.results, canonical, star_exports)
         self._pending_scope: dict[ast.AST, Scope] = {}
         selected = [cls for cls in checkers if any(settings.wants(r) for r in cls.rules)]
         if source is not None and selected:
@@ -189,9 +189,10 @@ class Engine:
                 else:
                     name = qualname = alias.name.partition(".")[0]
             else:
-                if alias.name == "*":
-                    continue
                 module = "." * (node.level or 0) + (node.module or "")
+                if alias.name == "*":
+                    ctx.star_imports.append(module)
+                    continue
                 name = alias.asname or alias.name
                 qualname = f"{module}{'' if module.endswith('.') or not module else '.'}{alias.name}"
             self._bind(Binding(name, _IMPORT, node, ctx.scope, frame=ctx.frame, qualname=qualname))

@@ -36,6 +36,7 @@ _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 _DOTTED_RE = re.compile(rf"^{_IDENT}(\.{_IDENT})*$")
 _PATTERN_RE = re.compile(r"^[A-Za-z0-9_*?.\[\]!]+$")
 _VERSION_RE = re.compile(r"^(\d+)\.(\d+)$")
+KNOWN_MINORS = tuple(range(8, 16))  # Python 3.8 to 3.15: the versions the rules know about
 
 
 class OptionError(ValueError):
@@ -73,7 +74,16 @@ def parse_python_version(value: Any, option: str = "--aio-python-version") -> tu
     match = _VERSION_RE.match(text)
     if not match or int(match.group(1)) != 3:
         raise OptionError(f"{option}: expected a Python 3 version like '3.11', got {text!r}")
-    return int(match.group(1)), int(match.group(2))
+    minor = int(match.group(2))
+    if minor not in KNOWN_MINORS:
+        hint = ""
+        if text == "3.1":  # 3.10 written as a TOML or YAML number
+            hint = '; a config file\'s number 3.10 reads as 3.1: quote it, "3.10"'
+        raise OptionError(
+            f"{option}: expected a Python version the plugin knows, 3.{KNOWN_MINORS[0]} to "
+            f"3.{KNOWN_MINORS[-1]}, got {text!r}{hint}"
+        )
+    return 3, minor
 
 
 def parse_names(value: Any, option: str, default: tuple[str, ...]) -> tuple[str, ...]:
@@ -102,6 +112,10 @@ def parse_blocking_calls(value: Any, option: str = "--aio-blocking-calls") -> tu
             problem = "a dotted qualified name such as 'mylib.client.fetch' (fnmatch '*' allowed)"
         elif arrow and not replacement:
             problem = "a replacement after '->'"
+        elif "->" in replacement:
+            problem = "one '->' (a name, then its replacement)"
+        elif not name.replace("*", "").replace("?", "").replace(".", ""):
+            problem = "a pattern naming a module or a call; one of wildcards only would match every call"
         elif "." not in name and "*" not in name:
             problem = "a qualified name with its module, such as 'mylib.fetch' (not a bare name)"
         if problem:

@@ -276,3 +276,42 @@ def test_expire_on_commit_parses(value, expected):
 def test_expire_on_commit_rejects():
     with pytest.raises(OptionError, match="--aio-expire-on-commit: expected true or false, got 'maybe'"):
         build_settings(expire_on_commit="maybe")
+
+
+@pytest.mark.parametrize("value", ["3.7", "3.16", "3.99"])
+def test_python_version_must_be_known(value):
+    with pytest.raises(OptionError, match=r"expected a Python version the plugin knows, 3\.8 to 3\.15"):
+        parse_python_version(value)
+
+
+def test_python_version_number_from_a_config_file_gets_a_hint():
+    with pytest.raises(OptionError, match=r'quote it, "3\.10"'):
+        parse_python_version(3.1)  # what a TOML/YAML reader makes of 3.10
+
+
+@pytest.mark.parametrize(
+    "value, problem", [("*", "match every call"), ("*.*", "match every call"), ("a.b->c->d", "one '->'")]
+)
+def test_blocking_calls_reject_everything_patterns_and_double_arrows(value, problem):
+    with pytest.raises(OptionError, match="--aio-blocking-calls: entry") as error:
+        parse_blocking_calls(value)
+    assert problem in str(error.value)
+
+
+QUALIFIED_FACTORY_SOURCE = """\
+from app.db import make
+
+async def work():
+    s = make()
+    s.commit()
+"""
+
+
+def test_session_factories_accept_qualified_names():
+    unawaited = code("unawaited-coroutine")
+    assert codes(QUALIFIED_FACTORY_SOURCE) == set()
+    assert codes(QUALIFIED_FACTORY_SOURCE, session_factories="app.db.make") == {
+        (4, code("unclosed-session")),
+        (5, unawaited),
+    }
+    assert codes(QUALIFIED_FACTORY_SOURCE, session_factories="other.make") == set()

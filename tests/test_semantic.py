@@ -221,3 +221,27 @@ def test_in_finally_and_version_gates():
     assert in_finally(first.frame) and not in_finally(older.frame)
     assert only_before(older.frame, (3, 11), ctx.qualified_name)
     assert not only_before(newer.frame, (3, 11), ctx.qualified_name)
+
+
+@pytest.mark.parametrize(
+    "imports, name, expected",
+    [
+        ("from time import *", "sleep", "time.sleep"),
+        ("from asyncio import *\nfrom time import *", "sleep", "time.sleep"),
+        ("from time import *\nfrom asyncio import *", "sleep", "asyncio.sleep"),
+        ("from asyncio import *\nfrom time import *", "create_task", "asyncio.create_task"),
+        ("from os import *", "open", "os.open"),
+        ("from time import *", "open", "builtins.open"),
+        ("from mylib import *", "open", "builtins.open"),
+        ("from mylib import *", "fetch", "mylib.fetch"),
+        ("from asyncio import *\nfrom mylib import *", "create_task", "asyncio.create_task"),
+        ("from asyncio import *\nfrom mylib import *", "fetch", "mylib.fetch"),
+        ("import os", "fetch", None),
+    ],
+)
+def test_star_imports_resolve_unbound_names(imports, name, expected):
+    ctx, _, spawns = _probe(f"{imports}\n{name}()\n")
+    ((call_text, _),) = [item for item in spawns if item[0] == f"{name}()"]
+    call = next(n for n in ast.walk(ctx.tree) if isinstance(n, ast.Call))
+    assert call_text == f"{name}()"
+    assert ctx.qualified_name(call.func) == expected

@@ -253,7 +253,11 @@ def session_factory_kind(ctx: Context, func: ast.AST, scope: Scope | None = None
     if spelled is None:
         return None
     factories = ctx.settings.session_factories
-    if spelled in factories or spelled.rsplit(".", 1)[-1] in factories:
+    if (
+        spelled in factories
+        or spelled.rsplit(".", 1)[-1] in factories
+        or ctx.qualified_name(func, scope) in factories  # a qualified entry: ``app.db.make``
+    ):
         binding = ctx.binding_of(func, scope)
         if binding is None or binding.kind in (BindingKind.IMPORT, _ASSIGN, BindingKind.PARAM):
             return Kind.ASYNC_SESSION

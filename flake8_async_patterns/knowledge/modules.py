@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 _REEXPORTING_PACKAGES: dict[str, frozenset[str]] = {
     "asyncio": frozenset(
         {
@@ -59,3 +61,50 @@ def canonical(qualified_name: str) -> str:
             if dot and head in submodules and "." not in tail:
                 return f"{package}.{tail}"
     return qualified_name
+
+
+# Standard-library modules whose star exports are looked up (by importing them, once per process)
+# when a file star-imports them: the modules the rules know names of.
+_STAR_MODULES = frozenset(
+    {
+        "asyncio",
+        "time",
+        "os",
+        "io",
+        "codecs",
+        "socket",
+        "subprocess",
+        "threading",
+        "queue",
+        "shutil",
+        "ssl",
+        "glob",
+        "pathlib",
+        "multiprocessing",
+        "concurrent.futures",
+        "sqlite3",
+        "smtplib",
+        "ftplib",
+        "urllib.request",
+        "http.client",
+        "importlib",
+        "contextlib",
+    }
+)
+_EXPORTS: dict[str, frozenset[str]] = {}
+
+
+def star_exports(module: str) -> frozenset[str] | None:
+    """The names ``from module import *`` binds, for the standard-library modules the rules
+    know; None for any other module (its exports are unknown)."""
+    if module not in _STAR_MODULES:
+        return None
+    exports = _EXPORTS.get(module)
+    if exports is None:
+        try:
+            imported = importlib.import_module(module)
+        except ImportError:  # pragma: no cover - every listed module is in the standard library
+            return None
+        names = getattr(imported, "__all__", None) or [n for n in vars(imported) if not n.startswith("_")]
+        exports = _EXPORTS[module] = frozenset(names)
+    return exports

@@ -30,14 +30,29 @@ def _same(name: str) -> str:
     return name
 
 
+def _unknown_exports(module: str) -> None:
+    return None
+
+
 class Context:
     """Per-file facts.  One instance per linted file; nothing outlives it."""
 
-    def __init__(self, tree: ast.AST, settings: Settings, results: list, canonical: Callable[[str], str] = _same):
+    def __init__(
+        self,
+        tree: ast.AST,
+        settings: Settings,
+        results: list,
+        canonical: Callable[[str], str] = _same,
+        star_exports: Callable[[str], frozenset[str] | None] | None = None,
+    ):
         self.tree = tree
         self.settings = settings
         self.results = results
         self.canonical = canonical  # folds internal module paths onto their public spelling
+        # ``from module import *`` (module level, in order), and what such a module exports when
+        # known (None when not)
+        self.star_imports: list[str] = []
+        self.star_exports = star_exports or _unknown_exports
         self.module = Scope(_MODULE, tree, None)
         self.scope = self.module
         self.frame: Frame | None = None  # the frame of the node being handled
@@ -220,8 +235,7 @@ class Context:
             if isinstance(node, ast.Name):
                 binding = self.lookup(node.id, scope)
                 if binding is None:
-                    if node.id in _BUILTINS:
-                        result = "builtins." + node.id
+                    result = self._unbound(node.id)
                 elif binding.kind is _IMPORT:
                     result = binding.qualname
                 if result is not None and attrs:
@@ -231,6 +245,22 @@ class Context:
             result = self.canonical(result)
         cache[expr] = result
         return result
+
+    def _unbound(self, name: str) -> str | None:
+        """What a name no binding explains refers to: the last star-imported module that exports it
+        (``from time import *`` makes ``sleep`` ``time.sleep``; ``from os import *`` rebinds
+        ``open``), else -- for a non-builtin name -- the last star-imported module whose exports are
+        unknown, else a builtin."""
+        unknown = None
+        for module in reversed(self.star_imports):
+            exports = self.star_exports(module)
+            if exports is None:
+                unknown = unknown or module
+            elif name in exports:
+                return f"{module}.{name}"
+        if name in _BUILTINS:
+            return "builtins." + name
+        return f"{unknown}.{name}" if unknown else None
 
     def origin(self, expr: ast.AST) -> str | None:
         """Qualified name of the callable that produced ``expr``'s value, through local
