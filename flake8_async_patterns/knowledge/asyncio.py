@@ -17,6 +17,15 @@ from .sqlalchemy import NEW_SESSION_WORDS, SERIAL_DB_KINDS, SESSION_COROUTINE_ME
 
 TASKGROUP_PYTHON = (3, 11)  # asyncio.TaskGroup and asyncio.timeout
 
+
+def taskgroup_variant(ctx: Context, variant: str | None) -> str | None:
+    """The message variant to report: ``variant``, or its ``*no_taskgroup`` twin when the target
+    Python (``--aio-python-version``) has no ``asyncio.TaskGroup`` to suggest."""
+    if ctx.settings.python_at_least(TASKGROUP_PYTHON):
+        return variant
+    return f"{variant}_no_taskgroup" if variant else "no_taskgroup"
+
+
 COROUTINE_FUNCTIONS = frozenset(
     {
         "asyncio.sleep",

@@ -7,7 +7,7 @@ import ast
 from dataclasses import dataclass, field
 
 from ..checker import Checker
-from ..knowledge.asyncio import ORDERED_KINDS, SLEEP, is_ordered_operation
+from ..knowledge.asyncio import ORDERED_KINDS, SLEEP, is_ordered_operation, taskgroup_variant
 from ..knowledge.http import CONCURRENT_CLIENT_KINDS
 from ..knowledge.inference import kind_of
 from ..knowledge.sqlalchemy import db_receiver, is_async_session
@@ -16,6 +16,7 @@ from ..semantic.context import Context
 from ..semantic.frames import COMPREHENSION_NODES, LOOP_NODES, parent_of, within_scope
 from ..semantic.scope import Binding, BindingKind, Scope
 from ..semantic.text import call_arguments, describe, dotted_name, last_segment, names_in
+from ..settings import PYTHON_VERSION
 
 AWAIT_IN_LOOP = declare(
     code="AIO105",
@@ -27,6 +28,13 @@ AWAIT_IN_LOOP = declare(
         "'await {call}' in a for loop over '{target}' runs the iterations one at a time; start them together with "
         "asyncio.gather or a TaskGroup (bounded by a Semaphore if needed)"
     ),
+    variants={
+        "no_taskgroup": (
+            "'await {call}' in a for loop over '{target}' runs the iterations one at a time; start them together "
+            "with asyncio.gather (bounded by a Semaphore if needed)"
+        ),
+    },
+    options=(PYTHON_VERSION,),
     summary=(
         "An `await` of a call inside a plain `for` loop whose call uses the loop variable (or a "
         "value computed from it in the loop body), when the result does not feed the next "
@@ -75,6 +83,13 @@ SEQUENTIAL_AWAITS = declare(
         "{count} independent awaits in a row ('{first}' ... '{last}') run one after another; run them concurrently "
         "with asyncio.gather or a TaskGroup"
     ),
+    variants={
+        "no_taskgroup": (
+            "{count} independent awaits in a row ('{first}' ... '{last}') run one after another; run them "
+            "concurrently with asyncio.gather"
+        ),
+    },
+    options=(PYTHON_VERSION,),
     summary=(
         "Two or more consecutive `x = await f(...)` statements where no later call reads a name "
         "bound by an earlier one, and the calls do not share a session/connection receiver."
@@ -186,7 +201,13 @@ class AwaitInLoopChecker(Checker):
                 for generator in generators:
                     targets |= names_in(generator.target)
                 if names_in(call) & targets:
-                    ctx.report(call, AWAIT_IN_LOOP, call=describe(call), target=describe(generators[0].iter))
+                    ctx.report(
+                        call,
+                        AWAIT_IN_LOOP,
+                        taskgroup_variant(ctx, None),
+                        call=describe(call),
+                        target=describe(generators[0].iter),
+                    )
             return
 
     @staticmethod
@@ -219,7 +240,9 @@ class AwaitInLoopChecker(Checker):
         if node in self.stopping:
             return
         for call in calls:
-            self.ctx.report(call, AWAIT_IN_LOOP, call=describe(call), target=describe(node.iter))
+            self.ctx.report(
+                call, AWAIT_IN_LOOP, taskgroup_variant(self.ctx, None), call=describe(call), target=describe(node.iter)
+            )
 
 
 @dataclass(slots=True)
@@ -373,6 +396,7 @@ class SequentialAwaitsChecker(Checker):
             self.ctx.report(
                 first[0],
                 SEQUENTIAL_AWAITS,
+                taskgroup_variant(self.ctx, None),
                 count=str(len(run)),
                 first="await " + describe(first[1].call),
                 last="await " + describe(last[1].call),

@@ -8,12 +8,13 @@ import enum
 from dataclasses import dataclass
 
 from ..checker import Checker
-from ..knowledge.asyncio import GATHER, SHIELD, SPAWN_WORDS, WAIT_FOR, is_unowned_task_spawn
+from ..knowledge.asyncio import GATHER, SHIELD, SPAWN_WORDS, WAIT_FOR, is_unowned_task_spawn, taskgroup_variant
 from ..registry import declare
 from ..semantic.flow import Use, use_of
 from ..semantic.frames import grandparent_of, parent_frame, parent_of
 from ..semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ..semantic.text import describe, is_true, keyword_value
+from ..settings import PYTHON_VERSION
 
 ASYNCIO_TASKS_DOC = "https://docs.python.org/3/library/asyncio-task.html"
 
@@ -32,6 +33,15 @@ DANGLING_TASK = declare(
             "add_done_callback(set.discard)) or use asyncio.TaskGroup"
         ),
         "gather": "'{call}' is neither awaited nor kept; await it, or its results and exceptions are lost",
+        # --aio-python-version below 3.11: no TaskGroup to suggest
+        "no_taskgroup": (
+            "task from '{call}' is discarded; keep a reference until it finishes (e.g. a set plus "
+            "add_done_callback(set.discard))"
+        ),
+        "unused_no_taskgroup": (
+            "task '{name}' from '{call}' is never used again; keep a reference until it finishes (e.g. a set plus "
+            "add_done_callback(set.discard))"
+        ),
     },
     summary=(
         "The Task/Future returned by `asyncio.create_task`, `asyncio.ensure_future` or "
@@ -82,6 +92,7 @@ DANGLING_TASK = declare(
         "tasks bound through `global`/`nonlocal` (the outer scope keeps the reference).",
         "`task = other = create_task(...)` is one task: it is used when either name is, and reported once.",
     ),
+    options=(PYTHON_VERSION,),
     references=(ASYNCIO_TASKS_DOC + "#asyncio.create_task",),
 )
 
@@ -232,7 +243,7 @@ class TaskChecker(Checker):
         ctx = self.ctx
         for call in _dropped_calls(node.value):
             if is_unowned_task_spawn(ctx, call):
-                ctx.report(call, DANGLING_TASK, call=describe(call))
+                ctx.report(call, DANGLING_TASK, taskgroup_variant(ctx, None), call=describe(call))
             elif call is node.value and ctx.qualified_name(call.func) == GATHER:
                 ctx.report(call, DANGLING_TASK, "gather", call=describe(call))
 
@@ -305,7 +316,8 @@ class TaskChecker(Checker):
         ctx = self.ctx
         for call, bindings in self.unused_candidates.items():
             if not any(binding.loads for binding in bindings):  # ``task = other = create_task(...)``
-                ctx.report(call, DANGLING_TASK, "unused", name=bindings[0].name, call=describe(call))
+                variant = taskgroup_variant(ctx, "unused")
+                ctx.report(call, DANGLING_TASK, variant, name=bindings[0].name, call=describe(call))
         for gather in self.gathers:
             if gather.function in self.checked_functions:
                 continue
