@@ -262,3 +262,22 @@ def session_factory_kind(ctx: Context, func: ast.AST, scope: Scope | None = None
         if binding is None or binding.kind in (BindingKind.IMPORT, _ASSIGN, BindingKind.PARAM):
             return Kind.ASYNC_SESSION
     return None
+
+
+def constructor_call(ctx: Context, expr: ast.AST, scope: Scope | None = None) -> tuple[ast.Call, Scope] | None:
+    """The call that made the value of a name or ``self.x`` (every binding of ``self.x`` must be
+    made by calls to the same callable), with the scope it stands in; None when not visible."""
+    if isinstance(expr, ast.Call):
+        return expr, scope or ctx.scope
+    if isinstance(expr, ast.Name):
+        binding = ctx.lookup(expr.id, scope)
+        bindings = [binding] if binding is not None else []
+    elif isinstance(expr, ast.Attribute):
+        bindings = ctx.attribute_bindings(expr, scope)
+    else:
+        return None
+    calls = [(b.value, b.scope) for b in bindings if b.kind is _ASSIGN and isinstance(b.value, ast.Call)]
+    if not calls or len(calls) != len(bindings):
+        return None
+    spelled = {ast.dump(call.func) for call, _ in calls}
+    return calls[0] if len(spelled) == 1 else None

@@ -9,7 +9,9 @@ from ..checker import Checker
 from ..knowledge.asyncio import GET_EVENT_LOOP, NEW_EVENT_LOOP
 from ..knowledge.inference import is_loop
 from ..registry import declare
+from ..semantic.scope import Binding, ScopeKind
 from ..semantic.text import describe
+from .loop import DEPRECATED_GET_EVENT_LOOP
 
 EVENTLOOP_DOC = "https://docs.python.org/3/library/asyncio-eventloop.html"
 RUNNER_DOC = "https://docs.python.org/3/library/asyncio-runner.html"
@@ -25,7 +27,8 @@ MANUAL_EVENT_LOOP = declare(
     ),
     summary=(
         "In sync code, `run_until_complete` on a loop that came from `asyncio.new_event_loop()` "
-        "or `asyncio.get_event_loop()`, called directly on the result or through a variable."
+        "or `asyncio.get_event_loop()`, called directly on the result or through a variable; "
+        "reported once per loop."
     ),
     why=(
         "Hand-rolled loop management is easy to get subtly wrong: the loop must be set as "
@@ -55,10 +58,12 @@ MANUAL_EVENT_LOOP = declare(
         'management")'
     ),
     notes=(
-        "Only loops whose origin is visible (`new_event_loop()`/`get_event_loop()` called on "
-        "the spot or assigned to a local first) are reported; a loop handed in as a parameter or "
-        'attribute may be deliberately managed (the seed\'s "multiple event loops" exception).',
-        "`get_event_loop()` in sync code is also AIO305, reported at that call.",
+        "Only loops whose origin is visible (`new_event_loop()` called on the spot or assigned to "
+        "a local first) are reported; a loop handed in as a parameter or attribute may be "
+        'deliberately managed (the seed\'s "multiple event loops" exception), and so may one made '
+        "only when none was handed in (`if loop is None: loop = asyncio.new_event_loop()`).",
+        "A loop from `get_event_loop()` driven where AIO305 (deprecated-get-event-loop) reports that "
+        "call -- module level, a sync function -- is left to AIO305; this rule does not repeat it.",
     ),
     references=(RUNNER_DOC,),
 )
@@ -133,6 +138,10 @@ class LoopStyleChecker(Checker):
     rules = (MANUAL_EVENT_LOOP, GET_EVENT_LOOP_IN_COROUTINE, RUN_IN_EXECUTOR_DEFAULT)
     requires = (("get_event_loop", "run_until_complete", "run_in_executor"),)
 
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.driven: set[object] = set()  # loops already reported (their binding, or the call made on the spot)
+
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
         func = node.func
@@ -143,10 +152,47 @@ class LoopStyleChecker(Checker):
         if not isinstance(func, ast.Attribute):
             return
         if func.attr == "run_until_complete" and not ctx.in_async:
-            origin = ctx.origin(func.value)
-            if origin in (NEW_EVENT_LOOP, GET_EVENT_LOOP):
-                ctx.report(node, MANUAL_EVENT_LOOP, call=describe(node), origin=origin)
+            self._manual_loop(node, func.value)
         elif func.attr == "run_in_executor" and ctx.in_async and len(node.args) >= 2:
             first = node.args[0]
             if isinstance(first, ast.Constant) and first.value is None and is_loop(ctx, func.value):
                 ctx.report(node, RUN_IN_EXECUTOR_DEFAULT, call=describe(node), function=describe(node.args[1]))
+
+    def _manual_loop(self, node: ast.Call, loop: ast.AST) -> None:
+        ctx = self.ctx
+        origin = ctx.origin(loop)
+        if origin not in (NEW_EVENT_LOOP, GET_EVENT_LOOP):
+            return
+        if origin == GET_EVENT_LOOP and self._deprecation_reported():
+            return  # deprecated-get-event-loop reports that call already
+        binding = ctx.binding_of(loop)
+        if binding is not None and self._handed_in(binding):
+            return
+        key = binding if binding is not None else loop
+        if key in self.driven:
+            return  # once per loop
+        self.driven.add(key)
+        ctx.report(node, MANUAL_EVENT_LOOP, call=describe(node), origin=origin)
+
+    def _deprecation_reported(self) -> bool:
+        """Whether deprecated-get-event-loop reports a ``get_event_loop()`` driven from here: at
+        module level, or in a sync function that is not inside a coroutine."""
+        ctx = self.ctx
+        if not ctx.settings.wants(DEPRECATED_GET_EVENT_LOOP):
+            return False
+        function = ctx.function
+        return function is ctx.module or (function.kind is ScopeKind.FUNCTION and not function.inside_coroutine())
+
+    @staticmethod
+    def _handed_in(binding: Binding) -> bool:
+        """``def run(coro, loop=None): if loop is None: loop = new_event_loop()`` -- the loop is
+        the caller's when given, made here only as a fallback: a parameter of the same name."""
+        scope = binding.scope
+        if scope.kind is not ScopeKind.FUNCTION:
+            return False
+        return binding.name in {arg.arg for arg in _parameters(scope.node)}
+
+
+def _parameters(function: ast.AST) -> list[ast.arg]:
+    args = function.args
+    return [*args.posonlyargs, *args.args, *args.kwonlyargs, *filter(None, (args.vararg, args.kwarg))]

@@ -8,10 +8,10 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from ...checker import Checker
-from ...knowledge.inference import kind_of, session_factory_kind
+from ...knowledge.inference import constructor_call, kind_of, session_factory_kind
 from ...knowledge.kinds import Kind
 from ...registry import Rule
-from ...semantic.frames import parent_of
+from ...semantic.frames import TRY_NODES, in_statement_list, parent_of, within_scope
 from ...semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ...semantic.source import ASYNC_CODE
 from ...semantic.text import decorator_target, describe, is_false, is_zero, keyword_value
@@ -93,15 +93,33 @@ _CHAIN_HEAD = 4
 
 
 @dataclass(slots=True)
+class _Condition:
+    """What would excuse a blocking call, known only at the module end: the socket made
+    non-blocking (a local, or a ``self`` attribute anywhere in its class), or the file from a
+    descriptor handed to the event loop's pipe transport."""
+
+    socket: Binding | None = None
+    attribute: tuple[Scope, str] | None = None
+    files: list[Binding] = field(default_factory=list)
+
+
+_EXCUSED = _Condition()  # excused already: never blocking
+
+
+@dataclass(slots=True)
 class _Deferred:
-    """A blocking call whose report waits for the rest of the module: the function may still
-    make the socket non-blocking, or hand the file to the event loop's pipe transport."""
+    """A blocking call in async context whose report waits for the module end."""
 
     call: ast.Call
     found: Blocking
     function: str
-    socket: Binding | None = None  # excused if this socket is made non-blocking
-    files: list[Binding] = field(default_factory=list)  # excused if one goes to a pipe transport
+    condition: _Condition
+
+
+# A socket call in a ``try`` handling these is the non-blocking idiom: it fails instead of waiting.
+_NONBLOCKING_ERRORS = frozenset(
+    {"builtins.BlockingIOError", "builtins.InterruptedError", "ssl.SSLWantReadError", "ssl.SSLWantWriteError"}
+)
 
 
 class BlockingChecker(Checker):
@@ -128,12 +146,15 @@ class BlockingChecker(Checker):
         self.configured_patterns = [entry for entry in settings.blocking_calls if not entry.is_exact]
         self.want_configured = settings.wants(CONFIGURED_BLOCKING_CALL) and bool(settings.blocking_calls)
         self.want_transitive = settings.wants(TRANSITIVE_BLOCKING_CALL)
-        self.helper_blocks: dict[Scope, str] = {}  # sync function -> its first blocking call
+        # sync function -> its blocking calls in order, each with what could still excuse it (the
+        # list ends at the first one nothing can)
+        self.helper_blocks: dict[Scope, list[tuple[str, _Condition | None]]] = {}
         self.helper_calls: dict[Scope, list[Scope]] = {}  # sync function -> same-module callees
         self.async_calls: list[tuple[ast.Call, Scope, str]] = []
         self.deferred: list[_Deferred] = []
         self.nonblocking_sockets: set[Binding] = set()
-        self.fdopened: dict[ast.Call, _Deferred] = {}  # os.fdopen call -> its deferred report
+        self.nonblocking_attributes: set[tuple[Scope, str]] = set()  # (class, attribute)
+        self.fdopened: dict[ast.Call, _Condition] = {}  # os.fdopen call -> the files it made
 
     # --- detection -------------------------------------------------------------------------
     def detect(self, call: ast.Call) -> Blocking | None:
@@ -180,13 +201,30 @@ class BlockingChecker(Checker):
                 return None
         elif method not in methods:
             return None
-        if family is Family.WAIT and _does_not_wait(call, method):
+        if family is Family.WAIT and (_does_not_wait(call, method) or (method == "put" and self._unbounded(receiver))):
             return None
         if kind in EAGER_KINDS or kind in CONNECTING_KINDS:
             made_by = self._made_here(receiver)
             if made_by is not None and (kind in EAGER_KINDS or self._connects(made_by)):
                 return None  # reported once, where it connected
         return Blocking(_FAMILY_RULES[family], describe(call), replacement)
+
+    def _unbounded(self, queue: ast.AST) -> bool:
+        """A ``queue.SimpleQueue()``, or a ``queue.Queue/LifoQueue/PriorityQueue()`` made without
+        a positive ``maxsize``: its ``put`` never waits."""
+        made = constructor_call(self.ctx, queue)
+        if made is None:
+            return False
+        call, scope = made
+        qn = self.ctx.qualified_name(call.func, scope)
+        if qn == "queue.SimpleQueue":
+            return True
+        if qn not in ("queue.Queue", "queue.LifoQueue", "queue.PriorityQueue"):
+            return False
+        maxsize = keyword_value(call, "maxsize") or (call.args[0] if call.args else None)
+        if maxsize is None:
+            return True
+        return isinstance(maxsize, ast.Constant) and type(maxsize.value) is int and maxsize.value <= 0
 
     @staticmethod
     def _connects(constructor: ast.Call) -> bool:
@@ -247,10 +285,13 @@ class BlockingChecker(Checker):
             return
         if not self.want_transitive or function.kind is not ScopeKind.FUNCTION or function.is_async_def:
             return
-        if function not in self.helper_blocks:
+        blocks = self.helper_blocks.get(function)
+        if blocks is None or blocks[-1][1] is not None:  # no unexcusable blocking call yet
             found = self.detect(node)
             if found is not None:
-                self.helper_blocks[function] = found.call
+                condition = self._condition(node, found)
+                if condition is not _EXCUSED:
+                    self.helper_blocks.setdefault(function, []).append((found.call, condition))
                 return
         helper = self._sync_helper(node)
         if helper is not None:
@@ -275,53 +316,91 @@ class BlockingChecker(Checker):
 
     # --- reports that depend on what the function does next ---------------------------------
     def _report_or_defer(self, call: ast.Call, found: Blocking, function: str) -> None:
-        """Report now, or wait for the module end when the function may still excuse the call:
-        a socket it makes non-blocking, a file from a descriptor that it hands to the event
-        loop's pipe transport."""
+        """Report now, never, or at the module end when the function may still excuse the call."""
+        condition = self._condition(call, found)
+        if condition is None:
+            self.ctx.report(call, found.rule, call=found.call, function=function, replacement=found.replacement)
+        elif condition is not _EXCUSED:
+            self.deferred.append(_Deferred(call, found, function, condition))
+
+    def _condition(self, call: ast.Call, found: Blocking) -> _Condition | None:
+        """None: the call blocks.  ``_EXCUSED``: it does not (a socket call in a ``try`` handling
+        ``BlockingIOError``, a descriptor's file handed to the event loop's pipe transport).  A
+        condition: the module end decides (a socket made non-blocking later, or elsewhere in
+        its class; a file handed to a pipe transport later)."""
         ctx = self.ctx
         func = call.func
-        if found.rule is BLOCKING_NETWORK and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
-            binding = ctx.lookup(func.value.id)
-            if binding is not None and kind_of(ctx, func.value) is Kind.SOCKET:
-                self.deferred.append(_Deferred(call, found, function, socket=binding))
-                return
+        if (
+            found.rule is BLOCKING_NETWORK
+            and isinstance(func, ast.Attribute)
+            and kind_of(ctx, func.value) is Kind.SOCKET
+        ):
+            if self._guarded_nonblocking():
+                return _EXCUSED
+            if isinstance(func.value, ast.Name):
+                binding = ctx.lookup(func.value.id)
+                if binding is not None:
+                    return _Condition(socket=binding)
+            elif isinstance(func.value, ast.Attribute):
+                cls = ctx.instance_class(func.value.value)
+                if cls is not None:
+                    return _Condition(attribute=(cls, func.value.attr))
         if found.rule is BLOCKING_FILE_IO and ctx.qualified_name(func) == "os.fdopen":
             parent = ctx.parent()
             if isinstance(parent, ast.Call) and _is_pipe_transport(parent):
-                return
+                return _EXCUSED
             if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
-                deferred = self.fdopened[call] = _Deferred(call, found, function)
-                self.deferred.append(deferred)
-                return
-        ctx.report(call, found.rule, call=found.call, function=function, replacement=found.replacement)
+                condition = self.fdopened[call] = _Condition()
+                return condition
+        return None
+
+    def _guarded_nonblocking(self) -> bool:
+        """The call sits in a ``try`` body with a handler for ``BlockingIOError`` (or
+        ``InterruptedError``, ``ssl.SSLWant*Error``): the non-blocking socket idiom."""
+        ctx = self.ctx
+        for node, child in within_scope(ctx.frame, TRY_NODES):
+            if not in_statement_list(child, node.body):
+                continue
+            for handler in node.handlers:
+                types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+                if any(t is not None and ctx.qualified_name(t) in _NONBLOCKING_ERRORS for t in types):
+                    return True
+        return False
 
     def bound(self, binding: Binding) -> None:
-        deferred = self.fdopened.get(binding.value)
-        if deferred is not None and binding.kind is BindingKind.ASSIGN:
+        condition = self.fdopened.get(binding.value)
+        if condition is not None:
             self.ctx.watch(binding)
-            deferred.files.append(binding)
+            condition.files.append(binding)
 
     def visit_Expr(self, node: ast.Expr) -> None:
+        """``sock.setblocking(False)`` / ``self.sock.settimeout(0)``: that socket does not block."""
         call = node.value
-        if not (
-            isinstance(call, ast.Call)
-            and isinstance(call.func, ast.Attribute)
-            and isinstance(call.func.value, ast.Name)
-            and len(call.args) == 1
-        ):
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and len(call.args) == 1):
             return
-        method, arg = call.func.attr, call.args[0]
-        if (method == "setblocking" and is_false(arg)) or (method == "settimeout" and is_zero(arg)):
-            binding = self.ctx.lookup(call.func.value.id)
+        method, arg, receiver = call.func.attr, call.args[0], call.func.value
+        if not ((method == "setblocking" and is_false(arg)) or (method == "settimeout" and is_zero(arg))):
+            return
+        ctx = self.ctx
+        if isinstance(receiver, ast.Name):
+            binding = ctx.lookup(receiver.id)
             if binding is not None:
                 self.nonblocking_sockets.add(binding)
+        elif isinstance(receiver, ast.Attribute):
+            cls = ctx.instance_class(receiver.value)
+            if cls is not None:
+                self.nonblocking_attributes.add((cls, receiver.attr))
 
-    def _excused(self, deferred: _Deferred) -> bool:
-        if deferred.socket is not None:
-            return deferred.socket in self.nonblocking_sockets
+    def _excused(self, condition: _Condition | None) -> bool:
+        if condition is None:
+            return False
+        if condition.socket is not None:
+            return condition.socket in self.nonblocking_sockets
+        if condition.attribute is not None:
+            return condition.attribute in self.nonblocking_attributes
         return any(
             isinstance(parent_of(load), ast.Call) and _is_pipe_transport(parent_of(load))
-            for binding in deferred.files
+            for binding in condition.files
             for load in binding.loads
         )
 
@@ -358,8 +437,9 @@ class BlockingChecker(Checker):
             for callee in callees:
                 callers.setdefault(callee, []).append(caller)
         queue: deque[Scope] = deque()
-        for helper, blocking in self.helper_blocks.items():
-            if not helper.has_yield:
+        for helper, candidates in self.helper_blocks.items():
+            blocking = next((call for call, condition in candidates if not self._excused(condition)), None)
+            if blocking is not None and not helper.has_yield:
                 links[helper] = _Link(None, helper, blocking, 1)
                 queue.append(helper)
         while queue:
@@ -388,7 +468,7 @@ class BlockingChecker(Checker):
     def module_end(self) -> None:
         ctx = self.ctx
         for deferred in self.deferred:
-            if not self._excused(deferred):
+            if not self._excused(deferred.condition):
                 found = deferred.found
                 ctx.report(
                     deferred.call,

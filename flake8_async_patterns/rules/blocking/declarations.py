@@ -234,8 +234,11 @@ BLOCKING_NETWORK = _blocking_rule(
         "`smtplib.SMTP(host)`/`ftplib.FTP(host)` connect in the constructor "
         "and are reported there; without a host, the methods that talk to the server are. "
         "`telnetlib` is not covered (removed in Python 3.13).",
-        "A socket on which the function calls `setblocking(False)` or `settimeout(0)` is "
-        "non-blocking: its calls are not reported.",
+        "The non-blocking socket idioms are not reported: a socket on which the function calls "
+        "`setblocking(False)` or `settimeout(0)` (for a `self.<attr>` socket: anywhere in its "
+        "class, such as `__init__`), and a call in a `try` that handles `BlockingIOError`, "
+        "`InterruptedError` or `ssl.SSLWantReadError`/`SSLWantWriteError` -- it fails at once "
+        "instead of waiting. The same holds inside the helpers transitive-blocking-call follows.",
     ),
     references=("https://docs.python.org/3/library/asyncio-stream.html",),
 )
@@ -274,6 +277,8 @@ BLOCKING_WAIT = _blocking_rule(
         "`blocking=False`, `block=False` and `timeout=0` (by keyword or position) do not block.",
         "`get(block=False)`, `get(False)`, `get_nowait` and `put_nowait` do not "
         "block; `multiprocessing.Pool` waits are `join/map/starmap/apply`.",
+        "`put()` on a `queue.SimpleQueue`, or on a `queue.Queue`/`LifoQueue`/`PriorityQueue` made "
+        "without a positive `maxsize`, never waits and is not reported.",
     ),
 )
 
