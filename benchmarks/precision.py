@@ -12,7 +12,7 @@ For every code a reproducible random sample of at most ``--sample`` hits is draw
 same corpus gives the same sample).  ``--reviewed`` (default ``benchmarks/reviewed.txt``) holds
 one verdict per line::
 
-    prefect-3.9.1/prefect/server/api/workers.py:732:AIO602 true  one request session, four queries gathered
+    prefect-3.9.1/prefect/server/api/workers.py:732:<CODE> true  one request session, four queries gathered
 
 where the verdict is ``true`` (a real mistake a maintainer would fix or deliberately suppress),
 ``noisy`` (right by the rule's letter, but they would shrug) or ``false`` (not a mistake).  The

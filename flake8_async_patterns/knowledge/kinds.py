@@ -59,6 +59,7 @@ class Kind(str, enum.Enum):
     EXECUTOR = "concurrent.futures.Executor"
     CF_FUTURE = "concurrent.futures.Future"
     PATH = "pathlib.Path"
+    CLI_APP = "command-line app"
 
 
 # httpx and httpx2, its successor package, have the same API.
@@ -153,6 +154,7 @@ CONSTRUCTED_KINDS: dict[str, Kind] = {
         ),
         Kind.SYNC_QUEUE,
     ),
+    **dict.fromkeys(("typer.Typer", "cyclopts.App", "click.Group", "asyncclick.Group"), Kind.CLI_APP),
     "concurrent.futures.ThreadPoolExecutor": Kind.EXECUTOR,
     "concurrent.futures.ProcessPoolExecutor": Kind.EXECUTOR,
     **dict.fromkeys(

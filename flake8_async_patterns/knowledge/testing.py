@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 
 from ..semantic.context import Context
+from ..semantic.scope import BindingKind, Scope
 
 # Context managers whose body is expected to raise or warn.
 EXPECTED_FAILURE_CONTEXTS = frozenset(
@@ -32,3 +33,25 @@ def note_expected_failure(ctx: Context, node: ast.With) -> None:
         ):
             ctx.expect_failure(node)
             return
+
+
+ASYNC_TEST_CASE = "unittest.IsolatedAsyncioTestCase"
+
+
+def derives_from(ctx: Context, cls: Scope, qualified: str) -> bool:
+    """Whether the class of scope ``cls`` derives from the class named ``qualified`` (any import
+    spelling), directly or through classes of this module."""
+    seen: set[Scope] = set()
+    todo = [cls]
+    while todo:
+        scope = todo.pop()
+        if scope in seen or not isinstance(scope.node, ast.ClassDef):
+            continue
+        seen.add(scope)
+        for base in scope.node.bases:
+            if ctx.qualified_name(base, scope.parent) == qualified:
+                return True
+            binding = ctx.binding_of(base, scope.parent)
+            if binding is not None and binding.kind is BindingKind.CLASSDEF:
+                todo.append(binding.func_scope)
+    return False

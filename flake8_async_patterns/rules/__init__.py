@@ -14,6 +14,7 @@ from . import coroutines, loop, loop_style, sequencing, taskgroups, tasks
 from .blocking import calls as blocking_calls
 from .blocking import checker as blocking_checker
 from .blocking import declarations as blocking_declarations
+from .blocking import transitive as blocking_transitive
 from .sqlalchemy import _shared as sqlalchemy_shared
 from .sqlalchemy import concurrency as sqlalchemy_concurrency
 from .sqlalchemy import lifecycle as sqlalchemy_lifecycle
@@ -26,6 +27,7 @@ MODULES = (
     sequencing,
     blocking_calls,
     blocking_declarations,
+    blocking_transitive,
     blocking_checker,
     loop,
     loop_style,

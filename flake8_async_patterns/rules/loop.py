@@ -8,9 +8,10 @@ from ..checker import Checker
 from ..knowledge.asyncio import ASYNCIO_RUN, GET_EVENT_LOOP, LOOP_RUNNERS
 from ..knowledge.inference import is_loop, kind_of
 from ..knowledge.kinds import Kind
+from ..knowledge.testing import ASYNC_TEST_CASE, derives_from
 from ..registry import declare
-from ..semantic.frames import parent_of
-from ..semantic.scope import Binding, BindingKind, ScopeKind
+from ..semantic.frames import TRY_NODES, in_statement_list, parent_of, within_scope
+from ..semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ..semantic.source import ASYNC_CODE
 from ..semantic.text import describe
 
@@ -105,6 +106,11 @@ DEPRECATED_GET_EVENT_LOOP = declare(
         "Other sync functions are not reported (they may be callbacks that run on "
         "the loop, where `get_event_loop()` returns the running loop), nor are nested defs and "
         "lambdas of a coroutine (they usually run on the loop).",
+        "Not reported where the call cannot fail: in a `try` that handles `RuntimeError` (what 3.14 "
+        "raises; the 3.12-3.13 warning is the code's own choice then), in a sync method of an "
+        "`unittest.IsolatedAsyncioTestCase` (its runner sets the loop before the test runs), and in "
+        "a module that uses `@asyncio.coroutine` -- removed in 3.11, so the module only runs on "
+        "Pythons where `get_event_loop()` neither warns nor raises.",
     ),
     references=(EVENTLOOP_DOC + "#asyncio.get_event_loop", "https://github.com/python/cpython/issues/126353"),
 )
@@ -119,6 +125,8 @@ class LoopChecker(Checker):
     def __init__(self, ctx):
         super().__init__(ctx)
         self.loop_locals: list[tuple[Binding, ast.Call]] = []
+        self.deprecated: list[ast.Call] = []  # get_event_loop() calls to report at the end
+        self.pre_311_module = False
 
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
@@ -144,14 +152,37 @@ class LoopChecker(Checker):
         """``get_event_loop()`` in sync code that means to drive a loop."""
         ctx = self.ctx
         function = ctx.function
-        if function is ctx.module:  # module level, module-level class bodies
-            ctx.report(node, DEPRECATED_GET_EVENT_LOOP, call=describe(node))
+        if self._excused(ctx.frame, function):
             return
-        if function.kind is not ScopeKind.FUNCTION or function.inside_coroutine():
+        if function is ctx.module:  # module level, module-level class bodies
+            self.deprecated.append(node)
             return
         parent = ctx.parent()
         if isinstance(parent, ast.Attribute) and parent.attr in LOOP_RUNNERS:
-            ctx.report(node, DEPRECATED_GET_EVENT_LOOP, call=describe(node))
+            self.deprecated.append(node)
+
+    def _excused(self, frame, function: Scope) -> bool:
+        """Where ``get_event_loop()`` cannot fail: nested in a coroutine (runs on the loop), in a
+        sync method of an ``IsolatedAsyncioTestCase`` (its runner sets the loop first), or in a
+        ``try`` that handles the ``RuntimeError`` Python 3.14 raises."""
+        ctx = self.ctx
+        if function is not ctx.module and (function.kind is not ScopeKind.FUNCTION or function.inside_coroutine()):
+            return True
+        if function.is_method and derives_from(ctx, function.parent, ASYNC_TEST_CASE):
+            return True
+        for node, child in within_scope(frame, TRY_NODES):
+            if in_statement_list(child, node.body) and any(_catches_runtime_error(ctx, h) for h in node.handlers):
+                return True
+        return False
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        """``@asyncio.coroutine`` (removed in Python 3.11): the module runs only on older Pythons,
+        where ``get_event_loop()`` neither warns nor raises."""
+        for decorator in node.decorator_list:
+            if self.ctx.qualified_name(decorator) in _OLD_STYLE_COROUTINE:
+                self.pre_311_module = True
+
+    visit_AsyncFunctionDef = visit_FunctionDef
 
     def bound(self, binding: Binding) -> None:
         value = binding.value
@@ -169,8 +200,25 @@ class LoopChecker(Checker):
 
     def module_end(self) -> None:
         for binding, call in self.loop_locals:
-            for frame in binding.loads:
-                parent = parent_of(frame)
-                if isinstance(parent, ast.Attribute) and parent.attr in LOOP_RUNNERS:
-                    self.ctx.report(call, DEPRECATED_GET_EVENT_LOOP, call=describe(call))
-                    break
+            if any(_drives_loop(frame) for frame in binding.loads) and not self._excused(binding.frame, binding.scope):
+                self.deprecated.append(call)
+        if self.pre_311_module:
+            return
+        for call in self.deprecated:
+            self.ctx.report(call, DEPRECATED_GET_EVENT_LOOP, call=describe(call))
+
+
+_OLD_STYLE_COROUTINE = frozenset({"asyncio.coroutine", "asyncio.coroutines.coroutine"})
+_RUNTIME_ERROR_CATCHERS = frozenset({"builtins.RuntimeError", "builtins.Exception", "builtins.BaseException"})
+
+
+def _catches_runtime_error(ctx, handler: ast.ExceptHandler) -> bool:
+    if handler.type is None:
+        return True
+    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return any(ctx.qualified_name(t) in _RUNTIME_ERROR_CATCHERS for t in types)
+
+
+def _drives_loop(frame) -> bool:
+    parent = parent_of(frame)
+    return isinstance(parent, ast.Attribute) and parent.attr in LOOP_RUNNERS

@@ -91,6 +91,9 @@ DANGLING_TASK = declare(
         "function) counts. Module-level bindings are not locals and are not reported, nor are "
         "tasks bound through `global`/`nonlocal` (the outer scope keeps the reference).",
         "`task = other = create_task(...)` is one task: it is used when either name is, and reported once.",
+        "Not reported in a finalizer -- `__del__`, or a function this module registers with "
+        "`weakref.ref(obj, callback)`/`weakref.finalize` -- where best-effort cleanup is scheduled "
+        "with nobody left to keep the task.",
     ),
     options=(PYTHON_VERSION,),
     references=(ASYNCIO_TASKS_DOC + "#asyncio.create_task",),
@@ -171,6 +174,8 @@ _TRANSPARENT_BUILTINS = frozenset(
 )
 
 
+_FINALIZER_REGISTRATIONS = frozenset({"weakref.ref", "weakref.finalize"})
+
 # Expressions whose value is (part of) their own value: what is thrown away with them is lost.
 _PASSING_ON = {
     ast.List: ("elts",),
@@ -233,6 +238,7 @@ class TaskChecker(Checker):
         self.unused_candidates: dict[ast.Call, list[Binding]] = {}  # a task call -> the names it was bound to
         self.gathers: list[_Gather] = []
         self.checked_functions: set[Scope] = set()
+        self.finalizers: set[Scope] = set()  # functions registered as weakref callbacks
         self.awaited_gathers: dict[ast.Await, _Gather] = {}  # results about to be bound
 
     # --- dangling-task -----------------------------------------------------------------------
@@ -241,11 +247,20 @@ class TaskChecker(Checker):
         of without handing it on -- ``[create_task(x) for x in xs]``, ``a if create_task(x) else
         b``, ``flag and create_task(x)``."""
         ctx = self.ctx
+        in_finalizer = self._in_finalizer()
         for call in _dropped_calls(node.value):
             if is_unowned_task_spawn(ctx, call):
+                if in_finalizer:
+                    continue  # best-effort cleanup from a finalizer: nobody is left to keep the task
                 ctx.report(call, DANGLING_TASK, taskgroup_variant(ctx, None), call=describe(call))
             elif call is node.value and ctx.qualified_name(call.func) == GATHER:
                 ctx.report(call, DANGLING_TASK, "gather", call=describe(call))
+
+    def _in_finalizer(self) -> bool:
+        """In ``__del__``, or in a function registered as a ``weakref.ref``/``weakref.finalize``
+        callback in this module."""
+        function = self.ctx.function
+        return (function.is_method and function.name == "__del__") or function in self.finalizers
 
     def bound(self, binding: Binding) -> None:
         value = binding.value
@@ -271,6 +286,11 @@ class TaskChecker(Checker):
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
         qn = ctx.qualified_name(node.func)
+        if qn in _FINALIZER_REGISTRATIONS and len(node.args) >= 2:
+            callback = ctx.binding_of(node.args[1])
+            if callback is not None and callback.kind is BindingKind.DEF:
+                self.finalizers.add(callback.func_scope)
+            return
         if qn == "builtins.isinstance" and len(node.args) == 2:  # the code looks at what it got back
             scope = ctx.scope
             while scope is not None:

@@ -4,17 +4,17 @@ transitive-blocking-call, to learn which sync helpers of the module block."""
 from __future__ import annotations
 
 import ast
-from collections import deque
 from dataclasses import dataclass, field
 
 from ...checker import Checker
+from ...knowledge.cli import is_cli_command
 from ...knowledge.inference import constructor_call, kind_of, session_factory_kind
 from ...knowledge.kinds import Kind
 from ...registry import Rule
 from ...semantic.frames import TRY_NODES, in_statement_list, parent_of, within_scope
 from ...semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ...semantic.source import ASYNC_CODE
-from ...semantic.text import decorator_target, describe, is_false, is_zero, keyword_value
+from ...semantic.text import describe, is_false, is_zero, keyword_value
 from .calls import (
     ANY_METHOD,
     BLOCKING_CONTEXT_KINDS,
@@ -24,7 +24,6 @@ from .calls import (
     CONNECTING_KINDS,
     EAGER_KINDS,
     REDIS_LOCAL_METHODS,
-    TRANSPARENT_DECORATORS,
     WAIT_PARAMETERS,
     Family,
 )
@@ -40,6 +39,7 @@ from .declarations import (
     CONFIGURED_BLOCKING_CALL,
     TRANSITIVE_BLOCKING_CALL,
 )
+from .transitive import blocking_chains, spell_chain, sync_helper
 
 _FAMILY_RULES = {
     Family.SLEEP: BLOCKING_SLEEP,
@@ -76,20 +76,6 @@ class Blocking:
     rule: Rule
     call: str
     replacement: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Link:
-    """A helper's place in its shortest blocking chain."""
-
-    next: Scope | None  # the helper it calls on the way (None: it blocks directly)
-    last: Scope  # the helper at the end of the chain, which makes the blocking call
-    blocking: str  # that call, spelled
-    length: int  # helpers in the chain
-
-
-_CHAIN_SHOWN = 6  # longer chains show their first helpers, a count, and the last helper
-_CHAIN_HEAD = 4
 
 
 @dataclass(slots=True)
@@ -153,6 +139,9 @@ class BlockingChecker(Checker):
         self.async_calls: list[tuple[ast.Call, Scope, str]] = []
         self.deferred: list[_Deferred] = []
         self.nonblocking_sockets: set[Binding] = set()
+        self.cli_commands: dict[Scope, bool] = {}
+        self.held_locks: dict[ast.With, list[tuple[ast.AST, str]]] = {}  # ``with thread_lock:`` being walked
+        self.awaited_under: set[ast.With] = set()
         self.nonblocking_attributes: set[tuple[Scope, str]] = set()  # (class, attribute)
         self.fdopened: dict[ast.Call, _Condition] = {}  # os.fdopen call -> the files it made
 
@@ -201,8 +190,12 @@ class BlockingChecker(Checker):
                 return None
         elif method not in methods:
             return None
-        if family is Family.WAIT and (_does_not_wait(call, method) or (method == "put" and self._unbounded(receiver))):
-            return None
+        if family is Family.WAIT and (
+            _does_not_wait(call, method)
+            or (method == "put" and self._unbounded(receiver))
+            or (kind is Kind.THREAD_LOCK and self._made_here(receiver) is not None)
+        ):
+            return None  # a lock made in this very function: nobody else can hold it yet
         if kind in EAGER_KINDS or kind in CONNECTING_KINDS:
             made_by = self._made_here(receiver)
             if made_by is not None and (kind in EAGER_KINDS or self._connects(made_by)):
@@ -275,11 +268,13 @@ class BlockingChecker(Checker):
         ctx = self.ctx
         function = ctx.function
         if ctx.in_async:
+            if self._cli_command(function):
+                return  # a command-line command runs alone: blocking its loop delays nothing
             found = self.detect(node)
             if found is not None:
                 self._report_or_defer(node, found, function.name)
             elif self.want_transitive:
-                helper = self._sync_helper(node)
+                helper = sync_helper(self.ctx, node)
                 if helper is not None:
                     self.async_calls.append((node, helper, function.name))
             return
@@ -293,26 +288,54 @@ class BlockingChecker(Checker):
                 if condition is not _EXCUSED:
                     self.helper_blocks.setdefault(function, []).append((found.call, condition))
                 return
-        helper = self._sync_helper(node)
+        helper = sync_helper(self.ctx, node)
         if helper is not None:
             self.helper_calls.setdefault(function, []).append(helper)
 
+    def _cli_command(self, function: Scope) -> bool:
+        answer = self.cli_commands.get(function)
+        if answer is None:
+            answer = self.cli_commands[function] = is_cli_command(self.ctx, function)
+        return answer
+
     def visit_With(self, node: ast.With) -> None:
+        """``with thread_lock:`` in a coroutine.  A lock (``Lock``/``RLock``) is reported only when
+        it is held across an await point: a short section of in-memory work under a lock shared
+        with threads is the usual design and waits only for other threads' equally short
+        sections.  A semaphore or condition is there to make callers wait: always reported."""
         ctx = self.ctx
-        if not ctx.in_async:
+        if not ctx.in_async or self._cli_command(ctx.function):
             return
         for item in node.items:
             expr = item.context_expr
-            replacement = BLOCKING_CONTEXT_KINDS.get(kind_of(ctx, expr))
-            if replacement is not None:
-                ctx.report(
-                    expr,
-                    BLOCKING_WAIT,
-                    "with",
-                    call=describe(expr),
-                    function=ctx.function.name,
-                    replacement=replacement,
-                )
+            kind = kind_of(ctx, expr)
+            replacement = BLOCKING_CONTEXT_KINDS.get(kind)
+            if replacement is None:
+                continue
+            if kind is Kind.THREAD_LOCK:
+                self.held_locks.setdefault(node, []).append((expr, replacement))
+                continue
+            self._report_with(expr, "with", replacement)
+
+    def _report_with(self, expr: ast.AST, variant: str, replacement: str) -> None:
+        self.ctx.report(
+            expr, BLOCKING_WAIT, variant, call=describe(expr), function=self.ctx.function.name, replacement=replacement
+        )
+
+    def _await_point(self, node: ast.AST) -> None:
+        """An await point: the thread locks held around it (in this function) are held across it."""
+        if self.held_locks:
+            for with_node, _ in within_scope(self.ctx.frame, (ast.With,)):
+                if with_node in self.held_locks:
+                    self.awaited_under.add(with_node)
+
+    visit_Await = visit_AsyncFor = visit_AsyncWith = _await_point
+
+    def leave_With(self, node: ast.With) -> None:
+        held = self.held_locks.pop(node, None)
+        if held and node in self.awaited_under:
+            for expr, replacement in held:
+                self._report_with(expr, "held_across_await", replacement)
 
     # --- reports that depend on what the function does next ---------------------------------
     def _report_or_defer(self, call: ast.Call, found: Blocking, function: str) -> None:
@@ -404,67 +427,6 @@ class BlockingChecker(Checker):
             for load in binding.loads
         )
 
-    # --- transitive ------------------------------------------------------------------------
-    def _sync_helper(self, call: ast.Call) -> Scope | None:
-        """The same-module sync function (or method of the enclosing class) ``call`` runs."""
-        ctx = self.ctx
-        func = call.func
-        binding = None
-        if isinstance(func, ast.Name):
-            binding = ctx.lookup(func.id)
-        elif isinstance(func, ast.Attribute):
-            cls = ctx.instance_class(func.value)
-            if cls is not None:
-                binding = ctx.method_binding(cls, func.attr)
-        if binding is None or binding.kind is not BindingKind.DEF or binding.conflicting:
-            return None
-        node = binding.node
-        if isinstance(node, ast.AsyncFunctionDef):
-            return None
-        for decorator in node.decorator_list:
-            if ctx.qualified_name(decorator_target(decorator)) not in TRANSPARENT_DECORATORS:
-                return None
-        return binding.func_scope
-
-    def _chains(self) -> dict[Scope, _Link]:
-        """The shortest blocking chain from each sync helper, as links to the next helper, found
-        backwards from the helpers that block directly (breadth first: cycles end, each helper
-        is settled once; linear in the number of calls).  Generator functions are left out:
-        calling one runs none of its body."""
-        links: dict[Scope, _Link] = {}
-        callers: dict[Scope, list[Scope]] = {}
-        for caller, callees in self.helper_calls.items():
-            for callee in callees:
-                callers.setdefault(callee, []).append(caller)
-        queue: deque[Scope] = deque()
-        for helper, candidates in self.helper_blocks.items():
-            blocking = next((call for call, condition in candidates if not self._excused(condition)), None)
-            if blocking is not None and not helper.has_yield:
-                links[helper] = _Link(None, helper, blocking, 1)
-                queue.append(helper)
-        while queue:
-            helper = queue.popleft()
-            link = links[helper]
-            for caller in callers.get(helper, ()):
-                if caller not in links and not caller.has_yield:
-                    links[caller] = _Link(helper, link.last, link.blocking, link.length + 1)
-                    queue.append(caller)
-        return links
-
-    @staticmethod
-    def _spell(helper: Scope, links: dict[Scope, _Link]) -> str:
-        """``load() -> read_cfg() -> open()``; a long chain shows its first and last helpers."""
-        link = links[helper]
-        shown: list[str] = []
-        current: Scope | None = helper
-        while current is not None and len(shown) < (link.length if link.length <= _CHAIN_SHOWN else _CHAIN_HEAD):
-            shown.append(current.name + "()")
-            current = links[current].next
-        if link.length > _CHAIN_SHOWN:
-            shown.append(f"... {link.length - _CHAIN_HEAD - 1:,} more ...")
-            shown.append(link.last.name + "()")
-        return " -> ".join([*shown, link.blocking])
-
     def module_end(self) -> None:
         ctx = self.ctx
         for deferred in self.deferred:
@@ -479,8 +441,13 @@ class BlockingChecker(Checker):
                 )
         if not self.async_calls:
             return
-        links = self._chains()
+        direct = {}
+        for helper, candidates in self.helper_blocks.items():
+            blocking = next((call for call, condition in candidates if not self._excused(condition)), None)
+            if blocking is not None:
+                direct[helper] = blocking
+        links = blocking_chains(direct, self.helper_calls)
         for call, helper, function in self.async_calls:
             if helper in links:
-                chain = self._spell(helper, links)
+                chain = spell_chain(helper, links)
                 ctx.report(call, TRANSITIVE_BLOCKING_CALL, call=describe(call), function=function, chain=chain)

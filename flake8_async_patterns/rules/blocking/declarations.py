@@ -13,6 +13,11 @@ COMMON_NOTES = (
     "Only in async context: the body of an `async def`, not a nested `def` or `lambda` inside it "
     "(those may run in a thread), and not a function passed to `asyncio.to_thread` or "
     "`loop.run_in_executor` -- passing a callable is not calling it.",
+    "Not in the coroutine of a command-line command (`@click.command()`, `@app.command()` on a "
+    "`typer.Typer`, `cyclopts.App` or `click.group`): it runs alone in its program, so blocking "
+    "its loop delays nothing. A chat bot's or web framework's command is a request handler and "
+    "stays checked.",
+    "Not reported in test files (`--aio-test-files`).",
 )
 
 
@@ -261,6 +266,10 @@ BLOCKING_WAIT = _blocking_rule(
     ),
     variants={
         "with": "'with {call}:' blocks async function '{function}' until the lock is free; use {replacement}",
+        "held_across_await": (
+            "'with {call}:' holds a thread lock across an await in async function '{function}'; another task "
+            "taking it meanwhile blocks the event loop for good (deadlock): use {replacement}"
+        ),
     },
     example=(
         "import concurrent.futures\n\npool = concurrent.futures.ThreadPoolExecutor()\n\n"
@@ -279,6 +288,12 @@ BLOCKING_WAIT = _blocking_rule(
         "block; `multiprocessing.Pool` waits are `join/map/starmap/apply`.",
         "`put()` on a `queue.SimpleQueue`, or on a `queue.Queue`/`LifoQueue`/`PriorityQueue` made "
         "without a positive `maxsize`, never waits and is not reported.",
+        "A thread lock (`Lock`/`RLock`) taken with a plain `with` is reported only when the block "
+        "holds it across an await point (then another task taking it blocks the loop for good); "
+        "a short section of in-memory work under a lock shared with threads is the usual design and "
+        "waits only for other threads' equally short sections. Semaphores and conditions, which "
+        "exist to make callers wait, are always reported; so is `acquire()`, except on a lock the "
+        "function made itself (nobody else can hold it yet).",
     ),
 )
 

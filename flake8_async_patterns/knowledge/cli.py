@@ -1,0 +1,47 @@
+"""Command-line frameworks: a command's coroutine runs alone in its program (``asyncio.run`` of one
+command), so blocking its event loop delays nothing else."""
+
+from __future__ import annotations
+
+import ast
+
+from ..semantic.context import Context
+from ..semantic.scope import BindingKind, Scope
+from ..semantic.text import decorator_target
+from .inference import kind_of
+from .kinds import Kind
+
+# Decorators that make a function a command on their own: ``@click.command()``.
+COMMAND_DECORATORS = frozenset(
+    {"click.command", "click.group", "asyncclick.command", "asyncclick.group", "cyclopts.command"}
+)
+
+
+def is_cli_command(ctx: Context, function: Scope) -> bool:
+    """Whether ``function`` is decorated as a command of a command-line app: ``@click.command()``,
+    ``@app.command()`` on a ``typer.Typer``/``cyclopts.App`` (or a ``click.group``-decorated
+    function), any import spelling."""
+    node = function.node
+    for decorator in getattr(node, "decorator_list", ()):
+        target = decorator_target(decorator)
+        if ctx.qualified_name(target, function.parent) in COMMAND_DECORATORS:
+            return True
+        if (
+            isinstance(target, ast.Attribute)
+            and target.attr == "command"
+            and _is_cli_app(ctx, target.value, function.parent)
+        ):
+            return True
+    return False
+
+
+def _is_cli_app(ctx: Context, expr: ast.AST, scope: Scope | None) -> bool:
+    if kind_of(ctx, expr, scope) is Kind.CLI_APP:
+        return True
+    binding = ctx.binding_of(expr, scope)  # ``@click.group() def cli(): ...`` then ``@cli.command()``
+    if binding is None or binding.kind is not BindingKind.DEF:
+        return False
+    return any(
+        ctx.qualified_name(decorator_target(d), binding.scope) in COMMAND_DECORATORS
+        for d in binding.node.decorator_list
+    )
