@@ -10,7 +10,12 @@ from ..semantic.context import Context
 from ..semantic.scope import Binding, BindingKind
 from ..semantic.source import ASYNC_CODE, Word
 from ..semantic.text import decorator_target
-from .http import AWAITABLE_CONTEXT_FUNCTIONS, AWAITABLE_CONTEXT_METHODS, CLIENT_COROUTINE_METHODS
+from .http import (
+    AIOFILES_COROUTINE_METHODS,
+    AWAITABLE_CONTEXT_FUNCTIONS,
+    AWAITABLE_CONTEXT_METHODS,
+    CLIENT_COROUTINE_METHODS,
+)
 from .inference import SPAWN_METHODS, kind_of, task_spawner
 from .kinds import Kind
 from .sqlalchemy import NEW_SESSION_WORDS, SERIAL_DB_KINDS, SESSION_COROUTINE_METHODS, is_async_session
@@ -83,6 +88,7 @@ COROUTINE_METHODS: dict[Kind, frozenset[str]] = {
     Kind.ASYNC_BARRIER: frozenset({"wait", "reset", "abort"}),
     Kind.STREAM_READER: frozenset({"read", "readline", "readexactly", "readuntil"}),
     Kind.STREAM_WRITER: frozenset({"drain", "wait_closed", "start_tls"}),
+    Kind.AIOFILES_FILE: AIOFILES_COROUTINE_METHODS,
 }
 # Words without which no call in a file can make a coroutine (``coroutine_source``): an ``async
 # def`` of the module, or a library whose coroutine functions/methods are known.
@@ -118,6 +124,12 @@ AS_COMPLETED = "asyncio.as_completed"
 WAIT_FOR = "asyncio.wait_for"
 SHIELD = "asyncio.shield"
 SLEEP = "asyncio.sleep"
+
+# --- cancellation ------------------------------------------------------------------------------
+# ``concurrent.futures.CancelledError`` is a different class since Python 3.8: catching it does
+# not catch a task's cancellation.
+CANCELLED_ERROR = "asyncio.CancelledError"
+TIMEOUT_CONTEXTS = frozenset({"asyncio.timeout", "asyncio.timeout_at"})
 
 # --- event loop management --------------------------------------------------------------------
 ASYNCIO_RUN = "asyncio.run"

@@ -33,6 +33,12 @@ class Kind(str, enum.Enum):
     ASYNCPG_CONNECTION = "asyncpg.Connection"
     AIOSQLITE_CONNECTION = "aiosqlite.Connection"
     AIOHTTP_SESSION = "aiohttp.ClientSession"
+    AIOHTTP_CONNECTOR = "aiohttp.TCPConnector"
+    AIOHTTP_RESPONSE = "aiohttp.ClientResponse"
+    AIOFILES_FILE = "aiofiles file"
+    ASYNC_TIMEOUT = "asyncio.timeout()"
+    WEB_APP = "web app or router"
+    AIOHTTP_ROUTES = "aiohttp.web.RouteTableDef"
     HTTPX_ASYNC_CLIENT = "httpx.AsyncClient"
     # sync (blocking) objects
     REQUESTS_SESSION = "requests.Session"
@@ -83,6 +89,21 @@ CONSTRUCTED_KINDS: dict[str, Kind] = {
     "asyncio.LifoQueue": Kind.ASYNC_QUEUE,
     "asyncio.Barrier": Kind.ASYNC_BARRIER,
     "aiohttp.ClientSession": Kind.AIOHTTP_SESSION,
+    "aiohttp.TCPConnector": Kind.AIOHTTP_CONNECTOR,
+    "aiohttp.UnixConnector": Kind.AIOHTTP_CONNECTOR,
+    "aiofiles.open": Kind.AIOFILES_FILE,  # a file once awaited or entered
+    "asyncio.timeout": Kind.ASYNC_TIMEOUT,
+    "asyncio.timeout_at": Kind.ASYNC_TIMEOUT,
+    **dict.fromkeys(
+        (
+            "fastapi.FastAPI",
+            "fastapi.APIRouter",
+            "starlette.applications.Starlette",
+            "starlette.routing.Router",
+        ),
+        Kind.WEB_APP,
+    ),
+    "aiohttp.web.RouteTableDef": Kind.AIOHTTP_ROUTES,
     **{f"{package}.AsyncClient": Kind.HTTPX_ASYNC_CLIENT for package in HTTPX_PACKAGES},
     "sqlalchemy.ext.asyncio.AsyncSession": Kind.ASYNC_SESSION,
     "sqlalchemy.orm.Session": Kind.SYNC_SESSION,
@@ -206,6 +227,7 @@ ANNOTATED_KINDS: dict[str, Kind] = {
     "asyncpg.pool.Pool": Kind.ASYNCPG_POOL,
     "aiosqlite.Connection": Kind.AIOSQLITE_CONNECTION,
     "aiosqlite.core.Connection": Kind.AIOSQLITE_CONNECTION,
+    "aiohttp.ClientResponse": Kind.AIOHTTP_RESPONSE,
     "socket.socket": Kind.SOCKET,
     "requests.Session": Kind.REQUESTS_SESSION,
     "redis.Redis": Kind.REDIS_CLIENT,
@@ -231,6 +253,8 @@ SELF_ENTERING_KINDS = frozenset(
         Kind.ASYNC_SESSION,
         Kind.SYNC_SESSION,
         Kind.AIOHTTP_SESSION,
+        Kind.AIOHTTP_CONNECTOR,
+        Kind.AIOFILES_FILE,
         Kind.HTTPX_ASYNC_CLIENT,
         Kind.REQUESTS_SESSION,
         Kind.HTTPX_CLIENT,

@@ -26,6 +26,8 @@ _REEXPORTING_PACKAGES: dict[str, frozenset[str]] = {
         }
     ),
     "aiohttp": frozenset({"client", "connector", "client_reqrep", "web", "web_app"}),
+    "aiohttp.web": frozenset({"web_routedef", "web_app", "web_request", "web_response"}),
+    "aiofiles": frozenset({"threadpool"}),
     "httpx": frozenset({"_client", "_api", "_models"}),
     "httpx2": frozenset({"_client", "_api", "_models"}),
     "sqlalchemy.ext.asyncio": frozenset({"session", "engine", "result", "scoping"}),
