@@ -14,7 +14,7 @@ from flake8_async_patterns.registry import PREFIX
 
 from fixture_format import ROOT
 
-NEW_CODE = f"{PREFIX}403"  # not declared yet: the scaffold's own example
+NEW_CODE = f"{PREFIX}998"  # never declared: the scaffold's own example
 
 
 @pytest.fixture
@@ -42,9 +42,9 @@ def test_new_rule_in_a_new_family(checkout):
         "flake8_async_patterns",
         "new-rule",
         NEW_CODE,
-        "unshielded-await-in-finally",
+        "example-new-check",
         "--family",
-        "cancellation",
+        "experiments",
         "--off",
         "--root",
         str(checkout),
@@ -53,25 +53,25 @@ def test_new_rule_in_a_new_family(checkout):
     touched = {Path(line).relative_to(checkout).as_posix() for line in result.stdout.split()}
     assert touched == {
         "flake8_async_patterns/rules/__init__.py",
-        "flake8_async_patterns/rules/cancellation.py",
-        f"fixtures/{NEW_CODE}_unshielded_await_in_finally.py",
+        "flake8_async_patterns/rules/experiments.py",
+        f"fixtures/{NEW_CODE}_example_new_check.py",
         "CHANGELOG.md",
     }
-    assert f"- {NEW_CODE} unshielded-await-in-finally (off by default): TODO" in (checkout / "CHANGELOG.md").read_text()
-    compile((checkout / "fixtures" / f"{NEW_CODE}_unshielded_await_in_finally.py").read_text(), "fixture", "exec")
+    assert f"- {NEW_CODE} example-new-check (off by default): TODO" in (checkout / "CHANGELOG.md").read_text()
+    compile((checkout / "fixtures" / f"{NEW_CODE}_example_new_check.py").read_text(), "fixture", "exec")
     listed = _python(
         checkout,
         "-c",
         "from flake8_async_patterns.rules import RULES; "
-        "print([(r.code, r.default_enabled) for r in RULES if r.name == 'unshielded-await-in-finally'])",
+        "print([(r.code, r.default_enabled) for r in RULES if r.name == 'example-new-check'])",
     )
     assert listed.stdout.strip() == f"[('{NEW_CODE}', False)]", listed.stderr
     docs = _python(
         checkout, "-m", "flake8_async_patterns", "docs", "--output", "docs/rules.md", "--readme", "README.md"
     )
     assert docs.returncode == 0, docs.stderr
-    assert f"## {NEW_CODE} unshielded-await-in-finally" in (checkout / "docs" / "rules.md").read_text()
-    assert f"| {NEW_CODE} | unshielded-await-in-finally | off |" in (checkout / "README.md").read_text()
+    assert f"## {NEW_CODE} example-new-check" in (checkout / "docs" / "rules.md").read_text()
+    assert f"| {NEW_CODE} | example-new-check | off |" in (checkout / "README.md").read_text()
 
 
 def test_new_rule_in_an_existing_family_touches_three_files(checkout):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..checker import checkers_in
 from ..registry import Rule
-from . import coroutines, loop, loop_style, sequencing, taskgroups, tasks
+from . import cancellation, coroutines, loop, loop_style, sequencing, taskgroups, tasks
 from .blocking import calls as blocking_calls
 from .blocking import checker as blocking_checker
 from .blocking import declarations as blocking_declarations
@@ -31,6 +31,7 @@ MODULES = (
     blocking_checker,
     loop,
     loop_style,
+    cancellation,
     sqlalchemy_shared,
     sqlalchemy_lifecycle,
     sqlalchemy_concurrency,
