@@ -142,7 +142,8 @@ def _handler(body: str) -> ast.ExceptHandler:
     [
         ("raise", {Outcome.RERAISE}),
         ("raise e", {Outcome.RERAISE}),
-        ("raise e from None", {Outcome.RAISE}),
+        ("raise e from None", {Outcome.RERAISE}),  # ``from`` only sets __cause__: the same object
+        ("raise e from other", {Outcome.RERAISE}),
         ("raise Other()", {Outcome.RAISE}),
         ("log()", {Outcome.FALL}),
         ("return", {Outcome.EXIT}),
@@ -168,6 +169,14 @@ def test_handler_outcomes(body, outcomes):
     assert handler_outcomes(handler) == outcomes
     assert handler_reraises(handler) is (outcomes == {Outcome.RERAISE})
     assert handler_always_raises(handler) is (outcomes <= {Outcome.RERAISE, Outcome.RAISE})
+
+
+def test_handler_outcomes_with_a_same_class_predicate():
+    """``same`` lets a rule count a fresh exception of the caught class as re-raising it."""
+    handler = _handler("if c:\n    raise Mine()\nelse:\n    raise Other()")
+    mine = lambda exc: isinstance(exc, ast.Call) and getattr(exc.func, "id", None) == "Mine"  # noqa: E731
+    assert handler_outcomes(handler) == {Outcome.RAISE}
+    assert handler_outcomes(handler, mine) == {Outcome.RERAISE, Outcome.RAISE}
 
 
 def test_handler_outcomes_of_deep_nesting_do_not_recurse_without_bound():

@@ -82,7 +82,7 @@ async def _run(module, name: str, database: str):
         async with factory() as session:
             return await _call(fn, session)
     finally:
-        await engine.dispose()
+        await asyncio.shield(engine.dispose())  # even if the test run is cancelled
 
 
 def _caused_by(error: BaseException, error_type: type) -> BaseException | None:

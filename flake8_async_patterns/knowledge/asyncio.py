@@ -129,7 +129,18 @@ SLEEP = "asyncio.sleep"
 # ``concurrent.futures.CancelledError`` is a different class since Python 3.8: catching it does
 # not catch a task's cancellation.
 CANCELLED_ERROR = "asyncio.CancelledError"
+BASE_EXCEPTION = "builtins.BaseException"
 TIMEOUT_CONTEXTS = frozenset({"asyncio.timeout", "asyncio.timeout_at"})
+
+
+def caught_exceptions(ctx: Context, handler: ast.ExceptHandler) -> set[str]:
+    """Qualified names of the exceptions an ``except`` clause names (a bare ``except:`` catches
+    ``BaseException``)."""
+    if handler.type is None:
+        return {BASE_EXCEPTION}
+    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return {ctx.qualified_name(t) or "" for t in types}
+
 
 # --- event loop management --------------------------------------------------------------------
 ASYNCIO_RUN = "asyncio.run"

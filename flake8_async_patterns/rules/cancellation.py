@@ -4,15 +4,16 @@ cancellation-swallowed)."""
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 
 from ..checker import Checker
-from ..knowledge.asyncio import CANCELLED_ERROR
+from ..knowledge.asyncio import BASE_EXCEPTION, CANCELLED_ERROR, caught_exceptions, task_spawn
 from ..registry import Rule, declare
-from ..semantic.context import Context
 from ..semantic.flow import Outcome, handler_outcomes
 from ..semantic.frames import TRY_NODES, in_statement_list, within_scope
-from ..semantic.scope import Scope
+from ..semantic.scope import Scope, ScopeKind
 from ..semantic.source import ASYNC_CODE
+from ..semantic.text import last_segment
 
 ASYNCIO_TASKS_DOC = "https://docs.python.org/3/library/asyncio-task.html"
 SEED_CANCELLATION = (
@@ -28,6 +29,23 @@ PATHS_NOTE = (
     "Path by path: `raise` (or `raise e` of the caught name) re-raises; `return`, `break`, "
     "`continue` and falling off the end do not; nor does raising another exception (it replaces "
     "the cancellation), nor a call to a helper, even one that always raises (it is not followed)."
+)
+FORWARD_NOTE = (
+    "Not reported where the exception is handed on or its fate decided on purpose: the caught "
+    "name passed to `fut.set_exception(exc)`, stored in a container or attribute (`errors[i] = "
+    "exc`) or in a local that the function raises later; `sys.exc_info()`/`sys.exception()` "
+    "captured in the handler; a handler that tests the caught exception (`isinstance(exc, "
+    "CancelledError)`, `exc is not incoming`) or asks `current_task().cancelling()`/`uncancel()`; "
+    "a handler nested in an outer `except` whose every path raises (an exception is already "
+    "leaving)."
+)
+OWNED_NOTE = (
+    "Nor in a coroutine the module starts as a task of its own -- `create_task(self._run())`, "
+    "`loop.create_task(worker())`, `ensure_future(...)`, through any wrapper named so: the task is "
+    "the top of its own stack, cancelled by its owner, who reaps a normal end as well as a "
+    "cancelled one. Nor where the `try` body awaits `self.<attr>` and the class cancels that "
+    "attribute somewhere (`stop()` cancels, then reaps). Awaited inline by a caller, the same "
+    "handler is reported: the caller's cancellation and timeouts are what it swallows."
 )
 AWAIT_NOTE = (
     "Only handlers of a `try` whose body has an await point (`await`, `async for`, `async with`): "
@@ -46,6 +64,11 @@ CANCELLED_ERROR_NOT_RERAISED = declare(
         "handler with 'raise'"
     ),
     variants={
+        "group": (
+            "'except* {exception}' in async function '{function}' re-raises the cancellation wrapped in "
+            "a BaseExceptionGroup, so the task never ends cancelled; catch it with a plain "
+            "'except asyncio.CancelledError:' and 'raise'"
+        ),
         "replaced": (
             "handler for '{exception}' in async function '{function}' raises another exception instead; "
             "that replaces the cancellation, so the task never ends cancelled: clean up, then 'raise'"
@@ -93,8 +116,15 @@ CANCELLED_ERROR_NOT_RERAISED = declare(
         "`concurrent.futures.CancelledError` is a different class since Python 3.8 (asyncio's derives "
         "from `BaseException`): a handler for it does not catch a task's cancellation and is not "
         "reported.",
-        "A handler that calls `.uncancel()` (Python 3.11+) decides deliberately whether to absorb the "
-        "cancellation and is not reported.",
+        FORWARD_NOTE,
+        OWNED_NOTE,
+        "`except* CancelledError` is reported even when it re-raises: `raise` in an `except*` block "
+        "re-raises a BaseExceptionGroup, and a task whose coroutine raises a group does not end "
+        "cancelled (checked on 3.11-3.13). A TaskGroup cancelled from outside raises a plain "
+        "CancelledError, so a plain `except` catches it.",
+        "Raising a fresh `CancelledError` -- `asyncio.CancelledError()`, a class of the module "
+        "derived from it, or an imported class whose name ends in `CancelledError` (assumed to "
+        "derive from it) -- still ends the task cancelled and counts as re-raising.",
         "Reported at the `except` line.",
     ),
     references=(ASYNCIO_TASKS_DOC + "#task-cancellation", ASYNCIO_TASKS_DOC + "#asyncio.Task.uncancel"),
@@ -143,6 +173,9 @@ CANCELLATION_SWALLOWED = declare(
         PATHS_NOTE,
         "Only when the `try` body has an await point (`await`, `async for`, `async with`): cancellation arrives there.",
         REAP_NOTE,
+        FORWARD_NOTE,
+        OWNED_NOTE,
+        "A handler after one for `CancelledError` in the same `try` never sees the cancellation and is not reported.",
         "A handler that names `CancelledError` as well is cancelled-error-not-reraised's (AIO401) "
         "finding, not this one's.",
         "Reported at the `except` line.",
@@ -153,21 +186,29 @@ CANCELLATION_SWALLOWED = declare(
     ),
 )
 
-_BASE_EXCEPTION = "builtins.BaseException"
 _LEAVES_WITHOUT_RERAISE = frozenset({Outcome.FALL, Outcome.EXIT, Outcome.BREAK, Outcome.CONTINUE})
+_RAISES = frozenset({Outcome.RERAISE, Outcome.RAISE})
+_HANDLER = (ast.ExceptHandler,)
+_EXC_INFO = frozenset({"exc_info", "exception"})
+_CAPTURE = frozenset({"sys.exc_info", "sys.exception"})
+_DELIBERATE_METHODS = frozenset({"uncancel", "cancelling"})
+_SPAWN_NAMES = frozenset({"create_task", "ensure_future"})  # also through wrappers (``helpers.create_task``)
 
 
-def caught(ctx: Context, handler: ast.ExceptHandler) -> set[str]:
-    """Qualified names of the exceptions a handler names (``None`` -> bare ``except:``)."""
-    if handler.type is None:
-        return {_BASE_EXCEPTION}
-    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-    return {ctx.qualified_name(t) or "" for t in types}
+@dataclass
+class _Candidate:
+    handler: ast.ExceptHandler
+    rule: Rule
+    fields: dict[str, str]
+    function: Scope
+    try_node: ast.AST
+    star: bool
 
 
 class CancellationChecker(Checker):
-    """cancelled-error-not-reraised and cancellation-swallowed: handlers decided when their
-    ``try`` is left, once its body's await points and the function's ``.cancel()`` calls are known."""
+    """cancelled-error-not-reraised and cancellation-swallowed: handlers are collected when their
+    ``try`` is left and decided at the end of the module, once the module's ``.cancel()`` calls,
+    task spawns and exception classes are known."""
 
     rules = (CANCELLED_ERROR_NOT_RERAISED, CANCELLATION_SWALLOWED)
     requires = ((ASYNC_CODE,), ("except",))
@@ -175,53 +216,188 @@ class CancellationChecker(Checker):
     def __init__(self, ctx):
         super().__init__(ctx)
         self.awaiting: set[ast.AST] = set()  # try statements whose body has an await point
-        self.cancelling: dict[Scope, int] = {}  # function -> line of its first ``.cancel()`` call
-        self.uncancelling: set[ast.AST] = set()  # handlers that call ``.uncancel()``
+        self.awaited_attrs: dict[ast.AST, set[str]] = {}  # try -> X of ``await self.X`` in its body
+        self.first_cancel: dict[Scope, int] = {}  # function -> line of its first ``.cancel``
+        self.cancelled_attrs: dict[Scope | None, set[str]] = {}  # class -> X of ``self.X.cancel``
+        self.spawned: dict[Scope | None, set[str]] = {}  # class -> M of ``create_task(self.M())``
+        self.deliberate: set[ast.AST] = set()  # handlers that decide the cancellation's fate
+        self.saved: dict[ast.AST, set[str]] = {}  # handler -> locals the caught name is saved in
+        self.raised: dict[Scope, set[str]] = {}  # function -> names raised (``raise v``)
+        self.cancel_classes: set[str] = set()  # module classes derived from CancelledError
+        self.other_classes: set[str] = set()  # the module's other classes
+        self.candidates: list[_Candidate] = []
 
+    # --- facts ------------------------------------------------------------------------------
     def _await_point(self, node: ast.AST) -> None:
+        attr = _self_attr(node.value) if isinstance(node, ast.Await) else None
         for try_node, child in within_scope(self.ctx.frame, TRY_NODES):
             if in_statement_list(child, try_node.body):
                 self.awaiting.add(try_node)
+                if attr is not None:
+                    self.awaited_attrs.setdefault(try_node, set()).add(attr)
 
     visit_Await = visit_AsyncFor = visit_AsyncWith = _await_point
 
-    def visit_Call(self, node: ast.Call) -> None:
-        func = node.func
-        if not isinstance(func, ast.Attribute):
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if node.attr != "cancel":
             return
-        if func.attr == "cancel":
-            self.cancelling.setdefault(self.ctx.function, node.lineno)
-        elif func.attr == "uncancel":
-            self.uncancelling.update(handler for handler, _ in within_scope(self.ctx.frame, (ast.ExceptHandler,)))
+        ctx = self.ctx
+        self.first_cancel.setdefault(ctx.function, node.lineno)  # ``t.cancel()`` or ``call_soon(t.cancel)``
+        attr = _self_attr(node.value)
+        if attr is not None:
+            self.cancelled_attrs.setdefault(_class_of(ctx.function), set()).add(attr)
 
+    def visit_Call(self, node: ast.Call) -> None:
+        ctx = self.ctx
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            if func.attr in _DELIBERATE_METHODS:
+                self._mark(self.deliberate)
+            elif func.attr == "set_exception":
+                self._forwards(node.args[0] if node.args else None)
+            elif func.attr in _EXC_INFO and ctx.qualified_name(func) in _CAPTURE:
+                self._mark(self.deliberate)
+        elif isinstance(func, ast.Name) and func.id == "isinstance" and len(node.args) == 2:
+            checked = node.args[1].elts if isinstance(node.args[1], ast.Tuple) else [node.args[1]]
+            if any(ctx.qualified_name(t) == CANCELLED_ERROR for t in checked):
+                self._tests(node.args[0])
+        if node.args and isinstance(node.args[0], ast.Call):
+            inner = node.args[0].func
+            method = _self_attr(inner)
+            name = method or (inner.id if isinstance(inner, ast.Name) else None)
+            if name is not None and (last_segment(func) in _SPAWN_NAMES or task_spawn(ctx, node) is not None):
+                self.spawned.setdefault(_class_of(ctx.function) if method else None, set()).add(name)
+
+    def visit_Compare(self, node: ast.Compare) -> None:
+        if any(isinstance(op, (ast.Is, ast.IsNot)) for op in node.ops):
+            for operand in (node.left, *node.comparators):
+                self._tests(operand)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        value = node.value
+        if any(isinstance(target, (ast.Subscript, ast.Attribute)) for target in node.targets):
+            self._forwards(value)
+        elif isinstance(value, ast.Name):
+            for handler in self._handlers_of(value):
+                names = self.saved.setdefault(handler, set())
+                names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+
+    def visit_Raise(self, node: ast.Raise) -> None:
+        if isinstance(node.exc, ast.Name):
+            self.raised.setdefault(self.ctx.function, set()).add(node.exc.id)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        ctx = self.ctx
+        cancels = any(
+            ctx.qualified_name(base) == CANCELLED_ERROR
+            or (isinstance(base, ast.Name) and base.id in self.cancel_classes)
+            for base in node.bases
+        )
+        (self.cancel_classes if cancels else self.other_classes).add(node.name)
+
+    def _mark(self, into: set[ast.AST]) -> None:
+        into.update(handler for handler, _ in within_scope(self.ctx.frame, _HANDLER))
+
+    def _handlers_of(self, value: ast.AST | None) -> list[ast.AST]:
+        """The enclosing handlers whose caught name ``value`` is."""
+        if not isinstance(value, ast.Name):
+            return []
+        return [h for h, _ in within_scope(self.ctx.frame, _HANDLER) if h.name == value.id][:1]
+
+    def _forwards(self, value: ast.AST | None) -> None:
+        """``fut.set_exception(exc)`` / ``errors[i] = exc`` / ``self.error = exc`` of a caught name:
+        the exception is handed to whoever waits for it, not swallowed."""
+        self.deliberate.update(self._handlers_of(value))
+
+    def _tests(self, value: ast.AST) -> None:
+        """``isinstance(exc, CancelledError)`` / ``exc is incoming``: the handler tells the cases apart."""
+        self.deliberate.update(self._handlers_of(value))
+
+    # --- collecting -------------------------------------------------------------------------
     def leave_Try(self, node: ast.Try) -> None:
         ctx = self.ctx
         if node not in self.awaiting or not ctx.in_async:
             return
         self.awaiting.discard(node)
         function = ctx.function
-        first_cancel = self.cancelling.get(function)
+        if any(handler_outcomes(outer) <= _RAISES for outer, _ in within_scope(ctx.frame, _HANDLER)):
+            return  # an exception is already on its way out of the function
+        first_cancel = self.first_cancel.get(function)
+        star = not isinstance(node, ast.Try)
         for handler in node.handlers:
             if first_cancel is not None and first_cancel < handler.lineno:
-                continue  # the cancel-then-reap idiom
-            if handler in self.uncancelling:
-                continue  # decides deliberately whether to absorb the cancellation
-            names = caught(ctx, handler)
+                return  # the cancel-then-reap idiom
+            names = caught_exceptions(ctx, handler)
             if CANCELLED_ERROR in names:
-                self._decide(handler, CANCELLED_ERROR_NOT_RERAISED, exception=_spelling(handler))
-            elif _BASE_EXCEPTION in names:
-                self._decide(handler, CANCELLATION_SWALLOWED, clause=_handler_spelling(handler))
+                fields = {"exception": _spelling(handler), "function": function.name}
+                self.candidates.append(_Candidate(handler, CANCELLED_ERROR_NOT_RERAISED, fields, function, node, star))
+                return  # later handlers never see the cancellation
+            if BASE_EXCEPTION in names:
+                fields = {"clause": _handler_spelling(handler), "function": function.name}
+                self.candidates.append(_Candidate(handler, CANCELLATION_SWALLOWED, fields, function, node, star))
+                return
 
     leave_TryStar = leave_Try
 
-    def _decide(self, handler: ast.ExceptHandler, rule: Rule, **fields: str) -> None:
-        ends = handler_outcomes(handler)
-        if ends <= {Outcome.RERAISE}:
-            return
+    # --- deciding ---------------------------------------------------------------------------
+    def module_end(self) -> None:
+        for candidate in self.candidates:
+            if not self._excused(candidate):
+                self._decide(candidate)
+
+    def _excused(self, candidate: _Candidate) -> bool:
+        handler, function = candidate.handler, candidate.function
+        if handler in self.deliberate:
+            return True
+        if self.saved.get(handler, set()) & self.raised.get(function, set()):
+            return True  # kept in a local, raised later
+        owner = _class_of(function)
+        if function.name in self.spawned.get(owner, ()):
+            return True  # only ever started as a task: its owner cancels it and reaps the end
+        cancelled = self.cancelled_attrs.get(owner, set())
+        return bool(self.awaited_attrs.get(candidate.try_node, set()) & cancelled)  # reaps the class's task
+
+    def _decide(self, candidate: _Candidate) -> None:
+        handler, rule = candidate.handler, candidate.rule
+        ends = handler_outcomes(handler, self._same)
         variant = None
-        if rule is CANCELLED_ERROR_NOT_RERAISED and not ends & _LEAVES_WITHOUT_RERAISE:
-            variant = "replaced"  # every path raises, but not the CancelledError
-        self.ctx.report(handler, rule, variant, function=self.ctx.function.name, **fields)
+        if ends <= {Outcome.RERAISE}:
+            if not (candidate.star and rule is CANCELLED_ERROR_NOT_RERAISED):
+                return
+            variant = "group"
+        elif rule is CANCELLED_ERROR_NOT_RERAISED and not ends & _LEAVES_WITHOUT_RERAISE:
+            variant = "replaced"  # every path raises, but not a CancelledError
+        self.ctx.report(handler, rule, variant, **candidate.fields)
+
+    def _same(self, exc: ast.expr) -> bool:
+        """Raising this is raising a CancelledError again (the task still ends cancelled)."""
+        target = exc.func if isinstance(exc, ast.Call) else exc
+        if isinstance(target, ast.Name):
+            if target.id in self.cancel_classes:
+                return True
+            if target.id in self.other_classes:
+                return False
+        qualified = self.ctx.qualified_name(target) or ""
+        if qualified == CANCELLED_ERROR:
+            return True
+        if qualified.startswith(_OTHER_CANCELLED_ERRORS):
+            return False
+        return (last_segment(target) or "").endswith("CancelledError")
+
+
+_OTHER_CANCELLED_ERRORS = ("concurrent.", "builtins.")
+
+
+def _self_attr(node: ast.AST) -> str | None:
+    """``X`` of ``self.X``."""
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+        return node.attr
+    return None
+
+
+def _class_of(function: Scope) -> Scope | None:
+    parent = function.parent
+    return parent if parent is not None and parent.kind is ScopeKind.CLASS else None
 
 
 def _spelling(handler: ast.ExceptHandler) -> str:

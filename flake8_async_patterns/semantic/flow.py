@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ast
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from .frames import TRY_NODES, Frame, in_finally, parent_frame, statement_frame
 from .scope import Binding
@@ -141,8 +141,15 @@ _FALL = frozenset({Outcome.FALL})
 _RAISING = frozenset({Outcome.RERAISE, Outcome.RAISE})
 
 
+Same = Callable[[ast.expr], bool] | None  # ``raise X(...)`` that counts as re-raising the caught one
+
+
 def outcomes(
-    statements: list[ast.stmt], caught: frozenset[str] = frozenset(), bare: bool = True, _depth: int = 0
+    statements: list[ast.stmt],
+    caught: frozenset[str] = frozenset(),
+    bare: bool = True,
+    _depth: int = 0,
+    same: Same = None,
 ) -> frozenset[Outcome]:
     """Every way control can leave ``statements``, path by path.
 
@@ -150,13 +157,14 @@ def outcomes(
     ``raise e`` of one of them re-raises it, and so does a bare ``raise`` while ``bare`` is true
     (inside a nested handler a bare ``raise`` re-raises the nested handler's exception instead).
     A call is never assumed to raise (a helper that always raises is not known), and a context
-    manager is never assumed to swallow an exception.
+    manager is never assumed to swallow an exception.  ``same(exc)`` says whether raising the
+    expression ``exc`` counts as re-raising too (a fresh exception of the caught class).
     """
     if _depth > _MAX_DEPTH:
         return _FALL
     found: set[Outcome] = set()
     for statement in statements:
-        ends = _statement_outcomes(statement, caught, bare, _depth + 1)
+        ends = _statement_outcomes(statement, caught, bare, _depth + 1, same)
         found |= ends - _FALL
         if Outcome.FALL not in ends:
             return frozenset(found)
@@ -181,44 +189,51 @@ _LEAVING = {
 }
 
 
-def _statement_outcomes(statement: ast.stmt, caught: frozenset[str], bare: bool, depth: int) -> frozenset[Outcome]:
+def _statement_outcomes(
+    statement: ast.stmt, caught: frozenset[str], bare: bool, depth: int, same: Same
+) -> frozenset[Outcome]:
     leaving = _LEAVING.get(type(statement))
     if leaving is not None:
         return leaving
     if isinstance(statement, ast.Raise):
-        return _raise_outcomes(statement, caught, bare)
+        return _raise_outcomes(statement, caught, bare, same)
     if isinstance(statement, ast.If):
-        orelse = outcomes(statement.orelse, caught, bare, depth) if statement.orelse else _FALL
-        return outcomes(statement.body, caught, bare, depth) | orelse
+        orelse = outcomes(statement.orelse, caught, bare, depth, same) if statement.orelse else _FALL
+        return outcomes(statement.body, caught, bare, depth, same) | orelse
     if isinstance(statement, (ast.With, ast.AsyncWith)):
-        return outcomes(statement.body, caught, bare, depth)
+        return outcomes(statement.body, caught, bare, depth, same)
     if isinstance(statement, (ast.For, ast.AsyncFor, ast.While)):
         forever = (
             isinstance(statement, ast.While) and isinstance(statement.test, ast.Constant) and bool(statement.test.value)
         )
-        orelse = outcomes(statement.orelse, caught, bare, depth) if statement.orelse else _FALL
-        return _loop_outcomes(outcomes(statement.body, caught, bare, depth), orelse, forever)
+        orelse = outcomes(statement.orelse, caught, bare, depth, same) if statement.orelse else _FALL
+        return _loop_outcomes(outcomes(statement.body, caught, bare, depth, same), orelse, forever)
     if isinstance(statement, TRY_NODES):
-        return _try_outcomes(statement, caught, bare, depth)
+        return _try_outcomes(statement, caught, bare, depth, same)
     if isinstance(statement, ast.Match):
-        return _match_outcomes(statement, caught, bare, depth)
+        return _match_outcomes(statement, caught, bare, depth, same)
     return _FALL
 
 
-def _raise_outcomes(statement: ast.Raise, caught: frozenset[str], bare: bool) -> frozenset[Outcome]:
+def _raise_outcomes(statement: ast.Raise, caught: frozenset[str], bare: bool, same: Same) -> frozenset[Outcome]:
     exc = statement.exc
     if exc is None:
         return frozenset({Outcome.RERAISE if bare else Outcome.RAISE})
-    if isinstance(exc, ast.Name) and exc.id in caught and statement.cause is None:
+    # ``raise e from cause`` raises the same object (``from`` only sets its ``__cause__``).
+    if isinstance(exc, ast.Name) and exc.id in caught:
+        return frozenset({Outcome.RERAISE})
+    if same is not None and same(exc):
         return frozenset({Outcome.RERAISE})
     return frozenset({Outcome.RAISE})
 
 
-def _match_outcomes(statement: ast.Match, caught: frozenset[str], bare: bool, depth: int) -> frozenset[Outcome]:
+def _match_outcomes(
+    statement: ast.Match, caught: frozenset[str], bare: bool, depth: int, same: Same
+) -> frozenset[Outcome]:
     found: set[Outcome] = set()
     exhaustive = False
     for case in statement.cases:
-        found |= outcomes(case.body, caught, bare, depth)
+        found |= outcomes(case.body, caught, bare, depth, same)
         pattern = case.pattern
         if case.guard is None and isinstance(pattern, ast.MatchAs) and pattern.pattern is None:
             exhaustive = True  # ``case _:`` (or ``case name:``) catches everything left
@@ -227,26 +242,26 @@ def _match_outcomes(statement: ast.Match, caught: frozenset[str], bare: bool, de
     return frozenset(found)
 
 
-def _try_outcomes(statement: ast.Try, caught: frozenset[str], bare: bool, depth: int) -> frozenset[Outcome]:
-    body = outcomes(statement.body, caught, bare, depth)
+def _try_outcomes(statement: ast.Try, caught: frozenset[str], bare: bool, depth: int, same: Same) -> frozenset[Outcome]:
+    body = outcomes(statement.body, caught, bare, depth, same)
     found = set(body - _FALL)
     if Outcome.FALL in body:
-        found |= outcomes(statement.orelse, caught, bare, depth) if statement.orelse else _FALL
+        found |= outcomes(statement.orelse, caught, bare, depth, same) if statement.orelse else _FALL
     for handler in statement.handlers:
         # Inside a nested handler a bare ``raise`` re-raises *its* exception, not ours.
         names = caught - {handler.name} if handler.name else caught
-        found |= outcomes(handler.body, names, False, depth)
+        found |= outcomes(handler.body, names, False, depth, same)
     if statement.finalbody:
-        final = outcomes(statement.finalbody, caught, bare, depth)
+        final = outcomes(statement.finalbody, caught, bare, depth, same)
         if Outcome.FALL not in final:
             return final  # the finally block's own exit replaces whatever the try did
         found |= final - _FALL
     return frozenset(found)
 
 
-def handler_outcomes(handler: ast.ExceptHandler) -> frozenset[Outcome]:
+def handler_outcomes(handler: ast.ExceptHandler, same: Same = None) -> frozenset[Outcome]:
     """How an ``except`` handler's body can end."""
-    return outcomes(handler.body, frozenset({handler.name}) if handler.name else frozenset())
+    return outcomes(handler.body, frozenset({handler.name}) if handler.name else frozenset(), same=same)
 
 
 def handler_reraises(handler: ast.ExceptHandler) -> bool:
