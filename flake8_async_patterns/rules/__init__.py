@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..checker import checkers_in
 from ..registry import Rule
-from . import cancellation, coroutines, loop, loop_style, sequencing, shielding, taskgroups, tasks
+from . import cancellation, coroutines, loop, loop_style, resources, sequencing, shielding, taskgroups, tasks
 from .blocking import calls as blocking_calls
 from .blocking import checker as blocking_checker
 from .blocking import declarations as blocking_declarations
@@ -33,6 +33,7 @@ MODULES = (
     loop_style,
     cancellation,
     shielding,
+    resources,
     sqlalchemy_shared,
     sqlalchemy_lifecycle,
     sqlalchemy_concurrency,
