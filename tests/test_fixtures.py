@@ -69,12 +69,16 @@ def _template_regex(code: str, template: str) -> re.Pattern:
 def test_every_message_template_is_rendered_by_some_fixture():
     """Each message, variants included, is produced somewhere in the fixtures, fully filled in."""
     messages = []
+    unparsable = set()  # codes with a fixture this Python cannot parse (``except*`` on 3.10...)
     for fixture in FIXTURES:
         if fixture.min_version and sys.version_info < fixture.min_version:
+            unparsable.add(fixture.code)
             continue
         messages += [message for _, _, message in lint_fixture(fixture)]
     assert all("{" not in m and "}" not in m for m in messages)
     for rule in ALL_RULES:
         for variant, template in rule.templates().items():
             pattern = _template_regex(rule.code, template)
+            if rule.code in unparsable and not any(pattern.match(m) for m in messages):
+                continue  # rendered by the newer-syntax fixture, checked on the newer interpreters
             assert any(pattern.match(m) for m in messages), f"{rule.code} variant {variant!r} never reported"
