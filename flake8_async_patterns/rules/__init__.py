@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from ..checker import checkers_in
 from ..registry import Rule
-from . import cancellation, coroutines, loop, loop_style, resources, sequencing, shielding, taskgroups, tasks
+from . import cancellation, coroutines, loop, loop_style, sequencing, shielding, taskgroups, tasks
 from .blocking import calls as blocking_calls
 from .blocking import checker as blocking_checker
 from .blocking import declarations as blocking_declarations
 from .blocking import transitive as blocking_transitive
+from .resources import _shared as resources_shared
+from .resources import lifecycle as resources_lifecycle
+from .resources import protocols as resources_protocols
+from .resources import responses as resources_responses
 from .sqlalchemy import _shared as sqlalchemy_shared
 from .sqlalchemy import concurrency as sqlalchemy_concurrency
 from .sqlalchemy import lifecycle as sqlalchemy_lifecycle
@@ -33,7 +37,10 @@ MODULES = (
     loop_style,
     cancellation,
     shielding,
-    resources,
+    resources_shared,
+    resources_lifecycle,
+    resources_responses,
+    resources_protocols,
     sqlalchemy_shared,
     sqlalchemy_lifecycle,
     sqlalchemy_concurrency,

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import ast
 
-from ..checker import Checker
-from ..knowledge.asyncio import CoroutineKind, coroutine_source
-from ..knowledge.inference import kind_of
-from ..knowledge.kinds import Kind
-from ..registry import declare
-from ..semantic.source import ASYNC_CODE
-from ..semantic.text import describe
-
-SEED_RESOURCES = '002 "Resource Leaks" and "Async Context Managers"'
+from ...checker import Checker
+from ...knowledge.asyncio import CoroutineKind, coroutine_source
+from ...knowledge.inference import kind_of
+from ...knowledge.kinds import Kind
+from ...registry import declare
+from ...semantic.source import ASYNC_CODE
+from ...semantic.text import describe
+from ._shared import SEED_RESOURCES
 
 # Objects that implement only ``__aenter__``/``__aexit__``: a plain ``with`` raises TypeError.
 ASYNC_ONLY_KINDS: dict[Kind, str] = {

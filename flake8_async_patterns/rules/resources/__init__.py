@@ -1,0 +1,1 @@
+"""Async resources: aiohttp/httpx clients, aiofiles files, asyncpg connections and pools, responses."""

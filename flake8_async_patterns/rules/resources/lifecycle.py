@@ -1,0 +1,242 @@
+"""Async clients, files, connections and pools a function makes and loses (unclosed-async-resource),
+and clients made afresh on every pass of a loop (client-session-in-loop)."""
+
+from __future__ import annotations
+
+import ast
+
+from ...checker import Checker
+from ...knowledge.http import AWAITED_CONSTRUCTORS, POOLED_CLIENTS, RESOURCE_CLOSERS, RESOURCE_CONSTRUCTORS
+from ...knowledge.kinds import EXIT_STACK_TAKERS
+from ...registry import declare
+from ...semantic.flow import Use, closed_on_every_path, hands_on, use_of
+from ...semantic.frames import COMPREHENSION_NODES, LOOP_NODES, in_statement_list, parent_frame, parent_of, within_scope
+from ...semantic.scope import Binding, BindingKind, ScopeKind
+from ...semantic.text import describe
+from ._shared import AIOHTTP_CLIENT_DOC, HTTPX_ASYNC_DOC, SEED_RESOURCES, created_call
+
+LIBRARY_WORDS = ("aiohttp", "httpx", "aiofiles", "asyncpg")
+
+UNCLOSED_ASYNC_RESOURCE = declare(
+    code="AIO501",
+    name="unclosed-async-resource",
+    default_enabled=True,
+    message=(
+        "'{name} = {call}' is not closed on every path (it leaks its connections or file); "
+        "use 'async with {call} as {name}:', or 'await {name}.{closer}()' in a 'finally:'"
+    ),
+    summary=(
+        "A local bound to `aiohttp.ClientSession()`, `aiohttp.TCPConnector()`, `httpx.AsyncClient()`, "
+        "`await aiofiles.open()`, `await asyncpg.connect()` or `await asyncpg.create_pool()` that is "
+        "not entered with `async with`, not closed on every path (a `finally:` counts, and so does a "
+        "close before every exit), and not handed on."
+    ),
+    why=(
+        "These objects hold sockets or file descriptors and a connection pool. Unclosed, they leak "
+        "until the garbage collector finds them -- aiohttp then logs `Unclosed client session` and "
+        "`Unclosed connector`, httpx and asyncpg leave connections open, aiofiles keeps the file "
+        "descriptor. A close that only runs when nothing raises leaks on every error."
+    ),
+    example=(
+        "import aiohttp\n\n"
+        "async def fetch(url):\n"
+        "    session = aiohttp.ClientSession()\n"
+        "    resp = await session.get(url)\n"
+        "    return await resp.text()\n"
+    ),
+    use_instead=(
+        "import aiohttp\n\n"
+        "async def fetch(url):\n"
+        "    async with aiohttp.ClientSession() as session:\n"
+        "        async with session.get(url) as resp:\n"
+        "            return await resp.text()\n"
+    ),
+    seed=SEED_RESOURCES,
+    peers="none (flake8-async has no resource tracking; ruff has none)",
+    notes=(
+        "Handed on means the function no longer owns it: returned, yielded, stored in an attribute, "
+        "a container or another name, passed to a call that is not awaited at once (a constructor, "
+        "a registry), passed to `AsyncExitStack.enter_async_context`/`push_async_callback`, or its "
+        "`close` passed somewhere as a callback.",
+        "Only function locals: a module-level or class-level client is an app-wide client, which is "
+        "the recommended pattern (closed by the app's shutdown hook).",
+        "`aiofiles.open()` and the asyncpg functions count when awaited: not awaited and not entered, "
+        "nothing was opened.",
+        "Spec decision 26: a local used in a plain `with` is sync-with-async-context-manager's (AIO504) finding alone.",
+        "Reported at the creating call.",
+    ),
+    references=(AIOHTTP_CLIENT_DOC + "#graceful-shutdown", HTTPX_ASYNC_DOC + "#opening-and-closing-clients"),
+)
+
+CLIENT_SESSION_IN_LOOP = declare(
+    code="AIO502",
+    name="client-session-in-loop",
+    default_enabled=True,
+    message=(
+        "'{call}' inside a {loop} makes a new client, with its own connection pool, on every pass; "
+        "create one client before the loop and reuse it"
+    ),
+    summary=(
+        "`aiohttp.ClientSession()` or `httpx.AsyncClient()` created inside a `for`/`async for`/"
+        "`while` body or a comprehension of the same function, unless the new client is kept "
+        "(appended, put in a dict, stored on an attribute, or the comprehension's element itself)."
+    ),
+    why=(
+        "A client owns a connection pool: reusing it keeps TCP and TLS connections alive between "
+        "requests. One client per iteration opens a new connection (and a TLS handshake) every time, "
+        "throws the pool away, and under load exhausts sockets. aiohttp's and httpx's documentation "
+        "both say to create one client and share it."
+    ),
+    example=(
+        "import aiohttp\n\n"
+        "async def fetch_all(urls):\n"
+        "    pages = []\n"
+        "    for url in urls:\n"
+        "        async with aiohttp.ClientSession() as session:\n"
+        "            async with session.get(url) as resp:\n"
+        "                pages.append(await resp.text())\n"
+        "    return pages\n"
+    ),
+    use_instead=(
+        "import aiohttp\n\n"
+        "async def fetch_all(urls):\n"
+        "    pages = []\n"
+        "    async with aiohttp.ClientSession() as session:\n"
+        "        for url in urls:\n"
+        "            async with session.get(url) as resp:\n"
+        "                pages.append(await resp.text())\n"
+        "    return pages\n"
+    ),
+    seed=SEED_RESOURCES,
+    peers="none",
+    notes=(
+        "Spec decisions 15 and 26: `while` and `async for` bodies and comprehensions count; a client "
+        "made in a loop and then stored (`clients.append(c)`, `pool[k] = c`, `self.c = c`) or made "
+        "as a comprehension's element (`[httpx.AsyncClient() for _ in shards]`) is kept on purpose "
+        "and not reported.",
+        "The loop's iterable is evaluated once: a client made there is not per iteration.",
+        "A client that opens a websocket (`client.ws_connect(...)`) in the loop is a reconnect loop: "
+        "each pass holds one long-lived connection, and a fresh client per reconnect is reasonable.",
+        "Reported at the creating call.",
+    ),
+    references=(AIOHTTP_CLIENT_DOC + "#client-session", HTTPX_ASYNC_DOC),
+)
+
+_KEEPERS = frozenset({"append", "add", "extend", "insert", "put", "put_nowait", "setdefault", "appendleft"})
+_KEPT_USES = frozenset({Use.RETURNED, Use.YIELDED, Use.STORED, Use.COLLECTED})
+_LOOP_WORDS = {ast.For: "'for' loop", ast.AsyncFor: "'async for' loop", ast.While: "'while' loop"}
+
+
+class AsyncResourceChecker(Checker):
+    """unclosed-async-resource and client-session-in-loop: locals decided at the end of the module,
+    once all their loads are seen."""
+
+    rules = (UNCLOSED_ASYNC_RESOURCE, CLIENT_SESSION_IN_LOOP)
+    requires = (LIBRARY_WORDS,)
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.resources: list[tuple[Binding, ast.Call, str]] = []  # (local, creating call, closer)
+        self.in_loop: list[tuple[ast.Call, str]] = []  # (call, loop words)
+        self.websockets: set[int] = set()  # clients that open a websocket
+
+    def bound(self, binding: Binding) -> None:
+        if binding.kind is not BindingKind.ASSIGN or not isinstance(binding.node, ast.Name):
+            return
+        if binding.scope.kind is not ScopeKind.FUNCTION:
+            return
+        call = created_call(binding.value)
+        if call is None:
+            return
+        qualified = self.ctx.qualified_name(call.func)
+        kind = RESOURCE_CONSTRUCTORS.get(qualified) if qualified else None
+        if kind is None or (qualified in AWAITED_CONSTRUCTORS) != isinstance(binding.value, ast.Await):
+            return
+        self.ctx.watch(binding)
+        self.resources.append((binding, call, sorted(RESOURCE_CLOSERS[kind])[0]))
+
+    def visit_Call(self, node: ast.Call) -> None:
+        ctx = self.ctx
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "ws_connect" and isinstance(func.value, ast.Name):
+            binding = ctx.lookup(func.value.id)
+            if binding is not None and isinstance(binding.value, ast.Call):
+                self.websockets.add(id(binding.value))  # a long-lived connection per pass, not a request
+            return
+        if ctx.qualified_name(func) not in POOLED_CLIENTS:
+            return
+        frame = ctx.frame
+        for block, child in within_scope(frame, (*LOOP_NODES, *COMPREHENSION_NODES)):
+            if isinstance(block, COMPREHENSION_NODES):
+                if child is node and _is_element(block, node):
+                    return  # a list/dict of clients, made on purpose
+                if child in block.generators[:1]:
+                    continue  # the first iterable is evaluated once, outside the comprehension
+                self._in_loop(node, "comprehension")
+                return
+            if in_statement_list(child, block.body):
+                if _kept_at_once(frame):
+                    return
+                self._in_loop(node, _LOOP_WORDS[type(block)])
+                return
+
+    def _in_loop(self, call: ast.Call, words: str) -> None:
+        self.in_loop.append((call, words))
+
+    def module_end(self) -> None:
+        ctx = self.ctx
+        for binding, call, closer in self.resources:
+            if not _handled(binding, closer):
+                ctx.report(call, UNCLOSED_ASYNC_RESOURCE, name=binding.name, call=describe(call), closer=closer)
+        made_into = {id(call): binding for binding, call, _ in self.resources}
+        for call, words in self.in_loop:
+            binding = made_into.get(id(call))
+            if (binding is not None and _kept(binding)) or id(call) in self.websockets:
+                continue
+            ctx.report(call, CLIENT_SESSION_IN_LOOP, call=describe(call), loop=words)
+
+
+def _is_element(comprehension: ast.AST, node: ast.AST) -> bool:
+    if isinstance(comprehension, ast.DictComp):
+        return node is comprehension.key or node is comprehension.value
+    return node is comprehension.elt
+
+
+def _kept_at_once(frame) -> bool:
+    """``self.c = Client()`` / ``pool[k] = Client()`` / ``clients.append(Client())``."""
+    parent = parent_of(frame)
+    if isinstance(parent, ast.Assign):
+        return any(isinstance(t, (ast.Attribute, ast.Subscript)) for t in parent.targets)
+    if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Attribute):
+        return parent.func.attr in _KEEPERS
+    return False
+
+
+def _kept(binding: Binding) -> bool:
+    """A client made in a loop into a local that the loop then keeps."""
+    for frame in binding.loads or ():
+        use = use_of(frame)
+        if use in _KEPT_USES:
+            return True
+        if use is Use.ARGUMENT:
+            call = parent_of(frame)
+            if isinstance(call.func, ast.Attribute) and call.func.attr in _KEEPERS:
+                return True
+    return False
+
+
+def _handled(binding: Binding, closer: str) -> bool:
+    """Entered with ``async with``, closed on every path, or handed on."""
+    for frame in binding.loads or ():
+        if hands_on(frame, EXIT_STACK_TAKERS):
+            return True
+        parent = parent_of(frame)
+        if isinstance(parent, ast.Attribute) and parent.attr in ("close", "aclose", "terminate", closer):
+            attribute_frame = parent_frame(frame)
+            if attribute_frame is not None and not isinstance(parent_of(attribute_frame), ast.Call):
+                return True  # ``push_async_callback(s.close)``: closing handed to a callback
+            if attribute_frame is not None and use_of(attribute_frame) is Use.ARGUMENT:
+                return True
+            if closed_on_every_path(binding, frame):
+                return True
+    return False

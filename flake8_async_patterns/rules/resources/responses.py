@@ -1,0 +1,99 @@
+"""aiohttp responses whose connection is never given back to the pool (unreleased-response)."""
+
+from __future__ import annotations
+
+import ast
+
+from ...checker import Checker
+from ...knowledge.http import RESPONSE_READERS
+from ...knowledge.inference import kind_of
+from ...knowledge.kinds import Kind
+from ...registry import declare
+from ...semantic.flow import Use, hands_on, use_of
+from ...semantic.frames import parent_of
+from ...semantic.scope import Binding, BindingKind, ScopeKind
+from ...semantic.text import describe
+from ._shared import AIOHTTP_CLIENT_DOC, SEED_RESOURCES
+
+REQUEST_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
+
+UNRELEASED_RESPONSE = declare(
+    code="AIO503",
+    name="unreleased-response",
+    default_enabled=True,
+    message=(
+        "response '{name}' of '{call}' is never read, released or entered: its connection stays "
+        "out of the pool; use 'async with {call} as {name}:' or read the body"
+    ),
+    summary=(
+        "`resp = await s.get/post/put/patch/delete/head/options/request(...)` on a known aiohttp "
+        "`ClientSession` (made in the function, a parameter annotated `aiohttp.ClientSession`, a "
+        "`self` attribute bound to one in the class), whose response is never entered with `async "
+        "with`, released/closed, read (`await resp.text()/json()/read()`, `resp.content`), nor handed "
+        "on."
+    ),
+    why=(
+        "An aiohttp response holds its pooled connection until the body is read to the end or the "
+        "response is released. Checking only `resp.status` and moving on leaves the connection "
+        "checked out: with the default connector limit of 100 (or a smaller `limit=`) later "
+        "requests wait for a free connection that never comes back, until garbage collection."
+    ),
+    example=(
+        "import aiohttp\n\n"
+        "async def is_up(session: aiohttp.ClientSession, url: str) -> bool:\n"
+        "    resp = await session.get(url)\n"
+        "    return resp.status == 200\n"
+    ),
+    use_instead=(
+        "import aiohttp\n\n"
+        "async def is_up(session: aiohttp.ClientSession, url: str) -> bool:\n"
+        "    async with session.get(url) as resp:\n"
+        "        return resp.status == 200\n"
+    ),
+    seed=SEED_RESOURCES,
+    peers="none",
+    notes=(
+        "Handed on: returned, yielded, stored, or passed to any call (the callee may read it).",
+        "httpx responses are not tracked: `await client.get()` reads the whole body before it returns.",
+        "Reported at the request call.",
+    ),
+    references=(AIOHTTP_CLIENT_DOC + "#response-object", "https://docs.aiohttp.org/en/stable/client_reference.html"),
+)
+
+_READ_ATTRIBUTES = RESPONSE_READERS | {"content", "__aenter__"}
+
+
+class ResponseChecker(Checker):
+    """unreleased-response: response locals decided at the end of the module."""
+
+    rules = (UNRELEASED_RESPONSE,)
+    requires = (("aiohttp",),)
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.responses: list[tuple[Binding, ast.Call]] = []
+
+    def bound(self, binding: Binding) -> None:
+        if binding.kind is not BindingKind.ASSIGN or not isinstance(binding.node, ast.Name):
+            return
+        value = binding.value
+        if binding.scope.kind is not ScopeKind.FUNCTION or not isinstance(value, ast.Await):
+            return
+        call = value.value
+        if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute):
+            return
+        if call.func.attr in REQUEST_METHODS and kind_of(self.ctx, call.func.value) is Kind.AIOHTTP_SESSION:
+            self.ctx.watch(binding)
+            self.responses.append((binding, call))
+
+    def module_end(self) -> None:
+        for binding, call in self.responses:
+            if not any(_releases(frame) for frame in binding.loads or ()):
+                self.ctx.report(call, UNRELEASED_RESPONSE, name=binding.name, call=describe(call))
+
+
+def _releases(frame) -> bool:
+    if hands_on(frame) or use_of(frame) in (Use.ARGUMENT, Use.KEYWORD):
+        return True
+    parent = parent_of(frame)
+    return isinstance(parent, ast.Attribute) and parent.attr in _READ_ATTRIBUTES
