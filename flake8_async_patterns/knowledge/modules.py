@@ -25,7 +25,7 @@ _REEXPORTING_PACKAGES: dict[str, frozenset[str]] = {
             "windows_events",
         }
     ),
-    "aiohttp": frozenset({"client", "connector", "client_reqrep", "web", "web_app"}),
+    "aiohttp": frozenset({"client", "connector", "client_reqrep"}),  # aiohttp.web is a namespace of its own
     "aiohttp.web": frozenset({"web_routedef", "web_app", "web_request", "web_response"}),
     "aiofiles": frozenset({"threadpool"}),
     "httpx": frozenset({"_client", "_api", "_models"}),

@@ -17,6 +17,7 @@ from .blocking import declarations as blocking_declarations
 from .blocking import transitive as blocking_transitive
 from .resources import _shared as resources_shared
 from .resources import lifecycle as resources_lifecycle
+from .resources import per_request as resources_per_request
 from .resources import protocols as resources_protocols
 from .resources import responses as resources_responses
 from .sqlalchemy import _shared as sqlalchemy_shared
@@ -41,6 +42,7 @@ MODULES = (
     resources_lifecycle,
     resources_responses,
     resources_protocols,
+    resources_per_request,
     sqlalchemy_shared,
     sqlalchemy_lifecycle,
     sqlalchemy_concurrency,
