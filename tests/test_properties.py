@@ -296,7 +296,21 @@ def _deep_sources() -> dict[str, str]:
     nested_classes = (
         "".join("    " * i + f"class C{i}:\n" for i in range(95)) + "    " * 95 + "x = asyncio.get_event_loop()\n"
     )
+    depth = 95  # the tokenizer allows 100 indentation levels
+    nested_tries = (
+        "import asyncio\nasync def f():\n"
+        + "".join("    " * (i + 1) + "try:\n" for i in range(depth))
+        + "    " * (depth + 1)
+        + "await g()\n"
+        + "".join(
+            "    " * (i + 1) + "except asyncio.CancelledError:\n" + "    " * (i + 2) + "...\n"
+            if i % 3
+            else "    " * (i + 1) + "finally:\n" + "    " * (i + 2) + "await g()\n"
+            for i in reversed(range(depth))
+        )
+    )
     return {
+        "nested tries": nested_tries,
         "nested ifs": "import asyncio\nasync def fetch(): pass\n" + nested_ifs,
         "nested defs": "import asyncio\n" + nested_defs,
         "nested classes": "import asyncio\n" + nested_classes,
