@@ -7,10 +7,11 @@ import ast
 
 from ..semantic.context import Context
 from ..semantic.scope import BindingKind, Scope
-from ..semantic.text import decorator_target
+from ..semantic.text import decorator_target, last_segment
 from .inference import kind_of
 from .kinds import Kind
 
+TYPER_SUFFIX = "Typer"
 # Decorators that make a function a command on their own: ``@click.command()``.
 COMMAND_DECORATORS = frozenset(
     {"click.command", "click.group", "asyncclick.command", "asyncclick.group", "cyclopts.command"}
@@ -20,7 +21,8 @@ COMMAND_DECORATORS = frozenset(
 def is_cli_command(ctx: Context, function: Scope) -> bool:
     """Whether ``function`` is decorated as a command of a command-line app: ``@click.command()``,
     ``@app.command()`` on a ``typer.Typer``/``cyclopts.App`` (or a ``click.group``-decorated
-    function), any import spelling."""
+    function, or an instance of a class named ``...Typer``: a project's Typer subclass), any
+    import spelling."""
     node = function.node
     for decorator in getattr(node, "decorator_list", ()):
         target = decorator_target(decorator)
@@ -39,6 +41,9 @@ def _is_cli_app(ctx: Context, expr: ast.AST, scope: Scope | None) -> bool:
     if kind_of(ctx, expr, scope) is Kind.CLI_APP:
         return True
     binding = ctx.binding_of(expr, scope)  # ``@click.group() def cli(): ...`` then ``@cli.command()``
+    if binding is not None and binding.kind is BindingKind.ASSIGN and isinstance(binding.value, ast.Call):
+        # A project's own Typer subclass (``app = ProjectTyper(...)``): the name says what it is.
+        return (last_segment(binding.value.func) or "").endswith(TYPER_SUFFIX)
     if binding is None or binding.kind is not BindingKind.DEF:
         return False
     return any(

@@ -14,7 +14,8 @@ COMMON_NOTES = (
     "(those may run in a thread), and not a function passed to `asyncio.to_thread` or "
     "`loop.run_in_executor` -- passing a callable is not calling it.",
     "Not in the coroutine of a command-line command (`@click.command()`, `@app.command()` on a "
-    "`typer.Typer`, `cyclopts.App` or `click.group`): it runs alone in its program, so blocking "
+    "`typer.Typer` -- or an instance of a project class named `...Typer` --, `cyclopts.App` or "
+    "`click.group`): it runs alone in its program, so blocking "
     "its loop delays nothing. A chat bot's or web framework's command is a request handler and "
     "stays checked.",
     "Not reported in test files (`--aio-test-files`).",
