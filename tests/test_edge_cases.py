@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 
 import pytest
@@ -84,3 +85,19 @@ def test_cancellation_shapes_lint(name):
     reported = {message.split()[0] for _, _, message in lint(source)}
     reraises = "raise\n" in source  # the handler of that shape re-raises on its one path
     assert (code("cancelled-error-not-reraised") in reported) is not reraises
+
+
+def test_a_thousand_locks_stay_linear():
+    """1,000 locks in one ``async with`` and 1,000 functions taking pairs of them: the lock-order
+    rule pairs each acquisition with a bounded number of held locks, so this lints like any file
+    (and still finds the one inverted pair)."""
+    names = [f"lock_{i}" for i in range(1000)]
+    source = "import asyncio\n" + "".join(f"{n} = asyncio.Lock()\n" for n in names)
+    source += "async def all_of_them():\n    async with " + ", ".join(names) + ":\n        pass\n"
+    source += "".join(
+        f"async def pair_{i}():\n    async with {a}:\n        async with {b}:\n            pass\n"
+        for i, (a, b) in enumerate(itertools.pairwise(names))
+    )
+    source += "async def inverted():\n    async with lock_1:\n        async with lock_0:\n            pass\n"
+    found = [message for _, _, message in lint(source) if message.startswith(code("inconsistent-lock-order"))]
+    assert len(found) == 1 and "'lock_0' is acquired while holding 'lock_1'" in found[0]

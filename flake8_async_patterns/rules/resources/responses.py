@@ -22,8 +22,9 @@ UNRELEASED_RESPONSE = declare(
     name="unreleased-response",
     default_enabled=True,
     message=(
-        "response '{name}' of '{call}' is never read, released or entered: its connection stays "
-        "out of the pool; use 'async with {call} as {name}:' or read the body"
+        "response '{name}' of '{call}' is never read, released or entered; unless its whole body has "
+        "already arrived, its connection stays out of the pool: use 'async with {call} as {name}:' "
+        "or read the body"
     ),
     summary=(
         "`resp = await s.get/post/put/patch/delete/head/options/request(...)` on a known aiohttp "
@@ -33,10 +34,13 @@ UNRELEASED_RESPONSE = declare(
         "on."
     ),
     why=(
-        "An aiohttp response holds its pooled connection until the body is read to the end or the "
-        "response is released. Checking only `resp.status` and moving on leaves the connection "
-        "checked out: with the default connector limit of 100 (or a smaller `limit=`) later "
-        "requests wait for a free connection that never comes back, until garbage collection."
+        "An aiohttp response holds its pooled connection until the body has been received to the "
+        "end and consumed, or the response is released. aiohttp gives the connection back by itself "
+        "only once the whole body has arrived in its buffer -- which small replies do at once, so the "
+        "bug hides in tests -- but a large, streamed or slow body keeps the connection checked out: "
+        "with the default connector limit of 100 (or a smaller `limit=`) later requests wait for a "
+        "connection that comes back only when the garbage collector finds the response "
+        "(witnessed with `TCPConnector(limit=1)`: the second request never gets one)."
     ),
     example=(
         "import aiohttp\n\n"
