@@ -10,7 +10,19 @@ from __future__ import annotations
 
 from ..checker import checkers_in
 from ..registry import Rule
-from . import bounds, cancellation, coroutines, locking, loop, loop_style, sequencing, shielding, taskgroups, tasks
+from . import (
+    bounds,
+    cancellation,
+    coroutines,
+    django,
+    locking,
+    loop,
+    loop_style,
+    sequencing,
+    shielding,
+    taskgroups,
+    tasks,
+)
 from .blocking import calls as blocking_calls
 from .blocking import checker as blocking_checker
 from .blocking import declarations as blocking_declarations
@@ -45,6 +57,7 @@ MODULES = (
     resources_per_request,
     locking,
     bounds,
+    django,
     sqlalchemy_shared,
     sqlalchemy_lifecycle,
     sqlalchemy_concurrency,
