@@ -69,6 +69,22 @@ class ScaffoldError(ValueError):
     """The rule cannot be scaffolded as asked (the message says why)."""
 
 
+_FAMILY_IMPORT = re.compile(r"^from \. import (?:\(\n(?P<block>[^)]*)\)|(?P<line>.+))$", re.M)
+
+
+def _add_family_import(text: str, family: str) -> str:
+    """Add ``family`` to ``from . import ...`` -- one line, or the parenthesised form ruff writes
+    once the line is too long."""
+    match = _FAMILY_IMPORT.search(text)
+    if match is None:
+        raise ScaffoldError("rules/__init__.py has no 'from . import ...' line")
+    listed = match.group("block") if match.group("block") is not None else match.group("line")
+    names = sorted({name.strip() for name in listed.replace("\n", ",").split(",") if name.strip()} | {family})
+    one_line = f"from . import {', '.join(names)}"
+    statement = one_line if len(one_line) <= 120 else "from . import (\n" + "".join(f"    {n},\n" for n in names) + ")"
+    return text[: match.start()] + statement + text[match.end() :]
+
+
 def _checker_name(name: str) -> str:
     return "".join(part.capitalize() for part in name.split("-")) + "Checker"
 
@@ -101,13 +117,7 @@ def new_rule(root: Path, code: str, name: str, family: str, default_enabled: boo
         module.write_text(_MODULE_HEADER.format(family=family.replace("_", " ").capitalize()), encoding="utf-8")
         init = rules_dir / "__init__.py"
         text = init.read_text(encoding="utf-8")
-        text = re.sub(
-            r"^from \. import (.+)$",
-            lambda m: f"from . import {', '.join(sorted([*m.group(1).split(', '), family]))}",
-            text,
-            count=1,
-            flags=re.M,
-        )
+        text = _add_family_import(text, family)
         text = text.replace("MODULES = (\n", f"MODULES = (\n    {family},\n", 1)
         init.write_text(text, encoding="utf-8")
         touched.append(init)

@@ -15,7 +15,7 @@ from flake8_async_patterns.rules.sqlalchemy.concurrency import SessionConcurrenc
 from flake8_async_patterns.runner import lint
 from flake8_async_patterns.settings import Settings
 
-from rules_by_name import code
+from rules_by_name import code, without_stand_in_noise
 
 SOURCE = """\
 import asyncio
@@ -49,7 +49,7 @@ def _with_broken_checker():
 
 
 def _codes(results):
-    return sorted((line, message.split()[0]) for line, _, message in results)
+    return without_stand_in_noise(sorted((line, message.split()[0]) for line, _, message in results))
 
 
 def test_the_unbroken_run_reports_three_rules():

@@ -1,0 +1,88 @@
+"""Opinionated advice (off by default): async-without-await."""
+
+from __future__ import annotations
+
+import ast
+
+from ..checker import Checker
+from ..registry import declare
+from ..semantic.scope import Scope, ScopeKind
+from ..semantic.source import ASYNC_CODE
+
+ASYNC_WITHOUT_AWAIT = declare(
+    code="AIO901",
+    name="async-without-await",
+    default_enabled=False,
+    message=(
+        "async function '{function}' never awaits: it runs to the end without ever letting the event "
+        "loop run anything else; make it a plain 'def' (and drop the 'await' at its calls)"
+    ),
+    summary=(
+        "A module-level or nested `async def` with no `await`, `async for` (comprehensions "
+        "included), `async with` or `yield` -- not decorated, not a method, not a stub."
+    ),
+    why=(
+        "An `async def` that never awaits is a synchronous function with extra cost: every call "
+        "allocates a coroutine, callers must `await` it, and readers assume it yields to the loop. "
+        "If its body is slow it blocks the event loop just like a sync call, while looking "
+        "harmless at the call site."
+    ),
+    example="async def total(prices):\n    return sum(prices)\n",
+    use_instead="def total(prices):\n    return sum(prices)\n",
+    seed='002 "Mixing Sync and Async"',
+    peers="flake8-async ASYNC124 (async-function-could-be-sync); ruff RUF029 (unused-async, preview)",
+    notes=(
+        "Off by default: often a deliberate interface (a callback the framework awaits).",
+        "Spec decision 19: every decorated function (routes, fixtures, registrations), every method "
+        "(overrides and protocol implementations cannot drop `async`), stubs (`...`, `pass`, a "
+        "docstring, `raise NotImplementedError`) and async generators are exempt.",
+        "An `await` inside a nested function or lambda does not count: it belongs to that function.",
+        "Reported at the `async def` line.",
+    ),
+    references=("https://docs.python.org/3/reference/compound_stmts.html#coroutine-function-definition",),
+)
+
+
+class AsyncWithoutAwaitChecker(Checker):
+    """async-without-await: decided when each ``async def`` ends."""
+
+    rules = (ASYNC_WITHOUT_AWAIT,)
+    requires = ((ASYNC_CODE,),)
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.async_comprehension: set[Scope] = set()
+
+    def visit_comprehension(self, node: ast.comprehension) -> None:
+        if node.is_async:
+            self.async_comprehension.add(self.ctx.scope.function)
+
+    def function_end(self, scope: Scope) -> None:
+        node = scope.node
+        if not isinstance(node, ast.AsyncFunctionDef) or node.decorator_list:
+            return
+        if scope.has_await or scope.has_yield or scope in self.async_comprehension:
+            return
+        parent = scope.parent
+        if parent is not None and parent.kind is ScopeKind.CLASS:
+            return
+        if _is_stub(node.body):
+            return
+        self.ctx.report(node, ASYNC_WITHOUT_AWAIT, function=node.name)
+
+
+def _is_stub(body: list[ast.stmt]) -> bool:
+    for statement in body:
+        if isinstance(statement, ast.Pass):
+            continue
+        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
+            continue  # a docstring or ``...``
+        if isinstance(statement, ast.Raise) and _names_not_implemented(statement.exc):
+            continue
+        return False
+    return True
+
+
+def _names_not_implemented(exc: ast.AST | None) -> bool:
+    target = exc.func if isinstance(exc, ast.Call) else exc
+    return isinstance(target, ast.Name) and target.id == "NotImplementedError"
