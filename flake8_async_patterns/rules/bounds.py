@@ -134,8 +134,9 @@ PREFER_ASYNCIO_TIMEOUT = declare(
     min_python=TASKGROUP_PYTHON,
     options=(PYTHON_VERSION,),
     message=(
-        "'await asyncio.wait_for({awaited}, {timeout})' wraps the awaitable in a new task; use "
-        "'async with asyncio.timeout({timeout}): await {awaited}' (Python 3.11+)"
+        "'await asyncio.wait_for({awaited}, {timeout})' can be 'async with asyncio.timeout({timeout}): "
+        "await {awaited}' (Python 3.11+); it bounds the wait in the current task, and one deadline can "
+        "cover several awaits"
     ),
     summary="`await asyncio.wait_for(aw, timeout)` awaited directly, with a timeout that is not `None`.",
     why=(
@@ -202,7 +203,7 @@ class BoundsChecker(Checker):
     def _connection(self, node: ast.Call) -> None:
         ctx = self.ctx
         frame = ctx.frame
-        if not isinstance(frame[1][0], ast.Await):
+        if not isinstance(frame[1][0], ast.Await) or _local_or_connected(node):
             return
         for block, _ in within_scope(frame, (ast.AsyncWith, ast.Call)):
             if isinstance(block, ast.Call):
@@ -250,11 +251,28 @@ class BoundsChecker(Checker):
 
     def module_end(self) -> None:
         for call, function, callee, how in self.gathers:
+            if callee in _NO_NEW_WORK:
+                continue  # waiting for futures that already exist starts nothing
             if how is not None and (function, how) not in self.loop_built:
                 continue
             if function in self.bounded_scopes or (callee is not None and callee in self.bounded):
                 continue
             self.ctx.report(call, UNBOUNDED_GATHER, call=describe(call), function=callee or "...")
+
+
+_NO_NEW_WORK = frozenset({"wrap_future", "create_future", "shield"})
+
+
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def _local_or_connected(call: ast.Call) -> bool:
+    """``open_connection(sock=connected)`` without TLS has nothing to wait for; a loopback host is
+    the program's own server."""
+    if _keyword(call, "sock") is not None and _keyword(call, "ssl") is None:
+        return True
+    host = call.args[0] if call.args else _keyword(call, "host")
+    return isinstance(host, ast.Constant) and host.value in _LOOPBACK
 
 
 def _keyword(call: ast.Call, name: str) -> ast.AST | None:

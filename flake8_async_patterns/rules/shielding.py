@@ -60,7 +60,11 @@ UNSHIELDED_AWAIT_IN_FINALLY = declare(
         "for code whose cleanup must complete (connection pools, locks held across processes, "
         "transactions).",
         "`asyncio.wait_for(...)` awaited in cleanup counts as bounded, like an `asyncio.timeout` block "
-        "(it is the pre-3.11 spelling of the same bound).",
+        "(it is the pre-3.11 spelling of the same bound); `with anyio.CancelScope(shield=True):` (or "
+        "trio's) counts as shielded.",
+        "Cancel-then-join is not reported: `task.cancel()` (or a loop cancelling `tasks`) followed by "
+        "`await task` / `await asyncio.gather(*tasks)` in the same function -- cutting that wait "
+        "short loses nothing.",
         "Only the cleanup of the function's own `try`: an `await` in a nested `def` is that function's "
         "own code. `async with`/`async for` in cleanup are not reported (only `await`).",
         "Reported at the `await`.",
@@ -69,6 +73,7 @@ UNSHIELDED_AWAIT_IN_FINALLY = declare(
 )
 
 _BOUNDED = frozenset({SHIELD, WAIT_FOR})
+_SHIELD_SCOPES = frozenset({"anyio.CancelScope", "trio.CancelScope"})
 
 
 class UnshieldedAwaitChecker(Checker):
@@ -77,6 +82,21 @@ class UnshieldedAwaitChecker(Checker):
     rules = (UNSHIELDED_AWAIT_IN_FINALLY,)
     requires = ((ASYNC_CODE,), ("finally", "CancelledError"))
 
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.cancelled: dict[object, set[str]] = {}  # function -> names ``x`` of ``x.cancel()`` calls
+
+    def visit_Call(self, node: ast.Call) -> None:
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "cancel" and isinstance(func.value, ast.Name):
+            names = self.cancelled.setdefault(self.ctx.function, set())
+            names.add(func.value.id)
+            for loop, _ in within_scope(self.ctx.frame, (ast.For,)):  # ``for t in tasks: t.cancel()``
+                if isinstance(loop.target, ast.Name) and loop.target.id == func.value.id:
+                    if isinstance(loop.iter, ast.Name):
+                        names.add(loop.iter.id)
+                    break
+
     def visit_Await(self, node: ast.Await) -> None:
         ctx = self.ctx
         if not ctx.in_async:
@@ -84,11 +104,16 @@ class UnshieldedAwaitChecker(Checker):
         value = node.value
         if isinstance(value, ast.Call) and ctx.qualified_name(value.func) in _BOUNDED:
             return
+        if self._joins_cancelled(value):
+            return  # cancel, then wait for the end: cutting that wait short loses nothing
         where = None
-        for block, child in within_scope(ctx.frame, (*TRY_NODES, ast.ExceptHandler, ast.AsyncWith)):
-            if isinstance(block, ast.AsyncWith):
-                if any(_is_timeout(ctx, item.context_expr) for item in block.items):
-                    return  # bounded cleanup (or bounded work: either way not cut short unseen)
+        for block, child in within_scope(ctx.frame, (*TRY_NODES, ast.ExceptHandler, ast.AsyncWith, ast.With)):
+            if isinstance(block, (ast.AsyncWith, ast.With)):
+                if any(
+                    _is_timeout(ctx, item.context_expr) or _is_shield_scope(ctx, item.context_expr)
+                    for item in block.items
+                ):
+                    return  # bounded or shielded cleanup
                 continue
             if isinstance(block, ast.ExceptHandler):
                 if CANCELLED_ERROR in caught_exceptions(ctx, block):
@@ -102,6 +127,33 @@ class UnshieldedAwaitChecker(Checker):
             ctx.report(
                 node, UNSHIELDED_AWAIT_IN_FINALLY, awaited=describe(value), where=where, function=ctx.function.name
             )
+
+    def _joins_cancelled(self, value: ast.AST) -> bool:
+        """``await task`` / ``await gather(*tasks)`` / ``await wait(tasks)`` after ``task.cancel()``
+        (or ``for task in tasks: task.cancel()``) in the same function."""
+        names = self.cancelled.get(self.ctx.function)
+        if not names:
+            return False
+        if isinstance(value, ast.Name):
+            return value.id in names
+        if isinstance(value, ast.Call):
+            for argument in value.args:
+                if isinstance(argument, ast.Starred):
+                    argument = argument.value
+                if isinstance(argument, ast.Name) and argument.id in names:
+                    return True
+        return False
+
+
+def _bounds(ctx, expr: ast.AST) -> bool:
+    return _is_timeout(ctx, expr) or _is_shield_scope(ctx, expr)
+
+
+def _is_shield_scope(ctx, expr: ast.AST) -> bool:
+    """``with anyio.CancelScope(shield=True):`` (or trio's): the awaits inside are shielded."""
+    if not isinstance(expr, ast.Call) or ctx.qualified_name(expr.func) not in _SHIELD_SCOPES:
+        return False
+    return any(k.arg == "shield" and isinstance(k.value, ast.Constant) and k.value.value is True for k in expr.keywords)
 
 
 def _is_timeout(ctx, expr: ast.AST) -> bool:
