@@ -41,7 +41,17 @@ CACHE = ROOT / "benchmarks" / ".cache"
 CORPUS = ROOT / "benchmarks" / "corpus"
 EXCLUDED = {"site-packages", ".git", "__pycache__", ".venv", ".tox", "build", "dist", ".cache"}
 FLAKE8_DEFAULT_SELECT = "E,F,W,C90"
-FAMILIES = {"tasks": "AIO1", "blocking": "AIO2", "loop": "AIO3", "sqlalchemy": "AIO6"}
+FAMILIES = {
+    "tasks": "AIO1",
+    "blocking": "AIO2",
+    "loop": "AIO3",
+    "cancellation": "AIO4",
+    "resources": "AIO5",
+    "sqlalchemy": "AIO6",
+    "django": "AIO7",
+    "concurrency": "AIO8",
+    "misc": "AIO9",
+}
 
 # Runs one command and prints the child's CPU seconds and peak RSS (KiB).
 _TIMED_RUN = (
