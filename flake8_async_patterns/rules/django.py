@@ -86,6 +86,8 @@ DJANGO_SYNC_ORM_IN_ASYNC = declare(
         "Spec decision 16: querysets are `<anything>.objects` chains and locals bound to them; "
         "instances are locals loaded through `objects` in the function or constructed from a class "
         "the module defines as a `models.Model` subclass or imports from a `models` module.",
+        "Comprehensions count: `[t.title for t in queryset]` evaluates the queryset synchronously "
+        "(reported at the iterable); `[t.title async for t in queryset]` does not.",
         "Reported at the call, the `for` statement or the `if`.",
     ),
     references=(DJANGO_ASYNC_DOC, DJANGO_QUERIES_DOC),
@@ -182,6 +184,10 @@ class DjangoOrmChecker(Checker):
     def visit_For(self, node: ast.For) -> None:
         if self.ctx.in_async and self._queryset(node.iter):
             self._report(node, f"a plain 'for' over '{describe(node.iter)}'", "'async for'")
+
+    def visit_comprehension(self, node: ast.comprehension) -> None:
+        if self.ctx.in_async and not node.is_async and self._queryset(node.iter):
+            self._report(node.iter, f"a plain 'for' over '{describe(node.iter)}' in a comprehension", "'async for'")
 
     def visit_If(self, node: ast.If) -> None:
         test = node.test
