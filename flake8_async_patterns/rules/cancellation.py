@@ -251,16 +251,14 @@ class CancellationChecker(Checker):
         ctx = self.ctx
         func = node.func
         if isinstance(func, ast.Attribute):
-            if func.attr in _DELIBERATE_METHODS:
-                self._mark(self.deliberate)
+            if func.attr in _DELIBERATE_METHODS or (func.attr in _EXC_INFO and ctx.qualified_name(func) in _CAPTURE):
+                self._mark_enclosing_handlers()
             elif func.attr == "set_exception":
-                self._forwards(node.args[0] if node.args else None)
-            elif func.attr in _EXC_INFO and ctx.qualified_name(func) in _CAPTURE:
-                self._mark(self.deliberate)
+                self._decides(node.args[0] if node.args else None)
         elif isinstance(func, ast.Name) and func.id == "isinstance" and len(node.args) == 2:
             checked = node.args[1].elts if isinstance(node.args[1], ast.Tuple) else [node.args[1]]
             if any(ctx.qualified_name(t) == CANCELLED_ERROR for t in checked):
-                self._tests(node.args[0])
+                self._decides(node.args[0])
         if node.args and isinstance(node.args[0], ast.Call):
             inner = node.args[0].func
             method = _self_attr(inner)
@@ -271,12 +269,12 @@ class CancellationChecker(Checker):
     def visit_Compare(self, node: ast.Compare) -> None:
         if any(isinstance(op, (ast.Is, ast.IsNot)) for op in node.ops):
             for operand in (node.left, *node.comparators):
-                self._tests(operand)
+                self._decides(operand)
 
     def visit_Assign(self, node: ast.Assign) -> None:
         value = node.value
         if any(isinstance(target, (ast.Subscript, ast.Attribute)) for target in node.targets):
-            self._forwards(value)
+            self._decides(value)
         elif isinstance(value, ast.Name):
             for handler in self._handlers_of(value):
                 names = self.saved.setdefault(handler, set())
@@ -295,8 +293,9 @@ class CancellationChecker(Checker):
         )
         (self.cancel_classes if cancels else self.other_classes).add(node.name)
 
-    def _mark(self, into: set[ast.AST]) -> None:
-        into.update(handler for handler, _ in within_scope(self.ctx.frame, _HANDLER))
+    def _mark_enclosing_handlers(self) -> None:
+        """``.uncancel()``/``.cancelling()``/``sys.exc_info()`` in a handler: it decides on purpose."""
+        self.deliberate.update(handler for handler, _ in within_scope(self.ctx.frame, _HANDLER))
 
     def _handlers_of(self, value: ast.AST | None) -> list[ast.AST]:
         """The enclosing handlers whose caught name ``value`` is."""
@@ -304,13 +303,10 @@ class CancellationChecker(Checker):
             return []
         return [h for h, _ in within_scope(self.ctx.frame, _HANDLER) if h.name == value.id][:1]
 
-    def _forwards(self, value: ast.AST | None) -> None:
-        """``fut.set_exception(exc)`` / ``errors[i] = exc`` / ``self.error = exc`` of a caught name:
-        the exception is handed to whoever waits for it, not swallowed."""
-        self.deliberate.update(self._handlers_of(value))
-
-    def _tests(self, value: ast.AST) -> None:
-        """``isinstance(exc, CancelledError)`` / ``exc is incoming``: the handler tells the cases apart."""
+    def _decides(self, value: ast.AST | None) -> None:
+        """A caught name handed on (``fut.set_exception(exc)``, ``errors[i] = exc``, ``self.error =
+        exc``) or tested (``isinstance(exc, CancelledError)``, ``exc is incoming``): its handler
+        decides the exception's fate on purpose."""
         self.deliberate.update(self._handlers_of(value))
 
     # --- collecting -------------------------------------------------------------------------

@@ -120,8 +120,8 @@ class LockOrderChecker(Checker):
                 return None  # made in this call of the function: no other task holds it
             return ("local", binding.scope.node, expr.id)
         if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id in ("self", "cls"):
-            owner = ctx.function.parent
-            return ("attr", owner.node if owner is not None else None, expr.attr)
+            owner = ctx.instance_class(expr.value)  # also from functions nested in the method
+            return ("attr", owner.node, expr.attr) if owner is not None else None
         return None
 
     # --- acquisitions ----------------------------------------------------------------------
