@@ -25,6 +25,7 @@ from .knowledge.modules import canonical, star_exports
 from .knowledge.testing import note_expected_failure
 from .registry import INTERNAL_ERROR
 from .semantic.context import Context
+from .semantic.fields import CHILDREN, LEAF_TYPES, child_fields
 from .semantic.frames import COMPREHENSION_NODES, FUNCTION_NODES
 from .semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from .semantic.source import SourceText
@@ -32,54 +33,26 @@ from .settings import Settings
 
 ENTER, EXIT, CLASS_BODY = 0, 1, 2
 
-_SKIPPED_FIELDS = frozenset({"ctx", "op", "ops", "type_ignores", "names"})
-# Evaluation order where it differs from ``_fields`` order (or where some fields are not walked
-# here: function bodies are deferred, class bodies run in the class scope).
-_FIELD_ORDER: dict[type, tuple[str, ...]] = {
-    ast.Assign: ("value", "targets"),
-    ast.AugAssign: ("value", "target"),
-    ast.AnnAssign: ("annotation", "value", "target"),
-    ast.For: ("iter", "target", "body", "orelse"),
-    ast.AsyncFor: ("iter", "target", "body", "orelse"),
-    ast.NamedExpr: ("value", "target"),
-    ast.withitem: ("context_expr", "optional_vars"),
-    ast.comprehension: ("iter", "target", "ifs"),
-    ast.ListComp: ("generators", "elt"),
-    ast.SetComp: ("generators", "elt"),
-    ast.GeneratorExp: ("generators", "elt"),
-    ast.DictComp: ("generators", "key", "value"),
-    ast.FunctionDef: ("decorator_list", "type_params", "args", "returns"),
-    ast.AsyncFunctionDef: ("decorator_list", "type_params", "args", "returns"),
-    ast.Lambda: ("args",),
-    ast.ClassDef: ("decorator_list", "type_params", "bases", "keywords"),
-    ast.Dict: ("keys", "values"),
-}
 _TYPE_ALIAS = getattr(ast, "TypeAlias", None)
 _IMPORT, _ASSIGN, _PARAM, _LOOPVAR = BindingKind.IMPORT, BindingKind.ASSIGN, BindingKind.PARAM, BindingKind.LOOPVAR
 _WITH, _UNPACK, _OTHER, _DELETED = BindingKind.WITH, BindingKind.UNPACK, BindingKind.OTHER, BindingKind.DELETED
 
 
-def _all_node_classes() -> list[type]:
-    found, todo = [], [ast.AST]
-    while todo:
-        cls = todo.pop()
-        for sub in cls.__subclasses__():
-            if sub not in found:
-                found.append(sub)
-                todo.append(sub)
+def _selection(settings: Settings, checkers: tuple, test_file: bool) -> tuple[Settings, tuple]:
+    """The settings a file is linted with and the checkers that have a selected rule -- decided
+    once per settings object, checker list and kind of file (test or not), then reused."""
+    key = ("selection", checkers, test_file)
+    found = settings.memo.get(key)
+    if found is None:
+        effective = settings
+        if test_file:
+            kept = frozenset(r.code for c in checkers for r in c.rules if r.in_test_files and settings.wants(r))
+            effective = dataclasses.replace(settings, enabled=kept)
+        selected = tuple(cls for cls in checkers if any(effective.wants(r) for r in cls.rules))
+        if len(settings.memo) >= 32:  # callers that pass ever new checker lists (tests) stay bounded
+            settings.memo.clear()
+        found = settings.memo[key] = (effective, selected)
     return found
-
-
-def _child_fields(cls: type) -> tuple[str, ...]:
-    """Fields to push, already reversed (the stack pops them back into source order)."""
-    order = _FIELD_ORDER.get(cls) or tuple(f for f in getattr(cls, "_fields", ()) if f not in _SKIPPED_FIELDS)
-    return tuple(reversed(order))
-
-
-# Computed once at import for every node class this interpreter has; bounded, never per file.
-_CHILDREN: dict[type, tuple[str, ...]] = {cls: _child_fields(cls) for cls in _all_node_classes()}
-# Node types that never hold other nodes.
-_LEAF_TYPES = frozenset({ast.Constant, ast.Pass, ast.Break, ast.Continue, ast.alias, ast.Global, ast.Nonlocal})
 
 
 class Engine:
@@ -98,19 +71,18 @@ class Engine:
         """``source``, the file's text when known, lets checkers that cannot report anything in it
         stay out (``Checker.requires``); ``filename`` decides whether it is a test file, where rules
         about event-loop latency are not reported (``--aio-test-files``)."""
-        checkers = tuple(checkers)
-        if settings.test_files and settings.is_test_file(filename):
-            kept = frozenset(r.code for c in checkers for r in c.rules if r.in_test_files and settings.wants(r))
-            settings = dataclasses.replace(settings, enabled=kept)
+        test_file = bool(settings.test_files) and settings.is_test_file(filename)
+        settings, selected = _selection(settings, tuple(checkers), test_file)
         self.results: list[tuple[int, int, str]] = []
         self.strict = strict
         self.ctx = Context(tree, settings, self.results, canonical, star_exports)
         self._pending_scope: dict[ast.AST, Scope] = {}
-        selected = [cls for cls in checkers if any(settings.wants(r) for r in cls.rules)]
         if source is not None and selected:
             text = SourceText(source, settings)
             selected = [cls for cls in selected if cls.can_report_in(text)]
         self.checkers = [cls(self.ctx) for cls in selected]
+        if not self.checkers:
+            return  # nothing to walk (``run`` returns at once): no handler tables either
         self.enter: dict[type, list[Callable]] = {}
         self.exit: dict[type, list[Callable]] = {}
         self._core_handlers()
@@ -127,9 +99,14 @@ class Engine:
                 self.hook_tables[hook].append(getattr(checker, hook))
         self._plan: dict[type, tuple] = {}
         # Nodes nobody handles and that hold no nodes (constants...) are not worth a stack entry.
-        self._silent = frozenset(c for c in _LEAF_TYPES if c not in self.enter and c not in self.exit)
+        self._silent = frozenset(c for c in LEAF_TYPES if c not in self.enter and c not in self.exit)
         # A loaded name only matters to the engine when it is watched; skip the handler call.
         self._fast_names = self.enter.get(ast.Name) == [self._name]
+        # Better still, a load of a name nobody watches need not even be pushed -- when nothing
+        # between pushing it and reaching it can start watching its name.  Names start being
+        # watched when they are bound, and the only binding that an earlier sibling expression can
+        # make is a walrus: so without ``:=`` in the text, what is unwatched at push time stays so.
+        self._skip_unwatched = self._fast_names and source is not None and ":=" not in source
 
     # --- core handlers: keep the context up to date ------------------------------------------
     def _core_handlers(self) -> None:
@@ -182,20 +159,23 @@ class Engine:
 
     def _import(self, node: ast.Import | ast.ImportFrom) -> None:
         ctx = self.ctx
-        for alias in node.names:
-            if isinstance(node, ast.Import):
+        scope, frame = ctx.scope, ctx.frame
+        bind = self.ctx.bind  # import bindings reach no ``bound`` hook
+        if type(node) is ast.Import:
+            for alias in node.names:
                 if alias.asname:
                     name, qualname = alias.asname, alias.name
                 else:
                     name = qualname = alias.name.partition(".")[0]
-            else:
-                module = "." * (node.level or 0) + (node.module or "")
-                if alias.name == "*":
-                    ctx.star_imports.append(module)
-                    continue
-                name = alias.asname or alias.name
-                qualname = f"{module}{'' if module.endswith('.') or not module else '.'}{alias.name}"
-            self._bind(Binding(name, _IMPORT, node, ctx.scope, frame=ctx.frame, qualname=qualname))
+                bind(Binding(name, _IMPORT, node, scope, frame, qualname))
+            return
+        module = "." * (node.level or 0) + (node.module or "")
+        prefix = module if module.endswith(".") or not module else module + "."
+        for alias in node.names:
+            if alias.name == "*":
+                ctx.star_imports.append(module)
+                continue
+            bind(Binding(alias.asname or alias.name, _IMPORT, node, scope, frame, prefix + alias.name))
 
     def _name(self, node: ast.Name) -> None:
         ctx = self.ctx
@@ -280,7 +260,7 @@ class Engine:
             binding = Binding(
                 target.attr, _ASSIGN, target, ctx.scope, frame=ctx.frame, value=node.value, annotation=annotation
             )
-            cls.attrs.setdefault(target.attr, []).append(binding)
+            cls.add_attr(target.attr, binding)
             for hook in self.on_bind:
                 try:
                     hook(binding)
@@ -292,8 +272,10 @@ class Engine:
 
     def _global(self, node: ast.Global | ast.Nonlocal) -> None:
         scope = self.ctx.scope
-        target = scope.globals if isinstance(node, ast.Global) else scope.nonlocals
-        target.update(node.names)
+        if isinstance(node, ast.Global):
+            scope.add_globals(node.names)
+        else:
+            scope.add_nonlocals(node.names)
 
     def _named_node(self, node) -> None:
         name = getattr(node, "name", None)
@@ -313,7 +295,7 @@ class Engine:
         self.ctx.scope.function.has_await = True
 
     def _exit_statement(self, node: ast.Return | ast.Raise) -> None:
-        self.ctx.scope.function.exit_lines.append(node.lineno)
+        self.ctx.scope.function.add_exit(node.lineno)
 
     def _enter_function(self, node) -> None:
         ctx = self.ctx
@@ -428,7 +410,7 @@ class Engine:
     def _plan_for(self, cls: type) -> tuple:
         """What entering a node of type ``cls`` takes: its handlers (or None), whether it has
         leave handlers, and its child fields -- one lookup per node in the hot loop."""
-        entry = (self.enter.get(cls), cls in self.exit, _CHILDREN.get(cls) or _child_fields(cls))
+        entry = (self.enter.get(cls), cls in self.exit, CHILDREN.get(cls) or child_fields(cls))
         self._plan[cls] = entry
         return entry
 
@@ -442,6 +424,7 @@ class Engine:
         Name, Load, ClassDef = ast.Name, ast.Load, ast.ClassDef
         silent = self._silent
         fast_names = self._fast_names
+        skip_unwatched = self._skip_unwatched
         watched = ctx.watched_names
         while stack:
             frame = pop()
@@ -453,10 +436,10 @@ class Engine:
                         ctx.frame = frame
                         ctx.record_load(node.id, frame)
                     continue
-                ctx.frame = frame
                 entry = plan_get(cls) or self._plan_for(cls)
                 handlers, leaves, fields = entry
                 if handlers:
+                    ctx.frame = frame  # what a handler reads; nodes nobody handles leave it alone
                     try:
                         for handler in handlers:
                             handler(node)
@@ -473,14 +456,23 @@ class Engine:
                     push((node, frame, CLASS_BODY))
                 for name in fields:
                     value = getattr(node, name, None)
-                    if value is None:
-                        continue
                     if type(value) is list:
                         for child in reversed(value):
-                            if isinstance(child, AST) and type(child) not in silent:
+                            ctype = type(child)
+                            if ctype is Name:
+                                if skip_unwatched and type(child.ctx) is Load and child.id not in watched:
+                                    continue
                                 push((child, frame, ENTER))
-                    elif isinstance(value, AST) and type(value) not in silent:
-                        push((value, frame, ENTER))
+                            elif ctype not in silent and isinstance(child, AST):
+                                push((child, frame, ENTER))
+                    elif value is not None:
+                        ctype = type(value)
+                        if ctype is Name:
+                            if skip_unwatched and type(value.ctx) is Load and value.id not in watched:
+                                continue
+                            push((value, frame, ENTER))
+                        elif ctype not in silent and isinstance(value, AST):
+                            push((value, frame, ENTER))
             elif phase == EXIT:
                 ctx.frame = parent  # exit entries carry the node's own frame
                 handlers = exits[type(node)]

@@ -9,7 +9,6 @@ the package: the rule families import it, never the other way round.
 
 from __future__ import annotations
 
-import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,8 +19,20 @@ if TYPE_CHECKING:
     from .settings import Option
 
 PREFIX = "AIO"
-_CODE_RE = re.compile(rf"^{PREFIX}\d{{3}}$")
-_NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+
+
+def _valid_code(code: str) -> bool:
+    """``AIO`` and three digits (string methods: a regex would be compiled at every start-up)."""
+    digits = code[len(PREFIX) :]
+    return code.startswith(PREFIX) and len(digits) == 3 and digits.isascii() and digits.isdigit()
+
+
+def _valid_name(name: str) -> bool:
+    """Lower-case words of letters and digits joined by '-', starting with a letter."""
+    parts = name.split("-")
+    return name[:1].isalpha() and all(
+        part and part.isascii() and part.isalnum() and part == part.lower() for part in parts
+    )
 
 
 @dataclass(frozen=True)
@@ -53,9 +64,9 @@ class Rule:
     in_test_files: bool = True
 
     def __post_init__(self) -> None:
-        if not _CODE_RE.match(self.code):
+        if not _valid_code(self.code):
             raise ValueError(f"bad rule code {self.code!r}")
-        if not _NAME_RE.match(self.name):
+        if not _valid_name(self.name):
             raise ValueError(f"bad rule name {self.name!r}")
         if not isinstance(self.variants, MappingProxyType):
             object.__setattr__(self, "variants", MappingProxyType(dict(self.variants)))

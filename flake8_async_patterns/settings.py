@@ -18,6 +18,7 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -33,9 +34,11 @@ DEFAULT_SESSION_FACTORIES = (
 )
 
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
-_DOTTED_RE = re.compile(rf"^{_IDENT}(\.{_IDENT})*$")
-_PATTERN_RE = re.compile(r"^[A-Za-z0-9_*?.\[\]!]+$")
-_VERSION_RE = re.compile(r"^(\d+)\.(\d+)$")
+# Patterns, not compiled regexes: ``re`` compiles one the first time an option value needs it
+# (most runs set none of these options and never pay for the compilation).
+_DOTTED_RE = rf"^{_IDENT}(\.{_IDENT})*$"
+_PATTERN_RE = r"^[A-Za-z0-9_*?.\[\]!]+$"
+_VERSION_RE = r"^(\d+)\.(\d+)$"
 KNOWN_MINORS = tuple(range(8, 16))  # Python 3.8 to 3.15: the versions the rules know about
 
 
@@ -71,7 +74,7 @@ def parse_python_version(value: Any, option: str = "--aio-python-version") -> tu
     if value is None or not str(value).strip():
         return None
     text = str(value).strip()
-    match = _VERSION_RE.match(text)
+    match = re.match(_VERSION_RE, text)
     if not match or int(match.group(1)) != 3:
         raise OptionError(f"{option}: expected a Python 3 version like '3.11', got {text!r}")
     minor = int(match.group(2))
@@ -91,7 +94,7 @@ def parse_names(value: Any, option: str, default: tuple[str, ...]) -> tuple[str,
         return default
     names = _items(value)
     for name in names:
-        if not _DOTTED_RE.match(name):
+        if not re.match(_DOTTED_RE, name):
             raise OptionError(
                 f"{option}: expected comma-separated Python names (like 'session' or 'db.SessionLocal'), got {name!r}"
             )
@@ -108,7 +111,7 @@ def parse_blocking_calls(value: Any, option: str = "--aio-blocking-calls") -> tu
         problem = None
         if not name:
             problem = "the qualified name before '->' is empty"
-        elif not _PATTERN_RE.match(name) or name.startswith(".") or name.endswith(".") or ".." in name:
+        elif not re.match(_PATTERN_RE, name) or name.startswith(".") or name.endswith(".") or ".." in name:
             problem = "a dotted qualified name such as 'mylib.client.fetch' (fnmatch '*' allowed)"
         elif arrow and not replacement:
             problem = "a replacement after '->'"
@@ -264,6 +267,13 @@ class Settings:
     test_files: tuple[str, ...] = TEST_FILES.default
     expire_on_commit: bool = EXPIRE_ON_COMMIT.default
 
+    @cached_property
+    def memo(self) -> dict[Any, Any]:
+        """Scratch space for what the engine derives from these settings alone (which checkers run,
+        the settings of test files): computed for the first file, reused for the others.  Not a
+        field: equality, hashing and ``replace`` ignore it."""
+        return {}
+
     def wants(self, rule: Rule) -> bool:
         """Whether ``rule`` runs: selected, and its suggestion fits the target Python."""
         return (self.enabled is None or rule.code in self.enabled) and self.python_at_least(rule.min_python)
@@ -296,13 +306,14 @@ class Settings:
 
 def _relative_path(filename: str) -> str:
     """'/'-separated path of ``filename`` from the current directory, with a leading '/'."""
-    absolute = os.path.abspath(filename)
-    try:
-        relative = os.path.relpath(absolute)
-    except ValueError:  # another drive (Windows)
-        relative = absolute
-    if relative == ".." or relative.startswith(".." + os.sep):
-        relative = absolute
+    if os.path.isabs(filename):
+        cwd = os.getcwd()
+        inside = filename.startswith(cwd.rstrip(os.sep) + os.sep)
+        relative = os.path.normpath(filename[len(cwd) :] if inside else filename)
+    else:  # what flake8 passes: a path from the current directory, normalised without a syscall
+        relative = os.path.normpath(filename)
+        if relative == ".." or relative.startswith(".." + os.sep):
+            relative = os.path.abspath(filename)
     return "/" + relative.replace(os.sep, "/").lstrip("/")
 
 

@@ -114,3 +114,12 @@ def test_on_and_off_rules_do_not_share_a_rule_module():
             for rule in checker.rules
         }
         assert len(defaults) <= 1, f"{module.__name__} mixes on-by-default and off-by-default rules"
+
+
+def test_no_checker_handles_a_node_the_traversal_never_reaches():
+    from flake8_async_patterns.rules import CHECKERS
+    from flake8_async_patterns.semantic.fields import UNVISITED_TYPES
+
+    for checker in CHECKERS:
+        handled = {node_type for node_type, _ in (*checker.visits, *checker.leaves)}
+        assert not handled & UNVISITED_TYPES, checker.__name__

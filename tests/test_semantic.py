@@ -254,3 +254,18 @@ def test_star_imports_resolve_unbound_names(imports, name, expected):
     call = next(n for n in ast.walk(ctx.tree) if isinstance(n, ast.Call))
     assert call_text == f"{name}()"
     assert ctx.qualified_name(call.func) == expected
+
+
+def test_annotations_are_not_walked_but_defaults_are():
+    """The traversal skips annotations (types, not code that runs in the loop) and visits a
+    function's parameters only through their default values."""
+    source = """
+    def f(x: ann_a() = default_a(), *, y: ann_b() = default_b()) -> ann_c():
+        body_call()
+
+    z: ann_d() = value_d()
+    g = lambda w=default_e(): body_e()
+    """
+    _, _, calls = _probe(source)
+    seen = {call for call, _ in calls}
+    assert seen == {"default_a()", "default_b()", "body_call()", "value_d()", "default_e()", "body_e()"}

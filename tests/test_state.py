@@ -9,7 +9,8 @@ import tracemalloc
 
 from flake8_async_patterns import checker, engine, registry, rules
 from flake8_async_patterns.plugin import AsyncPatternsChecker
-from flake8_async_patterns.semantic import context, scope
+from flake8_async_patterns.semantic import context, fields, scope
+from flake8_async_patterns.settings import Settings
 
 from fixture_format import all_fixtures
 
@@ -29,11 +30,37 @@ def test_no_per_file_object_outlives_its_file():
     trees = [ast.parse(f.source) for f in all_fixtures() if not f.min_version or sys.version_info >= f.min_version]
     first = _lint_all(trees)  # the first run imports the rule families
     before = _live_per_file_objects()
-    sizes = (len(registry.REGISTRY), len(rules.CHECKERS), len(engine._CHILDREN))
+    sizes = (len(registry.REGISTRY), len(rules.CHECKERS), len(fields.CHILDREN))
     for _ in range(5):
         assert _lint_all(trees) == first
     assert _live_per_file_objects() == before
-    assert (len(registry.REGISTRY), len(rules.CHECKERS), len(engine._CHILDREN)) == sizes
+    assert (len(registry.REGISTRY), len(rules.CHECKERS), len(fields.CHILDREN)) == sizes
+
+
+def test_what_the_settings_remember_stays_bounded():
+    """The engine keeps what it derives from the settings alone (which checkers run, the
+    settings of test files) on the settings object: one entry per kind of file, however many
+    files -- and a bounded number when callers keep passing new checker lists."""
+
+    class Options:
+        _aio_settings = Settings()
+
+    source = "import time\n\n\nasync def f():\n    time.sleep(1)\n"
+    lines = source.splitlines(True)
+    tree = ast.parse(source)
+    found = set()
+    for i in range(40):
+        name = f"pkg/test_{i}.py" if i % 2 else f"pkg/mod_{i}.py"
+        found.add(tuple(r[2].split()[0] for r in AsyncPatternsChecker(tree, name, lines, Options).run()))
+    assert len(found) == 2  # test files report fewer rules
+    assert len(Options._aio_settings.memo) == 2
+    settings = Settings()
+    for _ in range(100):
+        engine.Engine(tree, settings, list(rules.CHECKERS)[:5]).run()
+    assert len(settings.memo) == 1
+    for size in range(1, 60):
+        engine.Engine(tree, settings, list(rules.CHECKERS)[:size]).run()
+    assert len(settings.memo) <= 32
 
 
 def test_memory_does_not_grow_with_files():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import enum
-from dataclasses import dataclass
 
 from ..semantic.context import Context
 from ..semantic.scope import Binding, BindingKind
@@ -198,14 +197,16 @@ class Spawner(enum.Enum):
     GROUP = "tg.create_task"
 
 
-@dataclass(frozen=True, slots=True)
 class TaskSpawn:
     """A call that starts a task: ``asyncio.create_task(coro)``, ``loop.create_task(coro)``,
     ``tg.create_task(coro)``."""
 
-    call: ast.Call
-    via: Spawner
-    receiver: ast.AST | None  # the loop or task group; None for the asyncio functions
+    __slots__ = ("call", "receiver", "via")
+
+    def __init__(self, call: ast.Call, via: Spawner, receiver: ast.AST | None) -> None:
+        self.call = call
+        self.via = via
+        self.receiver = receiver  # the loop or task group; None for the asyncio functions
 
     @property
     def coroutine(self) -> ast.AST | None:
@@ -239,14 +240,16 @@ class CoroutineKind(enum.Enum):
     ASYNC_GENERATOR = "async generator"
 
 
-@dataclass(frozen=True, slots=True)
 class CoroutineSource:
     """Where a call's coroutine comes from: known at once (a library coroutine function or
     method), or an ``async def`` of this module -- whose body, generator or not, is known only
     once the module has been walked (ask :meth:`kind` then)."""
 
-    binding: Binding | None = None  # the ``def`` binding of a same-module function or method
-    awaitable_context: bool = False  # an awaitable context manager: only a bare call loses it
+    __slots__ = ("awaitable_context", "binding")
+
+    def __init__(self, binding: Binding | None = None, awaitable_context: bool = False) -> None:
+        self.binding = binding  # the ``def`` binding of a same-module function or method
+        self.awaitable_context = awaitable_context  # an awaitable context manager: only a bare call loses it
 
     def kind(self, ctx: Context) -> CoroutineKind | None:
         """What calling it makes: a coroutine, an async generator, or None (not a coroutine

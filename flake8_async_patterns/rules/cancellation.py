@@ -4,7 +4,6 @@ cancellation-swallowed)."""
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 
 from ..checker import Checker
 from ..knowledge.asyncio import BASE_EXCEPTION, CANCELLED_ERROR, caught_exceptions, task_spawn
@@ -195,14 +194,24 @@ _DELIBERATE_METHODS = frozenset({"uncancel", "cancelling"})
 _SPAWN_NAMES = frozenset({"create_task", "ensure_future"})  # also through wrappers (``helpers.create_task``)
 
 
-@dataclass
 class _Candidate:
-    handler: ast.ExceptHandler
-    rule: Rule
-    fields: dict[str, str]
-    function: Scope
-    try_node: ast.AST
-    star: bool
+    __slots__ = ("fields", "function", "handler", "rule", "star", "try_node")
+
+    def __init__(
+        self,
+        handler: ast.ExceptHandler,
+        rule: Rule,
+        fields: dict[str, str],
+        function: Scope,
+        try_node: ast.AST,
+        star: bool,
+    ) -> None:
+        self.handler = handler
+        self.rule = rule
+        self.fields = fields
+        self.function = function
+        self.try_node = try_node
+        self.star = star
 
 
 class CancellationChecker(Checker):

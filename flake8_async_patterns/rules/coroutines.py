@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 
 from ..checker import Checker
 from ..knowledge.asyncio import COROUTINE_WORDS, CoroutineKind, CoroutineSource, coroutine_source
@@ -128,15 +127,23 @@ def _handles(frame) -> bool:
     return use in _HANDLING_USES
 
 
-@dataclass(slots=True)
 class _Candidate:
     """A coroutine call that may be lost; decided at module end, when every ``async def`` of
     the module is known."""
 
-    call: ast.Call
-    source: CoroutineSource
-    returned_from: Scope | None = None  # ``return call()`` in this async function
-    stored_in: Binding | None = None  # ``name = call()``: a watched local
+    __slots__ = ("call", "returned_from", "source", "stored_in")
+
+    def __init__(
+        self,
+        call: ast.Call,
+        source: CoroutineSource,
+        returned_from: Scope | None = None,
+        stored_in: Binding | None = None,
+    ) -> None:
+        self.call = call
+        self.source = source
+        self.returned_from = returned_from  # ``return call()`` in this async function
+        self.stored_in = stored_in  # ``name = call()``: a watched local
 
 
 class CoroutineChecker(Checker):

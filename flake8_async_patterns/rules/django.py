@@ -99,7 +99,7 @@ class DjangoOrmChecker(Checker):
     and the bindings of the names in it."""
 
     rules = (DJANGO_SYNC_ORM_IN_ASYNC,)
-    requires = (("django",), (ASYNC_CODE,))
+    requires = ((ASYNC_CODE,), ("django",))
 
     def __init__(self, ctx):
         super().__init__(ctx)

@@ -4,7 +4,6 @@ sequential-independent-awaits; both off by default)."""
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
 
 from ..checker import Checker
 from ..knowledge.asyncio import ORDERED_KINDS, SLEEP, is_ordered_operation, taskgroup_variant
@@ -15,6 +14,7 @@ from ..registry import declare
 from ..semantic.context import Context
 from ..semantic.frames import COMPREHENSION_NODES, LOOP_NODES, parent_of, within_scope
 from ..semantic.scope import Binding, BindingKind, Scope
+from ..semantic.source import ASYNC_CODE
 from ..semantic.text import call_arguments, describe, dotted_name, last_segment, names_in
 from ..settings import PYTHON_VERSION
 
@@ -149,7 +149,7 @@ class AwaitInLoopChecker(Checker):
     """await-in-loop."""
 
     rules = (AWAIT_IN_LOOP,)
-    requires = (("await",),)
+    requires = ((ASYNC_CODE,), ("await",))
 
     def __init__(self, ctx):
         super().__init__(ctx)
@@ -245,16 +245,26 @@ class AwaitInLoopChecker(Checker):
             )
 
 
-@dataclass(slots=True)
 class _AwaitShape:
     """What one ``x = await f(...)`` statement binds, reads, and which objects it works on."""
 
-    targets: set[str]
-    reads: set[str]
-    call: ast.Call
-    receivers: set[str] = field(default_factory=set)
-    arguments: set[str] = field(default_factory=set)
-    sessions: set[str] = field(default_factory=set)
+    __slots__ = ("arguments", "call", "reads", "receivers", "sessions", "targets")
+
+    def __init__(
+        self,
+        targets: set[str],
+        reads: set[str],
+        call: ast.Call,
+        receivers: set[str] | None = None,
+        arguments: set[str] | None = None,
+        sessions: set[str] | None = None,
+    ) -> None:
+        self.targets = targets
+        self.reads = reads
+        self.call = call
+        self.receivers = set() if receivers is None else receivers
+        self.arguments = set() if arguments is None else arguments
+        self.sessions = set() if sessions is None else sessions
 
     @classmethod
     def of(cls, ctx: Context, target: ast.AST, call: ast.Call) -> _AwaitShape:
@@ -346,7 +356,7 @@ class SequentialAwaitsChecker(Checker):
     """sequential-independent-awaits: statement lists are read where they stand, each once."""
 
     rules = (SEQUENTIAL_AWAITS,)
-    requires = (("await",),)
+    requires = ((ASYNC_CODE,), ("await",))
 
     def function_end(self, scope: Scope) -> None:
         if scope.is_async_def:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 import enum
-from dataclasses import dataclass
 
 from ..checker import Checker
 from ..knowledge.asyncio import GATHER, SHIELD, SPAWN_WORDS, WAIT_FOR, is_unowned_task_spawn, taskgroup_variant
@@ -219,12 +218,14 @@ class _Results(enum.Enum):
     BOUND = "bound to a name; its loads decide"
 
 
-@dataclass(slots=True)
 class _Gather:
-    call: ast.Call
-    function: Scope
-    results: _Results
-    binding: Binding | None = None  # for BOUND: the watched name, once bound
+    __slots__ = ("binding", "call", "function", "results")
+
+    def __init__(self, call: ast.Call, function: Scope, results: _Results, binding: Binding | None = None) -> None:
+        self.call = call
+        self.function = function
+        self.results = results
+        self.binding = binding  # for BOUND: the watched name, once bound
 
 
 class TaskChecker(Checker):

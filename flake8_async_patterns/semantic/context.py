@@ -179,7 +179,7 @@ class Context:
             binding.loads = []
             self.watched_names.add(binding.name)
             if isinstance(binding.node, ast.Name):
-                history = binding.scope.history.setdefault(binding.name, [])
+                history = binding.scope.history_of(binding.name)
                 if not history or history[-1] is not binding:  # ``bind`` may have added it
                     history.append(binding)
 

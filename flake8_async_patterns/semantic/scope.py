@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import ast
 import enum
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from types import MappingProxyType
 from typing import Any
 
 
@@ -37,14 +38,15 @@ class BindingKind(enum.Enum):
 
 
 StatementMembers = Callable[[list], "set[int]"]  # a statement list -> ids of its statements
-UNINFERRED = object()  # ``Binding.inferred`` before the knowledge layer has looked at the binding
+UNINFERRED = object()
+_NO_NAMES: frozenset[str] = frozenset()
+_NO_ENTRIES: Mapping = MappingProxyType({})  # ``Binding.inferred`` before the knowledge layer has looked at the binding
 
 # Statement-list fields of compound statements, in source order.
 STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")
 _DEFINITIONS = frozenset({BindingKind.DEF, BindingKind.CLASSDEF, BindingKind.IMPORT})
 
 
-@dataclass(slots=True, eq=False)
 class Scope:
     """A Python scope.  ``function`` is the function-like scope that owns facts such as "contains
     an await" (a comprehension reports to the function it runs in, a class body to the function
@@ -53,28 +55,49 @@ class Scope:
     Comprehensions and class bodies run at once, where they stand: their ``async_context`` is
     that of the enclosing scope (a class defined inside a coroutine runs its body inside the
     coroutine).  The methods of a class run when called, each in a scope of its own.
+
+    (A plain slotted class rather than a dataclass, like the other per-file records: a
+    dataclass costs about a millisecond to create at import, which every flake8 run pays.)
     """
 
-    kind: ScopeKind
-    node: ast.AST
-    parent: Scope | None
-    frame: Any = None  # the engine frame of ``node``
-    bindings: dict[str, Binding] = field(default_factory=dict)
-    globals: set[str] = field(default_factory=set)
-    nonlocals: set[str] = field(default_factory=set)
-    attrs: dict[str, list[Binding]] = field(default_factory=dict)  # class scopes: self.<name> assignments
-    # Names with a watched binding: every binding of the name from the first watched one on.
-    history: dict[str, list[Binding]] = field(default_factory=dict)
-    exit_lines: list[int] = field(default_factory=list)  # function scopes: lines of return/raise
-    has_yield: bool = False
-    has_await: bool = False
-    async_context: bool = field(init=False)
-    function: Scope = field(init=False)
+    __slots__ = (
+        "async_context",
+        "attrs",
+        "bindings",
+        "exit_lines",
+        "frame",
+        "function",
+        "globals",
+        "has_await",
+        "has_yield",
+        "history",
+        "kind",
+        "node",
+        "nonlocals",
+        "parent",
+    )
 
-    def __post_init__(self) -> None:
-        kind, parent = self.kind, self.parent
+    def __init__(self, kind: ScopeKind, node: ast.AST, parent: Scope | None, frame: Any = None) -> None:
+        self.kind = kind
+        self.node = node
+        self.parent = parent
+        self.frame = frame  # the engine frame of ``node``
+        self.bindings: dict[str, Binding] = {}
+        # The rarely filled collections start as one shared empty value each (most scopes --
+        # comprehensions, small functions -- never need their own); the ``add_*`` methods below
+        # give a scope its own on the first write.
+        self.globals: AbstractSet[str] = _NO_NAMES
+        self.nonlocals: AbstractSet[str] = _NO_NAMES
+        self.attrs: Mapping[str, list[Binding]] = _NO_ENTRIES  # class scopes: self.<name> assignments
+        # Names with a watched binding: every binding of the name from the first watched one on.
+        self.history: Mapping[str, list[Binding]] = _NO_ENTRIES
+        self.exit_lines: Sequence[int] = ()  # function scopes: lines of return/raise
+        self.has_yield = False
+        self.has_await = False
+        self.async_context: bool
+        self.function: Scope
         if kind is ScopeKind.FUNCTION:
-            self.async_context = isinstance(self.node, ast.AsyncFunctionDef)
+            self.async_context = isinstance(node, ast.AsyncFunctionDef)
             self.function = self
         elif kind is ScopeKind.LAMBDA or parent is None:
             self.async_context = False
@@ -82,6 +105,28 @@ class Scope:
         else:  # comprehensions and class bodies
             self.async_context = parent.async_context
             self.function = parent.function
+
+    def add_globals(self, names: Iterable[str]) -> None:
+        self.globals = {*self.globals, *names}
+
+    def add_nonlocals(self, names: Iterable[str]) -> None:
+        self.nonlocals = {*self.nonlocals, *names}
+
+    def add_attr(self, name: str, binding: Binding) -> None:
+        if self.attrs is _NO_ENTRIES:
+            self.attrs = {}
+        self.attrs.setdefault(name, []).append(binding)  # type: ignore[attr-defined]
+
+    def history_of(self, name: str) -> list[Binding]:
+        """The (watched) binding history of ``name``, started if need be."""
+        if self.history is _NO_ENTRIES:
+            self.history = {}
+        return self.history.setdefault(name, [])  # type: ignore[attr-defined]
+
+    def add_exit(self, line: int) -> None:
+        if not self.exit_lines:
+            self.exit_lines = []
+        self.exit_lines.append(line)  # type: ignore[attr-defined]
 
     @property
     def name(self) -> str:
@@ -108,27 +153,58 @@ class Scope:
         return f"<Scope {self.kind.value} {self.name}>"
 
 
-@dataclass(slots=True, eq=False)
 class Binding:
     """One binding of a name in a scope."""
 
-    name: str
-    kind: BindingKind
-    node: ast.AST | None
-    scope: Scope
-    frame: Any = None  # the engine frame of ``node``
-    qualname: str | None = None  # imports: the imported dotted name
-    value: ast.AST | None = None  # the expression bound (assignment value, ``with`` context, default)
-    annotation: ast.AST | None = None
-    index: int = -1  # parameters: position; unpacking: position in the tuple
-    func_scope: Scope | None = None  # ``def``/``class`` bindings: the scope of the body
-    is_async_with: bool = False
-    loads: list | None = None  # frames of later loads, once watched (``Context.watch``)
-    conflicting: bool = False  # a def/class/import name also bound to another kind of definition
-    # What the bound value is, as worked out by the knowledge layer (its memo; see
-    # ``knowledge.inference``); ``UNINFERRED`` until asked.
-    inferred: Any = UNINFERRED
-    _block: tuple | None = None
+    __slots__ = (
+        "_block",
+        "annotation",
+        "conflicting",
+        "frame",
+        "func_scope",
+        "index",
+        "inferred",
+        "is_async_with",
+        "kind",
+        "loads",
+        "name",
+        "node",
+        "qualname",
+        "scope",
+        "value",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        kind: BindingKind,
+        node: ast.AST | None,
+        scope: Scope,
+        frame: Any = None,
+        qualname: str | None = None,
+        value: ast.AST | None = None,
+        annotation: ast.AST | None = None,
+        index: int = -1,
+        func_scope: Scope | None = None,
+        is_async_with: bool = False,
+    ) -> None:
+        self.name = name
+        self.kind = kind
+        self.node = node
+        self.scope = scope
+        self.frame = frame  # the engine frame of ``node``
+        self.qualname = qualname  # imports: the imported dotted name
+        self.value = value  # the expression bound (assignment value, ``with`` context, default)
+        self.annotation = annotation
+        self.index = index  # parameters: position; unpacking: position in the tuple
+        self.func_scope = func_scope  # ``def``/``class`` bindings: the scope of the body
+        self.is_async_with = is_async_with
+        self.loads: list | None = None  # frames of later loads, once watched (``Context.watch``)
+        self.conflicting = False  # a def/class/import name also bound to another kind of definition
+        # What the bound value is, as worked out by the knowledge layer (its memo; see
+        # ``knowledge.inference``); ``UNINFERRED`` until asked.
+        self.inferred: Any = UNINFERRED
+        self._block: tuple | None = None
 
     @property
     def is_definition(self) -> bool:

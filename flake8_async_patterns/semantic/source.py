@@ -11,7 +11,11 @@ from typing import Any
 # segment of one must appear).
 ASYNC_CODE = "<async def>"
 Word = str | Callable[[Any], Iterable[str]]
-_ASYNC_DEF = re.compile(r"\basync(?:\s|\\)+def\b")
+# No ``\b`` around it: a literal start lets ``re`` jump from one "async" to the next instead of
+# trying every position (a tenth of the time on large files).  Without the boundaries it matches
+# a little more text ("myasync def" in a comment), which only lets a checker run for nothing.
+_ASYNC_DEF = re.compile(r"async[\s\\]+def")
+_ASYNC = "async"
 
 
 class SourceText:
@@ -29,9 +33,12 @@ class SourceText:
         if answer is None:
             text = self.text
             if word is ASYNC_CODE:
-                answer = "async" in text and _ASYNC_DEF.search(text) is not None
+                answer = self.has(_ASYNC) and _ASYNC_DEF.search(text) is not None
             elif callable(word):
                 answer = any(name.rpartition(".")[2] in text for name in word(self.settings))
+            elif _ASYNC in word and word != _ASYNC:
+                # "asyncio", "asyncpg": one scan for "async" answers them all in most sync files
+                answer = self.has(_ASYNC) and word in text
             else:
                 answer = word in text
             self._answers[word] = answer

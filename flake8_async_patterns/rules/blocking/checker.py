@@ -4,7 +4,6 @@ transitive-blocking-call, to learn which sync helpers of the module block."""
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
 
 from ...checker import Checker
 from ...knowledge.cli import is_cli_command
@@ -69,37 +68,48 @@ def _does_not_wait(call: ast.Call, method: str) -> bool:
     return is_false(values.get("blocking")) or is_false(values.get("block")) or is_zero(values.get("timeout"))
 
 
-@dataclass(frozen=True, slots=True)
 class Blocking:
     """A blocking call found: which rule, what to show, what to use instead."""
 
-    rule: Rule
-    call: str
-    replacement: str
+    __slots__ = ("call", "replacement", "rule")
+
+    def __init__(self, rule: Rule, call: str, replacement: str) -> None:
+        self.rule = rule
+        self.call = call
+        self.replacement = replacement
 
 
-@dataclass(slots=True)
 class _Condition:
     """What would excuse a blocking call, known only at the module end: the socket made
     non-blocking (a local, or a ``self`` attribute anywhere in its class), or the file from a
     descriptor handed to the event loop's pipe transport."""
 
-    socket: Binding | None = None
-    attribute: tuple[Scope, str] | None = None
-    files: list[Binding] = field(default_factory=list)
+    __slots__ = ("attribute", "files", "socket")
+
+    def __init__(
+        self,
+        socket: Binding | None = None,
+        attribute: tuple[Scope, str] | None = None,
+        files: list[Binding] | None = None,
+    ) -> None:
+        self.socket = socket
+        self.attribute = attribute
+        self.files = [] if files is None else files
 
 
 _EXCUSED = _Condition()  # excused already: never blocking
 
 
-@dataclass(slots=True)
 class _Deferred:
     """A blocking call in async context whose report waits for the module end."""
 
-    call: ast.Call
-    found: Blocking
-    function: str
-    condition: _Condition
+    __slots__ = ("call", "condition", "found", "function")
+
+    def __init__(self, call: ast.Call, found: Blocking, function: str, condition: _Condition) -> None:
+        self.call = call
+        self.found = found
+        self.function = function
+        self.condition = condition
 
 
 # A socket call in a ``try`` handling these is the non-blocking idiom: it fails instead of waiting.

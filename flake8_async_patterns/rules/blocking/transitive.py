@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 from collections import deque
-from dataclasses import dataclass
 
 from ...semantic.context import Context
 from ...semantic.scope import BindingKind, Scope
@@ -16,14 +15,16 @@ CHAIN_SHOWN = 6  # longer chains show their first helpers, a count, and the last
 CHAIN_HEAD = 4
 
 
-@dataclass(frozen=True, slots=True)
 class Link:
     """A helper's place in its shortest blocking chain."""
 
-    next: Scope | None  # the helper it calls on the way (None: it blocks directly)
-    last: Scope  # the helper at the end of the chain, which makes the blocking call
-    blocking: str  # that call, spelled
-    length: int  # helpers in the chain
+    __slots__ = ("blocking", "last", "length", "next")
+
+    def __init__(self, next: Scope | None, last: Scope, blocking: str, length: int) -> None:
+        self.next = next  # the helper it calls on the way (None: it blocks directly)
+        self.last = last  # the helper at the end of the chain, which makes the blocking call
+        self.blocking = blocking  # that call, spelled
+        self.length = length  # helpers in the chain
 
 
 def sync_helper(ctx: Context, call: ast.Call) -> Scope | None:

@@ -12,6 +12,7 @@ from ...registry import declare
 from ...semantic.flow import Use, hands_on, use_of
 from ...semantic.frames import parent_of
 from ...semantic.scope import Binding, BindingKind, ScopeKind
+from ...semantic.source import ASYNC_CODE
 from ...semantic.text import describe
 from ._shared import AIOHTTP_CLIENT_DOC, SEED_RESOURCES
 
@@ -71,7 +72,7 @@ class ResponseChecker(Checker):
     """unreleased-response: response locals decided at the end of the module."""
 
     rules = (UNRELEASED_RESPONSE,)
-    requires = (("aiohttp",),)
+    requires = ((ASYNC_CODE,), ("aiohttp",))
 
     def __init__(self, ctx):
         super().__init__(ctx)

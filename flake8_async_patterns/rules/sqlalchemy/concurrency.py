@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 
 from ...checker import Checker
 from ...knowledge.asyncio import AS_COMPLETED, GATHER, SPAWN_WORDS, WAIT, Spawner, task_spawn
@@ -96,16 +95,26 @@ _CONSEQUENCES = {
 _COMPREHENSIONS = (ast.ListComp, ast.GeneratorExp, ast.SetComp)  # fan-outs: one call per element
 
 
-@dataclass(slots=True)
 class _Running:
     """A task that uses a session and may still run."""
 
-    session: str
-    call: ast.Call  # the create_task call that started it
-    arms: Arms  # the ``if`` arms it was started in
-    loop: ast.AST | None  # the innermost loop it was started in (within the function)
-    task: Binding | None = None  # the name the task was bound to, once bound
-    group: Binding | None = None  # the TaskGroup it runs in: done when the group's block ends
+    __slots__ = ("arms", "call", "group", "loop", "session", "task")
+
+    def __init__(
+        self,
+        session: str,
+        call: ast.Call,
+        arms: Arms,
+        loop: ast.AST | None,
+        task: Binding | None = None,
+        group: Binding | None = None,
+    ) -> None:
+        self.session = session
+        self.call = call  # the create_task call that started it
+        self.arms = arms  # the ``if`` arms it was started in
+        self.loop = loop  # the innermost loop it was started in (within the function)
+        self.task = task  # the name the task was bound to, once bound
+        self.group = group  # the TaskGroup it runs in: done when the group's block ends
 
 
 class SessionConcurrencyChecker(Checker):

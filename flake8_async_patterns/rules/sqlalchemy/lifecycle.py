@@ -16,6 +16,7 @@ from ...knowledge.sqlalchemy import (
     is_async_session,
     new_session_call,
 )
+from ...semantic.fields import annotations_of
 from ...semantic.flow import closed_on_every_path, hands_on
 from ...semantic.frames import parent_of
 from ...semantic.scope import Binding, BindingKind, Scope, ScopeKind
@@ -248,6 +249,7 @@ class SessionLifecycleChecker(Checker):
             self.returns.append((node, function, call))
 
     def visit_Call(self, node: ast.Call) -> None:
+        """``Depends(provide_session)`` anywhere but in an annotation (a default, a type alias)."""
         ctx = self.ctx
         if node.args and isinstance(node.args[0], ast.Name) and ctx.qualified_name(node.func) in DEPENDS:
             self.dependencies.add(node.args[0].id)
@@ -258,6 +260,24 @@ class SessionLifecycleChecker(Checker):
                 and ctx.qualified_name(node.func) in DEPENDS
             ):
                 self.dependencies.add(keyword.value.id)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        """``session: Annotated[AsyncSession, Depends(provide_session)]``: the traversal does not
+        walk annotations, so their ``Annotated`` metadata is read here (in the scope around the
+        function, where annotations are evaluated)."""
+        for annotation in annotations_of(node):
+            self._annotated_dependencies(annotation)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        self._annotated_dependencies(node.annotation)
+
+    def _annotated_dependencies(self, annotation: ast.expr) -> None:
+        if isinstance(annotation, ast.Subscript) and isinstance(annotation.slice, ast.Tuple):
+            for item in annotation.slice.elts[1:]:
+                if isinstance(item, ast.Call):
+                    self.visit_Call(item)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
 
     def module_end(self) -> None:
         ctx = self.ctx

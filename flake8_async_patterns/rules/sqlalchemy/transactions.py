@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 
 from ...checker import Checker
 from ...knowledge.sqlalchemy import (
@@ -139,15 +138,24 @@ EXPIRED_ATTRIBUTE = session_rule(
 _ROLLBACKS = SESSION_CLOSERS | {"rollback"}
 
 
-@dataclass(slots=True)
 class _Tracked:
     """An ORM object of a session, and the commit that expired it (if any since its load)."""
 
-    session: str
-    factory_in_module: bool  # the session's factory is visible here (so is its expire_on_commit)
-    expired_by: str | None = None
-    expired_arms: Arms = ()  # the ``if`` arms of that commit
-    reported: bool = False
+    __slots__ = ("expired_arms", "expired_by", "factory_in_module", "reported", "session")
+
+    def __init__(
+        self,
+        session: str,
+        factory_in_module: bool,
+        expired_by: str | None = None,
+        expired_arms: Arms = (),
+        reported: bool = False,
+    ) -> None:
+        self.session = session
+        self.factory_in_module = factory_in_module  # the session's factory is visible here (so is its expire_on_commit)
+        self.expired_by = expired_by
+        self.expired_arms = expired_arms  # the ``if`` arms of that commit
+        self.reported = reported
 
 
 class TransactionChecker(Checker):
