@@ -99,25 +99,26 @@ CANCELLED_ERROR_NOT_RERAISED = declare(
     ),
     example=(
         "import asyncio\n\n"
-        "async def worker(queue, handle):\n"
-        "    while True:\n"
+        "async def fetch_all(client, urls):\n"
+        "    pages = []\n"
+        "    for url in urls:\n"
         "        try:\n"
-        "            item = await queue.get()\n"
+        "            pages.append(await client.get(url))\n"
         "        except asyncio.CancelledError:\n"
-        "            print('stopping')\n"
-        "            break\n"
-        "        await handle(item)\n"
+        "            print('skipped', url)\n"
+        "    return pages\n"
     ),
     use_instead=(
         "import asyncio\n\n"
-        "async def worker(queue, handle):\n"
-        "    while True:\n"
+        "async def fetch_all(client, urls):\n"
+        "    pages = []\n"
+        "    for url in urls:\n"
         "        try:\n"
-        "            item = await queue.get()\n"
+        "            pages.append(await client.get(url))\n"
         "        except asyncio.CancelledError:\n"
-        "            print('stopping')\n"
+        "            print('stopped at', url)\n"
         "            raise\n"
-        "        await handle(item)\n"
+        "    return pages\n"
     ),
     seed=SEED_CANCELLATION,
     peers="flake8-async ASYNC104 (cancelled-not-raised; trio/anyio wording)",
