@@ -55,3 +55,51 @@ def derives_from(ctx: Context, cls: Scope, qualified: str) -> bool:
             if binding is not None and binding.kind is BindingKind.CLASSDEF:
                 todo.append(binding.func_scope)
     return False
+
+
+# unittest's synchronous TestCase: it calls an ``async def test_*`` and drops the coroutine.
+SYNC_TEST_CASES = frozenset({"unittest.TestCase", "unittest.case.TestCase"})
+# Test case classes that run ``async def`` tests: unittest's own, and Django's (since 3.1).
+ASYNC_RUNNING_TEST_CASES = frozenset(
+    {
+        ASYNC_TEST_CASE,
+        "unittest.async_case.IsolatedAsyncioTestCase",
+        *(
+            f"django.test.{module}{name}"
+            for module in ("", "testcases.")
+            for name in ("SimpleTestCase", "TransactionTestCase", "TestCase", "LiveServerTestCase")
+        ),
+    }
+)
+# Bases that neither run tests nor stop a class from being a plain TestCase.
+NEUTRAL_BASES = frozenset({"builtins.object", "abc.ABC", "typing.Generic"})
+
+
+def runs_async_tests(ctx: Context, cls: Scope) -> bool | None:
+    """For the class of scope ``cls``: False when it is a plain ``unittest.TestCase`` (through
+    classes of this module, any import spelling) that does not run ``async def`` tests; True when
+    one of its bases runs them; None when it is no TestCase or a base cannot be resolved (an
+    imported mixin or framework class: it may run them)."""
+    seen: set[Scope] = set()
+    todo = [cls]
+    plain = False
+    while todo:
+        scope = todo.pop()
+        if scope in seen or not isinstance(scope.node, ast.ClassDef):
+            continue
+        seen.add(scope)
+        for base in scope.node.bases:
+            qualified = ctx.qualified_name(base, scope.parent)
+            if qualified in ASYNC_RUNNING_TEST_CASES:
+                return True
+            if qualified in SYNC_TEST_CASES:
+                plain = True
+                continue
+            binding = ctx.binding_of(base, scope.parent)
+            if binding is not None and binding.kind is BindingKind.CLASSDEF:
+                todo.append(binding.func_scope)
+            elif qualified not in NEUTRAL_BASES:
+                return None
+        if scope.node.keywords:
+            return None  # ``metaclass=...``: it may change how tests run
+    return False if plain else None

@@ -23,6 +23,7 @@ from . import (
     shielding,
     taskgroups,
     tasks,
+    testcases,
 )
 from .blocking import calls as blocking_calls
 from .blocking import checker as blocking_checker
@@ -39,6 +40,7 @@ from .sqlalchemy import lifecycle as sqlalchemy_lifecycle
 from .sqlalchemy import transactions as sqlalchemy_transactions
 
 MODULES = (
+    testcases,
     coroutines,
     tasks,
     taskgroups,

@@ -1,0 +1,47 @@
+"""Runtime witness for async-test-in-sync-testcase: the fixture's ``ClientTests`` (a plain
+``unittest.TestCase`` with an ``async def`` test whose assertion is false) passes under unittest --
+the test never ran -- while ``AsyncClientTests`` (the same test on ``IsolatedAsyncioTestCase``)
+fails on that assertion.  Only the two classes are compiled from the fixture; ``fetch`` returns 41
+where the tests expect 42."""
+
+from __future__ import annotations
+
+import ast
+import io
+import unittest
+import warnings
+
+from fixture_format import all_fixtures
+from rules_by_name import code
+
+RULE = "async-test-in-sync-testcase"
+
+
+async def _fetch():
+    return 41
+
+
+def _witness(name: str):
+    fixture = next(f for f in all_fixtures() if f.code == code(RULE))
+    tree = ast.parse(fixture.source, str(fixture.path))
+    node = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == name)
+    namespace = {"unittest": unittest, "fetch": _fetch}
+    exec(compile(ast.Module(body=[node], type_ignores=[]), str(fixture.path), "exec"), namespace)
+    flagged = {e.line for e in fixture.expected if e.code == code(RULE)} & set(range(node.lineno, node.end_lineno + 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "coroutine ... was never awaited", "returned a value"
+        suite = unittest.defaultTestLoader.loadTestsFromTestCase(namespace[name])
+        result = unittest.TextTestRunner(stream=io.StringIO(), verbosity=0).run(suite)
+    return result, flagged
+
+
+def test_an_async_test_on_a_plain_testcase_passes_without_running():
+    result, flagged = _witness("ClientTests")
+    assert flagged, "the vacuous test is not flagged"
+    assert result.testsRun == 2 and result.wasSuccessful(), "the false assertion was checked"
+
+
+def test_the_same_test_on_isolated_asyncio_testcase_runs_and_fails():
+    result, flagged = _witness("AsyncClientTests")
+    assert not flagged, "the working test is flagged"
+    assert result.testsRun == 1 and len(result.failures) == 1
