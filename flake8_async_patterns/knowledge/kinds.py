@@ -55,6 +55,7 @@ class Kind(str, enum.Enum):
     SYNC_ENGINE = "sqlalchemy Engine"
     THREAD = "threading.Thread"
     THREAD_LOCK = "threading.Lock"
+    SSL_CONTEXT = "ssl.SSLContext"
     THREAD_SEMAPHORE = "threading.Semaphore"
     THREAD_EVENT = "threading.Event"
     THREAD_CONDITION = "threading.Condition"
@@ -144,6 +145,7 @@ CONSTRUCTED_KINDS: dict[str, Kind] = {
     ),
     "pymongo.MongoClient": Kind.MONGO_CLIENT,
     "sqlalchemy.create_engine": Kind.SYNC_ENGINE,
+    **dict.fromkeys(("ssl.SSLContext", "ssl.create_default_context"), Kind.SSL_CONTEXT),
     "threading.Thread": Kind.THREAD,
     "threading.Timer": Kind.THREAD,
     "multiprocessing.Process": Kind.MP_PROCESS,

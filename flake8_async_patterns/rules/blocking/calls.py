@@ -19,6 +19,8 @@ class Family(enum.Enum):
     INPUT = "input"
     NETWORK = "network"
     WAIT = "wait"
+    SCAN = "directory scan"
+    SSL = "ssl context"
 
 
 _ASYNC_HTTP = "'httpx.AsyncClient' or 'aiohttp.ClientSession'"
@@ -27,6 +29,8 @@ _ASYNC_SUBPROCESS = "'await asyncio.create_subprocess_exec(...)'"
 _ASYNC_POSTGRES = "'asyncpg.connect()' or 'psycopg.AsyncConnection.connect()'"
 _ASYNC_MYSQL = "'aiomysql.connect()' or 'asyncmy.connect()'"
 _HTTP_VERB_NAMES = tuple(sorted(HTTP_VERBS))
+_ASYNC_SCAN = "'await asyncio.to_thread(...)' (or 'anyio.Path' iteration)"
+_SSL_ONCE = "a context built once, outside the coroutine (module level or startup), or 'await asyncio.to_thread(...)'"
 
 # qualified function -> (family, replacement)
 BLOCKING_FUNCTIONS: dict[str, tuple[Family, str]] = {
@@ -109,6 +113,8 @@ BLOCKING_FUNCTIONS: dict[str, tuple[Family, str]] = {
     "sqlalchemy.create_engine": (Family.DATABASE, "'sqlalchemy.ext.asyncio.create_async_engine()'"),
     "sqlalchemy.orm.Session": (Family.DATABASE, "'AsyncSession' (from 'async_sessionmaker')"),
     "builtins.input": (Family.INPUT, "'await asyncio.to_thread(input, ...)'"),
+    **dict.fromkeys(("os.listdir", "os.scandir", "os.walk", "glob.glob", "glob.iglob"), (Family.SCAN, _ASYNC_SCAN)),
+    "ssl.create_default_context": (Family.SSL, _SSL_ONCE),
     "socket.create_connection": (Family.NETWORK, "'await asyncio.open_connection()'"),
     "socket.getaddrinfo": (Family.NETWORK, "'await loop.getaddrinfo()'"),
     "socket.getnameinfo": (Family.NETWORK, "'await loop.getnameinfo()'"),
@@ -231,6 +237,11 @@ BLOCKING_METHODS: dict[Kind, tuple[Family, frozenset[str], str]] = {
         "'aioftp'",
     ),
     Kind.THREAD: (Family.WAIT, frozenset({"join"}), "'await asyncio.to_thread(thread.join)'"),
+    Kind.SSL_CONTEXT: (
+        Family.SSL,
+        frozenset({"load_verify_locations", "load_cert_chain", "load_default_certs", "set_default_verify_paths"}),
+        _SSL_ONCE,
+    ),
     Kind.THREAD_LOCK: (Family.WAIT, frozenset({"acquire"}), "'asyncio.Lock'"),
     Kind.THREAD_SEMAPHORE: (Family.WAIT, frozenset({"acquire"}), "'asyncio.Semaphore'"),
     Kind.THREAD_EVENT: (Family.WAIT, frozenset({"wait"}), "'asyncio.Event'"),
@@ -278,3 +289,8 @@ TRANSPARENT_DECORATORS = frozenset(
         "typing.final",
     }
 )
+
+# A kind whose methods block in a second family: (family, methods, replacement).
+MORE_BLOCKING_METHODS: dict[Kind, tuple[Family, frozenset[str], str]] = {
+    Kind.PATH: (Family.SCAN, frozenset({"iterdir", "glob", "rglob", "walk"}), _ASYNC_SCAN),
+}

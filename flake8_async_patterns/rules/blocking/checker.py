@@ -22,17 +22,20 @@ from .calls import (
     CONNECTING_CONSTRUCTORS,
     CONNECTING_KINDS,
     EAGER_KINDS,
+    MORE_BLOCKING_METHODS,
     REDIS_LOCAL_METHODS,
     WAIT_PARAMETERS,
     Family,
 )
 from .declarations import (
     BLOCKING_DATABASE,
+    BLOCKING_DIRECTORY_SCAN,
     BLOCKING_FILE_IO,
     BLOCKING_HTTP,
     BLOCKING_INPUT,
     BLOCKING_NETWORK,
     BLOCKING_SLEEP,
+    BLOCKING_SSL_CONTEXT,
     BLOCKING_SUBPROCESS,
     BLOCKING_WAIT,
     CONFIGURED_BLOCKING_CALL,
@@ -49,6 +52,8 @@ _FAMILY_RULES = {
     Family.INPUT: BLOCKING_INPUT,
     Family.NETWORK: BLOCKING_NETWORK,
     Family.WAIT: BLOCKING_WAIT,
+    Family.SCAN: BLOCKING_DIRECTORY_SCAN,
+    Family.SSL: BLOCKING_SSL_CONTEXT,
 }
 _DEFAULT_CONFIGURED_REPLACEMENT = "an async equivalent or 'await asyncio.to_thread(...)'"
 _SYNC_SESSION_REPLACEMENT = "'AsyncSession' (from 'async_sessionmaker')"
@@ -130,6 +135,8 @@ class BlockingChecker(Checker):
         BLOCKING_INPUT,
         BLOCKING_NETWORK,
         BLOCKING_WAIT,
+        BLOCKING_DIRECTORY_SCAN,
+        BLOCKING_SSL_CONTEXT,
         CONFIGURED_BLOCKING_CALL,
         TRANSITIVE_BLOCKING_CALL,
     )
@@ -191,6 +198,9 @@ class BlockingChecker(Checker):
                     BLOCKING_DATABASE, describe(call), "an 'AsyncSession' and 'await session.execute(select(...))'"
                 )
             return None
+        more = MORE_BLOCKING_METHODS.get(kind)
+        if more is not None and method in more[1]:
+            return Blocking(_FAMILY_RULES[more[0]], describe(call), more[2])
         entry = BLOCKING_METHODS.get(kind)
         if entry is None:
             return None

@@ -125,9 +125,9 @@ BLOCKING_FILE_IO = _blocking_rule(
         "`os.path`/`pathlib` metadata calls, which this rule leaves alone"
     ),
     notes=(
-        "Metadata calls (`exists`, `stat`, `mkdir`, `unlink`, `is_file`, "
-        "`iterdir`, ...) are not reported -- they are quick on local disks and rarely worth a "
-        "thread hop.",
+        "Metadata calls (`exists`, `stat`, `mkdir`, `unlink`, `is_file`, ...) are not reported -- "
+        "they are quick on local disks and rarely worth a thread hop; directory scans are reported "
+        "by blocking-directory-scan.",
         "`os.fdopen(fd)` whose file goes to `loop.connect_read_pipe`/`connect_write_pipe` is "
         "not reported: the event loop's pipe transport does the I/O.",
     ),
@@ -326,6 +326,75 @@ CONFIGURED_BLOCKING_CALL = _blocking_rule(
     ),
 )
 
+BLOCKING_DIRECTORY_SCAN = _blocking_rule(
+    code="AIO211",
+    name="blocking-directory-scan",
+    summary=(
+        "A directory scan in async context: `os.listdir`, `os.scandir`, `os.walk`, `glob.glob`, "
+        "`glob.iglob`, and `iterdir`, `glob`, `rglob`, `walk` on a known `pathlib.Path` (a `Path(...)` "
+        "call, a local bound to one or to a `/`-join of one, a parameter annotated `Path` -- the "
+        "paths AIO203 knows)."
+    ),
+    why=(
+        "Listing a directory reads it from disk, entry by entry: a large directory, a recursive "
+        "`walk`/`rglob` or a network file system stalls the event loop for the whole scan -- the "
+        "call Home Assistant's run-time blocking detector reports most often. Run the scan in a "
+        "thread."
+    ),
+    example=(
+        "import os\n\nasync def plugins(folder):\n"
+        "    return [name for name in os.listdir(folder) if name.endswith('.py')]\n"
+    ),
+    use_instead=(
+        "import asyncio\nimport os\n\nasync def plugins(folder):\n"
+        "    names = await asyncio.to_thread(os.listdir, folder)\n"
+        "    return [name for name in names if name.endswith('.py')]\n"
+    ),
+    peers="none (ruff/flake8-async report `open` and `os.path` metadata calls, not directory listings)",
+    notes=(
+        "`os.path`/`Path` metadata calls (`exists`, `stat`, `is_dir`, `mkdir`) are not directory "
+        "scans and are not reported.",
+        "A scan handed to `asyncio.to_thread(os.listdir, folder)` is a callable passed, not a call: not reported.",
+    ),
+    references=(
+        "https://docs.python.org/3/library/os.html#os.scandir",
+        "https://developers.home-assistant.io/docs/asyncio_blocking_operations/",
+    ),
+)
+BLOCKING_SSL_CONTEXT = _blocking_rule(
+    code="AIO212",
+    name="blocking-ssl-context",
+    summary=(
+        "Building an SSL context in async context: `ssl.create_default_context(...)`, and "
+        "`load_verify_locations`, `load_cert_chain`, `load_default_certs`, `set_default_verify_paths` "
+        "on a local bound to `ssl.SSLContext(...)` or `ssl.create_default_context(...)`."
+    ),
+    why=(
+        "Creating a default context loads the system's certificate store, and the `load_*` methods "
+        "read and parse certificate and key files: tens to hundreds of milliseconds of file I/O "
+        "and parsing on the event loop's thread, on every call. Build the context once, outside "
+        "the coroutine (at import or startup), and reuse it -- or build it in a thread."
+    ),
+    example=(
+        "import ssl\n\nimport aiohttp\n\nasync def fetch(session: aiohttp.ClientSession, url):\n"
+        "    context = ssl.create_default_context(cafile='ca.pem')\n"
+        "    async with session.get(url, ssl=context) as resp:\n        return await resp.text()\n"
+    ),
+    use_instead=(
+        "import ssl\n\nimport aiohttp\n\nCONTEXT = ssl.create_default_context(cafile='ca.pem')\n\n"
+        "async def fetch(session: aiohttp.ClientSession, url):\n"
+        "    async with session.get(url, ssl=CONTEXT) as resp:\n        return await resp.text()\n"
+    ),
+    peers="none",
+    notes=(
+        "A context built at module level or in sync code is not reported: that is the fix.",
+        "`ssl.SSLContext(protocol)` itself reads no file; its `load_*` calls are what block.",
+    ),
+    references=(
+        "https://docs.python.org/3/library/ssl.html#ssl.create_default_context",
+        "https://developers.home-assistant.io/docs/asyncio_blocking_operations/",
+    ),
+)
 TRANSITIVE_BLOCKING_CALL = declare(
     code="AIO210",
     name="transitive-blocking-call",
