@@ -13,6 +13,7 @@ from ..registry import Rule
 from . import (
     bounds,
     cancellation,
+    coroutine_arguments,
     coroutines,
     django,
     locking,
@@ -42,6 +43,7 @@ from .sqlalchemy import transactions as sqlalchemy_transactions
 MODULES = (
     testcases,
     coroutines,
+    coroutine_arguments,
     tasks,
     taskgroups,
     sequencing,

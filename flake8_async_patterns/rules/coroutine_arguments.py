@@ -1,0 +1,128 @@
+"""Coroutines handed to asyncio APIs that do not take them (coroutine-passed-to-wait)."""
+
+from __future__ import annotations
+
+import ast
+
+from ..checker import Checker
+from ..knowledge.asyncio import SHIELD, WAIT, CoroutineKind, CoroutineSource, coroutine_source
+from ..registry import declare
+from ..semantic.scope import BindingKind
+from ..semantic.text import describe, keyword_value
+
+COROUTINE_PASSED_TO_WAIT = declare(
+    code="AIO108",
+    name="coroutine-passed-to-wait",
+    default_enabled=True,
+    raises_or_warns=True,
+    message=(
+        "'{call}' is given coroutines ({coroutine}); asyncio.wait() takes only tasks and futures "
+        "(TypeError since Python 3.11): wrap each in asyncio.create_task(), or use asyncio.gather()"
+    ),
+    variants={
+        "shield": (
+            "'{call}' shields a bare coroutine ({coroutine}): the task it makes is referenced by nothing "
+            "once the caller is cancelled and may be garbage-collected mid-run; create the task first "
+            "and keep a reference (task = asyncio.create_task(...); await asyncio.shield(task))"
+        ),
+    },
+    summary=(
+        "`asyncio.wait(...)` given a coroutine: a known coroutine call (the same provenance as "
+        "unawaited-coroutine: same-module `async def`s, asyncio and library coroutine functions and "
+        "methods), a list/set/tuple literal or comprehension of them, or a local of the same function "
+        "bound to one; and `asyncio.shield(...)` given a bare coroutine call."
+    ),
+    why=(
+        "`asyncio.wait` works on tasks and futures: it deprecated coroutines in Python 3.8 and raises "
+        "`TypeError: Passing coroutines is forbidden, use tasks explicitly.` since 3.11, so the code "
+        "fails the first time it runs on a current Python. `asyncio.shield(coro)` wraps the coroutine "
+        "in a task that only the shield holds; when the caller is cancelled the shield is gone, the "
+        "event loop keeps only a weak reference to the task, and the work the shield was meant to "
+        "protect can be garbage-collected before it ends -- the documentation says to keep a "
+        "reference to the task."
+    ),
+    example=(
+        "import asyncio\n\n"
+        "async def fetch(mirror): ...\n\n"
+        "async def first_reply(mirrors):\n"
+        "    done, pending = await asyncio.wait([fetch(m) for m in mirrors], return_when=asyncio.FIRST_COMPLETED)\n"
+        "    return done.pop().result()\n"
+    ),
+    use_instead=(
+        "import asyncio\n\n"
+        "async def fetch(mirror): ...\n\n"
+        "async def first_reply(mirrors):\n"
+        "    tasks = [asyncio.create_task(fetch(m)) for m in mirrors]\n"
+        "    done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)\n"
+        "    for task in pending:\n"
+        "        task.cancel()\n"
+        "    return done.pop().result()\n"
+    ),
+    seed='002 "Task Coordination"; 003 Step 2 ("race to first success / failure: asyncio.wait")',
+    peers="none (mypy and pyright accept the call in untyped code; the error comes at run time)",
+    notes=(
+        "`asyncio.gather`, `asyncio.as_completed` and `asyncio.wait_for` accept coroutines and are not "
+        "reported; nor are tasks, futures, or values whose origin is not known to be a coroutine.",
+        "A local counts when its visible binding in the same function is the literal or "
+        "comprehension (`coros = [fetch(u) for u in urls]`).",
+        "Reported at the `asyncio.wait(...)`/`asyncio.shield(...)` call.",
+    ),
+    references=(
+        "https://docs.python.org/3/library/asyncio-task.html#asyncio.wait",
+        "https://docs.python.org/3/library/asyncio-task.html#asyncio.shield",
+    ),
+)
+
+_NAMES = frozenset({WAIT.rpartition(".")[2], SHIELD.rpartition(".")[2]})
+_COLLECTIONS = (ast.List, ast.Set, ast.Tuple)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp)
+
+
+class CoroutinePassedToWaitChecker(Checker):
+    """coroutine-passed-to-wait: decided at the end of the module, once every ``async def`` of
+    the module is known (an async generator is not a coroutine)."""
+
+    rules = (COROUTINE_PASSED_TO_WAIT,)
+    requires = (("wait", "shield"),)
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.found: list[tuple[ast.Call, ast.Call, CoroutineSource, str | None]] = []
+
+    def visit_Call(self, node: ast.Call) -> None:
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr not in _NAMES:
+            return  # the cheap test first: ``x.wait(...)`` is asyncio's only if spelled so
+        qualified = self.ctx.qualified_name(func)
+        if qualified == WAIT:
+            argument = node.args[0] if node.args else keyword_value(node, "fs")
+            for call in self._coroutine_calls(argument):
+                self._note(node, call, None)
+        elif qualified == SHIELD and node.args and isinstance(node.args[0], ast.Call):
+            self._note(node, node.args[0], "shield")
+
+    def _coroutine_calls(self, argument: ast.AST | None) -> list[ast.Call]:
+        if isinstance(argument, ast.Name):
+            binding = self.ctx.lookup(argument.id)
+            if binding is None or binding.kind is not BindingKind.ASSIGN or binding.scope is not self.ctx.scope:
+                return []
+            argument = binding.value
+        if isinstance(argument, _COLLECTIONS):
+            return [elt for elt in argument.elts if isinstance(elt, ast.Call)]
+        if isinstance(argument, _COMPREHENSIONS) and isinstance(argument.elt, ast.Call):
+            return [argument.elt]
+        return []
+
+    def _note(self, outer: ast.Call, call: ast.Call, variant: str | None) -> None:
+        source = coroutine_source(self.ctx, call)
+        if source is not None and not source.awaitable_context:
+            self.found.append((outer, call, source, variant))
+
+    def module_end(self) -> None:
+        reported: set[ast.Call] = set()
+        for outer, call, source, variant in self.found:
+            if outer not in reported and source.kind(self.ctx) is CoroutineKind.COROUTINE:
+                reported.add(outer)
+                self.ctx.report(
+                    outer, COROUTINE_PASSED_TO_WAIT, variant, call=describe(outer), coroutine=describe(call)
+                )

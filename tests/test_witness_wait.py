@@ -1,0 +1,56 @@
+"""Runtime witness for coroutine-passed-to-wait: the fixture's ``first_reply`` (coroutines handed to
+``asyncio.wait``) raises TypeError on Python 3.11+ (and warns on 3.10), while ``with_tasks`` (the same
+work as tasks) returns.  Only the witness functions and ``fetch`` are compiled from the fixture;
+each run is bounded to 2 s."""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import sys
+import warnings
+
+import pytest
+
+from fixture_format import all_fixtures
+from rules_by_name import code
+
+RULE = "coroutine-passed-to-wait"
+BOUND = 2
+
+
+def _witness(name: str):
+    fixture = next(f for f in all_fixtures() if f.code == code(RULE))
+    tree = ast.parse(fixture.source, str(fixture.path))
+    wanted = {name, "fetch"}
+    nodes = [n for n in tree.body if isinstance(n, ast.AsyncFunctionDef) and n.name in wanted]
+    namespace = {"asyncio": asyncio}
+    exec(compile(ast.Module(body=nodes, type_ignores=[]), str(fixture.path), "exec"), namespace)
+    node = next(n for n in nodes if n.name == name)
+    flagged = {e.line for e in fixture.expected if e.code == code(RULE)} & set(range(node.lineno, node.end_lineno + 1))
+    return namespace[name], flagged
+
+
+async def _bounded(fn):
+    return await asyncio.wait_for(fn(["a", "b"]), BOUND)
+
+
+@pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")
+def test_coroutines_handed_to_wait_fail():
+    fn, flagged = _witness("first_reply")
+    assert flagged, "the failing call is not flagged"
+    if sys.version_info >= (3, 11):
+        with pytest.raises(TypeError, match="coroutines is forbidden"):
+            asyncio.run(_bounded(fn))
+    else:  # 3.8-3.10: deprecated, still accepted
+        with pytest.warns(DeprecationWarning):
+            asyncio.run(_bounded(fn))
+
+
+def test_tasks_handed_to_wait_work():
+    fn, flagged = _witness("with_tasks")
+    assert not flagged, "the working call is flagged"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        done = asyncio.run(_bounded(fn))
+    assert {task.result() for task in done} <= {"a", "b"}
