@@ -66,3 +66,21 @@ RESPONSE_READERS = frozenset({"text", "json", "read", "release", "close", "wait_
 
 # Clients made for concurrent requests: awaits on one of them do not depend on each other.
 CONCURRENT_CLIENT_KINDS = frozenset({Kind.AIOHTTP_SESSION, Kind.HTTPX_ASYNC_CLIENT})
+# Async clients bound to the event loop that first uses them (or, for aiohttp, to the loop running
+# when they are made: none at import time).  Made at import, they break under a second
+# ``asyncio.run``, worker threads or per-test loops.
+LOOP_BOUND_CLIENTS = frozenset(
+    {
+        "aiohttp.ClientSession",
+        "aiohttp.TCPConnector",
+        "httpx.AsyncClient",
+        "httpx2.AsyncClient",
+        "redis.asyncio.Redis",
+        "redis.asyncio.client.Redis",
+        "redis.asyncio.from_url",
+        "redis.asyncio.Redis.from_url",
+        "redis.asyncio.client.Redis.from_url",
+        "aiokafka.AIOKafkaProducer",
+        "aiokafka.AIOKafkaConsumer",
+    }
+)

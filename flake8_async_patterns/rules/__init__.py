@@ -31,6 +31,7 @@ from .blocking import checker as blocking_checker
 from .blocking import declarations as blocking_declarations
 from .blocking import transitive as blocking_transitive
 from .resources import _shared as resources_shared
+from .resources import import_time as resources_import_time
 from .resources import lifecycle as resources_lifecycle
 from .resources import per_request as resources_per_request
 from .resources import protocols as resources_protocols
@@ -60,6 +61,7 @@ MODULES = (
     resources_responses,
     resources_protocols,
     resources_per_request,
+    resources_import_time,
     locking,
     bounds,
     django,
