@@ -79,15 +79,32 @@ def is_async_session(ctx: Context, expr: ast.AST) -> bool:
     return False
 
 
+_DISPLAYS = (
+    ast.Dict,
+    ast.List,
+    ast.Set,
+    ast.Tuple,
+    ast.Constant,
+    ast.JoinedStr,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+    ast.GeneratorExp,
+)
+
+
 def _typed_otherwise(binding: Binding) -> bool:
     """The binding says what its value is, and it is not a known session (the caller knows the
-    kind is unknown): an annotation, or an assignment/``with`` of a class instantiation
-    (``Database(url)``, ``DBSession()`` -- a capitalised callable)."""
+    kind is unknown): an annotation, an assignment of a literal or display (a dict, a list...), or
+    an assignment/``with`` of a class instantiation (``Database(url)``, ``DBSession()`` -- a
+    capitalised callable)."""
     if binding.annotation is not None:
         return True
     value = binding.value
     if binding.kind not in (BindingKind.ASSIGN, BindingKind.WITH) or value is None:
         return False
+    if isinstance(value, _DISPLAYS):
+        return True  # ``session = {"access_token": ...}``: a dict, a list, a string...
     if isinstance(value, ast.Await):
         value = value.value
     if not isinstance(value, ast.Call):

@@ -14,6 +14,7 @@ from . import (
     bounds,
     cancellation,
     coroutine_arguments,
+    coroutine_values,
     coroutines,
     django,
     locking,
@@ -44,6 +45,7 @@ from .sqlalchemy import transactions as sqlalchemy_transactions
 MODULES = (
     testcases,
     coroutines,
+    coroutine_values,
     coroutine_arguments,
     tasks,
     taskgroups,

@@ -1,0 +1,129 @@
+"""Coroutine calls used as if they were their results (coroutine-used-as-value)."""
+
+from __future__ import annotations
+
+import ast
+
+from ..checker import Checker
+from ..knowledge.asyncio import COROUTINE_WORDS, CoroutineKind, CoroutineSource, coroutine_source
+from ..registry import declare
+from ..semantic.frames import parent_of
+from ..semantic.text import describe
+
+COROUTINE_USED_AS_VALUE = declare(
+    code="AIO107",
+    name="coroutine-used-as-value",
+    default_enabled=True,
+    raises_or_warns=True,
+    message="coroutine '{call}' is used {use} without 'await': the coroutine object {effect}; add 'await'",
+    summary=(
+        "A known coroutine call (the provenance of unawaited-coroutine: same-module `async def`s and "
+        "async methods, asyncio and library coroutine functions and methods) used directly as a value "
+        "that needs its result: an `if`/`while`/`assert`/conditional-expression condition, an operand "
+        "of `not`/`and`/`or`, a comparison operand, the iterable of a `for` or comprehension, the base "
+        "of a subscript or attribute (`fetch()['id']`, `load().name`), an f-string field, or the "
+        "argument of `len`/`list`/`tuple`/`set`/`sorted`/`str`/`int`/`float`/`bool`."
+    ),
+    why=(
+        "Calling a coroutine function only creates a coroutine object; without `await` the body never "
+        "runs. Used as a value, that object is always true (`if token_expired(user):` takes the branch "
+        "every time), compares unequal to everything, is not iterable or subscriptable (TypeError), has "
+        "none of the result's attributes (AttributeError) and formats as `<coroutine object ...>` -- and "
+        "Python adds a 'coroutine was never awaited' RuntimeWarning at garbage collection. In untyped code "
+        "no type checker sees it."
+    ),
+    example=(
+        "async def token_expired(user): ...\n\n"
+        "async def refresh(user):\n"
+        "    if token_expired(user):\n"
+        "        await user.renew()\n"
+    ),
+    use_instead=(
+        "async def token_expired(user): ...\n\n"
+        "async def refresh(user):\n"
+        "    if await token_expired(user):\n"
+        "        await user.renew()\n"
+    ),
+    seed='002 "Not Awaiting Coroutines"; 003 Step 2',
+    peers=(
+        "none in untyped code (mypy's truthy-bool and pyright's reportUnusedCoroutine need types and cover "
+        "only some of these uses)"
+    ),
+    notes=(
+        "A coroutine kept in a local and then used as a value (`r = fetch(); r.json()`) is "
+        "unawaited-coroutine's, not this rule's: the two never report the same call.",
+        "Not reported: the call awaited, handed to a scheduling or consuming call (`create_task`, "
+        "`gather`, `run`, `wait_for`, `ensure_future` -- any call but the builtins above), returned, "
+        "`asyncio.iscoroutine(...)`, and the coroutine's own methods (`.send()`, `.close()`, `.throw()`, "
+        "`cr_*`).",
+        "Reported at the call.",
+    ),
+    references=("https://docs.python.org/3/library/asyncio-task.html#coroutines",),
+)
+
+# The coroutine object's own API: using it is handling the coroutine, not mistaking it for a result.
+_COROUTINE_ATTRIBUTES = frozenset(
+    {"send", "throw", "close", "cr_await", "cr_code", "cr_frame", "cr_running", "cr_origin", "cr_suspended"}
+)
+_CONDITION = ("as a condition", "is always true")
+# builtin -> what it does with a coroutine object
+_CONSUMERS = {
+    **dict.fromkeys(("len", "list", "tuple", "set", "sorted", "int", "float"), "raises TypeError there"),
+    "str": "formats as '<coroutine object ...>'",
+    "bool": "is always true",
+}
+
+
+class CoroutineUsedAsValueChecker(Checker):
+    """coroutine-used-as-value: calls collected where their value is used, decided at the end of the
+    module (once every ``async def`` of the module is known to be a coroutine function or not)."""
+
+    rules = (COROUTINE_USED_AS_VALUE,)
+    requires = (COROUTINE_WORDS,)
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.found: list[tuple[ast.Call, CoroutineSource, str, str]] = []
+
+    def visit_Call(self, node: ast.Call) -> None:
+        ctx = self.ctx
+        use = _value_use(node, parent_of(ctx.frame), ctx)
+        if use is None:
+            return
+        source = coroutine_source(ctx, node)
+        if source is not None and not source.awaitable_context:
+            self.found.append((node, source, *use))
+
+    def module_end(self) -> None:
+        ctx = self.ctx
+        for call, source, use, effect in self.found:
+            if source.kind(ctx) is CoroutineKind.COROUTINE:
+                ctx.report(call, COROUTINE_USED_AS_VALUE, call=describe(call), use=use, effect=effect)
+
+
+def _value_use(node: ast.Call, parent: ast.AST | None, ctx) -> tuple[str, str] | None:
+    """How ``parent`` uses ``node``'s value, when it needs the result: (how, what goes wrong)."""
+    if isinstance(parent, (ast.If, ast.While, ast.Assert, ast.IfExp)):
+        return _CONDITION if parent.test is node else None
+    if isinstance(parent, ast.UnaryOp):
+        return ("as the operand of 'not'", "is always true") if isinstance(parent.op, ast.Not) else None
+    if isinstance(parent, ast.BoolOp):
+        return ("as an operand of 'and'/'or'", "is always true")
+    if isinstance(parent, ast.Compare):
+        return ("in a comparison", "compares as itself, never as its result")
+    if isinstance(parent, ast.For) or (isinstance(parent, ast.comprehension) and not parent.is_async):
+        return ("as the iterable of a loop", "is not iterable (TypeError)") if parent.iter is node else None
+    if isinstance(parent, ast.Subscript):
+        return ("with a subscript", "cannot be subscripted (TypeError)") if parent.value is node else None
+    if isinstance(parent, ast.Attribute) and parent.value is node:
+        if parent.attr in _COROUTINE_ATTRIBUTES or parent.attr.startswith("__"):
+            return None
+        return (f"for its attribute '{parent.attr}'", "has no such attribute (AttributeError)")
+    if isinstance(parent, ast.FormattedValue):
+        return ("in an f-string", "formats as '<coroutine object ...>'")
+    if isinstance(parent, ast.Call) and node in parent.args and isinstance(parent.func, ast.Name):
+        name = parent.func.id
+        effect = _CONSUMERS.get(name)
+        if effect is not None and ctx.qualified_name(parent.func) == f"builtins.{name}":
+            return (f"as the argument of '{name}()'", effect)
+    return None
