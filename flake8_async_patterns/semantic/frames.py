@@ -153,3 +153,19 @@ def only_before(frame: Frame, version: tuple[int, int], qualified_name: Callable
             if child is not ancestor.test and runs_old and not runs_new:
                 return True
     return False
+
+
+def never_from(frame: Frame, version: tuple[int, int], qualified_name: Callable) -> bool:
+    """Whether the node of ``frame`` sits in a branch that never runs on ``version`` or later
+    (``if sys.version_info < (3, 12):`` body, or the ``else`` of ``>= (3, 12)``, for 3.12 or 3.14)."""
+    for ancestor, child in branch_path(frame):
+        if isinstance(ancestor, (ast.If, ast.IfExp)) and child is not ancestor.test:
+            condition = version_condition(ancestor.test, qualified_name)
+            if condition is None:
+                continue
+            in_body = child is ancestor.body or (
+                isinstance(ancestor.body, list) and in_statement_list(child, ancestor.body)
+            )
+            if (condition(version) if in_body else not condition(version)) is False:
+                return True
+    return False

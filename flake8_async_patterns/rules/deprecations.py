@@ -1,0 +1,153 @@
+"""asyncio APIs the target Python deprecates or removes (deprecated-asyncio-api)."""
+
+from __future__ import annotations
+
+import ast
+
+from ..checker import Checker
+from ..knowledge.deprecations import (
+    ASYNCIO_DEPRECATIONS,
+    LOOP_PARAMETER_FUNCTIONS,
+    LOOP_PARAMETER_REMOVED,
+    NEWEST_KNOWN,
+    WHATS_NEW_310,
+    WHATS_NEW_311,
+    WHATS_NEW_312,
+    WHATS_NEW_314_DEPRECATED,
+    WHATS_NEW_314_REMOVED,
+    Deprecation,
+    applies,
+    spelled,
+)
+from ..registry import declare
+from ..semantic.frames import never_from
+from ..semantic.text import describe, keyword_value
+from ..settings import PYTHON_VERSION
+
+DEPRECATED_ASYNCIO_API = declare(
+    code="AIO306",
+    name="deprecated-asyncio-api",
+    default_enabled=True,
+    raises_or_warns=True,
+    options=(PYTHON_VERSION,),
+    message="'{name}' is deprecated since Python {deprecated} and removed in {removed}; use {replacement}",
+    variants={
+        "removed": "'{name}' was removed in Python {removed} (deprecated since {deprecated}); use {replacement}",
+        "loop": (
+            "'{call}' passes 'loop=', which Python {removed} removed (deprecated since {deprecated}); drop it: "
+            "the running loop is used"
+        ),
+    },
+    summary=(
+        "An asyncio API that the target Python (`--aio-python-version`; unset: the newest Python the "
+        "plugin knows) deprecates or no longer has: `asyncio.iscoroutinefunction` (3.14), the event-loop "
+        "policy API (`get_event_loop_policy`, `set_event_loop_policy`, `AbstractEventLoopPolicy`, "
+        "`DefaultEventLoopPolicy`, `WindowsSelectorEventLoopPolicy`, `WindowsProactorEventLoopPolicy`; "
+        "3.14, removal in 3.16), the child watchers (deprecated 3.12, removed 3.14), `@asyncio.coroutine` "
+        "(removed 3.11) and the `loop=` argument of asyncio's functions and primitives (removed 3.10) -- "
+        "as `asyncio.X`, through any import spelling, at the import or the reference."
+    ),
+    why=(
+        "A deprecated API warns on every use and then disappears: the removal turns the warning into an "
+        "`AttributeError` or `TypeError` the first time the code runs on the new Python. The message "
+        "names the version that deprecated or removed it and the replacement; `--aio-python-version` "
+        "limits the report to what the oldest Python a project supports already deprecates."
+    ),
+    example=(
+        "import asyncio\nimport sys\n\n"
+        "if sys.platform == 'win32':\n"
+        "    asyncio.set_event_loop_policy(asyncio.WindowsSelectorEventLoopPolicy())\n"
+        "asyncio.run(main())\n"
+    ),
+    use_instead=(
+        "import asyncio\nimport sys\n\n"
+        "factory = asyncio.SelectorEventLoop if sys.platform == 'win32' else None\n"
+        "asyncio.run(main(), loop_factory=factory)\n"
+    ),
+    seed='002 "Creating Event Loops Manually"; 003 Step 3',
+    peers="none (ruff UP/flake8-async do not track asyncio's deprecations)",
+    notes=(
+        "Applies in sync and async code alike. `--aio-python-version=3.12` reports only what 3.12 itself "
+        "deprecates or lacks (the child watchers, `@asyncio.coroutine`, `loop=`), not 3.14's deprecations.",
+        "Each entry is a row of data (name, version deprecated, version removed, replacement, source): "
+        "`asyncio.iscoroutinefunction` and the policy API from What's New in 3.14 (Deprecated), the child "
+        "watchers from What's New in 3.12 (Deprecated) and 3.14 (Removed), `@asyncio.coroutine` from 3.11 "
+        "(Removed), `loop=` from 3.10 (Removed).",
+        "`asyncio.get_event_loop()` is deprecated-get-event-loop's.",
+        "A name imported from asyncio is reported once, at the import; `asyncio.X` at each reference.",
+        "Code that never runs on the deprecating version -- the body of `if sys.version_info < (3, 14):` "
+        "or the `else` of `>= (3, 12)` -- is not reported.",
+    ),
+    references=(
+        WHATS_NEW_314_DEPRECATED,
+        WHATS_NEW_314_REMOVED,
+        WHATS_NEW_312,
+        WHATS_NEW_311,
+        WHATS_NEW_310,
+    ),
+)
+
+
+class DeprecatedAsyncioApiChecker(Checker):
+    """deprecated-asyncio-api: references (``asyncio.X`` attributes, ``from asyncio import X``) and
+    ``loop=`` keywords, looked up in the deprecation table."""
+
+    rules = (DEPRECATED_ASYNCIO_API,)
+    requires = (("asyncio",),)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if node.attr in _LAST_SEGMENTS and isinstance(node.ctx, ast.Load):
+            qualified = self.ctx.qualified_name(node)
+            deprecation = ASYNCIO_DEPRECATIONS.get(qualified) if qualified else None
+            if deprecation is not None:
+                self._report(node, qualified, deprecation)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if node.level or not (node.module or "").startswith("asyncio"):
+            return
+        for alias in node.names:
+            qualified = self.ctx.canonical(f"{node.module}.{alias.name}")
+            deprecation = ASYNCIO_DEPRECATIONS.get(qualified)
+            if deprecation is not None:
+                self._report(node, qualified, deprecation)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        if keyword_value(node, "loop") is None or not applies(LOOP_PARAMETER_REMOVED, self._target):
+            return
+        ctx = self.ctx
+        if ctx.qualified_name(node.func) in LOOP_PARAMETER_FUNCTIONS and not never_from(
+            ctx.frame, LOOP_PARAMETER_REMOVED.deprecated, ctx.qualified_name
+        ):
+            self.ctx.report(
+                node,
+                DEPRECATED_ASYNCIO_API,
+                "loop",
+                call=describe(node),
+                removed=spelled(LOOP_PARAMETER_REMOVED.removed),
+                deprecated=spelled(LOOP_PARAMETER_REMOVED.deprecated),
+            )
+
+    @property
+    def _target(self) -> tuple[int, int] | None:
+        return self.ctx.settings.python_version
+
+    def _report(self, node: ast.AST, qualified: str, deprecation: Deprecation) -> None:
+        target = self._target
+        if not applies(deprecation, target) or never_from(
+            self.ctx.frame, deprecation.deprecated, self.ctx.qualified_name
+        ):
+            return  # gated: ``if sys.version_info < (3, 14):`` code never meets the deprecation
+        removed = deprecation.removed
+        variant = "removed" if removed is not None and (target or NEWEST_KNOWN) >= removed else None
+        self.ctx.report(
+            node,
+            DEPRECATED_ASYNCIO_API,
+            variant,
+            name=qualified,
+            deprecated=spelled(deprecation.deprecated),
+            removed=spelled(removed) if removed else "a future version",
+            replacement=deprecation.replacement,
+        )
+
+
+_LAST_SEGMENTS = frozenset(name.rpartition(".")[2] for name in ASYNCIO_DEPRECATIONS)
