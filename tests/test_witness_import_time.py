@@ -68,7 +68,7 @@ class _Server:
         try:
             await asyncio.wait_for(self._stop.wait(), 60)
         finally:
-            await runner.cleanup()
+            await asyncio.shield(runner.cleanup())
 
     def __enter__(self) -> str:
         self._thread.start()

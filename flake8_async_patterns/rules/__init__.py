@@ -31,6 +31,7 @@ from . import (
 from .blocking import calls as blocking_calls
 from .blocking import checker as blocking_checker
 from .blocking import declarations as blocking_declarations
+from .blocking import imports as blocking_imports
 from .blocking import transitive as blocking_transitive
 from .resources import _shared as resources_shared
 from .resources import import_time as resources_import_time
@@ -55,6 +56,7 @@ MODULES = (
     blocking_declarations,
     blocking_transitive,
     blocking_checker,
+    blocking_imports,
     loop,
     loop_style,
     deprecations,

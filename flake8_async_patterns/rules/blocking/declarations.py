@@ -22,7 +22,7 @@ COMMON_NOTES = (
 )
 
 
-def _blocking_rule(
+def blocking_rule(
     *,
     code: str,
     name: str,
@@ -33,13 +33,14 @@ def _blocking_rule(
     peers: str,
     notes: tuple[str, ...] = (),
     references: tuple[str, ...] = (),
+    default_enabled: bool = True,
     **extra,
 ):
     """``declare`` with what the direct blocking rules share: message, default, async only."""
     return declare(
         code=code,
         name=name,
-        default_enabled=True,
+        default_enabled=default_enabled,
         async_only=True,
         in_test_files=False,
         message=MESSAGE,
@@ -55,7 +56,7 @@ def _blocking_rule(
     )
 
 
-BLOCKING_SLEEP = _blocking_rule(
+BLOCKING_SLEEP = blocking_rule(
     code="AIO201",
     name="blocking-sleep",
     summary="`time.sleep(...)` in async context, through any import spelling (`from time import sleep as nap`).",
@@ -69,7 +70,7 @@ BLOCKING_SLEEP = _blocking_rule(
     peers="ruff ASYNC251 (blocking-sleep-in-async-function); flake8-async ASYNC251",
 )
 
-BLOCKING_HTTP = _blocking_rule(
+BLOCKING_HTTP = blocking_rule(
     code="AIO202",
     name="blocking-http-call",
     summary=(
@@ -100,7 +101,7 @@ BLOCKING_HTTP = _blocking_rule(
     ),
 )
 
-BLOCKING_FILE_IO = _blocking_rule(
+BLOCKING_FILE_IO = blocking_rule(
     code="AIO203",
     name="blocking-file-io",
     summary=(
@@ -133,7 +134,7 @@ BLOCKING_FILE_IO = _blocking_rule(
     ),
 )
 
-BLOCKING_SUBPROCESS = _blocking_rule(
+BLOCKING_SUBPROCESS = blocking_rule(
     code="AIO204",
     name="blocking-subprocess",
     summary=(
@@ -166,7 +167,7 @@ BLOCKING_SUBPROCESS = _blocking_rule(
     references=("https://docs.python.org/3/library/asyncio-subprocess.html",),
 )
 
-BLOCKING_DATABASE = _blocking_rule(
+BLOCKING_DATABASE = blocking_rule(
     code="AIO205",
     name="blocking-database-call",
     summary=(
@@ -204,7 +205,7 @@ BLOCKING_DATABASE = _blocking_rule(
     references=("https://docs.sqlalchemy.org/en/20/orm/extensions/asyncio.html",),
 )
 
-BLOCKING_INPUT = _blocking_rule(
+BLOCKING_INPUT = blocking_rule(
     code="AIO206",
     name="blocking-input",
     summary="`input()` in async context.",
@@ -216,7 +217,7 @@ BLOCKING_INPUT = _blocking_rule(
     peers="ruff ASYNC250 (blocking-input-in-async-function); flake8-async ASYNC250",
 )
 
-BLOCKING_NETWORK = _blocking_rule(
+BLOCKING_NETWORK = blocking_rule(
     code="AIO207",
     name="blocking-network-call",
     summary=(
@@ -249,7 +250,7 @@ BLOCKING_NETWORK = _blocking_rule(
     references=("https://docs.python.org/3/library/asyncio-stream.html",),
 )
 
-BLOCKING_WAIT = _blocking_rule(
+BLOCKING_WAIT = blocking_rule(
     code="AIO208",
     name="blocking-wait",
     summary=(
@@ -298,7 +299,7 @@ BLOCKING_WAIT = _blocking_rule(
     ),
 )
 
-CONFIGURED_BLOCKING_CALL = _blocking_rule(
+CONFIGURED_BLOCKING_CALL = blocking_rule(
     code="AIO209",
     name="configured-blocking-call",
     summary=(
@@ -326,7 +327,7 @@ CONFIGURED_BLOCKING_CALL = _blocking_rule(
     ),
 )
 
-BLOCKING_DIRECTORY_SCAN = _blocking_rule(
+BLOCKING_DIRECTORY_SCAN = blocking_rule(
     code="AIO211",
     name="blocking-directory-scan",
     summary=(
@@ -361,7 +362,7 @@ BLOCKING_DIRECTORY_SCAN = _blocking_rule(
         "https://developers.home-assistant.io/docs/asyncio_blocking_operations/",
     ),
 )
-BLOCKING_SSL_CONTEXT = _blocking_rule(
+BLOCKING_SSL_CONTEXT = blocking_rule(
     code="AIO212",
     name="blocking-ssl-context",
     summary=(
