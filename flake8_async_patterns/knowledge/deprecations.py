@@ -31,6 +31,10 @@ _POLICY = Deprecation(
     "'asyncio.run(main(), loop_factory=...)' or 'asyncio.Runner(loop_factory=...)'",
     WHATS_NEW_314_DEPRECATED,
 )
+# ThreadedChildWatcher and PidfdChildWatcher went in 3.14 without a deprecation period.
+_WATCHER_DROPPED = Deprecation(
+    (3, 14), (3, 14), "no watcher at all (asyncio's subprocesses no longer need one)", WHATS_NEW_314_REMOVED
+)
 _CHILD_WATCHER = Deprecation(
     (3, 12), (3, 14), "no watcher at all (asyncio's subprocesses no longer need one)", WHATS_NEW_314_REMOVED
 )
@@ -58,12 +62,11 @@ ASYNCIO_DEPRECATIONS: dict[str, Deprecation] = {
             "asyncio.AbstractChildWatcher",
             "asyncio.SafeChildWatcher",
             "asyncio.FastChildWatcher",
-            "asyncio.ThreadedChildWatcher",
             "asyncio.MultiLoopChildWatcher",
-            "asyncio.PidfdChildWatcher",
         ),
         _CHILD_WATCHER,
     ),
+    **dict.fromkeys(("asyncio.ThreadedChildWatcher", "asyncio.PidfdChildWatcher"), _WATCHER_DROPPED),
     "asyncio.coroutine": Deprecation((3, 8), (3, 11), "'async def'", WHATS_NEW_311),
 }
 

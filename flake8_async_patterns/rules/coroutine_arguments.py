@@ -108,7 +108,13 @@ class CoroutinePassedToWaitChecker(Checker):
                 return []
             argument = binding.value
         if isinstance(argument, _COLLECTIONS):
-            return [elt for elt in argument.elts if isinstance(elt, ast.Call)]
+            found = []
+            for elt in argument.elts:  # ``[fetch(a), *[fetch(u) for u in urls]]``
+                if isinstance(elt, ast.Starred):
+                    found.extend(self._coroutine_calls(elt.value))
+                elif isinstance(elt, ast.Call):
+                    found.append(elt)
+            return found
         if isinstance(argument, _COMPREHENSIONS) and isinstance(argument.elt, ast.Call):
             return [argument.elt]
         return []

@@ -33,6 +33,7 @@ DEPRECATED_ASYNCIO_API = declare(
     message="'{name}' is deprecated since Python {deprecated} and removed in {removed}; use {replacement}",
     variants={
         "removed": "'{name}' was removed in Python {removed} (deprecated since {deprecated}); use {replacement}",
+        "dropped": "'{name}' was removed in Python {removed}, without a deprecation period; use {replacement}",
         "loop": (
             "'{call}' passes 'loop=', which Python {removed} removed (deprecated since {deprecated}); drop it: "
             "the running loop is used"
@@ -71,7 +72,8 @@ DEPRECATED_ASYNCIO_API = declare(
         "deprecates or lacks (the child watchers, `@asyncio.coroutine`, `loop=`), not 3.14's deprecations.",
         "Each entry is a row of data (name, version deprecated, version removed, replacement, source): "
         "`asyncio.iscoroutinefunction` and the policy API from What's New in 3.14 (Deprecated), the child "
-        "watchers from What's New in 3.12 (Deprecated) and 3.14 (Removed), `@asyncio.coroutine` from 3.11 "
+        "watchers from What's New in 3.12 (Deprecated) and 3.14 (Removed; `ThreadedChildWatcher` and "
+        "`PidfdChildWatcher` went then without a deprecation period), `@asyncio.coroutine` from 3.11 "
         "(Removed), `loop=` from 3.10 (Removed).",
         "`asyncio.get_event_loop()` is deprecated-get-event-loop's.",
         "A name imported from asyncio is reported once, at the import; `asyncio.X` at each reference.",
@@ -139,6 +141,8 @@ class DeprecatedAsyncioApiChecker(Checker):
             return  # gated: ``if sys.version_info < (3, 14):`` code never meets the deprecation
         removed = deprecation.removed
         variant = "removed" if removed is not None and (target or NEWEST_KNOWN) >= removed else None
+        if variant and removed == deprecation.deprecated:
+            variant = "dropped"
         self.ctx.report(
             node,
             DEPRECATED_ASYNCIO_API,
