@@ -20,7 +20,7 @@ from ..knowledge.deprecations import (
     spelled,
 )
 from ..registry import declare
-from ..semantic.frames import never_from
+from ..semantic.frames import never_from, under_feature_test
 from ..semantic.text import describe, keyword_value
 from ..settings import PYTHON_VERSION
 
@@ -78,7 +78,9 @@ DEPRECATED_ASYNCIO_API = declare(
         "`asyncio.get_event_loop()` is deprecated-get-event-loop's.",
         "A name imported from asyncio is reported once, at the import; `asyncio.X` at each reference.",
         "Code that never runs on the deprecating version -- the body of `if sys.version_info < (3, 14):` "
-        "or the `else` of `>= (3, 12)` -- is not reported.",
+        "(also `if sys.platform == 'win32' and sys.version_info < (3, 14):`) or the `else` of `>= (3, 12)` "
+        "-- is not reported, nor either branch of a feature test (`if hasattr(inspect, "
+        "'markcoroutinefunction'):`): both are compatibility shims.",
     ),
     references=(
         WHATS_NEW_314_DEPRECATED,
@@ -134,9 +136,11 @@ class DeprecatedAsyncioApiChecker(Checker):
         return self.ctx.settings.python_version
 
     def _report(self, node: ast.AST, qualified: str, deprecation: Deprecation) -> None:
-        target = self._target
-        if not applies(deprecation, target) or never_from(
-            self.ctx.frame, deprecation.deprecated, self.ctx.qualified_name
+        target, ctx = self._target, self.ctx
+        if (
+            not applies(deprecation, target)
+            or never_from(ctx.frame, deprecation.deprecated, ctx.qualified_name)
+            or under_feature_test(ctx.frame)
         ):
             return  # gated: ``if sys.version_info < (3, 14):`` code never meets the deprecation
         removed = deprecation.removed

@@ -157,15 +157,30 @@ def only_before(frame: Frame, version: tuple[int, int], qualified_name: Callable
 
 def never_from(frame: Frame, version: tuple[int, int], qualified_name: Callable) -> bool:
     """Whether the node of ``frame`` sits in a branch that never runs on ``version`` or later
-    (``if sys.version_info < (3, 12):`` body, or the ``else`` of ``>= (3, 12)``, for 3.12 or 3.14)."""
+    (``if sys.version_info < (3, 12):`` body -- also as one operand of an ``and`` --, or the
+    ``else`` of ``>= (3, 12)``, for 3.12 or 3.14)."""
     for ancestor, child in branch_path(frame):
         if isinstance(ancestor, (ast.If, ast.IfExp)) and child is not ancestor.test:
-            condition = version_condition(ancestor.test, qualified_name)
-            if condition is None:
-                continue
             in_body = child is ancestor.body or (
                 isinstance(ancestor.body, list) and in_statement_list(child, ancestor.body)
             )
-            if (condition(version) if in_body else not condition(version)) is False:
+            test = ancestor.test
+            conjunction = in_body and isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And)
+            for operand in test.values if conjunction else [test]:  # a body runs only when every operand holds
+                condition = version_condition(operand, qualified_name)
+                if condition is not None and (condition(version) if in_body else not condition(version)) is False:
+                    return True
+    return False
+
+
+def under_feature_test(frame: Frame) -> bool:
+    """Whether the node of ``frame`` sits in either branch of ``if hasattr(...):`` (or ``not
+    hasattr``): a compatibility shim choosing what exists on the running Python."""
+    for ancestor, child in branch_path(frame):
+        if isinstance(ancestor, (ast.If, ast.IfExp)) and child is not ancestor.test:
+            test = ancestor.test
+            if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+                test = test.operand
+            if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "hasattr":
                 return True
     return False
