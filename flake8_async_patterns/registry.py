@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -35,41 +34,88 @@ def _valid_name(name: str) -> bool:
     )
 
 
-@dataclass(frozen=True)
 class Rule:
-    """One lint rule: identity, message and documentation."""
+    """One lint rule: identity, message and documentation.  Read-only by convention (a plain
+    slotted class: a dataclass costs a millisecond at every start-up)."""
 
-    code: str
-    name: str
-    message: str
-    default_enabled: bool
-    summary: str
-    why: str
-    example: str
-    use_instead: str
-    seed: str
-    peers: str = "none"
-    options: tuple[Option, ...] = ()
-    notes: tuple[str, ...] = ()
-    references: tuple[str, ...] = ()
-    variants: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
-    min_python: tuple[int, int] | None = None  # the suggested fix needs this Python
-    async_only: bool = False  # reported only in async context
-    example_options: tuple[str, ...] = ()  # flake8 options the Example needs to trigger
-    # The mistake raises or warns when the code runs, so a test that expects exactly that
-    # (``with pytest.raises(...)``, ``self.assertWarns(...)``) is not reported.
-    raises_or_warns: bool = False
-    # Reported in test files (``--aio-test-files``): no for rules whose harm is event-loop latency
-    # (a test pays it once); yes for mistakes that make a test pass vacuously, leak or crash.
-    in_test_files: bool = True
+    __slots__ = (
+        "async_only",
+        "code",
+        "default_enabled",
+        "example",
+        "example_options",
+        "in_test_files",
+        "message",
+        "min_python",
+        "name",
+        "notes",
+        "options",
+        "peers",
+        "raises_or_warns",
+        "references",
+        "seed",
+        "summary",
+        "use_instead",
+        "variants",
+        "why",
+    )
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        code: str,
+        name: str,
+        message: str,
+        default_enabled: bool,
+        summary: str,
+        why: str,
+        example: str,
+        use_instead: str,
+        seed: str,
+        peers: str = "none",
+        options: tuple[Option, ...] = (),
+        notes: tuple[str, ...] = (),
+        references: tuple[str, ...] = (),
+        variants: Mapping[str, str] | None = None,
+        min_python: tuple[int, int] | None = None,
+        async_only: bool = False,
+        example_options: tuple[str, ...] = (),
+        raises_or_warns: bool = False,
+        in_test_files: bool = True,
+    ) -> None:
+        self.code = code
+        self.name = name
+        self.message = message
+        self.default_enabled = default_enabled
+        self.summary = summary
+        self.why = why
+        self.example = example
+        self.use_instead = use_instead
+        self.seed = seed
+        self.peers = peers
+        self.options = options
+        self.notes = notes
+        self.references = references
+        self.variants: Mapping[str, str] = MappingProxyType(dict(variants or {}))
+        self.min_python = min_python  # the suggested fix needs this Python
+        self.async_only = async_only  # reported only in async context
+        self.example_options = example_options  # flake8 options the Example needs to trigger
+        # The mistake raises or warns when the code runs, so a test that expects exactly that
+        # (``with pytest.raises(...)``, ``self.assertWarns(...)``) is not reported.
+        self.raises_or_warns = raises_or_warns
+        # Reported in test files (``--aio-test-files``): no for rules whose harm is event-loop
+        # latency (a test pays it once); yes for mistakes that make a test pass vacuously, leak or crash.
+        self.in_test_files = in_test_files
+        self._validate()
+
+    def __repr__(self) -> str:
+        return f"Rule(code={self.code!r}, name={self.name!r})"
+
+    def _validate(self) -> None:
         if not _valid_code(self.code):
             raise ValueError(f"bad rule code {self.code!r}")
         if not _valid_name(self.name):
             raise ValueError(f"bad rule name {self.name!r}")
-        if not isinstance(self.variants, MappingProxyType):
-            object.__setattr__(self, "variants", MappingProxyType(dict(self.variants)))
         for text in self.templates().values():
             for _, name, _, _ in string.Formatter().parse(text):
                 if name is not None and (not name or name.isdigit()):

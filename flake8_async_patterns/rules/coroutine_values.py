@@ -7,7 +7,6 @@ import ast
 from ..checker import Checker
 from ..knowledge.asyncio import COROUTINE_WORDS, CoroutineKind, CoroutineSource, coroutine_source
 from ..registry import declare
-from ..semantic.frames import parent_of
 from ..semantic.text import describe
 
 COROUTINE_USED_AS_VALUE = declare(
@@ -66,6 +65,23 @@ _COROUTINE_ATTRIBUTES = frozenset(
     {"send", "throw", "close", "cr_await", "cr_code", "cr_frame", "cr_running", "cr_origin", "cr_suspended"}
 )
 _CONDITION = ("as a condition", "is always true")
+_VALUE_PARENTS = frozenset(
+    {
+        ast.If,
+        ast.While,
+        ast.Assert,
+        ast.IfExp,
+        ast.UnaryOp,
+        ast.BoolOp,
+        ast.Compare,
+        ast.For,
+        ast.comprehension,
+        ast.Subscript,
+        ast.Attribute,
+        ast.FormattedValue,
+        ast.Call,
+    }
+)
 # builtin -> what it does with a coroutine object
 _CONSUMERS = {
     **dict.fromkeys(("len", "list", "tuple", "set", "sorted", "int", "float"), "raises TypeError there"),
@@ -87,7 +103,10 @@ class CoroutineUsedAsValueChecker(Checker):
 
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
-        use = _value_use(node, parent_of(ctx.frame), ctx)
+        parent = ctx.frame[1][0]
+        if type(parent) not in _VALUE_PARENTS:
+            return  # the common case (a statement, an assignment, an await, a keyword): one set lookup
+        use = _value_use(node, parent, ctx)
         if use is None:
             return
         source = coroutine_source(ctx, node)

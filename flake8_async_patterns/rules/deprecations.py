@@ -116,7 +116,11 @@ class DeprecatedAsyncioApiChecker(Checker):
                 self._report(node, qualified, deprecation)
 
     def visit_Call(self, node: ast.Call) -> None:
-        if keyword_value(node, "loop") is None or not applies(LOOP_PARAMETER_REMOVED, self._target):
+        if (
+            not node.keywords
+            or keyword_value(node, "loop") is None
+            or not applies(LOOP_PARAMETER_REMOVED, self._target)
+        ):
             return
         ctx = self.ctx
         if ctx.qualified_name(node.func) in LOOP_PARAMETER_FUNCTIONS and not never_from(
