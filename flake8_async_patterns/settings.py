@@ -46,12 +46,27 @@ class OptionError(ValueError):
     """A malformed option value; the message is shown to the user as is."""
 
 
-@dataclass(frozen=True)
 class BlockingCall:
-    """One ``--aio-blocking-calls`` entry: an fnmatch pattern over qualified names."""
+    """One ``--aio-blocking-calls`` entry: an fnmatch pattern over qualified names.  A value:
+    equal to and hashed like its (pattern, replacement) (a plain class -- a dataclass costs a
+    millisecond at every start-up)."""
 
-    pattern: str
-    replacement: str | None = None
+    __slots__ = ("pattern", "replacement")
+
+    def __init__(self, pattern: str, replacement: str | None = None) -> None:
+        self.pattern = pattern
+        self.replacement = replacement
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, BlockingCall):
+            return NotImplemented
+        return (self.pattern, self.replacement) == (other.pattern, other.replacement)
+
+    def __hash__(self) -> int:
+        return hash((self.pattern, self.replacement))
+
+    def __repr__(self) -> str:
+        return f"BlockingCall({self.pattern!r}, {self.replacement!r})"
 
     @property
     def is_exact(self) -> bool:
@@ -130,17 +145,28 @@ def parse_blocking_calls(value: Any, option: str = "--aio-blocking-calls") -> tu
     return tuple(entries)
 
 
-@dataclass(frozen=True)
 class Option:
     """One ``--aio-*`` option: its flag, the :class:`Settings` field it sets, how its raw value
-    is parsed, its default and its help."""
+    is parsed, its default and its help.  Read-only by convention."""
 
-    flag: str
-    field: str
-    parse: Callable[[Any], Any]  # raw value (never None) -> parsed value; raises OptionError
-    default: Any
-    default_text: str  # the default as README shows it
-    help: str
+    __slots__ = ("default", "default_text", "field", "flag", "help", "parse")
+
+    def __init__(
+        self,
+        *,
+        flag: str,
+        field: str,
+        parse: Callable[[Any], Any],
+        default: Any,
+        default_text: str,
+        help: str,
+    ) -> None:
+        self.flag = flag
+        self.field = field
+        self.parse = parse  # raw value (never None) -> parsed value; raises OptionError
+        self.default = default
+        self.default_text = default_text  # the default as README shows it
+        self.help = help
 
     @property
     def dest(self) -> str:
