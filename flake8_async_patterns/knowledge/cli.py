@@ -22,7 +22,15 @@ def is_cli_command(ctx: Context, function: Scope) -> bool:
     """Whether ``function`` is decorated as a command of a command-line app: ``@click.command()``,
     ``@app.command()`` on a ``typer.Typer``/``cyclopts.App`` (or a ``click.group``-decorated
     function, or an instance of a class named ``...Typer``: a project's Typer subclass), any
-    import spelling."""
+    import spelling.  Decided once per function and file (several rules ask)."""
+    known = ctx.memo.setdefault("cli_commands", {})
+    answer = known.get(function)
+    if answer is None:
+        answer = known[function] = _is_cli_command(ctx, function)
+    return answer
+
+
+def _is_cli_command(ctx: Context, function: Scope) -> bool:
     node = function.node
     for decorator in getattr(node, "decorator_list", ()):
         target = decorator_target(decorator)

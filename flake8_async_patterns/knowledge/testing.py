@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 
 from ..semantic.context import Context
 from ..semantic.scope import BindingKind, Scope
@@ -38,9 +39,8 @@ def note_expected_failure(ctx: Context, node: ast.With) -> None:
 ASYNC_TEST_CASE = "unittest.IsolatedAsyncioTestCase"
 
 
-def derives_from(ctx: Context, cls: Scope, qualified: str) -> bool:
-    """Whether the class of scope ``cls`` derives from the class named ``qualified`` (any import
-    spelling), directly or through classes of this module."""
+def _class_chain(ctx: Context, cls: Scope) -> Iterator[Scope]:
+    """The class of scope ``cls`` and the classes of this module it derives from, each once."""
     seen: set[Scope] = set()
     todo = [cls]
     while todo:
@@ -48,13 +48,21 @@ def derives_from(ctx: Context, cls: Scope, qualified: str) -> bool:
         if scope in seen or not isinstance(scope.node, ast.ClassDef):
             continue
         seen.add(scope)
+        yield scope
         for base in scope.node.bases:
-            if ctx.qualified_name(base, scope.parent) == qualified:
-                return True
             binding = ctx.binding_of(base, scope.parent)
             if binding is not None and binding.kind is BindingKind.CLASSDEF:
                 todo.append(binding.func_scope)
-    return False
+
+
+def derives_from(ctx: Context, cls: Scope, qualified: str) -> bool:
+    """Whether the class of scope ``cls`` derives from the class named ``qualified`` (any import
+    spelling), directly or through classes of this module."""
+    return any(
+        ctx.qualified_name(base, scope.parent) == qualified
+        for scope in _class_chain(ctx, cls)
+        for base in scope.node.bases
+    )
 
 
 # unittest's synchronous TestCase: it calls an ``async def test_*`` and drops the coroutine.
@@ -80,14 +88,8 @@ def runs_async_tests(ctx: Context, cls: Scope) -> bool | None:
     classes of this module, any import spelling) that does not run ``async def`` tests; True when
     one of its bases runs them; None when it is no TestCase or a base cannot be resolved (an
     imported mixin or framework class: it may run them)."""
-    seen: set[Scope] = set()
-    todo = [cls]
     plain = False
-    while todo:
-        scope = todo.pop()
-        if scope in seen or not isinstance(scope.node, ast.ClassDef):
-            continue
-        seen.add(scope)
+    for scope in _class_chain(ctx, cls):
         for base in scope.node.bases:
             qualified = ctx.qualified_name(base, scope.parent)
             if qualified in ASYNC_RUNNING_TEST_CASES:
@@ -96,9 +98,7 @@ def runs_async_tests(ctx: Context, cls: Scope) -> bool | None:
                 plain = True
                 continue
             binding = ctx.binding_of(base, scope.parent)
-            if binding is not None and binding.kind is BindingKind.CLASSDEF:
-                todo.append(binding.func_scope)
-            elif qualified not in NEUTRAL_BASES:
+            if (binding is None or binding.kind is not BindingKind.CLASSDEF) and qualified not in NEUTRAL_BASES:
                 return None
         if scope.node.keywords:
             return None  # ``metaclass=...``: it may change how tests run

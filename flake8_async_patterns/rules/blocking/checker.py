@@ -156,7 +156,6 @@ class BlockingChecker(Checker):
         self.async_calls: list[tuple[ast.Call, Scope, str]] = []
         self.deferred: list[_Deferred] = []
         self.nonblocking_sockets: set[Binding] = set()
-        self.cli_commands: dict[Scope, bool] = {}
         self.held_locks: dict[ast.With, list[tuple[ast.AST, str]]] = {}  # ``with thread_lock:`` being walked
         self.awaited_under: set[ast.With] = set()
         self.nonblocking_attributes: set[tuple[Scope, str]] = set()  # (class, attribute)
@@ -288,7 +287,7 @@ class BlockingChecker(Checker):
         ctx = self.ctx
         function = ctx.function
         if ctx.in_async:
-            if self._cli_command(function):
+            if is_cli_command(ctx, function):
                 return  # a command-line command runs alone: blocking its loop delays nothing
             found = self.detect(node)
             if found is not None:
@@ -312,19 +311,13 @@ class BlockingChecker(Checker):
         if helper is not None:
             self.helper_calls.setdefault(function, []).append(helper)
 
-    def _cli_command(self, function: Scope) -> bool:
-        answer = self.cli_commands.get(function)
-        if answer is None:
-            answer = self.cli_commands[function] = is_cli_command(self.ctx, function)
-        return answer
-
     def visit_With(self, node: ast.With) -> None:
         """``with thread_lock:`` in a coroutine.  A lock (``Lock``/``RLock``) is reported only when
         it is held across an await point: a short section of in-memory work under a lock shared
         with threads is the usual design and waits only for other threads' equally short
         sections.  A semaphore or condition is there to make callers wait: always reported."""
         ctx = self.ctx
-        if not ctx.in_async or self._cli_command(ctx.function):
+        if not ctx.in_async or is_cli_command(ctx, ctx.function):
             return
         for item in node.items:
             expr = item.context_expr

@@ -7,7 +7,6 @@ import ast
 from ...checker import Checker
 from ...knowledge.cli import is_cli_command
 from ...semantic.frames import ancestors
-from ...semantic.scope import Scope
 from ...semantic.source import ASYNC_CODE
 from ...semantic.text import describe
 from .declarations import blocking_rule
@@ -48,18 +47,9 @@ class BlockingImportChecker(Checker):
     rules = (BLOCKING_IMPORT,)
     requires = ((ASYNC_CODE,), ("import",))
 
-    def __init__(self, ctx):
-        super().__init__(ctx)
-        self.commands: dict[Scope, bool] = {}
-
     def _in_loop(self) -> bool:
         ctx = self.ctx
-        if not ctx.in_async:
-            return False
-        function = ctx.function
-        if function not in self.commands:
-            self.commands[function] = is_cli_command(ctx, function)
-        return not self.commands[function]
+        return ctx.in_async and not is_cli_command(ctx, ctx.function)
 
     def visit_Import(self, node: ast.Import | ast.ImportFrom) -> None:
         if not self._in_loop() or self._type_checking_only():
