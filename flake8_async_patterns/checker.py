@@ -41,8 +41,7 @@ class Checker:
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
-        cls.visits = tuple(_handler_names(cls, "visit_"))
-        cls.leaves = tuple(_handler_names(cls, "leave_"))
+        cls.visits, cls.leaves = _handler_names(cls)
         cls.hooks = tuple(hook for hook in HOOKS if callable(getattr(cls, hook, None)))
 
     def __init__(self, ctx: Context):
@@ -61,12 +60,17 @@ class Checker:
         return True
 
 
-def _handler_names(cls: type, prefix: str) -> Iterable[tuple[type, str]]:
+def _handler_names(cls: type) -> tuple[tuple[tuple[type, str], ...], tuple[tuple[type, str], ...]]:
+    """``(visits, leaves)``: the ``visit_<NodeType>`` and ``leave_<NodeType>`` handlers of ``cls``
+    (one scan of its attributes: this runs at import, for every checker class)."""
+    found: dict[str, list[tuple[type, str]]] = {"visit_": [], "leave_": []}
     for attr in dir(cls):
-        if attr.startswith(prefix):
-            node_type = getattr(ast, attr[len(prefix) :], None)
+        prefix = attr[:6]
+        if prefix in found:
+            node_type = getattr(ast, attr[6:], None)
             if isinstance(node_type, type) and issubclass(node_type, ast.AST):
-                yield node_type, attr
+                found[prefix].append((node_type, attr))
+    return tuple(found["visit_"]), tuple(found["leave_"])
 
 
 def checkers_in(modules: Iterable[object]) -> tuple[type[Checker], ...]:

@@ -17,7 +17,6 @@ being checked.  (``strict=True`` re-raises instead: the project's own tests run 
 from __future__ import annotations
 
 import ast
-import dataclasses
 from collections.abc import Callable, Iterable
 
 from .checker import Checker
@@ -47,7 +46,7 @@ def _selection(settings: Settings, checkers: tuple, test_file: bool) -> tuple[Se
         effective = settings
         if test_file:
             kept = frozenset(r.code for c in checkers for r in c.rules if r.in_test_files and settings.wants(r))
-            effective = dataclasses.replace(settings, enabled=kept)
+            effective = settings.replace(enabled=kept)
         selected = tuple(cls for cls in checkers if any(effective.wants(r) for r in cls.rules))
         if len(settings.memo) >= 32:  # callers that pass ever new checker lists (tests) stay bounded
             settings.memo.clear()

@@ -17,8 +17,6 @@ import fnmatch
 import os
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -281,24 +279,68 @@ OPTIONS: tuple[Option, ...] = (
 )
 
 
-@dataclass(frozen=True)
 class Settings:
-    """Everything a lint run is configured with; built once per flake8 process."""
+    """Everything a lint run is configured with; built once per flake8 process.  Read-only, equal
+    and hashed by its fields (a plain class: a dataclass would import ``dataclasses`` and generate
+    its methods at every start-up)."""
 
-    enabled: frozenset[str] | None = None  # None: every registered code
-    python_version: tuple[int, int] | None = PYTHON_VERSION.default
-    session_names: tuple[str, ...] = SESSION_NAMES.default
-    session_factories: tuple[str, ...] = SESSION_FACTORIES.default
-    blocking_calls: tuple[BlockingCall, ...] = field(default=BLOCKING_CALLS.default)
-    test_files: tuple[str, ...] = TEST_FILES.default
-    expire_on_commit: bool = EXPIRE_ON_COMMIT.default
+    FIELDS = (
+        "enabled",
+        "python_version",
+        "session_names",
+        "session_factories",
+        "blocking_calls",
+        "test_files",
+        "expire_on_commit",
+    )
+    __slots__ = (*FIELDS, "memo")
 
-    @cached_property
-    def memo(self) -> dict[Any, Any]:
-        """Scratch space for what the engine derives from these settings alone (which checkers run,
-        the settings of test files): computed for the first file, reused for the others.  Not a
-        field: equality, hashing and ``replace`` ignore it."""
-        return {}
+    def __init__(
+        self,
+        enabled: frozenset[str] | None = None,  # None: every registered code
+        python_version: tuple[int, int] | None = PYTHON_VERSION.default,
+        session_names: tuple[str, ...] = SESSION_NAMES.default,
+        session_factories: tuple[str, ...] = SESSION_FACTORIES.default,
+        blocking_calls: tuple[BlockingCall, ...] = BLOCKING_CALLS.default,
+        test_files: tuple[str, ...] = TEST_FILES.default,
+        expire_on_commit: bool = EXPIRE_ON_COMMIT.default,
+    ) -> None:
+        init = object.__setattr__
+        init(self, "enabled", enabled)
+        init(self, "python_version", python_version)
+        init(self, "session_names", session_names)
+        init(self, "session_factories", session_factories)
+        init(self, "blocking_calls", blocking_calls)
+        init(self, "test_files", test_files)
+        init(self, "expire_on_commit", expire_on_commit)
+        # Scratch space for what the engine derives from these settings alone (which checkers
+        # run, the settings of test files): computed for the first file, reused for the others.
+        # Not a field: equality, hashing and ``replace`` ignore it.
+        init(self, "memo", {})
+
+    def _values(self) -> tuple:
+        return tuple(getattr(self, name) for name in self.FIELDS)
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with ``changes`` applied (its own, empty ``memo``)."""
+        return Settings(**{**dict(zip(self.FIELDS, self._values(), strict=True)), **changes})
+
+    def __reduce__(self) -> tuple:
+        """Pickled as its fields (a process pool may ship it), with a fresh ``memo``."""
+        return Settings, self._values()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"Settings is read-only (cannot set {name!r})")
+
+    def __eq__(self, other: object) -> bool:
+        return self._values() == other._values() if isinstance(other, Settings) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={value!r}" for name, value in zip(self.FIELDS, self._values(), strict=True))
+        return f"Settings({fields})"
 
     def wants(self, rule: Rule) -> bool:
         """Whether ``rule`` runs: selected, and its suggestion fits the target Python."""

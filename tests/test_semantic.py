@@ -269,3 +269,33 @@ def test_annotations_are_not_walked_but_defaults_are():
     _, _, calls = _probe(source)
     seen = {call for call, _ in calls}
     assert seen == {"default_a()", "default_b()", "body_call()", "value_d()", "default_e()", "body_e()"}
+
+
+def test_symbols_keep_their_identity_through_pickle_and_copy():
+    """Symbols replace enums: one object per member, whatever copies or pickles it (a
+    ``--jobs`` worker that unpickles settings or results must still compare with ``is``)."""
+    import copy
+    import pickle
+
+    from flake8_async_patterns.knowledge.kinds import Kind
+    from flake8_async_patterns.semantic.scope import ScopeKind
+
+    for symbol in (Kind.TASK, ScopeKind.MODULE):
+        assert pickle.loads(pickle.dumps(symbol)) is symbol
+        assert copy.deepcopy(symbol) is symbol
+    assert (Kind.TASK.name, Kind.TASK.value) == ("TASK", "asyncio.Task")
+    assert repr(ScopeKind.MODULE) == "<ScopeKind.MODULE: 'module'>"
+    assert Kind.TASK != Kind.TASK_GROUP and len({Kind.TASK, Kind.TASK, Kind.LOOP}) == 2
+
+
+def test_settings_are_read_only_and_compare_by_value():
+    settings = Settings(session_names=("db",))
+    assert settings == Settings(session_names=("db",)) and hash(settings) == hash(Settings(session_names=("db",)))
+    assert settings != Settings() and settings.replace(session_names=Settings().session_names) == Settings()
+    with pytest.raises(AttributeError, match="read-only"):
+        settings.session_names = ("x",)
+    assert settings.replace(enabled=frozenset()).memo == {}  # a copy has its own scratch space
+    assert "session_names=('db',)" in repr(settings)
+    import pickle
+
+    assert pickle.loads(pickle.dumps(settings)) == settings

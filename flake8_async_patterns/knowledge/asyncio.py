@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import ast
-import enum
 
 from ..semantic.context import Context
 from ..semantic.scope import Binding, BindingKind
 from ..semantic.source import ASYNC_CODE, Word
+from ..semantic.symbols import Symbol
 from ..semantic.text import decorator_target
 from .http import (
     AIOFILES_COROUTINE_METHODS,
@@ -189,12 +189,12 @@ def is_ordered_operation(name: str) -> bool:
     return name.lower().lstrip("_").startswith(ORDERED_OPERATION_PREFIXES)
 
 
-class Spawner(enum.Enum):
+class Spawner:
     """What starts a task."""
 
-    FUNCTION = "asyncio.create_task/ensure_future"
-    LOOP = "loop.create_task"
-    GROUP = "tg.create_task"
+    FUNCTION = Symbol("asyncio.create_task/ensure_future")
+    LOOP = Symbol("loop.create_task")
+    GROUP = Symbol("tg.create_task")
 
 
 class TaskSpawn:
@@ -235,9 +235,9 @@ def is_unowned_task_spawn(ctx: Context, call: ast.Call) -> bool:
 
 
 # --- coroutine provenance: what a call returns ---------------------------------------------------
-class CoroutineKind(enum.Enum):
-    COROUTINE = "coroutine"
-    ASYNC_GENERATOR = "async generator"
+class CoroutineKind:
+    COROUTINE = Symbol("coroutine")
+    ASYNC_GENERATOR = Symbol("async generator")
 
 
 class CoroutineSource:

@@ -7,66 +7,66 @@ in the tables of the library modules.
 
 from __future__ import annotations
 
-import enum
+from ..semantic.symbols import Symbol
 
 
-class Kind(str, enum.Enum):
-    """A kind of object the rules know (a ``str`` enum: cheap to hash and compare)."""
+class Kind:
+    """A kind of object the rules know (symbols: compared and hashed by identity)."""
 
-    LOOP = "asyncio event loop"
-    TASK_GROUP = "asyncio.TaskGroup"
-    RUNNER = "asyncio.Runner"
-    TASK = "asyncio.Task"
-    ASYNC_LOCK = "asyncio.Lock"
-    ASYNC_SEMAPHORE = "asyncio.Semaphore"
-    ASYNC_CONDITION = "asyncio.Condition"
-    ASYNC_EVENT = "asyncio.Event"
-    ASYNC_QUEUE = "asyncio.Queue"
-    ASYNC_BARRIER = "asyncio.Barrier"
-    STREAM_READER = "asyncio.StreamReader"
-    STREAM_WRITER = "asyncio.StreamWriter"
-    ASYNC_SESSION = "sqlalchemy AsyncSession"
-    SYNC_SESSION = "sqlalchemy Session"
-    ASYNC_ENGINE = "sqlalchemy AsyncEngine"
-    ASYNC_CONNECTION = "sqlalchemy AsyncConnection"
-    ASYNCPG_POOL = "asyncpg.Pool"
-    ASYNCPG_CONNECTION = "asyncpg.Connection"
-    AIOSQLITE_CONNECTION = "aiosqlite.Connection"
-    AIOHTTP_SESSION = "aiohttp.ClientSession"
-    AIOHTTP_CONNECTOR = "aiohttp.TCPConnector"
-    AIOHTTP_RESPONSE = "aiohttp.ClientResponse"
-    AIOFILES_FILE = "aiofiles file"
-    ASYNC_TIMEOUT = "asyncio.timeout()"
-    WEB_APP = "web app or router"
-    AIOHTTP_ROUTES = "aiohttp.web.RouteTableDef"
-    HTTPX_ASYNC_CLIENT = "httpx.AsyncClient"
+    LOOP = Symbol("asyncio event loop")
+    TASK_GROUP = Symbol("asyncio.TaskGroup")
+    RUNNER = Symbol("asyncio.Runner")
+    TASK = Symbol("asyncio.Task")
+    ASYNC_LOCK = Symbol("asyncio.Lock")
+    ASYNC_SEMAPHORE = Symbol("asyncio.Semaphore")
+    ASYNC_CONDITION = Symbol("asyncio.Condition")
+    ASYNC_EVENT = Symbol("asyncio.Event")
+    ASYNC_QUEUE = Symbol("asyncio.Queue")
+    ASYNC_BARRIER = Symbol("asyncio.Barrier")
+    STREAM_READER = Symbol("asyncio.StreamReader")
+    STREAM_WRITER = Symbol("asyncio.StreamWriter")
+    ASYNC_SESSION = Symbol("sqlalchemy AsyncSession")
+    SYNC_SESSION = Symbol("sqlalchemy Session")
+    ASYNC_ENGINE = Symbol("sqlalchemy AsyncEngine")
+    ASYNC_CONNECTION = Symbol("sqlalchemy AsyncConnection")
+    ASYNCPG_POOL = Symbol("asyncpg.Pool")
+    ASYNCPG_CONNECTION = Symbol("asyncpg.Connection")
+    AIOSQLITE_CONNECTION = Symbol("aiosqlite.Connection")
+    AIOHTTP_SESSION = Symbol("aiohttp.ClientSession")
+    AIOHTTP_CONNECTOR = Symbol("aiohttp.TCPConnector")
+    AIOHTTP_RESPONSE = Symbol("aiohttp.ClientResponse")
+    AIOFILES_FILE = Symbol("aiofiles file")
+    ASYNC_TIMEOUT = Symbol("asyncio.timeout()")
+    WEB_APP = Symbol("web app or router")
+    AIOHTTP_ROUTES = Symbol("aiohttp.web.RouteTableDef")
+    HTTPX_ASYNC_CLIENT = Symbol("httpx.AsyncClient")
     # sync (blocking) objects
-    REQUESTS_SESSION = "requests.Session"
-    HTTPX_CLIENT = "httpx.Client"
-    HTTP_CONNECTION = "http.client.HTTPConnection"
-    URLLIB3_POOL = "urllib3 pool"
-    REDIS_CLIENT = "redis.Redis"
-    SOCKET = "socket.socket"
-    SMTP_CLIENT = "smtplib.SMTP"
-    FTP_CLIENT = "ftplib.FTP"
-    SYNC_DB_CONNECTION = "DB-API connection"
-    SYNC_DB_CURSOR = "DB-API cursor"
-    MONGO_CLIENT = "pymongo.MongoClient"
-    SYNC_ENGINE = "sqlalchemy Engine"
-    THREAD = "threading.Thread"
-    THREAD_LOCK = "threading.Lock"
-    SSL_CONTEXT = "ssl.SSLContext"
-    THREAD_SEMAPHORE = "threading.Semaphore"
-    THREAD_EVENT = "threading.Event"
-    THREAD_CONDITION = "threading.Condition"
-    THREAD_BARRIER = "threading.Barrier"
-    SYNC_QUEUE = "queue.Queue"
-    MP_PROCESS = "multiprocessing.Process"
-    MP_POOL = "multiprocessing.Pool"
-    EXECUTOR = "concurrent.futures.Executor"
-    CF_FUTURE = "concurrent.futures.Future"
-    PATH = "pathlib.Path"
-    CLI_APP = "command-line app"
+    REQUESTS_SESSION = Symbol("requests.Session")
+    HTTPX_CLIENT = Symbol("httpx.Client")
+    HTTP_CONNECTION = Symbol("http.client.HTTPConnection")
+    URLLIB3_POOL = Symbol("urllib3 pool")
+    REDIS_CLIENT = Symbol("redis.Redis")
+    SOCKET = Symbol("socket.socket")
+    SMTP_CLIENT = Symbol("smtplib.SMTP")
+    FTP_CLIENT = Symbol("ftplib.FTP")
+    SYNC_DB_CONNECTION = Symbol("DB-API connection")
+    SYNC_DB_CURSOR = Symbol("DB-API cursor")
+    MONGO_CLIENT = Symbol("pymongo.MongoClient")
+    SYNC_ENGINE = Symbol("sqlalchemy Engine")
+    THREAD = Symbol("threading.Thread")
+    THREAD_LOCK = Symbol("threading.Lock")
+    SSL_CONTEXT = Symbol("ssl.SSLContext")
+    THREAD_SEMAPHORE = Symbol("threading.Semaphore")
+    THREAD_EVENT = Symbol("threading.Event")
+    THREAD_CONDITION = Symbol("threading.Condition")
+    THREAD_BARRIER = Symbol("threading.Barrier")
+    SYNC_QUEUE = Symbol("queue.Queue")
+    MP_PROCESS = Symbol("multiprocessing.Process")
+    MP_POOL = Symbol("multiprocessing.Pool")
+    EXECUTOR = Symbol("concurrent.futures.Executor")
+    CF_FUTURE = Symbol("concurrent.futures.Future")
+    PATH = Symbol("pathlib.Path")
+    CLI_APP = Symbol("command-line app")
 
 
 # httpx and httpx2, its successor package, have the same API.

@@ -4,7 +4,6 @@ unchecked-gather-exceptions)."""
 from __future__ import annotations
 
 import ast
-import enum
 
 from ..checker import Checker
 from ..knowledge.asyncio import GATHER, SHIELD, SPAWN_WORDS, WAIT_FOR, is_unowned_task_spawn, taskgroup_variant
@@ -12,6 +11,7 @@ from ..registry import declare
 from ..semantic.flow import Use, use_of
 from ..semantic.frames import grandparent_of, parent_frame, parent_of
 from ..semantic.scope import Binding, BindingKind, Scope, ScopeKind
+from ..semantic.symbols import Symbol
 from ..semantic.text import describe, is_true, keyword_value
 from ..settings import PYTHON_VERSION
 
@@ -211,11 +211,11 @@ def _dropped_calls(expr: ast.AST) -> list[ast.Call]:
     return found
 
 
-class _Results(enum.Enum):
+class _Results:
     """What happens to the results of one ``gather(..., return_exceptions=True)``."""
 
-    USED = "used where they are made"
-    BOUND = "bound to a name; its loads decide"
+    USED = Symbol("used where they are made")
+    BOUND = Symbol("bound to a name; its loads decide")
 
 
 class _Gather:

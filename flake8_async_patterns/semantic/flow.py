@@ -14,30 +14,30 @@
 from __future__ import annotations
 
 import ast
-import enum
 from collections.abc import Callable, Iterable
 
 from .frames import TRY_NODES, Frame, in_finally, parent_frame, statement_frame
 from .scope import Binding
+from .symbols import Symbol
 
 
-class Use(enum.Enum):
+class Use:
     """What the code around one load of a name does with the value."""
 
-    AWAITED = "await x"
-    RETURNED = "return x"
-    YIELDED = "yield x"
-    STORED = "y = x"  # the value of an assignment or walrus
-    COLLECTED = "[x]"  # an element of a list/tuple/set/dict display, or ``*x``
-    ARGUMENT = "f(x)"  # a positional argument
-    KEYWORD = "f(k=x)"
-    ENTERED = "with x"
-    CALLED = "x()"
-    SUBSCRIPTED = "x[i]"
-    INDEX = "d[x]"
-    ATTRIBUTE = "x.attr"
-    LAMBDA = "lambda: x"
-    OTHER = "other"
+    AWAITED = Symbol("await x")
+    RETURNED = Symbol("return x")
+    YIELDED = Symbol("yield x")
+    STORED = Symbol("y = x")  # the value of an assignment or walrus
+    COLLECTED = Symbol("[x]")  # an element of a list/tuple/set/dict display, or ``*x``
+    ARGUMENT = Symbol("f(x)")  # a positional argument
+    KEYWORD = Symbol("f(k=x)")
+    ENTERED = Symbol("with x")
+    CALLED = Symbol("x()")
+    SUBSCRIPTED = Symbol("x[i]")
+    INDEX = Symbol("d[x]")
+    ATTRIBUTE = Symbol("x.attr")
+    LAMBDA = Symbol("lambda: x")
+    OTHER = Symbol("other")
 
 
 _SIMPLE_USES: dict[type, Use] = {
@@ -125,15 +125,15 @@ def closed_on_every_path(binding: Binding, close_frame: Frame) -> bool:
 
 
 # --- how a block ends ---------------------------------------------------------------------------
-class Outcome(enum.Enum):
+class Outcome:
     """How control can leave a block of statements."""
 
-    RERAISE = "re-raises the caught exception"  # ``raise`` or ``raise e`` of the caught name
-    RAISE = "raises another exception"
-    EXIT = "returns"  # ``return``
-    BREAK = "breaks out of a loop"
-    CONTINUE = "continues a loop"
-    FALL = "falls off its end"
+    RERAISE = Symbol("re-raises the caught exception")  # ``raise`` or ``raise e`` of the caught name
+    RAISE = Symbol("raises another exception")
+    EXIT = Symbol("returns")  # ``return``
+    BREAK = Symbol("breaks out of a loop")
+    CONTINUE = Symbol("continues a loop")
+    FALL = Symbol("falls off its end")
 
 
 _MAX_DEPTH = 200  # nested blocks deeper than this are assumed to fall through (no recursion error)

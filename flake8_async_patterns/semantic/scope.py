@@ -9,32 +9,33 @@ function sees when it is called.
 from __future__ import annotations
 
 import ast
-import enum
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from types import MappingProxyType
 from typing import Any
 
-
-class ScopeKind(enum.Enum):
-    MODULE = "module"
-    CLASS = "class"
-    FUNCTION = "function"
-    LAMBDA = "lambda"
-    COMPREHENSION = "comprehension"
+from .symbols import Symbol
 
 
-class BindingKind(enum.Enum):
-    IMPORT = "import"
-    DEF = "def"
-    CLASSDEF = "class"
-    ASSIGN = "assign"
-    PARAM = "param"
-    LOOPVAR = "loop"
-    WITH = "with"
-    UNPACK = "unpack"
-    OTHER = "other"
-    DELETED = "deleted"
+class ScopeKind:
+    MODULE = Symbol("module")
+    CLASS = Symbol("class")
+    FUNCTION = Symbol("function")
+    LAMBDA = Symbol("lambda")
+    COMPREHENSION = Symbol("comprehension")
+
+
+class BindingKind:
+    IMPORT = Symbol("import")
+    DEF = Symbol("def")
+    CLASSDEF = Symbol("class")
+    ASSIGN = Symbol("assign")
+    PARAM = Symbol("param")
+    LOOPVAR = Symbol("loop")
+    WITH = Symbol("with")
+    UNPACK = Symbol("unpack")
+    OTHER = Symbol("other")
+    DELETED = Symbol("deleted")
 
 
 StatementMembers = Callable[[list], "set[int]"]  # a statement list -> ids of its statements

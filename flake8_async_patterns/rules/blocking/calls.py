@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-import enum
-
 from ...knowledge.http import HTTP_VERBS
 from ...knowledge.kinds import HTTPX_PACKAGES, Kind
+from ...semantic.symbols import Symbol
 
 
-class Family(enum.Enum):
+class Family:
     """Which rule reports a blocking call."""
 
-    SLEEP = "sleep"
-    HTTP = "http"
-    FILE = "file"
-    SUBPROCESS = "subprocess"
-    DATABASE = "database"
-    INPUT = "input"
-    NETWORK = "network"
-    WAIT = "wait"
-    SCAN = "directory scan"
-    SSL = "ssl context"
+    SLEEP = Symbol("sleep")
+    HTTP = Symbol("http")
+    FILE = Symbol("file")
+    SUBPROCESS = Symbol("subprocess")
+    DATABASE = Symbol("database")
+    INPUT = Symbol("input")
+    NETWORK = Symbol("network")
+    WAIT = Symbol("wait")
+    SCAN = Symbol("directory scan")
+    SSL = Symbol("ssl context")
 
 
 _ASYNC_HTTP = "'httpx.AsyncClient' or 'aiohttp.ClientSession'"
