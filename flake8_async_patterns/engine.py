@@ -291,7 +291,9 @@ class Engine:
         self.ctx.scope.function.has_yield = True
 
     def _await(self, node) -> None:
-        self.ctx.scope.function.has_await = True
+        ctx = self.ctx
+        ctx.scope.function.has_await = True
+        ctx.await_points += 1
 
     def _exit_statement(self, node: ast.Return | ast.Raise) -> None:
         self.ctx.scope.function.add_exit(node.lineno)

@@ -130,6 +130,7 @@ SLEEP = "asyncio.sleep"
 CANCELLED_ERROR = "asyncio.CancelledError"
 BASE_EXCEPTION = "builtins.BaseException"
 TIMEOUT_CONTEXTS = frozenset({"asyncio.timeout", "asyncio.timeout_at"})
+ASYNC_CONTEXT_MANAGER = "contextlib.asynccontextmanager"
 
 
 def caught_exceptions(ctx: Context, handler: ast.ExceptHandler) -> set[str]:

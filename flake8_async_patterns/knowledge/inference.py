@@ -24,6 +24,7 @@ from .kinds import (
     RETURNED_KINDS,
     SELF_ENTERING_KINDS,
     SESSIONMAKER,
+    TO_THREAD,
     UNPACKED_KINDS,
     UNPACKED_METHOD_KINDS,
     Kind,
@@ -69,6 +70,8 @@ def _kind_of_call(ctx: Context, call: ast.Call, scope: Scope | None, depth: int)
         kind = CONSTRUCTED_KINDS.get(qn)
         if kind is not None:
             return kind
+        if qn == TO_THREAD and call.args:  # ``await asyncio.to_thread(open, path)``: made in a thread
+            return CONSTRUCTED_KINDS.get(ctx.qualified_name(call.args[0], scope) or "")
     factory = session_factory_kind(ctx, func, scope)
     if factory is not None:
         return factory
@@ -155,7 +158,7 @@ def annotation_kind(ctx: Context, annotation: ast.AST, scope: Scope | None = Non
                     continue
                 kinds = {annotation_kind(ctx, elt, scope) for elt in inner.elts} - {None}
                 return kinds.pop() if len(kinds) == 1 else None
-            return None
+            return ANNOTATED_KINDS.get(wrapper)  # a generic class: ``IO[str]``, ``asyncio.Queue[int]``
         if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
             kinds = {annotation_kind(ctx, annotation.left, scope), annotation_kind(ctx, annotation.right, scope)} - {
                 None

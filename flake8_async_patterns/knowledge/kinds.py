@@ -66,12 +66,15 @@ class Kind:
     EXECUTOR = Symbol("concurrent.futures.Executor")
     CF_FUTURE = Symbol("concurrent.futures.Future")
     PATH = Symbol("pathlib.Path")
+    SYNC_FILE = Symbol("file object")  # from open(): its reads and writes are system calls
     CLI_APP = Symbol("command-line app")
 
 
 # httpx and httpx2, its successor package, have the same API.
 HTTPX_PACKAGES = ("httpx", "httpx2")
 LOOP_GETTERS = ("asyncio.get_event_loop", "asyncio.get_running_loop", "asyncio.new_event_loop")
+# ``await asyncio.to_thread(open, path)`` is what calling its first argument makes, made in a thread.
+TO_THREAD = "asyncio.to_thread"
 
 # Qualified callable -> the kind of what calling it makes.
 CONSTRUCTED_KINDS: dict[str, Kind] = {
@@ -93,6 +96,8 @@ CONSTRUCTED_KINDS: dict[str, Kind] = {
     "aiohttp.TCPConnector": Kind.AIOHTTP_CONNECTOR,
     "aiohttp.UnixConnector": Kind.AIOHTTP_CONNECTOR,
     "aiofiles.open": Kind.AIOFILES_FILE,  # a file once awaited or entered
+    "builtins.open": Kind.SYNC_FILE,
+    "io.open": Kind.SYNC_FILE,
     "asyncio.timeout": Kind.ASYNC_TIMEOUT,
     "asyncio.timeout_at": Kind.ASYNC_TIMEOUT,
     **dict.fromkeys(
@@ -192,6 +197,7 @@ RETURNED_KINDS: dict[tuple[Kind, str], Kind] = {
     (Kind.ASYNC_ENGINE, "begin"): Kind.ASYNC_CONNECTION,  # entered: ``async with engine.begin() as conn``
     (Kind.ASYNCPG_POOL, "acquire"): Kind.ASYNCPG_CONNECTION,
     (Kind.EXECUTOR, "submit"): Kind.CF_FUTURE,
+    (Kind.PATH, "open"): Kind.SYNC_FILE,
     **{
         (Kind.PATH, name): Kind.PATH
         for name in (
@@ -236,6 +242,20 @@ ANNOTATED_KINDS: dict[str, Kind] = {
     "threading.Lock": Kind.THREAD_LOCK,
     "threading.Event": Kind.THREAD_EVENT,
     "queue.Queue": Kind.SYNC_QUEUE,
+    # file objects (not ``io.StringIO``/``BytesIO``: in memory, nothing blocks)
+    **dict.fromkeys(
+        (
+            "typing.IO",
+            "typing.TextIO",
+            "typing.BinaryIO",
+            "io.TextIOWrapper",
+            "io.BufferedReader",
+            "io.BufferedWriter",
+            "io.BufferedRandom",
+            "io.FileIO",
+        ),
+        Kind.SYNC_FILE,
+    ),
 }
 
 # ``reader, writer = await asyncio.open_connection(...)``: kinds by tuple position.
@@ -247,7 +267,7 @@ UNPACKED_KINDS: dict[str, tuple[Kind, ...]] = {
 # ``conn, addr = sock.accept()``: (receiver kind, method) -> kinds by position.
 UNPACKED_METHOD_KINDS: dict[tuple[Kind, str], tuple[Kind, ...]] = {(Kind.SOCKET, "accept"): (Kind.SOCKET,)}
 
-# ``async with X as y``: for these kinds ``__aenter__`` returns the object itself.
+# ``with X as y`` / ``async with X as y``: for these kinds entering returns the object itself.
 SELF_ENTERING_KINDS = frozenset(
     {
         Kind.TASK_GROUP,
@@ -257,6 +277,7 @@ SELF_ENTERING_KINDS = frozenset(
         Kind.AIOHTTP_SESSION,
         Kind.AIOHTTP_CONNECTOR,
         Kind.AIOFILES_FILE,
+        Kind.SYNC_FILE,
         Kind.HTTPX_ASYNC_CLIENT,
         Kind.REQUESTS_SESSION,
         Kind.HTTPX_CLIENT,

@@ -18,6 +18,8 @@ EXPECTED_FAILURE_CONTEXTS = frozenset(
         "test.support.check_warnings",
     }
 )
+# Decorators of pytest fixtures (``@pytest.fixture``, ``@pytest.fixture(scope=...)``, pytest-asyncio's).
+FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest_asyncio.fixture"})
 # unittest's ``self.assertRaises(...)``/``self.assertWarns(...)`` (and the ``Regex`` variants).
 EXPECTED_FAILURE_METHOD_PREFIXES = ("assertRaises", "assertWarns")
 

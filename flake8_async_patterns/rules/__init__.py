@@ -12,6 +12,8 @@ from ..checker import checkers_in
 from ..registry import Rule
 from . import (
     bounds,
+    busy_wait,
+    cancel_scopes,
     cancellation,
     coroutine_arguments,
     coroutine_values,
@@ -24,6 +26,7 @@ from . import (
     opinions,
     sequencing,
     shielding,
+    task_exceptions,
     taskgroups,
     tasks,
     testcases,
@@ -32,6 +35,7 @@ from .blocking import calls as blocking_calls
 from .blocking import checker as blocking_checker
 from .blocking import declarations as blocking_declarations
 from .blocking import imports as blocking_imports
+from .blocking import metadata as blocking_metadata
 from .blocking import transitive as blocking_transitive
 from .resources import _shared as resources_shared
 from .resources import import_time as resources_import_time
@@ -50,17 +54,21 @@ MODULES = (
     coroutine_values,
     coroutine_arguments,
     tasks,
+    task_exceptions,
     taskgroups,
     sequencing,
+    busy_wait,
     blocking_calls,
     blocking_declarations,
     blocking_transitive,
     blocking_checker,
     blocking_imports,
+    blocking_metadata,
     loop,
     loop_style,
     deprecations,
     cancellation,
+    cancel_scopes,
     shielding,
     resources_shared,
     resources_lifecycle,

@@ -20,6 +20,7 @@ class Family:
     WAIT = Symbol("wait")
     SCAN = Symbol("directory scan")
     SSL = Symbol("ssl context")
+    FILE_OBJECT = Symbol("file object")
 
 
 _ASYNC_HTTP = "'httpx.AsyncClient' or 'aiohttp.ClientSession'"
@@ -29,6 +30,7 @@ _ASYNC_POSTGRES = "'asyncpg.connect()' or 'psycopg.AsyncConnection.connect()'"
 _ASYNC_MYSQL = "'aiomysql.connect()' or 'asyncmy.connect()'"
 _HTTP_VERB_NAMES = tuple(sorted(HTTP_VERBS))
 _ASYNC_SCAN = "'await asyncio.to_thread(...)' (or 'anyio.Path' iteration)"
+_ASYNC_FILE_OBJECT = "'aiofiles' (an async file object) or 'await asyncio.to_thread(...)' for the whole read or write"
 _SSL_ONCE = "a context built once, outside the coroutine (module level or startup), or 'await asyncio.to_thread(...)'"
 
 # qualified function -> (family, replacement)
@@ -136,11 +138,16 @@ CONNECTING_CONSTRUCTORS: dict[str, tuple[Family, str]] = {
 }
 
 # Objects connected when made: made in a coroutine they are reported at the constructor only.
-EAGER_KINDS = frozenset({Kind.SYNC_DB_CONNECTION, Kind.SYNC_DB_CURSOR, Kind.MONGO_CLIENT, Kind.SYNC_ENGINE})
+EAGER_KINDS = frozenset(
+    # a file opened in the coroutine is reported at its ``open()`` (blocking-file-io), once
+    {Kind.SYNC_DB_CONNECTION, Kind.SYNC_DB_CURSOR, Kind.MONGO_CLIENT, Kind.SYNC_ENGINE, Kind.SYNC_FILE}
+)
 # Objects that connect when made with a host, lazily otherwise.
 CONNECTING_KINDS = frozenset({Kind.SMTP_CLIENT, Kind.FTP_CLIENT})
 
 ANY_METHOD = frozenset({"*"})
+# Methods of a sync file object that read, write or move on the file: each a system call.
+FILE_OBJECT_METHODS = frozenset({"read", "readline", "readlines", "write", "writelines", "flush", "seek", "truncate"})
 # receiver kind -> (family, blocking methods, replacement)
 BLOCKING_METHODS: dict[Kind, tuple[Family, frozenset[str], str]] = {
     # ``close()`` too: it shuts the pooled connections down, with the thread held.
@@ -154,6 +161,7 @@ BLOCKING_METHODS: dict[Kind, tuple[Family, frozenset[str], str]] = {
     ),
     Kind.PATH: (Family.FILE, frozenset({"read_text", "read_bytes", "write_text", "write_bytes", "open"}), _ASYNC_FILES),
     Kind.REDIS_CLIENT: (Family.DATABASE, ANY_METHOD, "'redis.asyncio.Redis'"),
+    Kind.SYNC_FILE: (Family.FILE_OBJECT, FILE_OBJECT_METHODS, _ASYNC_FILE_OBJECT),
     Kind.SYNC_DB_CONNECTION: (
         Family.DATABASE,
         frozenset({"execute", "executemany", "executescript", "commit", "rollback", "callproc"}),
@@ -293,3 +301,84 @@ TRANSPARENT_DECORATORS = frozenset(
 MORE_BLOCKING_METHODS: dict[Kind, tuple[Family, frozenset[str], str]] = {
     Kind.PATH: (Family.SCAN, frozenset({"iterdir", "glob", "rglob", "walk"}), _ASYNC_SCAN),
 }
+
+# --- blocking-path-metadata (off by default, its own checker, never in a transitive chain) ----------
+METADATA_REPLACEMENT = "'await asyncio.to_thread(...)' (or 'anyio.Path' / 'aiofiles.os')"
+METADATA_FUNCTIONS = frozenset(
+    {
+        *(
+            f"os.path.{name}"
+            for name in (
+                "exists",
+                "lexists",
+                "isfile",
+                "isdir",
+                "islink",
+                "ismount",
+                "isjunction",
+                "getsize",
+                "getmtime",
+                "getatime",
+                "getctime",
+                "samefile",
+                "realpath",
+            )
+        ),
+        *(
+            f"os.{name}"
+            for name in (
+                "stat",
+                "lstat",
+                "access",
+                "mkdir",
+                "makedirs",
+                "remove",
+                "unlink",
+                "rmdir",
+                "removedirs",
+                "rename",
+                "renames",
+                "replace",
+                "chmod",
+                "chown",
+                "utime",
+                "readlink",
+                "symlink",
+                "link",
+                "truncate",
+                "statvfs",
+            )
+        ),
+    }
+)
+PATH_METADATA_METHODS = frozenset(
+    {
+        "exists",
+        "stat",
+        "lstat",
+        "is_file",
+        "is_dir",
+        "is_symlink",
+        "is_mount",
+        "is_junction",
+        "is_socket",
+        "is_fifo",
+        "is_block_device",
+        "is_char_device",
+        "mkdir",
+        "unlink",
+        "rmdir",
+        "touch",
+        "chmod",
+        "lchmod",
+        "rename",
+        "replace",
+        "resolve",
+        "samefile",
+        "owner",
+        "group",
+        "readlink",
+        "symlink_to",
+        "hardlink_to",
+    }
+)

@@ -31,6 +31,7 @@ from .declarations import (
     BLOCKING_DATABASE,
     BLOCKING_DIRECTORY_SCAN,
     BLOCKING_FILE_IO,
+    BLOCKING_FILE_OBJECT_METHOD,
     BLOCKING_HTTP,
     BLOCKING_INPUT,
     BLOCKING_NETWORK,
@@ -54,6 +55,7 @@ _FAMILY_RULES = {
     Family.WAIT: BLOCKING_WAIT,
     Family.SCAN: BLOCKING_DIRECTORY_SCAN,
     Family.SSL: BLOCKING_SSL_CONTEXT,
+    Family.FILE_OBJECT: BLOCKING_FILE_OBJECT_METHOD,
 }
 _DEFAULT_CONFIGURED_REPLACEMENT = "an async equivalent or 'await asyncio.to_thread(...)'"
 _SYNC_SESSION_REPLACEMENT = "'AsyncSession' (from 'async_sessionmaker')"
@@ -137,6 +139,7 @@ class BlockingChecker(Checker):
         BLOCKING_WAIT,
         BLOCKING_DIRECTORY_SCAN,
         BLOCKING_SSL_CONTEXT,
+        BLOCKING_FILE_OBJECT_METHOD,
         CONFIGURED_BLOCKING_CALL,
         TRANSITIVE_BLOCKING_CALL,
     )
@@ -251,9 +254,11 @@ class BlockingChecker(Checker):
             if isinstance(expr, ast.Call):
                 func = expr.func
                 if isinstance(func, ast.Attribute) and ctx.qualified_name(func) is None:
-                    expr = func.value  # conn.cursor(): where conn came from
-                    continue
-                return expr
+                    entry = BLOCKING_METHODS.get(kind_of(ctx, func.value))
+                    if entry is None or func.attr not in entry[1]:
+                        expr = func.value  # conn.cursor(): where conn came from
+                        continue
+                return expr  # a constructor, or a blocking method that made it (``path.open()``)
             binding = ctx.binding_of(expr)
             if binding is None or binding.scope.function is not ctx.function:
                 return None

@@ -122,13 +122,13 @@ BLOCKING_FILE_IO = blocking_rule(
         "async def load_config(path):\n    return await asyncio.to_thread(_read, path)\n"
     ),
     peers=(
-        "ruff ASYNC230 (blocking-open-call-in-async-function); flake8-async ASYNC230/231; ruff ASYNC240 covers "
-        "`os.path`/`pathlib` metadata calls, which this rule leaves alone"
+        "ruff ASYNC230 (blocking-open-call-in-async-function); flake8-async ASYNC230/231 (ruff/flake8-async "
+        "ASYNC240's `os.path`/`pathlib` metadata calls are blocking-path-metadata's, off by default)"
     ),
     notes=(
         "Metadata calls (`exists`, `stat`, `mkdir`, `unlink`, `is_file`, ...) are not reported -- "
-        "they are quick on local disks and rarely worth a thread hop; directory scans are reported "
-        "by blocking-directory-scan.",
+        "they are quick on local disks and rarely worth a thread hop (blocking-path-metadata, off by "
+        "default, reports them); directory scans are reported by blocking-directory-scan.",
         "`os.fdopen(fd)` whose file goes to `loop.connect_read_pipe`/`connect_write_pipe` is "
         "not reported: the event loop's pipe transport does the I/O.",
     ),
@@ -394,6 +394,46 @@ BLOCKING_SSL_CONTEXT = blocking_rule(
     references=(
         "https://docs.python.org/3/library/ssl.html#ssl.create_default_context",
         "https://developers.home-assistant.io/docs/asyncio_blocking_operations/",
+    ),
+)
+BLOCKING_FILE_OBJECT_METHOD = blocking_rule(
+    code="AIO214",
+    name="blocking-file-object-method",
+    summary=(
+        "In async context: `read`, `readline`, `readlines`, `write`, `writelines`, `flush`, `seek`, "
+        "`truncate` on a sync file object opened elsewhere -- a parameter annotated `IO`, `TextIO`, "
+        "`BinaryIO`, `io.TextIOWrapper`, `io.BufferedReader/Writer/Random` or `io.FileIO` (also "
+        "`IO[str]`...), a `self.<attr>` or module global bound to `open()`/`io.open()`/`Path.open()`, or "
+        "a local bound to `await asyncio.to_thread(open, ...)`."
+    ),
+    why=(
+        "A sync file object reads and writes with system calls on the event loop's thread: a large "
+        "read, a flush to a slow or network disk, or a write to a full pipe stalls every task. "
+        "Opening the file in a thread does not help if its reads and writes then run on the loop."
+    ),
+    example=(
+        "from typing import TextIO\n\nasync def export(rows, out: TextIO):\n"
+        "    for row in rows:\n        out.write(row.to_csv())\n"
+    ),
+    use_instead=(
+        "import asyncio\nfrom typing import TextIO\n\nasync def export(rows, out: TextIO):\n"
+        "    text = ''.join(row.to_csv() for row in rows)\n    await asyncio.to_thread(out.write, text)\n"
+    ),
+    peers=(
+        "ruff ASYNC232 (blocking-io-call-in-async-function, preview); flake8-async ASYNC232 -- they also "
+        "report the methods of a file opened in the same coroutine, which this rule leaves to "
+        "blocking-file-io's one report at the `open()`"
+    ),
+    notes=(
+        "A file opened in the same coroutine (`with open(path) as f: f.read()`) is reported once, at its "
+        "`open()`, by blocking-file-io: the fix -- moving the whole block to a thread, or `aiofiles` -- "
+        "covers its reads and writes (as for eager clients, spec decision 22).",
+        "`aiofiles`/`anyio` file objects and `io.StringIO`/`io.BytesIO` (memory, no system call) are not reported.",
+        "A method passed as a callable (`await asyncio.to_thread(f.read)`) is not a call: not reported.",
+    ),
+    references=(
+        "https://docs.python.org/3/library/io.html#io.TextIOWrapper",
+        "https://docs.python.org/3/library/asyncio-task.html#asyncio.to_thread",
     ),
 )
 TRANSITIVE_BLOCKING_CALL = declare(
