@@ -1,5 +1,5 @@
-"""``python -m flake8_async_patterns``: list the rules, explain one, print the rule docs, or
-scaffold a new rule."""
+"""``python -m flake8_async_patterns``: list the rules, explain one, print the rule docs,
+scaffold a new rule, or lint files (``check``: the ``aio-lint`` command)."""
 
 from __future__ import annotations
 
@@ -43,6 +43,12 @@ def main(argv: list[str] | None = None) -> int:
     new_parser.add_argument("--family", required=True, help="the rules module, e.g. cancellation")
     new_parser.add_argument("--off", action="store_true", help="off by default")
     new_parser.add_argument("--root", type=Path, default=_CHECKOUT, help="the checkout to write into")
+    sub.add_parser("check", add_help=False, help="lint files with these rules only: the aio-lint command")
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["check"]:  # everything after 'check' is aio-lint's, '--help' included
+        from .command.cli import main as aio_lint
+
+        return aio_lint(argv[1:], prog="python -m flake8_async_patterns check")
     args = parser.parse_args(argv)
 
     if args.command == "explain":

@@ -71,6 +71,20 @@ def test_the_traversal_and_the_registry_do_not_import_rules(name):
     assert not _reaches(_imports(PACKAGE / name), "rules")
 
 
+_BELOW_THE_COMMAND = [
+    *_modules("semantic"),
+    *_modules("knowledge"),
+    *_modules("rules"),
+    *(PACKAGE / name for name in ("engine.py", "registry.py", "checker.py", "settings.py", "runner.py", "plugin.py")),
+]
+
+
+@pytest.mark.parametrize("path", _BELOW_THE_COMMAND, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_nothing_below_the_command_line_adapter_imports_it(path):
+    """``command/`` (aio-lint) is an adapter like plugin.py: it imports the layers, never the reverse."""
+    assert not _reaches(_imports(path), "command")
+
+
 def test_the_import_check_sees_a_violation():
     """Not vacuous: relative, absolute and nested imports of a higher layer are all caught."""
     module = "flake8_async_patterns.semantic.fake"
