@@ -4,8 +4,10 @@ scaffold a new rule, or lint files (``check``: the ``aio-lint`` command)."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__
 from .docs import MissingMarkers, refresh_readme, render_rules_md, rule_markdown
@@ -14,6 +16,21 @@ from .rules import RULES
 from .scaffold import ScaffoldError, new_rule
 
 _CHECKOUT = Path(__file__).resolve().parent.parent
+USAGE_ERROR = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors on stderr, ``<prog>: error: <what>``, and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(USAGE_ERROR, f"{self.prog}: error: {message}\n")
+
+
+def _problem(error: Exception) -> str:
+    """An OSError as its reason and file (``No such file or directory: 'x.md'``), anything else as is."""
+    if isinstance(error, OSError) and error.strerror:
+        return f"{error.strerror}: {error.filename!r}" if error.filename else error.strerror
+    return str(error)
 
 
 def _find(key: str):
@@ -25,7 +42,21 @@ def _find(key: str):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    """Run a subcommand; a reader that goes away (``... explain unawaited-coroutine | head -1``) ends it quietly."""
+    try:
+        try:
+            return _main(argv)
+        finally:
+            sys.stdout.flush()  # here, not at interpreter exit, so that a closed pipe is caught below
+    except BrokenPipeError:
+        # Python's documented way: point stdout at devnull so the flush at exit fails quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+
+
+def _main(argv: list[str] | None) -> int:
+    parser = _Parser(
         prog="python -m flake8_async_patterns",
         description="flake8-async-patterns: list the AIO rules, or explain one.",
     )
@@ -62,10 +93,13 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 args.readme.write_text(refresh_readme(args.readme.read_text(encoding="utf-8")), encoding="utf-8")
             except (OSError, MissingMarkers) as error:
-                parser.error(f"--readme {args.readme}: {error}")
+                parser.error(f"--readme {args.readme}: {_problem(error)}")
         text = render_rules_md()
         if args.output:
-            args.output.write_text(text, encoding="utf-8")
+            try:
+                args.output.write_text(text, encoding="utf-8")
+            except OSError as error:
+                parser.error(f"--output {args.output}: {_problem(error)}")
         else:
             sys.stdout.write(text)
         return 0
@@ -73,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             touched = new_rule(args.root, args.code, args.name, args.family, default_enabled=not args.off)
         except (ScaffoldError, ValueError, OSError) as error:
-            parser.error(str(error))
+            parser.error(_problem(error))
         for path in touched:
             print(path)
         return 0

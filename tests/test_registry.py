@@ -148,6 +148,6 @@ def test_example_triggers_and_use_instead_does_not(rule):
 def test_fixture_folder_holds_only_fixtures():
     for path in FIXTURES.iterdir():
         if path.is_dir():
-            assert path.name == "seeds", path.name  # the seeds' examples, re-written
+            assert path.name in ("seeds", "fixes"), path.name  # the seeds' examples re-written; --fix pairs
             continue
         assert path.suffix == ".py" and path.name.startswith(PREFIX), path.name

@@ -2,7 +2,9 @@
 
 Exit status: 0 when nothing is reported, 1 when something is (or ``--exit-zero``: 0), 2 for a
 usage error -- an unknown flag or a malformed option value, reported on one line naming the
-option, never with a traceback.
+option, never with a traceback.  ``--fix`` rewrites the files with the safe fixes of
+:mod:`.fix`, then reports what remains; ``--diff`` prints those fixes as a unified diff, writes
+nothing, and exits with 1 when there is any.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from .. import __version__
 from ..registry import PREFIX
 from ..settings import OPTIONS, OptionError
 from . import config as lint_config
+from .fix import fix_files
 from .formats import FORMATS, render
 from .lint import STDIN, read_stdin, run
 
@@ -75,6 +78,12 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     )
     run_group.add_argument("--format", choices=tuple(FORMATS), default="default", help="output format")
     run_group.add_argument("--exit-zero", action="store_true", help="exit with 0 even when something is reported")
+    run_group.add_argument(
+        "--fix", action="store_true", help="fix what can be fixed safely, in place; then report what remains"
+    )
+    run_group.add_argument(
+        "--diff", action="store_true", help="print the fixes as a unified diff; write nothing (exit 1 if any)"
+    )
     parser.add_argument("--version", action="version", version=f"{prog} (flake8-async-patterns {__version__})")
     return parser
 
@@ -100,6 +109,16 @@ def main(argv: list[str] | None = None, prog: str = PROG) -> int:
     except OptionError as error:
         print(f"{prog}: error: {error}", file=sys.stderr)
         return USAGE_ERROR
+    if args.fix or args.diff:
+        if STDIN in args.paths:
+            parser.error("--fix and --diff do not read stdin ('-')")
+        fixes = fix_files(args.paths, configuration, args.stdin_filename or "stdin")
+        if args.diff:
+            if not _write("".join(fix.diff() for fix in fixes)):
+                return 1
+            return 1 if fixes and not args.exit_zero else 0
+        for fix in fixes:
+            fix.write()
     stdin_lines = read_stdin() if STDIN in args.paths else None
     findings = run(
         args.paths,
