@@ -124,6 +124,10 @@ YIELD_IN_CANCEL_SCOPE = declare(
         "pytest-asyncio fixture: there the single `yield` hands control to the `with` body or the "
         "test, which is meant to run inside the scope.",
         "A `yield` in a nested function is that function's; only the generator's own block counts.",
+        "Only timeouts and task groups: a `yield` inside another context manager (a lock, a session, "
+        "`contextlib.aclosing`) is not reported -- those do not cancel anything. flake8-async/ruff ASYNC119 "
+        "report a yield in any context manager, which includes FastAPI's idiomatic `async with "
+        "factory() as session: yield session` dependencies (see benchmarks/peer-parity.md).",
         "Reported in test files: the misdirected cancellation breaks tests as it breaks code.",
         "Reported at the `yield`.",
     ),

@@ -45,6 +45,10 @@ BLOCKING_PATH_METADATA = blocking_rule(
         "Off by default: on local disks these calls are quick, and a thread hop for each costs more "
         "than the call. Enable it (`--extend-select=AIO215`) for services whose files live on network "
         "or removable storage.",
+        "Pathlib reads and writes (`read_text`, `open`...) are blocking-file-io's and scans (`iterdir`, "
+        "`glob`...) blocking-directory-scan's, where ruff's ASYNC240 reports them too; pure path "
+        "arithmetic (`os.path.join/normpath`, `Path.absolute()`, `with_suffix`) makes no system call and "
+        "is not reported.",
         "Never part of a transitive-blocking-call chain: a sync helper that only checks a path is "
         "not reported through its callers.",
         "Reported at the call.",
