@@ -22,13 +22,14 @@ from __future__ import annotations
 import argparse
 import ast
 import json
-import shutil
 import subprocess
 import sys
 import time
 import warnings
 from collections import defaultdict
 from pathlib import Path
+
+from compare_ruff import EXCLUDED, ruff_command  # the same tree walk and ruff as the blocking-rule comparison
 
 from flake8_async_patterns.engine import Engine
 from flake8_async_patterns.rules import CHECKERS, RULES
@@ -43,7 +44,6 @@ PEER_TO_OURS = {
     "ASYNC240": "blocking-path-metadata",
 }
 OURS_ONLY = ("task-exception-never-observed",)  # no peer has it: our hits are counted only
-EXCLUDED = {"site-packages", ".git", "__pycache__", ".venv", ".tox", "build", "dist"}
 CHUNK = 400  # files per peer command line
 FLAKE8_FORMAT = "%(path)s\t%(row)d\t%(col)d\t%(code)s\t%(text)s"
 F8A_CODES = (
@@ -75,8 +75,7 @@ def _run(command: list[str], what: str) -> str:
 
 def ruff_hits(files: list[Path], codes: list[str]) -> tuple[list[Hit], list[str]]:
     """Hits of the ``codes`` the installed ruff has, and the codes it lacks."""
-    found = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
-    ruff = [found] if Path(found).exists() else [sys.executable, "-m", "ruff"]
+    ruff = ruff_command()
     run = [code for code in codes if subprocess.run([*ruff, "rule", code], capture_output=True).returncode == 0]
     version = _run([*ruff, "--version"], "ruff --version").strip()
     print(f"ruff: {version}" + "".join(f"; has no {code}" for code in codes if code not in run))

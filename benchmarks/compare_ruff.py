@@ -46,7 +46,8 @@ OUR_NAMES = (
 EXCLUDED = {"site-packages", ".git", "__pycache__", ".venv", ".tox", "build", "dist"}
 
 
-def _ruff() -> list[str]:
+def ruff_command() -> list[str]:
+    """How to run the installed ruff (the executable next to this Python, or ``-m ruff``)."""
     found = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
     return [found] if Path(found).exists() else [sys.executable, "-m", "ruff"]
 
@@ -54,7 +55,7 @@ def _ruff() -> list[str]:
 def ruff_hits(root: Path) -> set[tuple[str, int, str]]:
     out = subprocess.run(
         [
-            *_ruff(),
+            *ruff_command(),
             "check",
             "--isolated",
             "--preview",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
 
 from ..semantic.context import Context
 from ..semantic.scope import BindingKind, Scope
@@ -41,28 +40,12 @@ def note_expected_failure(ctx: Context, node: ast.With) -> None:
 ASYNC_TEST_CASE = "unittest.IsolatedAsyncioTestCase"
 
 
-def _class_chain(ctx: Context, cls: Scope) -> Iterator[Scope]:
-    """The class of scope ``cls`` and the classes of this module it derives from, each once."""
-    seen: set[Scope] = set()
-    todo = [cls]
-    while todo:
-        scope = todo.pop()
-        if scope in seen or not isinstance(scope.node, ast.ClassDef):
-            continue
-        seen.add(scope)
-        yield scope
-        for base in scope.node.bases:
-            binding = ctx.binding_of(base, scope.parent)
-            if binding is not None and binding.kind is BindingKind.CLASSDEF:
-                todo.append(binding.func_scope)
-
-
 def derives_from(ctx: Context, cls: Scope, qualified: str) -> bool:
     """Whether the class of scope ``cls`` derives from the class named ``qualified`` (any import
     spelling), directly or through classes of this module."""
     return any(
         ctx.qualified_name(base, scope.parent) == qualified
-        for scope in _class_chain(ctx, cls)
+        for scope in ctx.class_chain(cls)
         for base in scope.node.bases
     )
 
@@ -91,7 +74,7 @@ def runs_async_tests(ctx: Context, cls: Scope) -> bool | None:
     one of its bases runs them; None when it is no TestCase or a base cannot be resolved (an
     imported mixin or framework class: it may run them)."""
     plain = False
-    for scope in _class_chain(ctx, cls):
+    for scope in ctx.class_chain(cls):
         for base in scope.node.bases:
             qualified = ctx.qualified_name(base, scope.parent)
             if qualified in ASYNC_RUNNING_TEST_CASES:

@@ -80,7 +80,7 @@ YIELD_IN_CANCEL_SCOPE = declare(
     default_enabled=True,
     message=(
         "'yield' inside '{scope}' in async generator '{function}': while the generator is suspended "
-        "there, the {what} cancels whatever the consumer is awaiting, not this block; yield outside "
+        "there, the timeout cancels whatever the consumer is awaiting, not this block; yield outside "
         "the block, or make '{function}' an @asynccontextmanager"
     ),
     variants={
@@ -188,14 +188,8 @@ class CancelScopeChecker(Checker):
                 kind = kind_of(ctx, item.context_expr)
                 if kind in _SCOPE_KINDS:
                     variant = "task_group" if kind is Kind.TASK_GROUP else None
-                    what = "timeout" if variant is None else "task group"
                     ctx.report(
-                        node,
-                        YIELD_IN_CANCEL_SCOPE,
-                        variant,
-                        scope=describe(item.context_expr),
-                        function=function.name,
-                        what=what,
+                        node, YIELD_IN_CANCEL_SCOPE, variant, scope=describe(item.context_expr), function=function.name
                     )
                     return
 

@@ -479,15 +479,6 @@ class TaskExceptionChecker(Checker):
     def _ancestors(self, cls: Scope) -> set[Scope]:
         """The same-module base classes of ``cls``, transitively (memoised)."""
         found = self._ancestry.get(cls)
-        if found is not None:
-            return found
-        found = self._ancestry[cls] = set()
-        todo = [cls]
-        while todo:
-            scope = todo.pop()
-            for base in scope.node.bases:
-                binding = self.ctx.lookup(base.id, scope.parent) if isinstance(base, ast.Name) else None
-                if binding is not None and binding.kind is BindingKind.CLASSDEF and binding.func_scope not in found:
-                    found.add(binding.func_scope)
-                    todo.append(binding.func_scope)
+        if found is None:
+            found = self._ancestry[cls] = set(self.ctx.class_chain(cls)) - {cls}
         return found

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import builtins
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .frames import Frame
@@ -310,6 +310,22 @@ class Context:
         if class_level is not None and class_level.kind in (BindingKind.ASSIGN, BindingKind.OTHER):
             found.append(class_level)
         return found
+
+    def class_chain(self, cls: Scope) -> Iterator[Scope]:
+        """The class of scope ``cls`` and the classes of this module it derives from, each once
+        (depth first)."""
+        seen: set[Scope] = set()
+        todo = [cls]
+        while todo:
+            scope = todo.pop()
+            if scope in seen or not isinstance(scope.node, ast.ClassDef):
+                continue
+            seen.add(scope)
+            yield scope
+            for base in scope.node.bases:
+                binding = self.binding_of(base, scope.parent)
+                if binding is not None and binding.kind is _CLASSDEF:
+                    todo.append(binding.func_scope)
 
     def method_binding(self, cls: Scope, name: str) -> Binding | None:
         """``name`` looked up in a class and its same-module base classes (breadth first)."""

@@ -69,10 +69,11 @@ class PathMetadataChecker(Checker):
         if not ctx.in_async:
             return
         func = node.func
-        if isinstance(func, ast.Attribute) and func.attr in PATH_METADATA_METHODS:
-            if ctx.qualified_name(func) not in METADATA_FUNCTIONS and kind_of(ctx, func.value) is not Kind.PATH:
-                return
-        elif ctx.qualified_name(func) not in METADATA_FUNCTIONS:
+        if ctx.qualified_name(func) not in METADATA_FUNCTIONS and not (
+            isinstance(func, ast.Attribute)
+            and func.attr in PATH_METADATA_METHODS
+            and kind_of(ctx, func.value) is Kind.PATH
+        ):
             return
         if is_cli_command(ctx, ctx.function):
             return  # a command-line command runs alone: blocking its loop delays nothing
