@@ -121,12 +121,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     totals: Counter = Counter()
     unreviewed = []
+    sampled = []  # (path, line, code) of every sampled hit
     for code in sorted(by_code):
         items = sorted(by_code[code])
         sample = items if len(items) <= args.sample else sorted(rng.sample(items, args.sample))
         library = sum(1 for path, *_ in items if not is_test(path))
         verdicts = Counter()
         for path, line, _, message in sample:
+            sampled.append((path, line, code))
             verdict = reviewed.get((path, line, code))
             if verdict is None:
                 unreviewed.append(f"{path}:{line}:{code}  {message}")
@@ -145,14 +147,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{'all':<8}{totals['library']:>9}{totals['test']:>7}{totals['sample']:>8}{totals['reviewed']:>10}"
         f"{totals['true']:>6}{totals['noisy']:>7}{totals['false']:>7}{overall:>11}"
     )
-    library_verdicts: Counter = Counter(
-        verdict
-        for (path, _, _), (verdict, _) in reviewed.items()
-        if not is_test(path) and any(hit[0] == path for hit in hits)
-    )
+    library_verdicts: Counter = Counter(reviewed[key][0] for key in sampled if key in reviewed and not is_test(key[0]))
     if library_verdicts:
         share = library_verdicts["true"] / sum(library_verdicts.values())
-        print(f"library code: {share:.0%} of reviewed hits judged true")
+        print(f"library code: {share:.0%} of reviewed sampled hits judged true")
     current = {(path, line, code) for path, line, code, _ in hits}
     gone = sorted(key for key in reviewed if key not in current)
     if gone:

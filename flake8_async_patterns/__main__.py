@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from . import __version__
-from .docs import MissingMarkers, refresh_readme, render_rules_md, rule_markdown
+from .docs import SOURCES_PAGE, MissingMarkers, pages, refresh_readme, render_rules_md, rule_markdown
 from .registry import PREFIX
 from .rules import RULES
 from .scaffold import ScaffoldError, new_rule
@@ -66,7 +66,9 @@ def _main(argv: list[str] | None) -> int:
     explain_parser = sub.add_parser("explain", help="print one rule's documentation")
     explain_parser.add_argument("rule", help="a rule code or a rule name (e.g. unawaited-coroutine)")
     docs_parser = sub.add_parser("docs", help="print docs/rules.md (generated from the registry)")
-    docs_parser.add_argument("--output", type=Path, help="write to this file instead of stdout")
+    docs_parser.add_argument(
+        "--output", type=Path, help=f"write to this file instead of stdout, and {SOURCES_PAGE} next to it"
+    )
     docs_parser.add_argument("--readme", type=Path, help="also refresh the rule and option tables in this README")
     new_parser = sub.add_parser("new-rule", help="scaffold a rule: declaration, checker stub, fixture, changelog")
     new_parser.add_argument("code", help=f"the new code: {PREFIX} and three digits")
@@ -94,14 +96,14 @@ def _main(argv: list[str] | None) -> int:
                 args.readme.write_text(refresh_readme(args.readme.read_text(encoding="utf-8")), encoding="utf-8")
             except (OSError, MissingMarkers) as error:
                 parser.error(f"--readme {args.readme}: {_problem(error)}")
-        text = render_rules_md()
-        if args.output:
+        if not args.output:
+            sys.stdout.write(render_rules_md())
+            return 0
+        for path, text in pages(args.output).items():
             try:
-                args.output.write_text(text, encoding="utf-8")
+                path.write_text(text, encoding="utf-8")
             except OSError as error:
                 parser.error(f"--output {args.output}: {_problem(error)}")
-        else:
-            sys.stdout.write(text)
         return 0
     if args.command == "new-rule":
         try:

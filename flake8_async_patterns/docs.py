@@ -1,15 +1,18 @@
-"""Documentation generated from the declarations: ``docs/rules.md``, README's rule and option
-tables, and one rule's page (``python -m flake8_async_patterns explain``)."""
+"""Documentation generated from the declarations: ``docs/rules.md``, the maintainers'
+``docs/sources.md`` next to it, README's rule and option tables, and one rule's page
+(``python -m flake8_async_patterns explain``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from .registry import INTERNAL_ERROR, PREFIX, Rule
 from .rules import RULES
 from .settings import OPTIONS, Option
 
 GENERATED_NOTE = "<!-- generated from the rule registry by `python -m flake8_async_patterns docs`; do not edit -->"
+SOURCES_PAGE = "sources.md"  # written next to the rule reference (``docs --output``)
 
 SELECTION = """\
 Rules marked **on** are reported by a plain `flake8` run. Rules marked **off** are opinionated or
@@ -29,6 +32,12 @@ an assignment) is no longer the import.
 Code inside `with pytest.raises(...)`, `pytest.warns(...)`, `pytest.deprecated_call()` or a
 unittest `self.assertRaises*(...)`/`self.assertWarns*(...)` block is expected to fail: rules whose
 mistake raises or warns at run time (marked below) are not reported there; the others are.
+"""
+
+SOURCES_INTRO = """\
+For maintainers: the pattern of the project's internal source documents that each rule was
+written from (its *seed*). Users want the rule reference, [{rules_page}]({rules_page}); each code
+below links to its page there.
 """
 
 INTERNAL_ERROR_SECTION = """\
@@ -120,7 +129,6 @@ def rule_markdown(rule: Rule) -> str:
         example_note = " (with " + " ".join(f"`{option}`" for option in rule.example_options) + ")"
     out += [f"### Example{example_note}", "", "```python", rule.example.rstrip("\n"), "```", ""]
     out += ["### Use instead", "", "```python", rule.use_instead.rstrip("\n"), "```", ""]
-    out += ["### Seed pattern", "", rule.seed, ""]
     if rule.notes:
         out += ["### Decisions and limits", ""]
         out += [f"- {note}" for note in rule.notes]
@@ -132,6 +140,16 @@ def rule_markdown(rule: Rule) -> str:
     return "\n".join(out)
 
 
+def anchor(code: str) -> str:
+    """The stable anchor of a code's page in the rule reference (``rules.md#<anchor>``): the code
+    in lower case, set by an explicit ``<a id>``, so it outlives a change of the heading text."""
+    return code.lower()
+
+
+def _anchored(code: str, page: str) -> str:
+    return f'<a id="{anchor(code)}"></a>\n\n{page}'
+
+
 def render_rules_md(rules: Sequence[Rule] = RULES) -> str:
     off = [rule.code for rule in rules if not rule.default_enabled]
     selection = SELECTION.format(
@@ -141,10 +159,30 @@ def render_rules_md(rules: Sequence[Rule] = RULES) -> str:
         first_code=rules[0].code,
     )
     parts = [GENERATED_NOTE, "", "# flake8-async-patterns rules", "", selection, readme_table(rules), ""]
-    parts += [rule_markdown(rule) for rule in rules]
-    parts.append(
-        INTERNAL_ERROR_SECTION.format(
-            code=INTERNAL_ERROR.code, name=INTERNAL_ERROR.name, message=INTERNAL_ERROR.message
-        )
+    parts += [_anchored(rule.code, rule_markdown(rule)) for rule in rules]
+    internal = INTERNAL_ERROR_SECTION.format(
+        code=INTERNAL_ERROR.code, name=INTERNAL_ERROR.name, message=INTERNAL_ERROR.message
     )
+    parts.append(_anchored(INTERNAL_ERROR.code, internal))
     return "\n".join(parts).rstrip("\n") + "\n"
+
+
+def render_sources_md(rules: Sequence[Rule] = RULES, rules_page: str = "rules.md") -> str:
+    """The maintainers' table: each rule's code (linked to its page in ``rules_page``), name and seed."""
+    lines = [
+        GENERATED_NOTE,
+        "",
+        "# flake8-async-patterns rule sources",
+        "",
+        SOURCES_INTRO.format(rules_page=rules_page),
+    ]
+    lines += ["| code | name | seed pattern |", "|---|---|---|"]
+    for rule in rules:
+        seed = " ".join(rule.seed.split()).replace("|", "\\|")
+        lines.append(f"| [{rule.code}]({rules_page}#{anchor(rule.code)}) | {rule.name} | {seed} |")
+    return "\n".join(lines) + "\n"
+
+
+def pages(output: Path) -> dict[Path, str]:
+    """What ``docs --output`` writes: the rule reference at ``output`` and the sources page next to it."""
+    return {output: render_rules_md(), output.with_name(SOURCES_PAGE): render_sources_md(rules_page=output.name)}

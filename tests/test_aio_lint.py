@@ -393,9 +393,8 @@ def test_json_format(project):
         5,
         code("unawaited-coroutine"),
     )
-    assert first["rule"] == "unawaited-coroutine" and first["url"].endswith(
-        f"#{first['code'].lower()}-unawaited-coroutine"
-    )
+    assert first["rule"] == "unawaited-coroutine" and first["url"].endswith(f"/docs/rules.md#{first['code'].lower()}")
+    assert f'<a id="{first["code"].lower()}"></a>' in (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
     assert not first["message"].startswith(PREFIX)
     default = aio_lint("--isolated", "-j1", "sample.py", cwd=project)
     assert {(i["path"], i["line"], i["column"], i["code"]) for i in items} == default.hits()

@@ -45,3 +45,11 @@ def test_docs_prints_the_generated_reference():
     result = run("docs")
     assert result.returncode == 0
     assert result.stdout == docs.render_rules_md()
+
+
+def test_docs_output_also_writes_the_sources_page_next_to_it(tmp_path):
+    target = tmp_path / "rules.md"
+    result = run("docs", "--output", str(target))
+    assert result.returncode == 0, result.stderr
+    assert target.read_text(encoding="utf-8") == docs.render_rules_md()
+    assert (tmp_path / docs.SOURCES_PAGE).read_text(encoding="utf-8") == docs.render_sources_md()

@@ -136,6 +136,10 @@ def test_ci_commands_run(tmp_path, command):
         if "--format=sarif" in command:
             assert report["version"] == "2.1.0"
             assert [r["ruleId"] for r in report["runs"][0]["results"]] == [blocking_sleep]
+        elif "--format=gitlab" in command:
+            assert [(i["location"]["path"], i["location"]["lines"]["begin"], i["check_name"]) for i in report] == [
+                ("app.py", 5, blocking_sleep)
+            ]
         else:
             assert [(Path(item["path"]).as_posix(), item["line"], item["code"]) for item in report] == [
                 ("app.py", 5, blocking_sleep)
@@ -154,6 +158,14 @@ def test_github_workflow_uploads_what_it_writes():
     assert upload["with"]["sarif_file"] == sarif_run.rsplit(">", 1)[1].strip()
     assert workflow["jobs"]["code-scanning"]["permissions"]["security-events"] == "write"
     assert any("--format=github" in step.get("run", "") for step in workflow["jobs"]["annotations"]["steps"])
+
+
+def test_gitlab_job_uploads_what_it_writes():
+    (config,) = [yaml.safe_load(block) for block in blocks("gitlab.md", "yaml")]
+    job = config["aio-lint"]
+    (report_run,) = [line for line in job["script"] if "--format=gitlab" in line]
+    assert job["artifacts"]["reports"]["codequality"] == report_run.rsplit(">", 1)[1].strip()
+    assert job["artifacts"]["when"] == "always" and "--exit-zero" not in report_run
 
 
 # --- editors -------------------------------------------------------------------------------------

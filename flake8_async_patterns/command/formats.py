@@ -1,22 +1,26 @@
 """Output formats of ``aio-lint``: ``default`` (flake8's), ``github`` (workflow annotations),
-``json`` and ``sarif`` (SARIF 2.1.0, as GitHub code scanning and other viewers read it)."""
+``json``, ``sarif`` (SARIF 2.1.0, as GitHub code scanning and other viewers read it) and
+``gitlab`` (a GitLab Code Quality report)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import quote
 
 from .. import __version__
+from ..docs import anchor
 from ..registry import INTERNAL_ERROR, Rule
 from ..rules import RULES
-from .lint import READ_ERROR, SYNTAX_ERROR, Finding
+from .lint import READ_ERROR, SYNTAX_ERROR, Finding, read_lines
 
 TOOL = "flake8-async-patterns"
-# The project's home and its rule reference; each rule's section there is '#<code>-<name>'
-# (GitHub's anchor of the '## <code> <name>' heading).  One place to change when it moves.
+# The project's home and its rule reference; each rule's section there has the stable anchor
+# '#<code in lower case>' (docs.anchor).  One place to change when it moves.
 HOMEPAGE = "https://github.com/flake8-async-patterns/flake8-async-patterns"
 RULES_DOC = HOMEPAGE + "/blob/main/docs/rules.md"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -26,6 +30,9 @@ _NOT_RULES = {
     READ_ERROR: ("unreadable-file", "The file could not be read, so it was not checked."),
 }
 _RULES: dict[str, Rule] = {rule.code: rule for rule in (*RULES, INTERNAL_ERROR)}
+# GitLab Code Quality's severity of each SARIF level: a rule's finding is 'major', a file that was
+# not checked (it does not parse, cannot be read, or the engine failed on it) is 'critical'.
+_GITLAB_SEVERITY = {"warning": "major", "error": "critical"}
 
 
 def rule_name(code: str) -> str:
@@ -36,7 +43,13 @@ def rule_name(code: str) -> str:
 def rule_url(code: str) -> str | None:
     """The rule's section of the rule reference; None for a code that is not a rule."""
     rule = _RULES.get(code)
-    return f"{RULES_DOC}#{rule.code.lower()}-{rule.name}" if rule is not None else None
+    return f"{RULES_DOC}#{anchor(rule.code)}" if rule is not None else None
+
+
+def _level(code: str) -> str:
+    """SARIF's level of a code: 'warning' for a rule, 'error' for a file that was not checked."""
+    rule = _RULES.get(code)
+    return "warning" if rule is not None and rule is not INTERNAL_ERROR else "error"
 
 
 def _summary(rule: Rule) -> str:
@@ -110,16 +123,15 @@ def _descriptor(code: str) -> dict:
             "id": code,
             "name": name,
             "shortDescription": {"text": text},
-            "defaultConfiguration": {"level": "error"},
+            "defaultConfiguration": {"level": _level(code)},
         }
-    level = "error" if rule is INTERNAL_ERROR else "warning"
     return {
         "id": rule.code,
         "name": rule.name,
         "shortDescription": {"text": _summary(rule)},
         "fullDescription": {"text": rule.summary},
         "helpUri": rule_url(rule.code),
-        "defaultConfiguration": {"level": level, "enabled": rule.default_enabled},
+        "defaultConfiguration": {"level": _level(code), "enabled": rule.default_enabled},
         "properties": {"tags": ["asyncio"]},
     }
 
@@ -163,11 +175,49 @@ def sarif(findings: Sequence[Finding], cwd: str) -> str:
     return json.dumps(log, indent=2) + "\n"
 
 
+def _line_text(sources: dict[str, list[str]], path: str, cwd: str, line: int) -> str:
+    """Line ``line`` of ``path``, stripped, read again as it was linted; '' when there is no such
+    file (stdin's name) or no such line.  ``sources`` keeps each file's lines for the next call."""
+    if path not in sources:
+        try:
+            sources[path] = read_lines(os.path.join(cwd, path))
+        except OSError:
+            sources[path] = []
+    lines = sources[path]
+    return lines[line - 1].strip() if 0 < line <= len(lines) else ""
+
+
+def gitlab(findings: Sequence[Finding], cwd: str) -> str:
+    """A GitLab Code Quality report: a JSON array of issues.  Each fingerprint is the SHA-256 of
+    the path, the code, the flagged line's stripped text and the finding's rank among those with
+    the same three (in line order): it survives the line moving, not the line changing."""
+    sources: dict[str, list[str]] = {}
+    seen: Counter[tuple[str, str, str]] = Counter()
+    issues = []
+    for f in findings:
+        path = _display(f.path, cwd)
+        key = (path, f.code, _line_text(sources, f.path, cwd, f.line))
+        rank = seen[key]
+        seen[key] += 1
+        fingerprint = hashlib.sha256("\0".join((*key, str(rank))).encode("utf-8", "surrogatepass")).hexdigest()
+        issues.append(
+            {
+                "description": f"{f.code} {f.message}",
+                "check_name": f.code,
+                "fingerprint": fingerprint,
+                "severity": _GITLAB_SEVERITY[_level(f.code)],
+                "location": {"path": path, "lines": {"begin": max(f.line, 1)}},
+            }
+        )
+    return json.dumps(issues, indent=2) + "\n"
+
+
 FORMATS: dict[str, Callable[[Sequence[Finding], str], str]] = {
     "default": default,
     "github": github,
     "json": json_format,
     "sarif": sarif,
+    "gitlab": gitlab,
 }
 
 

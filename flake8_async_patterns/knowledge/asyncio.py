@@ -8,7 +8,7 @@ from ..semantic.context import Context
 from ..semantic.scope import Binding, BindingKind
 from ..semantic.source import ASYNC_CODE, Word
 from ..semantic.symbols import Symbol
-from ..semantic.text import decorator_target
+from ..semantic.text import decorator_target, last_segment
 from .http import (
     AIOFILES_COROUTINE_METHODS,
     AWAITABLE_CONTEXT_FUNCTIONS,
@@ -144,6 +144,27 @@ def caught_exceptions(ctx: Context, handler: ast.ExceptHandler) -> set[str]:
 
 # --- event loop management --------------------------------------------------------------------
 ASYNCIO_RUN = "asyncio.run"
+# Calls that start a new event loop whose only task is one coroutine: made by the call's argument
+# (``asyncio.run(main())``) or, for anyio and trio, by the function passed (``anyio.run(main, x)``).
+_RUNS_COROUTINE = frozenset({ASYNCIO_RUN, "uvloop.run"})
+_RUNS_FUNCTION = frozenset({"anyio.run", "trio.run"})
+
+
+def started_coroutine(ctx: Context, call: ast.Call) -> str | None:
+    """``main`` when ``call`` runs the module's coroutine function ``main`` as the first and only
+    task of a new event loop: ``asyncio.run(main())``, ``uvloop.run(main())``, ``anyio.run(main,
+    ...)``, ``trio.run(main, ...)``, any import spelling."""
+    if not call.args or last_segment(call.func) != "run":
+        return None
+    started = call.args[0]
+    qualified = ctx.qualified_name(call.func)
+    if qualified in _RUNS_COROUTINE and isinstance(started, ast.Call):
+        started = started.func
+    elif qualified not in _RUNS_FUNCTION:
+        return None
+    return started.id if isinstance(started, ast.Name) else None
+
+
 GET_EVENT_LOOP = "asyncio.get_event_loop"
 NEW_EVENT_LOOP = "asyncio.new_event_loop"
 LOOP_RUNNERS = frozenset({"run_until_complete", "run_forever"})

@@ -18,11 +18,16 @@ COMMAND_DECORATORS = frozenset(
 )
 
 
+# ``@app.command()`` registers a command; cyclopts' ``@app.default`` the command run with no name.
+_COMMAND_METHODS = frozenset({"command", "default"})
+
+
 def is_cli_command(ctx: Context, function: Scope) -> bool:
     """Whether ``function`` is decorated as a command of a command-line app: ``@click.command()``,
-    ``@app.command()`` on a ``typer.Typer``/``cyclopts.App`` (or a ``click.group``-decorated
-    function, or an instance of a class named ``...Typer``: a project's Typer subclass), any
-    import spelling.  Decided once per function and file (several rules ask)."""
+    ``@app.command()`` (or cyclopts' ``@app.default``) on a ``typer.Typer``/``cyclopts.App``, on a
+    ``click.group``-decorated function, or on an instance of a class named ``...Typer`` (a
+    project's Typer subclass), any import spelling.  Decided once per function and file (several
+    rules ask)."""
     known = ctx.memo.setdefault("cli_commands", {})
     answer = known.get(function)
     if answer is None:
@@ -38,7 +43,7 @@ def _is_cli_command(ctx: Context, function: Scope) -> bool:
             return True
         if (
             isinstance(target, ast.Attribute)
-            and target.attr == "command"
+            and target.attr in _COMMAND_METHODS
             and _is_cli_app(ctx, target.value, function.parent)
         ):
             return True

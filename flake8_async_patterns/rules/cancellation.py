@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 
 from ..checker import Checker
-from ..knowledge.asyncio import BASE_EXCEPTION, CANCELLED_ERROR, caught_exceptions, task_spawn
+from ..knowledge.asyncio import BASE_EXCEPTION, CANCELLED_ERROR, caught_exceptions, started_coroutine, task_spawn
 from ..knowledge.cli import is_cli_command
 from ..registry import Rule, declare
 from ..semantic.flow import Outcome, handler_outcomes
@@ -54,7 +54,8 @@ OWNED_NOTE = (
     "exemptions were such shrugs: consumer loops, reaps and entry points)."
 )
 ENTRY_NOTE = (
-    "Nor the program's main coroutine: `main` of a module-level `asyncio.run(main())`, a "
+    "Nor the program's main coroutine: a module-level `main` that the module runs with "
+    "`asyncio.run(main())` (or `uvloop.run(main())`, `anyio.run(main)`, `trio.run(main)`), a "
     "command-line command (click/typer), or a handler that also catches `KeyboardInterrupt` -- "
     "swallowing the cancellation Ctrl-C brings there ends the program gracefully, and "
     "`asyncio.run` (3.11+) still raises KeyboardInterrupt after it."
@@ -207,7 +208,6 @@ _RAISES = frozenset({Outcome.RERAISE, Outcome.RAISE})
 _STOPS_THE_LOOP_INSIDE = frozenset({Outcome.EXIT, Outcome.BREAK})
 _STOPS_THE_LOOP_AROUND = frozenset({Outcome.EXIT, Outcome.FALL})
 KEYBOARD_INTERRUPT = "builtins.KeyboardInterrupt"
-ASYNCIO_RUN = "asyncio.run"
 _HANDLER = (ast.ExceptHandler,)
 _EXC_INFO = frozenset({"exc_info", "exception"})
 _CAPTURE = frozenset({"sys.exc_info", "sys.exception"})
@@ -300,10 +300,11 @@ class CancellationChecker(Checker):
             checked = node.args[1].elts if isinstance(node.args[1], ast.Tuple) else [node.args[1]]
             if any(ctx.qualified_name(t) == CANCELLED_ERROR for t in checked):
                 self._decides(node.args[0])
+        started = started_coroutine(ctx, node)
+        if started is not None:
+            self.entry_points.add(started)
         if node.args and isinstance(node.args[0], ast.Call):
             inner = node.args[0].func
-            if isinstance(inner, ast.Name) and ctx.qualified_name(func) == ASYNCIO_RUN:
-                self.entry_points.add(inner.id)
             method = _self_attr(inner)
             name = method or (inner.id if isinstance(inner, ast.Name) else None)
             if name is not None and (last_segment(func) in _SPAWN_NAMES or task_spawn(ctx, node) is not None):

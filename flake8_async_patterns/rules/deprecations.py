@@ -20,7 +20,7 @@ from ..knowledge.deprecations import (
     spelled,
 )
 from ..registry import declare
-from ..semantic.frames import never_from, under_feature_test
+from ..semantic.frames import never_from, under_feature_test, within_scope
 from ..semantic.text import describe, keyword_value
 from ..settings import PYTHON_VERSION
 
@@ -81,6 +81,11 @@ DEPRECATED_ASYNCIO_API = declare(
         "(also `if sys.platform == 'win32' and sys.version_info < (3, 14):`) or the `else` of `>= (3, 12)` "
         "-- is not reported, nor either branch of a feature test (`if hasattr(inspect, "
         "'markcoroutinefunction'):`): both are compatibility shims.",
+        'A deprecated (not yet removed) name inside `with warnings.catch_warnings(action="ignore")`, or '
+        "in a `catch_warnings()` block whose body ignores DeprecationWarning "
+        '(`warnings.simplefilter("ignore", DeprecationWarning)`, `filterwarnings(...)`, or no '
+        "category), is not reported: the block uses it knowingly -- typically a test of the deprecated "
+        "behaviour itself. A removed name still is: silencing a warning does not bring it back.",
     ),
     references=(
         WHATS_NEW_314_DEPRECATED,
@@ -151,6 +156,8 @@ class DeprecatedAsyncioApiChecker(Checker):
         variant = "removed" if removed is not None and (target or NEWEST_KNOWN) >= removed else None
         if variant and removed == deprecation.deprecated:
             variant = "dropped"
+        if variant is None and self._silenced():
+            return  # a deliberate use: the block ignores the DeprecationWarning it knows it causes
         self.ctx.report(
             node,
             DEPRECATED_ASYNCIO_API,
@@ -160,6 +167,44 @@ class DeprecatedAsyncioApiChecker(Checker):
             removed=spelled(removed) if removed else "a future version",
             replacement=deprecation.replacement,
         )
+
+    def _silenced(self) -> bool:
+        """Inside ``with warnings.catch_warnings(action="ignore")``, or a ``catch_warnings()``
+        block whose body ignores DeprecationWarning (a ``warnings.simplefilter("ignore",
+        DeprecationWarning)`` or ``filterwarnings(...)`` statement; no category means every
+        warning)."""
+        ctx = self.ctx
+        for node, _ in within_scope(ctx.frame, (ast.With,)):
+            for item in node.items:
+                call = item.context_expr
+                if isinstance(call, ast.Call) and ctx.qualified_name(call.func) == _CATCH_WARNINGS:
+                    if _ignores(call, keyword_value(call, "action"), None):
+                        return True
+                    for statement in node.body:
+                        value = statement.value if isinstance(statement, ast.Expr) else None
+                        position = _FILTERS.get(ctx.qualified_name(value.func)) if isinstance(value, ast.Call) else None
+                        if position is not None:
+                            action = value.args[0] if value.args else keyword_value(value, "action")
+                            if _ignores(value, action, position):
+                                return True
+        return False
+
+
+_CATCH_WARNINGS = "warnings.catch_warnings"
+_FILTERS = {"warnings.simplefilter": 1, "warnings.filterwarnings": 2}  # -> the category's position
+_DEPRECATION_WARNINGS = frozenset({"DeprecationWarning", "PendingDeprecationWarning", "Warning"})
+
+
+def _ignores(call: ast.Call, action: ast.AST | None, position: int | None) -> bool:
+    """Whether ``call`` (a filter, or ``catch_warnings``) ignores DeprecationWarning: action
+    ``"ignore"``, and the category (keyword, or positional at ``position``) absent or a deprecation
+    warning or a base of one."""
+    if not (isinstance(action, ast.Constant) and action.value == "ignore"):
+        return False
+    category = keyword_value(call, "category")
+    if category is None and position is not None and len(call.args) > position:
+        category = call.args[position]
+    return category is None or (isinstance(category, ast.Name) and category.id in _DEPRECATION_WARNINGS)
 
 
 _LAST_SEGMENTS = frozenset(name.rpartition(".")[2] for name in ASYNCIO_DEPRECATIONS)

@@ -6,11 +6,13 @@ from __future__ import annotations
 import ast
 
 from ...checker import Checker
+from ...knowledge.asyncio import started_coroutine
+from ...knowledge.caching import built_once
 from ...knowledge.cli import is_cli_command
 from ...knowledge.inference import constructor_call, kind_of, session_factory_kind
 from ...knowledge.kinds import Kind
 from ...registry import Rule
-from ...semantic.frames import TRY_NODES, in_statement_list, parent_of, within_scope
+from ...semantic.frames import LOOP_NODES, TRY_NODES, in_statement_list, parent_of, within_scope
 from ...semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ...semantic.source import ASYNC_CODE
 from ...semantic.text import describe, is_false, is_zero, keyword_value
@@ -88,35 +90,26 @@ class Blocking:
 
 class _Condition:
     """What would excuse a blocking call, known only at the module end: the socket made
-    non-blocking (a local, or a ``self`` attribute anywhere in its class), or the file from a
-    descriptor handed to the event loop's pipe transport."""
+    non-blocking (a local, or a ``self`` attribute anywhere in its class), the file from a
+    descriptor handed to the event loop's pipe transport, or the coroutine that runs it turning
+    out to be the program's main coroutine (the call is before its first await point)."""
 
-    __slots__ = ("attribute", "files", "socket")
+    __slots__ = ("attribute", "files", "socket", "startup")
 
     def __init__(
         self,
         socket: Binding | None = None,
         attribute: tuple[Scope, str] | None = None,
         files: list[Binding] | None = None,
+        startup: Scope | None = None,
     ) -> None:
         self.socket = socket
+        self.startup = startup
         self.attribute = attribute
         self.files = [] if files is None else files
 
 
 _EXCUSED = _Condition()  # excused already: never blocking
-
-
-class _Deferred:
-    """A blocking call in async context whose report waits for the module end."""
-
-    __slots__ = ("call", "condition", "found", "function")
-
-    def __init__(self, call: ast.Call, found: Blocking, function: str, condition: _Condition) -> None:
-        self.call = call
-        self.found = found
-        self.function = function
-        self.condition = condition
 
 
 # A socket call in a ``try`` handling these is the non-blocking idiom: it fails instead of waiting.
@@ -156,8 +149,12 @@ class BlockingChecker(Checker):
         # list ends at the first one nothing can)
         self.helper_blocks: dict[Scope, list[tuple[str, _Condition | None]]] = {}
         self.helper_calls: dict[Scope, list[Scope]] = {}  # sync function -> same-module callees
-        self.async_calls: list[tuple[ast.Call, Scope, str]] = []
-        self.deferred: list[_Deferred] = []
+        self.async_calls: list[tuple[ast.Call, Scope, str, Scope | None]] = []
+        self.suspended: set[Scope] = set()  # functions with an await point so far
+        self.entry_points: set[str] = set()  # ``asyncio.run(main())``: main
+        self.awaited: set[str] = set()  # f of ``await f(...)``
+        # blocking calls in async context whose report waits for the module end
+        self.deferred: list[tuple[ast.Call, Blocking, str, _Condition]] = []
         self.nonblocking_sockets: set[Binding] = set()
         self.held_locks: dict[ast.With, list[tuple[ast.AST, str]]] = {}  # ``with thread_lock:`` being walked
         self.awaited_under: set[ast.With] = set()
@@ -300,8 +297,11 @@ class BlockingChecker(Checker):
             elif self.want_transitive:
                 helper = sync_helper(self.ctx, node)
                 if helper is not None:
-                    self.async_calls.append((node, helper, function.name))
+                    self.async_calls.append((node, helper, function.name, self._startup(function)))
             return
+        started = started_coroutine(ctx, node)
+        if started is not None:
+            self.entry_points.add(started)
         if not self.want_transitive or function.kind is not ScopeKind.FUNCTION or function.is_async_def:
             return
         blocks = self.helper_blocks.get(function)
@@ -342,6 +342,9 @@ class BlockingChecker(Checker):
 
     def _await_point(self, node: ast.AST) -> None:
         """An await point: the thread locks held around it (in this function) are held across it."""
+        self.suspended.add(self.ctx.function)
+        if isinstance(node, ast.Await) and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name):
+            self.awaited.add(node.value.func.id)
         if self.held_locks:
             for with_node, _ in within_scope(self.ctx.frame, (ast.With,)):
                 if with_node in self.held_locks:
@@ -360,9 +363,13 @@ class BlockingChecker(Checker):
         """Report now, never, or at the module end when the function may still excuse the call."""
         condition = self._condition(call, found)
         if condition is None:
+            startup = self._startup(self.ctx.function)
+            if startup is not None:
+                condition = _Condition(startup=startup)
+        if condition is None:
             self.ctx.report(call, found.rule, call=found.call, function=function, replacement=found.replacement)
         elif condition is not _EXCUSED:
-            self.deferred.append(_Deferred(call, found, function, condition))
+            self.deferred.append((call, found, function, condition))
 
     def _condition(self, call: ast.Call, found: Blocking) -> _Condition | None:
         """None: the call blocks.  ``_EXCUSED``: it does not (a socket call in a ``try`` handling
@@ -371,6 +378,8 @@ class BlockingChecker(Checker):
         its class; a file handed to a pipe transport later)."""
         ctx = self.ctx
         func = call.func
+        if found.rule is BLOCKING_SSL_CONTEXT and built_once(ctx):
+            return _EXCUSED  # built once per cache key or object: what the rule asks for
         if (
             found.rule is BLOCKING_NETWORK
             and isinstance(func, ast.Attribute)
@@ -432,9 +441,25 @@ class BlockingChecker(Checker):
             if cls is not None:
                 self.nonblocking_attributes.add((cls, receiver.attr))
 
+    def _startup(self, function: Scope) -> Scope | None:
+        """``function`` when the call being handled runs before its first await point and in no
+        loop: if ``function`` turns out to be the program's main coroutine, nothing else runs on
+        its event loop yet, so blocking it delays nothing."""
+        parent = function.parent
+        if function in self.suspended or parent is None or parent.kind is not ScopeKind.MODULE:
+            return None
+        return None if next(within_scope(self.ctx.frame, LOOP_NODES), None) else function
+
+    def _entry_point(self, startup: Scope | None) -> bool:
+        """Whether ``startup`` is a coroutine function the module runs as a new event loop's only
+        task (``asyncio.run(main())``) and never awaits itself."""
+        return startup is not None and startup.name in self.entry_points and startup.name not in self.awaited
+
     def _excused(self, condition: _Condition | None) -> bool:
         if condition is None:
             return False
+        if condition.startup is not None:
+            return self._entry_point(condition.startup)
         if condition.socket is not None:
             return condition.socket in self.nonblocking_sockets
         if condition.attribute is not None:
@@ -447,16 +472,9 @@ class BlockingChecker(Checker):
 
     def module_end(self) -> None:
         ctx = self.ctx
-        for deferred in self.deferred:
-            if not self._excused(deferred.condition):
-                found = deferred.found
-                ctx.report(
-                    deferred.call,
-                    found.rule,
-                    call=found.call,
-                    function=deferred.function,
-                    replacement=found.replacement,
-                )
+        for call, found, function, condition in self.deferred:
+            if not self._excused(condition):
+                ctx.report(call, found.rule, call=found.call, function=function, replacement=found.replacement)
         if not self.async_calls:
             return
         direct = {}
@@ -465,7 +483,7 @@ class BlockingChecker(Checker):
             if blocking is not None:
                 direct[helper] = blocking
         links = blocking_chains(direct, self.helper_calls)
-        for call, helper, function in self.async_calls:
-            if helper in links:
+        for call, helper, function, startup in self.async_calls:
+            if helper in links and not self._entry_point(startup):
                 chain = spell_chain(helper, links)
                 ctx.report(call, TRANSITIVE_BLOCKING_CALL, call=describe(call), function=function, chain=chain)

@@ -20,6 +20,15 @@ COMMON_NOTES = (
     "stays checked.",
     "Not reported in test files (`--aio-test-files`).",
 )
+# Where the detector of :mod:`.checker` runs (not the import and path-metadata checkers).
+MAIN_COROUTINE_NOTE = (
+    "Not a call in the program's main coroutine before its first await point, outside any loop: "
+    "a module-level `async def main()` that the module runs with `asyncio.run(main())` (or "
+    "`uvloop.run(main())`, `anyio.run(main)`, `trio.run(main)`) and never awaits itself. Until it "
+    "first awaits, it is the only code its new event loop has, so reading a manifest or a "
+    "certificate there delays nothing. After the first await (or in a loop, which may come back "
+    "after one) servers and tasks may be running, and the call is reported.",
+)
 
 
 def blocking_rule(
@@ -34,6 +43,7 @@ def blocking_rule(
     notes: tuple[str, ...] = (),
     references: tuple[str, ...] = (),
     default_enabled: bool = True,
+    main_coroutine_exempt: bool = True,
     **extra,
 ):
     """``declare`` with what the direct blocking rules share: message, default, async only."""
@@ -50,7 +60,7 @@ def blocking_rule(
         use_instead=use_instead,
         seed=extra.pop("seed", SEED_BLOCKING),
         peers=peers,
-        notes=COMMON_NOTES + notes,
+        notes=COMMON_NOTES + (MAIN_COROUTINE_NOTE if main_coroutine_exempt else ()) + notes,
         references=(ASYNCIO_DEV_DOC, *references),
         **extra,
     )
@@ -389,6 +399,11 @@ BLOCKING_SSL_CONTEXT = blocking_rule(
     peers="none",
     notes=(
         "A context built at module level or in sync code is not reported: that is the fix.",
+        "Nor one built in a lazy initialisation -- the body of `if key not in CACHE:` that stores "
+        "`CACHE[key] = ...`, or of `if self._context is None:` (or `if not self._context:`) that "
+        "stores `self._context = ...`, the cache a module global or an attribute of `self`/`cls`: it "
+        "is built once per key or object and then reused, which is what this rule asks for. A "
+        "parameter or local tested the same way is built on every call, and is reported.",
         "`ssl.SSLContext(protocol)` itself reads no file; its `load_*` calls are what block.",
     ),
     references=(
@@ -476,6 +491,7 @@ TRANSITIVE_BLOCKING_CALL = declare(
         "`sync_to_async` or `run_in_threadpool` change what calling it does.",
         "Functions imported from other modules are not followed. Generator functions are not "
         "blocking helpers: calling one runs none of its body.",
+        *MAIN_COROUTINE_NOTE,
     ),
     references=(ASYNCIO_DEV_DOC,),
 )

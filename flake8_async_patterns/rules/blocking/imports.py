@@ -18,6 +18,7 @@ BLOCKING_IMPORT = blocking_rule(
     code="AIO213",
     name="blocking-import",
     default_enabled=False,
+    main_coroutine_exempt=False,
     summary=(
         "In async context: `importlib.import_module(...)`, `__import__(...)`, and `import`/`from ... "
         "import` statements in an `async def` body (not under `if TYPE_CHECKING:`)."

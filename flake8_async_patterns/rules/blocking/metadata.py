@@ -20,6 +20,7 @@ BLOCKING_PATH_METADATA = blocking_rule(
     code="AIO215",
     name="blocking-path-metadata",
     default_enabled=False,
+    main_coroutine_exempt=False,
     summary=(
         "In async context: `os.path` queries (`exists`, `isfile`, `isdir`, `islink`, `getsize`, "
         "`getmtime`, `realpath`, ...), `os.stat/lstat/access/mkdir/makedirs/remove/unlink/rmdir/rename/"

@@ -1,0 +1,69 @@
+"""Lazy initialisation: code that runs once per key or per object, however often its function runs."""
+
+from __future__ import annotations
+
+import ast
+
+from ..semantic.context import Context
+from ..semantic.frames import in_statement_list, within_scope
+from ..semantic.scope import ScopeKind
+from ..semantic.text import dotted_name
+
+_OWNERS = ("self.", "cls.")
+
+
+def built_once(ctx: Context) -> bool:
+    """Whether the node being handled sits in the body of a cache-miss test that the same body
+    fills: ``if key not in CACHE: ... CACHE[key] = ...`` (``CACHE`` a module global or an
+    attribute of ``self``/``cls``) or ``if self.x is None: ... self.x = ...`` (also ``if not
+    self.x:`` and module globals).  The body then runs once per key or per object."""
+    for node, child in within_scope(ctx.frame, (ast.If,)):
+        if not in_statement_list(child, node.body):
+            continue
+        cache = _cache_missed(ctx, node.test)
+        if cache is not None and any(_fills(statement, *cache) for statement in node.body):
+            return True
+    return False
+
+
+def _cache_missed(ctx: Context, test: ast.AST) -> tuple[str, bool] | None:
+    """(the cache's spelling, whether it is filled by subscript) for a cache-miss test."""
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        operator, right = test.ops[0], test.comparators[0]
+        if isinstance(operator, ast.NotIn):
+            return _persistent(ctx, right, True)
+        if isinstance(operator, ast.Is) and isinstance(right, ast.Constant) and right.value is None:
+            return _persistent(ctx, test.left, False)
+    elif isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _persistent(ctx, test.operand, False)
+    return None
+
+
+def _persistent(ctx: Context, expr: ast.AST, by_key: bool) -> tuple[str, bool] | None:
+    """``expr``'s spelling when it outlives one call: ``self.x``/``cls.x``, or a module global."""
+    spelled = dotted_name(expr)
+    if spelled is None:
+        return None
+    if isinstance(expr, ast.Name):
+        binding = ctx.lookup(expr.id)
+        if binding is None or binding.scope.kind is not ScopeKind.MODULE:
+            return None
+    elif not spelled.startswith(_OWNERS) or spelled.count(".") != 1:
+        return None
+    return spelled, by_key
+
+
+def _fills(statement: ast.stmt, cache: str, by_key: bool) -> bool:
+    if isinstance(statement, ast.Assign):
+        targets = statement.targets
+    elif isinstance(statement, ast.AnnAssign):
+        targets = [statement.target]
+    else:
+        return False
+    for target in targets:
+        if by_key:
+            if isinstance(target, ast.Subscript) and dotted_name(target.value) == cache:
+                return True
+        elif dotted_name(target) == cache:
+            return True
+    return False
