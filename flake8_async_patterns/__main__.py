@@ -7,13 +7,16 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__
 from .docs import SOURCES_PAGE, MissingMarkers, pages, refresh_readme, render_rules_md, rule_markdown
 from .registry import PREFIX
 from .rules import RULES
 from .scaffold import ScaffoldError, new_rule
+
+if TYPE_CHECKING:
+    from .registry import Rule
 
 _CHECKOUT = Path(__file__).resolve().parent.parent
 USAGE_ERROR = 2
@@ -33,7 +36,7 @@ def _problem(error: Exception) -> str:
     return str(error)
 
 
-def _find(key: str):
+def _find(key: str) -> Rule | None:
     key = key.strip()
     for rule in RULES:
         if key.upper() == rule.code or key.lower() == rule.name:

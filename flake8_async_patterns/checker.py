@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from .registry import Rule
 from .semantic.context import Context
@@ -39,12 +39,12 @@ class Checker:
     leaves: ClassVar[tuple[tuple[type, str], ...]] = ()
     hooks: ClassVar[tuple[str, ...]] = ()
 
-    def __init_subclass__(cls, **kwargs) -> None:
+    def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls.visits, cls.leaves = _handler_names(cls)
         cls.hooks = tuple(hook for hook in HOOKS if callable(getattr(cls, hook, None)))
 
-    def __init__(self, ctx: Context):
+    def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
     @classmethod

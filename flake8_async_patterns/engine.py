@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from .checker import Checker
 from .knowledge.modules import canonical, star_exports
@@ -29,6 +30,9 @@ from .semantic.frames import COMPREHENSION_NODES, FUNCTION_NODES
 from .semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from .semantic.source import SourceText
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .semantic.frames import Frame
 
 ENTER, EXIT, CLASS_BODY = 0, 1, 2
 
@@ -66,7 +70,7 @@ class Engine:
         source: str | None = None,
         filename: str | None = None,
         strict: bool = False,
-    ):
+    ) -> None:
         """``source``, the file's text when known, lets checkers that cannot report anything in it
         stay out (``Checker.requires``); ``filename`` decides whether it is a test file, where rules
         about event-loop latency are not reported (``--aio-test-files``)."""
@@ -226,7 +230,7 @@ class Engine:
             binding = Binding(node.id, _OTHER, node, scope, frame=frame)
         self._bind(binding)
 
-    def _unpacked(self, node: ast.Name, frame) -> Binding:
+    def _unpacked(self, node: ast.Name, frame: Frame) -> Binding:
         """``a, b = value``: a binding that knows its position in the (top-level) tuple."""
         ctx = self.ctx
         container_frame = frame[1]
@@ -276,7 +280,7 @@ class Engine:
         else:
             scope.add_nonlocals(node.names)
 
-    def _named_node(self, node) -> None:
+    def _named_node(self, node: ast.ExceptHandler | ast.MatchAs | ast.MatchStar) -> None:
         name = getattr(node, "name", None)
         if name:
             ctx = self.ctx
@@ -287,10 +291,10 @@ class Engine:
             ctx = self.ctx
             self._bind(Binding(node.rest, _OTHER, node, ctx.scope, frame=ctx.frame))
 
-    def _yield(self, node) -> None:
+    def _yield(self, node: ast.Yield | ast.YieldFrom) -> None:
         self.ctx.scope.function.has_yield = True
 
-    def _await(self, node) -> None:
+    def _await(self, node: ast.Await | ast.AsyncFor | ast.AsyncWith) -> None:
         ctx = self.ctx
         ctx.scope.function.has_await = True
         ctx.await_points += 1
@@ -298,12 +302,12 @@ class Engine:
     def _exit_statement(self, node: ast.Return | ast.Raise) -> None:
         self.ctx.scope.function.add_exit(node.lineno)
 
-    def _enter_function(self, node) -> None:
+    def _enter_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
         ctx = self.ctx
         kind = ScopeKind.LAMBDA if isinstance(node, ast.Lambda) else ScopeKind.FUNCTION
         self._pending_scope[node] = Scope(kind, node, ctx.scope, ctx.frame)
 
-    def _leave_function(self, node) -> None:
+    def _leave_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
         ctx = self.ctx
         scope = self._pending_scope.pop(node)
         if not isinstance(node, ast.Lambda):
@@ -320,11 +324,11 @@ class Engine:
         ctx.scope = scope.parent
         self._bind(Binding(node.name, BindingKind.CLASSDEF, node, ctx.scope, frame=ctx.frame, func_scope=scope))
 
-    def _enter_comprehension(self, node) -> None:
+    def _enter_comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> None:
         ctx = self.ctx
         ctx.scope = Scope(ScopeKind.COMPREHENSION, node, ctx.scope, ctx.frame)
 
-    def _leave_comprehension(self, node) -> None:
+    def _leave_comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> None:
         ctx = self.ctx
         ctx.scope = ctx.scope.parent
 
@@ -354,7 +358,7 @@ class Engine:
             except Exception as error:
                 self._fault(handler, error)
 
-    def _hook(self, name: str, *args) -> None:
+    def _hook(self, name: str, *args: Scope) -> None:
         for hook in list(self.hook_tables[name]):
             try:
                 hook(*args)

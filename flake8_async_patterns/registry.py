@@ -12,7 +12,7 @@ from __future__ import annotations
 import string
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .settings import Option
@@ -135,7 +135,7 @@ class Rule:
 REGISTRY: dict[str, Rule] = {}
 
 
-def declare(**kwargs) -> Rule:
+def declare(**kwargs: Any) -> Rule:
     """Create a rule and register it.  Family modules call this once per rule."""
     rule = Rule(**kwargs)
     if rule.code in REGISTRY:

@@ -10,13 +10,20 @@ Grammar (a trailing comment, several annotations separated by ';')::
 """
 
 from __future__ import annotations
+import __future__
 
+import ast
+import importlib.util
 import io
 import re
 import shlex
+import textwrap
 import tokenize
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 from flake8_async_patterns.rules import RULES
 from flake8_async_patterns.settings import Settings, settings_from_flags
@@ -109,3 +116,83 @@ def all_fixtures() -> list[Fixture]:
 
 def fixture_settings(fixture: Fixture) -> Settings:
     return settings_from_flags(fixture.option_args())
+
+
+# --- samples for the front ends (aio-lint, flake8) ------------------------------------------------
+
+# Line 9's ``fetch()`` is never awaited.
+SAMPLE = textwrap.dedent(
+    """\
+    import asyncio
+
+
+    async def fetch():
+        return 1
+
+
+    async def handler():
+        fetch()
+        first = asyncio.create_task(fetch())
+        second = asyncio.create_task(fetch())
+        await asyncio.gather(first, second)
+    """
+)
+# SAMPLE and two un-awaited commits: line 16's on ``uow`` (a session by --aio-session-names only),
+# line 17's on ``session`` (a session by the default names).
+SAMPLE_WITH_COMMITS = SAMPLE + "\n\nasync def save(uow, session):\n    uow.commit()\n    session.commit()\n"
+
+
+# --- runtime witnesses: pieces of a fixture compiled and run --------------------------------------
+
+
+def fixture_of(code: str) -> Fixture:
+    """The rule's fixture: the first of its files by name, the plain one before its variants."""
+    return next(f for f in all_fixtures() if f.code == code)
+
+
+def definitions(
+    fixture: Fixture,
+    prefix: str | tuple[str, ...] = "",
+    kinds: type | tuple[type, ...] = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef),
+) -> list[Any]:
+    """The fixture's top-level definitions of ``kinds`` whose names start with ``prefix``, in order."""
+    tree = ast.parse(fixture.source, str(fixture.path))
+    return [node for node in tree.body if isinstance(node, kinds) and node.name.startswith(prefix)]
+
+
+def annotated_lines(fixture: Fixture, *nodes: ast.stmt) -> set[int]:
+    """The lines within ``nodes`` (statements of the fixture) annotated with the fixture's own code."""
+    return {
+        e.line
+        for e in fixture.expected
+        if e.code == fixture.code and any(node.lineno <= e.line <= node.end_lineno for node in nodes)
+    }
+
+
+def compile_from_fixture(
+    fixture: Fixture, name: str, namespace: dict[str, Any], *, also: Iterable[str] = (), drop_decorators: bool = False
+) -> tuple[Any, set[int]]:
+    """The fixture's top-level function or class ``name`` and the lines inside it annotated with the
+    fixture's own code.  Only ``name`` and the definitions named in ``also`` (what it calls) are
+    compiled, in source order, with the fixture's file name and line numbers, and run in
+    ``namespace``: it stands in for the fixture's imports and globals, which the witness may not
+    have (FastAPI, a Django app...).  ``drop_decorators``: a route decorator needs the app, not the
+    witness."""
+    wanted = {name, *also}
+    nodes = [node for node in definitions(fixture) if node.name in wanted]
+    if drop_decorators:
+        for node in nodes:
+            node.decorator_list = []
+    # annotations stay unevaluated: they name types (``AsyncSession``...) the namespace does not hold
+    future = __future__.annotations.compiler_flag
+    exec(compile(ast.Module(body=nodes, type_ignores=[]), str(fixture.path), "exec", flags=future), namespace)
+    node = next(node for node in nodes if node.name == name)
+    return namespace[name], annotated_lines(fixture, node)
+
+
+def import_fixture(fixture: Fixture) -> ModuleType:
+    """The fixture file imported whole, as module ``witness_<file stem>`` (its imports must be installed)."""
+    spec = importlib.util.spec_from_file_location(f"witness_{fixture.path.stem}", fixture.path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import NamedTuple
@@ -23,6 +22,7 @@ from flake8_async_patterns.registry import PREFIX
 from flake8_async_patterns.rules import RULES as ALL_RULES
 
 from fixture_format import ROOT
+from fixture_format import SAMPLE_WITH_COMMITS as SAMPLE
 from rules_by_name import code
 
 _BIN = Path(sys.executable).parent
@@ -33,27 +33,6 @@ AIO_LINT = (
 )
 FLAKE8 = [str(_BIN / "flake8")] if (_BIN / "flake8").exists() else [sys.executable, "-m", "flake8"]
 
-SAMPLE = textwrap.dedent(
-    """\
-    import asyncio
-
-
-    async def fetch():
-        return 1
-
-
-    async def handler():
-        fetch()
-        first = asyncio.create_task(fetch())
-        second = asyncio.create_task(fetch())
-        await asyncio.gather(first, second)
-
-
-    async def save(uow, session):
-        uow.commit()
-        session.commit()
-    """
-)
 BLOCKING = "import time\n\n\nasync def slow():\n    time.sleep(1)\n"
 
 

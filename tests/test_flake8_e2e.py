@@ -5,34 +5,16 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from fixture_format import ROOT, all_fixtures, checked
+from fixture_format import ROOT, SAMPLE, SAMPLE_WITH_COMMITS, all_fixtures, checked
 from rules_by_name import code
 
 _NEXT_TO_PYTHON = Path(sys.executable).with_name("flake8")
 FLAKE8 = [str(_NEXT_TO_PYTHON)] if _NEXT_TO_PYTHON.exists() else [sys.executable, "-m", "flake8"]
 LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<code>[A-Z]+\d+) (?P<message>.*)$")
-
-SAMPLE = textwrap.dedent(
-    """\
-    import asyncio
-
-
-    async def fetch():
-        return 1
-
-
-    async def handler():
-        fetch()
-        first = asyncio.create_task(fetch())
-        second = asyncio.create_task(fetch())
-        await asyncio.gather(first, second)
-    """
-)
 
 
 def flake8(*args: str, cwd: Path, stdin: str | None = None, isolated: bool = True) -> subprocess.CompletedProcess:
@@ -136,7 +118,7 @@ def test_options_from_config_file(tmp_path, config_name):
         "aio-session-names =\n    uow,\n    conn\n"
     )
     path = tmp_path / "cfg.py"
-    path.write_text(SAMPLE + "\n\nasync def save(uow, session):\n    uow.commit()\n    session.commit()\n")
+    path.write_text(SAMPLE_WITH_COMMITS)
     found = parse(flake8(str(path), cwd=tmp_path, isolated=False).stdout)
     codes = {(line, c) for _, line, _, c in found}
     assert (9, code("unawaited-coroutine")) in codes

@@ -37,7 +37,8 @@ def test_metadata_is_complete_and_honest():
     classifiers = set(PROJECT["classifiers"])
     assert {f"Programming Language :: Python :: 3.{minor}" for minor in range(10, 14)} <= classifiers
     assert "Environment :: Console" in classifiers and "Framework :: Flake8" in classifiers
-    # "Typing :: Typed" promises a py.typed marker; the package ships none (not every function is annotated)
+    # "Typing :: Typed" promises a py.typed marker, and the marker promises annotated functions
+    # (tests/test_selflint.py runs ruff's ANN rules on the package)
     assert ("Typing :: Typed" in classifiers) == (ROOT / PACKAGE / "py.typed").exists()
     assert PROJECT["keywords"] and "\n" not in PROJECT["description"]
     assert "urls" not in PROJECT  # no public repository yet: no invented address
@@ -74,6 +75,7 @@ def test_wheel_and_sdist(dist, tmp_path):
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
     assert f"{PACKAGE}/__init__.py" in names and f"{PACKAGE}/command/cli.py" in names
+    assert f"{PACKAGE}/py.typed" in names  # the "Typing :: Typed" classifier's marker (PEP 561)
     assert any(re.fullmatch(rf"{PACKAGE}-[^/]+\.dist-info/licenses/LICENSE", name) for name in names), names
     assert not [name for name in names if name.split("/")[0] in ("tests", "fixtures", "examples", "benchmarks")]
     top = {name.split("/")[0] for name in names}

@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from fixture_format import all_fixtures
+from fixture_format import all_fixtures, annotated_lines, compile_from_fixture, definitions
 from rules_by_name import code
 
 WITNESSED = ("cancelled-error-not-reraised", "cancellation-swallowed")
@@ -43,8 +43,7 @@ def _wait():
 
 
 def _witnesses(fixture) -> list[ast.AsyncFunctionDef]:
-    tree = ast.parse(fixture.source, str(fixture.path))
-    return [n for n in tree.body if isinstance(n, ast.AsyncFunctionDef) and n.name.startswith(PREFIXES)]
+    return definitions(fixture, PREFIXES, ast.AsyncFunctionDef)
 
 
 def _fixtures(rule_name: str, *, runnable: bool = True):
@@ -54,10 +53,10 @@ def _fixtures(rule_name: str, *, runnable: bool = True):
 
 
 def _compiled(fixture, name: str):
+    """The witness ``name``, compiled with all the fixture's witnesses."""
     namespace = {"asyncio": asyncio, "log": logging.getLogger(f"witness.{fixture.path.stem}")}
-    module = ast.Module(body=_witnesses(fixture), type_ignores=[])
-    exec(compile(module, str(fixture.path), "exec"), namespace)
-    return namespace[name]
+    fn, _ = compile_from_fixture(fixture, name, namespace, also=[n.name for n in _witnesses(fixture)])
+    return fn
 
 
 CASES = [(r, f, node.name) for r in WITNESSED for f in _fixtures(r) for node in _witnesses(f)]
@@ -117,8 +116,7 @@ def test_every_witnessed_rule_has_wrong_and_correct_code():
 @pytest.mark.parametrize("rule_name, fixture, function", _params())
 def test_annotation(rule_name, fixture, function):
     node = next(n for n in _witnesses(fixture) if n.name == function)
-    annotated = {e.line for e in fixture.expected if e.code == code(rule_name)}
-    flagged = annotated & set(range(node.lineno, node.end_lineno + 1))
+    flagged = annotated_lines(fixture, node)
     if function.startswith("wrong_"):
         assert flagged, f"{function} is wrong code the rule does not flag"
     else:

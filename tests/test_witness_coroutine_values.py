@@ -5,13 +5,12 @@ fixture's ``refresh`` (which tests the un-awaited call) still takes the "renewed
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import gc
 
 import pytest
 
-from fixture_format import all_fixtures
+from fixture_format import compile_from_fixture, fixture_of
 from rules_by_name import code
 
 RULE = "coroutine-used-as-value"
@@ -20,16 +19,8 @@ HELPERS = {"token_expired", "load_user"}
 
 
 def _witness(name: str):
-    fixture = next(f for f in all_fixtures() if f.code == code(RULE))
-    tree = ast.parse(fixture.source, str(fixture.path))
-    nodes = [n for n in tree.body if isinstance(n, ast.AsyncFunctionDef) and n.name in HELPERS | {name}]
-    for node in nodes:
-        node.decorator_list = []  # the route decorator needs the app, not the witness
     namespace = {"asyncio": asyncio, "aio": asyncio}
-    exec(compile(ast.Module(body=nodes, type_ignores=[]), str(fixture.path), "exec"), namespace)
-    node = next(n for n in nodes if n.name == name)
-    flagged = {e.line for e in fixture.expected if e.code == code(RULE)} & set(range(node.lineno, node.end_lineno + 1))
-    return namespace[name], flagged
+    return compile_from_fixture(fixture_of(code(RULE)), name, namespace, also=HELPERS, drop_decorators=True)
 
 
 def _run(coro):

@@ -19,7 +19,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.core.exceptions import SynchronousOnlyOperation
 
-from fixture_format import all_fixtures
+from fixture_format import compile_from_fixture, definitions, fixture_of
 from rules_by_name import code
 
 RULE = "django-sync-orm-in-async"
@@ -27,26 +27,15 @@ BOUND = 10.0
 
 
 def _fixture():
-    return next(f for f in all_fixtures() if f.code == code(RULE))
+    return fixture_of(code(RULE))
 
 
-def _nodes() -> list[ast.AsyncFunctionDef]:
-    tree = ast.parse(_fixture().source)
-    return [
-        node
-        for node in tree.body
-        if isinstance(node, ast.AsyncFunctionDef) and node.name.startswith(("wrong_", "correct_"))
-    ]
+def _names(prefix: str) -> list[str]:
+    return [node.name for node in definitions(_fixture(), prefix, ast.AsyncFunctionDef)]
 
 
 def _witness(name: str):
-    fixture = _fixture()
-    tree = ast.parse(fixture.source, str(fixture.path))
-    node = next(n for n in tree.body if isinstance(n, ast.AsyncFunctionDef) and n.name == name)
-    namespace = {"sync_to_async": sync_to_async}
-    exec(compile(ast.Module(body=[node], type_ignores=[]), str(fixture.path), "exec"), namespace)
-    flagged = {e.line for e in fixture.expected if e.code == code(RULE)} & set(range(node.lineno, node.end_lineno + 1))
-    return namespace[name], flagged
+    return compile_from_fixture(_fixture(), name, {"sync_to_async": sync_to_async})
 
 
 @pytest.fixture(scope="module")
@@ -130,8 +119,8 @@ RESULTS = {
     "correct_sync_to_async": _check_sync_to_async,
 }
 
-WRONG = [node.name for node in _nodes() if node.name.startswith("wrong_")]
-CORRECT = [node.name for node in _nodes() if node.name.startswith("correct_")]
+WRONG = _names("wrong_")
+CORRECT = _names("correct_")
 
 
 def test_witnesses_cover_both_sides():

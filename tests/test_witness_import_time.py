@@ -14,21 +14,17 @@ import httpx
 import pytest
 from aiohttp import web
 
-from fixture_format import all_fixtures
+from fixture_format import annotated_lines, fixture_of
 from rules_by_name import code
 
 RULE = "loop-bound-client-at-import"
 BOUND = 5
 
 
-def _fixture():
-    return next(f for f in all_fixtures() if f.code == code(RULE))
-
-
 def _statements(*names: str):
     """The fixture's module-level statements binding or defining ``names``, compiled, and the lines
     the fixture flags among them."""
-    fixture = _fixture()
+    fixture = fixture_of(code(RULE))
     tree = ast.parse(fixture.source, str(fixture.path))
     chosen = [
         node
@@ -36,9 +32,8 @@ def _statements(*names: str):
         if getattr(node, "name", None) in names
         or (isinstance(node, ast.Assign) and any(getattr(t, "id", None) in names for t in node.targets))
     ]
-    lines = {line for node in chosen for line in range(node.lineno, node.end_lineno + 1)}
-    flagged = {e.line for e in fixture.expected if e.code == code(RULE)} & lines
-    return compile(ast.Module(body=chosen, type_ignores=[]), str(fixture.path), "exec"), flagged
+    compiled = compile(ast.Module(body=chosen, type_ignores=[]), str(fixture.path), "exec")
+    return compiled, annotated_lines(fixture, *chosen)
 
 
 async def _ok(request: web.Request) -> web.Response:

@@ -5,30 +5,19 @@ one order) finishes at once.  Only the witness functions are compiled from the f
 
 from __future__ import annotations
 
-import ast
 import asyncio
 
 import pytest
 
-from fixture_format import all_fixtures
+from fixture_format import compile_from_fixture, fixture_of
 from rules_by_name import code
 
 RULE = "inconsistent-lock-order"
 BOUND = 0.5
 
 
-def _fixture():
-    return next(f for f in all_fixtures() if f.code == code(RULE))
-
-
 def _witness(name: str):
-    fixture = _fixture()
-    tree = ast.parse(fixture.source, str(fixture.path))
-    node = next(n for n in tree.body if isinstance(n, ast.AsyncFunctionDef) and n.name == name)
-    namespace = {"asyncio": asyncio}
-    exec(compile(ast.Module(body=[node], type_ignores=[]), str(fixture.path), "exec"), namespace)
-    flagged = {e.line for e in fixture.expected if e.code == code(RULE)} & set(range(node.lineno, node.end_lineno + 1))
-    return namespace[name], flagged
+    return compile_from_fixture(fixture_of(code(RULE)), name, {"asyncio": asyncio})
 
 
 async def _run(fn):

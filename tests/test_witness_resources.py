@@ -20,7 +20,6 @@ from __future__ import annotations
 import ast
 import asyncio
 import gc
-import importlib.util
 import sys
 import warnings
 from collections.abc import Awaitable, Callable
@@ -32,7 +31,14 @@ import httpx
 import pytest
 from aiohttp import web
 
-from fixture_format import all_fixtures
+from fixture_format import (
+    all_fixtures,
+    annotated_lines,
+    compile_from_fixture,
+    definitions,
+    fixture_of,
+    import_fixture,
+)
 from rules_by_name import code
 
 RULE = "sync-with-async-context-manager"
@@ -43,20 +49,15 @@ needs_311 = pytest.mark.skipif(sys.version_info < (3, 11), reason="asyncio.timeo
 
 
 def _fixture():
-    return next(f for f in all_fixtures() if f.code == code(RULE))
+    return fixture_of(code(RULE))
 
 
 def _module():
-    path = _fixture().path
-    spec = importlib.util.spec_from_file_location(f"witness_{path.stem}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return import_fixture(_fixture())
 
 
 def _witnesses(prefix: str) -> list[ast.AsyncFunctionDef]:
-    tree = ast.parse(_fixture().source)
-    return [n for n in tree.body if isinstance(n, ast.AsyncFunctionDef) and n.name.startswith(prefix)]
+    return definitions(_fixture(), prefix, ast.AsyncFunctionDef)
 
 
 WRONG = [n.name for n in _witnesses("wrong_")]
@@ -65,8 +66,7 @@ CORRECT = [n.name for n in _witnesses("correct_")]
 
 def _flagged(name: str) -> set[int]:
     node = next(n for n in _witnesses(name[: name.index("_") + 1]) if n.name == name)
-    lines = {e.line for e in _fixture().expected if e.code == code(RULE)}
-    return lines & set(range(node.lineno, node.end_lineno + 1))
+    return annotated_lines(_fixture(), node)
 
 
 async def _run(fn):
@@ -144,8 +144,7 @@ def _rule_fixture(rule_name: str):
 
 
 def _functions(fixture) -> dict[str, ast.AsyncFunctionDef | ast.FunctionDef]:
-    tree = ast.parse(fixture.source, str(fixture.path))
-    return {n.name: n for n in tree.body if isinstance(n, (ast.AsyncFunctionDef, ast.FunctionDef))}
+    return {n.name: n for n in definitions(fixture, kinds=(ast.AsyncFunctionDef, ast.FunctionDef))}
 
 
 def _witness_names(rule_name: str) -> set[str]:
@@ -156,16 +155,15 @@ def _compiled(rule_name: str, name: str) -> Callable[..., Awaitable]:
     """The fixture's function ``name``, with the module-level functions it calls (transitively)."""
     fixture = _rule_fixture(rule_name)
     functions = _functions(fixture)
-    wanted, todo = [], [name]
+    called, todo = set(), [name]
     while todo:
         node = functions[todo.pop()]
-        if node not in wanted:
-            wanted.append(node)
+        if node.name not in called:
+            called.add(node.name)
             todo += [n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in functions]
     namespace = {"aiohttp": aiohttp, "aiofiles": aiofiles, "asyncio": asyncio, "httpx": httpx}
-    module = ast.Module(body=sorted(wanted, key=lambda n: n.lineno), type_ignores=[])
-    exec(compile(module, str(fixture.path), "exec"), namespace)
-    return namespace[name]
+    fn, _ = compile_from_fixture(fixture, name, namespace, also=called)
+    return fn
 
 
 class _Server:
@@ -264,9 +262,7 @@ def test_every_resource_witness_is_run():
 @pytest.mark.parametrize("rule_name, name", _resource_params())
 def test_resource_annotation(rule_name, name):
     fixture = _rule_fixture(rule_name)
-    node = _functions(fixture)[name]
-    annotated = {e.line for e in fixture.expected if e.code == code(rule_name)}
-    flagged = annotated & set(range(node.lineno, node.end_lineno + 1))
+    flagged = annotated_lines(fixture, _functions(fixture)[name])
     if name.startswith("wrong_"):
         assert flagged, f"{name} is wrong code the rule does not flag"
     else:

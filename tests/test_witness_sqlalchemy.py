@@ -17,14 +17,13 @@ from __future__ import annotations
 import ast
 import asyncio
 import gc
-import importlib.util
 import inspect
 
 import pytest
 from sqlalchemy.exc import InvalidRequestError, MissingGreenlet
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
-from fixture_format import all_fixtures
+from fixture_format import all_fixtures, annotated_lines, definitions, import_fixture
 from rules_by_name import code
 
 # The failed lazy load leaves aiosqlite's cursor coroutine behind: part of the failure, not news.
@@ -43,20 +42,8 @@ def _fixture(rule_name: str):
     return next(f for f in all_fixtures() if f.path.stem == stem)
 
 
-def _load(path):
-    spec = importlib.util.spec_from_file_location(f"witness_{path.stem}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _functions(fixture, prefix: str):
-    tree = ast.parse(fixture.source)
-    return [
-        node
-        for node in tree.body
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith(prefix)
-    ]
+    return definitions(fixture, prefix, (ast.FunctionDef, ast.AsyncFunctionDef))
 
 
 async def _call(fn, argument):
@@ -112,10 +99,9 @@ def test_every_witnessed_rule_has_wrong_and_correct_code():
 @pytest.mark.parametrize("rule_name, prefix, function", CASES, ids=[f"{r}:{f}" for r, _, f in CASES])
 def test_witness(rule_name, prefix, function, tmp_path):
     fixture = _fixture(rule_name)
-    module = _load(fixture.path)
+    module = import_fixture(fixture)
     node = next(n for n in _functions(fixture, prefix) if n.name == function)
-    annotated = {e.line for e in fixture.expected if e.code == code(rule_name)}
-    flagged = annotated & set(range(node.lineno, node.end_lineno + 1))
+    flagged = annotated_lines(fixture, node)
     database = f"sqlite+aiosqlite:///{tmp_path / 'witness.db'}"
     if prefix == "wrong_":
         assert flagged, f"{function} is wrong code the rule does not flag"

@@ -11,12 +11,11 @@ namespace that stands in for the fixture's module globals; each run is bounded t
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import gc
 import logging
 
-from fixture_format import all_fixtures
+from fixture_format import compile_from_fixture, fixture_of
 from rules_by_name import code
 
 RULE = "task-exception-never-observed"
@@ -28,21 +27,15 @@ APP_LOGGER = "witness.task_exceptions"
 def _witness(name: str):
     """The fixture's function ``name`` (with ``send_welcome_email`` and ``log_failure``), its
     module globals, and the rule's annotated lines inside it."""
-    fixture = next(f for f in all_fixtures() if f.code == code(RULE))
-    tree = ast.parse(fixture.source, str(fixture.path))
-    wanted = {name, "send_welcome_email", "log_failure"}
-    nodes = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name in wanted]
     namespace = {
         "asyncio": asyncio,
         "logger": logging.getLogger(APP_LOGGER),
         "background_tasks": set(),
         "handed_out": [],
     }
-    exec(compile(ast.Module(body=nodes, type_ignores=[]), str(fixture.path), "exec"), namespace)
-    node = next(n for n in nodes if n.name == name)
-    lines = range(node.lineno, node.end_lineno + 1)
-    flagged = {e.line for e in fixture.expected if e.code == code(RULE) and e.line in lines}
-    return namespace[name], namespace, flagged
+    helpers = ["send_welcome_email", "log_failure"]
+    fn, flagged = compile_from_fixture(fixture_of(code(RULE)), name, namespace, also=helpers)
+    return fn, namespace, flagged
 
 
 async def _start_and_let_fail(fn):

@@ -20,7 +20,6 @@ correct code is not.  Every run is bounded to 2 s.
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import functools
 import sys
@@ -29,7 +28,7 @@ import types
 
 import pytest
 
-from fixture_format import all_fixtures
+from fixture_format import compile_from_fixture, fixture_of
 from rules_by_name import code
 
 RULE = "timeout-without-await"
@@ -55,16 +54,12 @@ def _asyncio_with_scaled_timeouts(scale: float | None, asked: list[float]):
 
 @functools.cache
 def _fixture():
-    return next(f for f in all_fixtures() if f.code == code(RULE))
+    return fixture_of(code(RULE))
 
 
 def _witness(name: str, scale: float | None = None):
     """The fixture's function ``name``, the rule's annotated lines inside it, and the delays it
     passed to ``timeout()`` (filled in as it runs)."""
-    fixture = _fixture()
-    tree = ast.parse(fixture.source, str(fixture.path))
-    node = next(n for n in tree.body if isinstance(n, ast.AsyncFunctionDef) and n.name == name)
-    node.decorator_list = []  # the route decorator needs the FastAPI app, not the witness
     asked: list[float] = []
     stand_in = _asyncio_with_scaled_timeouts(scale, asked)
     namespace = {
@@ -74,10 +69,9 @@ def _witness(name: str, scale: float | None = None):
         "timeout_at": stand_in.timeout_at,
         "time": time,
     }
-    exec(compile(ast.Module(body=[node], type_ignores=[]), str(fixture.path), "exec"), namespace)
-    lines = range(node.lineno, node.end_lineno + 1)
-    flagged = {e.line for e in fixture.expected if e.code == code(RULE) and e.line in lines}
-    return namespace[name], flagged, asked
+    # the route decorator needs the FastAPI app, not the witness
+    fn, flagged = compile_from_fixture(_fixture(), name, namespace, drop_decorators=True)
+    return fn, flagged, asked
 
 
 class _Client:

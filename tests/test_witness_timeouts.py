@@ -5,14 +5,13 @@ connection and never answers, the fixture's ``wrong_no_timeout`` (a ``ClientSess
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import time
 
 import aiohttp
 import pytest
 
-from fixture_format import all_fixtures
+from fixture_format import compile_from_fixture, fixture_of
 from rules_by_name import code
 
 RULE = "client-without-timeout"
@@ -20,13 +19,7 @@ BOUND = 1.0
 
 
 def _witness(name: str):
-    fixture = next(f for f in all_fixtures() if f.code == code(RULE))
-    tree = ast.parse(fixture.source, str(fixture.path))
-    node = next(n for n in tree.body if isinstance(n, ast.AsyncFunctionDef) and n.name == name)
-    namespace = {"aiohttp": aiohttp, "asyncio": asyncio}
-    exec(compile(ast.Module(body=[node], type_ignores=[]), str(fixture.path), "exec"), namespace)
-    flagged = {e.line for e in fixture.expected if e.code == code(RULE)} & set(range(node.lineno, node.end_lineno + 1))
-    return namespace[name], flagged
+    return compile_from_fixture(fixture_of(code(RULE)), name, {"aiohttp": aiohttp, "asyncio": asyncio})
 
 
 async def _against_a_silent_server(fn) -> tuple[BaseException | None, float, bool]:

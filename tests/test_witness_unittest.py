@@ -6,12 +6,11 @@ where the tests expect 42."""
 
 from __future__ import annotations
 
-import ast
 import io
 import unittest
 import warnings
 
-from fixture_format import all_fixtures
+from fixture_format import compile_from_fixture, fixture_of
 from rules_by_name import code
 
 RULE = "async-test-in-sync-testcase"
@@ -22,15 +21,11 @@ async def _fetch():
 
 
 def _witness(name: str):
-    fixture = next(f for f in all_fixtures() if f.code == code(RULE))
-    tree = ast.parse(fixture.source, str(fixture.path))
-    node = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == name)
     namespace = {"unittest": unittest, "fetch": _fetch}
-    exec(compile(ast.Module(body=[node], type_ignores=[]), str(fixture.path), "exec"), namespace)
-    flagged = {e.line for e in fixture.expected if e.code == code(RULE)} & set(range(node.lineno, node.end_lineno + 1))
+    case, flagged = compile_from_fixture(fixture_of(code(RULE)), name, namespace)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "coroutine ... was never awaited", "returned a value"
-        suite = unittest.defaultTestLoader.loadTestsFromTestCase(namespace[name])
+        suite = unittest.defaultTestLoader.loadTestsFromTestCase(case)
         result = unittest.TextTestRunner(stream=io.StringIO(), verbosity=0).run(suite)
     return result, flagged
 

@@ -5,7 +5,6 @@ each run is bounded to 2 s."""
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import gc
 import sys
@@ -13,7 +12,7 @@ import warnings
 
 import pytest
 
-from fixture_format import all_fixtures
+from fixture_format import compile_from_fixture, fixture_of
 from rules_by_name import code
 
 RULE = "coroutine-passed-to-wait"
@@ -21,15 +20,7 @@ BOUND = 2
 
 
 def _witness(name: str):
-    fixture = next(f for f in all_fixtures() if f.code == code(RULE))
-    tree = ast.parse(fixture.source, str(fixture.path))
-    wanted = {name, "fetch"}
-    nodes = [n for n in tree.body if isinstance(n, ast.AsyncFunctionDef) and n.name in wanted]
-    namespace = {"asyncio": asyncio}
-    exec(compile(ast.Module(body=nodes, type_ignores=[]), str(fixture.path), "exec"), namespace)
-    node = next(n for n in nodes if n.name == name)
-    flagged = {e.line for e in fixture.expected if e.code == code(RULE)} & set(range(node.lineno, node.end_lineno + 1))
-    return namespace[name], flagged
+    return compile_from_fixture(fixture_of(code(RULE)), name, {"asyncio": asyncio}, also=["fetch"])
 
 
 async def _bounded(fn):

@@ -25,7 +25,6 @@ its deadline as an argument and runs with asyncio unchanged.  Every run is bound
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import contextlib
 import functools
@@ -36,7 +35,7 @@ import types
 
 import pytest
 
-from fixture_format import all_fixtures
+from fixture_format import compile_from_fixture, fixture_of
 from rules_by_name import code
 
 RULE = "yield-in-cancel-scope"
@@ -66,14 +65,11 @@ def _asyncio_with_scaled_timeouts(scale: float | None):
 
 @functools.cache
 def _fixture():
-    return next(f for f in all_fixtures() if f.code == code(RULE))
+    return fixture_of(code(RULE))
 
 
 def _witness(name: str, scale: float | None = SCALE):
     """The fixture's function or class ``name`` and the rule's annotated lines inside it."""
-    fixture = _fixture()
-    tree = ast.parse(fixture.source, str(fixture.path))
-    node = next(n for n in tree.body if getattr(n, "name", None) == name)
     stand_in = _asyncio_with_scaled_timeouts(scale)
     namespace = {
         "asyncio": stand_in,
@@ -81,10 +77,7 @@ def _witness(name: str, scale: float | None = SCALE):
         "contextlib": contextlib,
         "acm": contextlib.asynccontextmanager,
     }
-    exec(compile(ast.Module(body=[node], type_ignores=[]), str(fixture.path), "exec"), namespace)
-    lines = range(node.lineno, node.end_lineno + 1)
-    flagged = {e.line for e in fixture.expected if e.code == code(RULE) and e.line in lines}
-    return namespace[name], flagged
+    return compile_from_fixture(_fixture(), name, namespace)
 
 
 # -- stand-ins for the fixture's arguments ----------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from ..semantic.context import Context
 from ..semantic.scope import Binding, BindingKind
@@ -10,6 +11,11 @@ from ..semantic.source import Word
 from ..semantic.text import dotted_name, last_segment
 from .inference import kind_of
 from .kinds import ASYNC_SESSION_CLASS, Kind
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
+
+    from ..settings import Settings
 
 SESSION_COROUTINE_METHODS = frozenset(
     {
@@ -45,7 +51,7 @@ DEPENDS = frozenset({"fastapi.Depends", "fastapi.params.Depends", "fastapi.Secur
 SESSION_DEPENDENCY_NAMES = frozenset({"get_session", "get_db", "get_async_session"})
 
 
-def _factory_names(settings) -> tuple[str, ...]:
+def _factory_names(settings: Settings) -> tuple[str, ...]:
     return settings.session_factories
 
 
@@ -147,7 +153,7 @@ def factory_in_module(ctx: Context, session: ast.AST) -> bool:
     return factory is not None and factory.kind is BindingKind.ASSIGN and isinstance(factory.value, ast.Call)
 
 
-def session_method_call(ctx: Context, call: ast.AST, names) -> str | None:
+def session_method_call(ctx: Context, call: ast.AST, names: Collection[str]) -> str | None:
     """The session spelling when ``call`` is ``<known session>.<one of names>(...)``."""
     if (
         isinstance(call, ast.Call)

@@ -4,6 +4,7 @@ client-without-timeout, prefer-asyncio-timeout."""
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from ..checker import Checker
 from ..knowledge.asyncio import GATHER, TASKGROUP_PYTHON, TIMEOUT_CONTEXTS, WAIT_FOR
@@ -15,6 +16,9 @@ from ..semantic.scope import BindingKind
 from ..semantic.source import ASYNC_CODE
 from ..semantic.text import describe
 from ..settings import PYTHON_VERSION
+
+if TYPE_CHECKING:
+    from ..semantic.context import Context
 
 ASYNCIO_TASKS_DOC = "https://docs.python.org/3/library/asyncio-task.html"
 SEED_BOUNDS = (
@@ -168,7 +172,7 @@ class BoundsChecker(Checker):
     rules = (UNBOUNDED_GATHER, CLIENT_WITHOUT_TIMEOUT, PREFER_ASYNCIO_TIMEOUT)
     requires = ((ASYNC_CODE, "aiohttp"), ("gather", "ClientSession", "open_connection", "wait_for"))
 
-    def __init__(self, ctx):
+    def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.gathers: list[tuple[ast.Call, object, str, str | None]] = []  # call, function, callee, how
         self.loop_built: set[tuple[object, str]] = set()  # (function, list name) appended in a loop

@@ -8,6 +8,7 @@ reaches them, and where the polled names and attributes are assigned is known at
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from ..checker import Checker
 from ..knowledge.asyncio import SLEEP
@@ -16,6 +17,9 @@ from ..semantic.frames import TRY_NODES, in_statement_list, within_scope
 from ..semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ..semantic.source import ASYNC_CODE
 from ..semantic.text import describe
+
+if TYPE_CHECKING:
+    from ..semantic.context import Context
 
 BUSY_WAIT_LOOP = declare(
     code="AIO110",
@@ -158,7 +162,7 @@ class BusyWaitChecker(Checker):
     rules = (BUSY_WAIT_LOOP,)
     requires = ((ASYNC_CODE,), ("while",), ("sleep",))
 
-    def __init__(self, ctx):
+    def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.polls: dict[ast.While, _Poll] = {}
         # (owner scope, name) -> the functions (or module) assigning it -> how many assignments

@@ -10,6 +10,7 @@ the block's cancellation to whichever code the consumer is running when it fires
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from ..checker import Checker
 from ..knowledge.asyncio import ASYNC_CONTEXT_MANAGER
@@ -20,6 +21,9 @@ from ..registry import declare
 from ..semantic.frames import in_statement_list, within_scope
 from ..semantic.source import ASYNC_CODE
 from ..semantic.text import decorator_target, describe
+
+if TYPE_CHECKING:
+    from ..semantic.context import Context
 
 TIMEOUTS_DOC = "https://docs.python.org/3/library/asyncio-task.html#timeouts"
 TASK_GROUPS_DOC = "https://docs.python.org/3/library/asyncio-task.html#task-groups"
@@ -151,7 +155,7 @@ class CancelScopeChecker(Checker):
     rules = (TIMEOUT_WITHOUT_AWAIT, YIELD_IN_CANCEL_SCOPE)
     requires = ((ASYNC_CODE,), ("timeout", "TaskGroup"))
 
-    def __init__(self, ctx):
+    def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.blocks: dict[ast.AsyncWith, _Block] = {}
         self.suspensions = 0  # yields and async comprehensions (the engine counts awaits)

@@ -4,6 +4,7 @@ cancellation-swallowed)."""
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from ..checker import Checker
 from ..knowledge.asyncio import BASE_EXCEPTION, CANCELLED_ERROR, caught_exceptions, started_coroutine, task_spawn
@@ -14,6 +15,9 @@ from ..semantic.frames import LOOP_NODES, TRY_NODES, in_statement_list, within_s
 from ..semantic.scope import Scope, ScopeKind
 from ..semantic.source import ASYNC_CODE
 from ..semantic.text import last_segment
+
+if TYPE_CHECKING:
+    from ..semantic.context import Context
 
 ASYNCIO_TASKS_DOC = "https://docs.python.org/3/library/asyncio-task.html"
 SEED_CANCELLATION = (
@@ -245,7 +249,7 @@ class CancellationChecker(Checker):
     rules = (CANCELLED_ERROR_NOT_RERAISED, CANCELLATION_SWALLOWED)
     requires = ((ASYNC_CODE,), ("except",))
 
-    def __init__(self, ctx):
+    def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.awaiting: set[ast.AST] = set()  # try statements whose body has an await point
         self.entry_points: set[str] = set()  # ``asyncio.run(main())``: main

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from ..checker import Checker
 from ..knowledge.asyncio import SHIELD, WAIT, CoroutineKind, CoroutineSource, coroutine_source
 from ..registry import declare
 from ..semantic.scope import BindingKind
 from ..semantic.text import describe, keyword_value
+
+if TYPE_CHECKING:
+    from ..semantic.context import Context
 
 COROUTINE_PASSED_TO_WAIT = declare(
     code="AIO108",
@@ -85,7 +89,7 @@ class CoroutinePassedToWaitChecker(Checker):
     rules = (COROUTINE_PASSED_TO_WAIT,)
     requires = (("wait", "shield"),)
 
-    def __init__(self, ctx):
+    def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.found: list[tuple[ast.Call, ast.Call, CoroutineSource, str | None]] = []
 

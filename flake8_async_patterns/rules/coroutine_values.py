@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from ..checker import Checker
 from ..knowledge.asyncio import COROUTINE_WORDS, CoroutineKind, CoroutineSource, coroutine_source
 from ..registry import declare
 from ..semantic.text import describe
+
+if TYPE_CHECKING:
+    from ..semantic.context import Context
 
 COROUTINE_USED_AS_VALUE = declare(
     code="AIO107",
@@ -97,7 +101,7 @@ class CoroutineUsedAsValueChecker(Checker):
     rules = (COROUTINE_USED_AS_VALUE,)
     requires = (COROUTINE_WORDS,)
 
-    def __init__(self, ctx):
+    def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.found: list[tuple[ast.Call, CoroutineSource, str, str]] = []
 
@@ -120,7 +124,7 @@ class CoroutineUsedAsValueChecker(Checker):
                 ctx.report(call, COROUTINE_USED_AS_VALUE, call=describe(call), use=use, effect=effect)
 
 
-def _value_use(node: ast.Call, parent: ast.AST | None, ctx) -> tuple[str, str] | None:
+def _value_use(node: ast.Call, parent: ast.AST | None, ctx: Context) -> tuple[str, str] | None:
     """How ``parent`` uses ``node``'s value, when it needs the result: (how, what goes wrong)."""
     if isinstance(parent, (ast.If, ast.While, ast.Assert, ast.IfExp)):
         return _CONDITION if parent.test is node else None

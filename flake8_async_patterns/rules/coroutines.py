@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from ..checker import Checker
 from ..knowledge.asyncio import COROUTINE_WORDS, CoroutineKind, CoroutineSource, coroutine_source
@@ -11,6 +12,10 @@ from ..semantic.flow import Use, use_of
 from ..semantic.frames import enclosing_function_node, parent_of
 from ..semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ..semantic.text import describe
+
+if TYPE_CHECKING:
+    from ..semantic.context import Context
+    from ..semantic.frames import Frame
 
 ASYNCIO_TASKS_DOC = "https://docs.python.org/3/library/asyncio-task.html"
 
@@ -116,7 +121,7 @@ _HANDLING_USES = frozenset(
 )
 
 
-def _handles(frame) -> bool:
+def _handles(frame: Frame) -> bool:
     """Whether a load of the coroutine local awaits it, passes it on or stores it.  Using it
     as if it were the result (``result.scalars()``, ``rows[0]``) is the bug, not a use."""
     use = use_of(frame)
@@ -152,7 +157,7 @@ class CoroutineChecker(Checker):
     rules = (UNAWAITED_COROUTINE,)
     requires = (COROUTINE_WORDS,)
 
-    def __init__(self, ctx):
+    def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.candidates: list[_Candidate] = []
 

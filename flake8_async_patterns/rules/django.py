@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from ..checker import Checker
 from ..registry import declare
 from ..semantic.scope import BindingKind
 from ..semantic.source import ASYNC_CODE
 from ..semantic.text import describe
+
+if TYPE_CHECKING:
+    from ..semantic.context import Context
 
 DJANGO_ASYNC_DOC = "https://docs.djangoproject.com/en/stable/topics/async/"
 DJANGO_QUERIES_DOC = "https://docs.djangoproject.com/en/stable/topics/db/queries/#asynchronous-queries"
@@ -101,7 +105,7 @@ class DjangoOrmChecker(Checker):
     rules = (DJANGO_SYNC_ORM_IN_ASYNC,)
     requires = ((ASYNC_CODE,), ("django",))
 
-    def __init__(self, ctx):
+    def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.models: set[str] = set()  # names of model classes (defined here or from ``models``)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from ..checker import Checker
 from ..knowledge.inference import kind_of
@@ -10,6 +11,9 @@ from ..knowledge.kinds import Kind
 from ..registry import declare
 from ..semantic.scope import BindingKind, Scope, ScopeKind
 from ..semantic.text import describe, last_segment
+
+if TYPE_CHECKING:
+    from ..semantic.context import Context
 
 LOCK_KINDS = frozenset(
     {
@@ -97,7 +101,7 @@ class LockOrderChecker(Checker):
     rules = (INCONSISTENT_LOCK_ORDER,)
     requires = (("lock", "Lock", "Semaphore", "Condition", "LOCK"),)
 
-    def __init__(self, ctx):
+    def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.held: dict[Scope, list[tuple[LockKey, ast.AST]]] = {}  # function -> locks held (with/acquire)
         self.pairs: dict[tuple[LockKey, LockKey], tuple[ast.AST, str, str]] = {}  # (outer, inner) -> place

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from ..checker import Checker
 from ..knowledge.asyncio import ASYNCIO_RUN, GET_EVENT_LOOP, LOOP_RUNNERS
@@ -14,6 +15,10 @@ from ..semantic.frames import TRY_NODES, in_statement_list, parent_of, within_sc
 from ..semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ..semantic.source import ASYNC_CODE
 from ..semantic.text import describe
+
+if TYPE_CHECKING:
+    from ..semantic.context import Context
+    from ..semantic.frames import Frame
 
 EVENTLOOP_DOC = "https://docs.python.org/3/library/asyncio-eventloop.html"
 RUNNER_DOC = "https://docs.python.org/3/library/asyncio-runner.html"
@@ -122,7 +127,7 @@ class LoopChecker(Checker):
     rules = (RUN_IN_COROUTINE, DEPRECATED_GET_EVENT_LOOP)
     requires = ((ASYNC_CODE, "get_event_loop"),)
 
-    def __init__(self, ctx):
+    def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.loop_locals: list[tuple[Binding, ast.Call]] = []
         self.deprecated: list[ast.Call] = []  # get_event_loop() calls to report at the end
@@ -161,7 +166,7 @@ class LoopChecker(Checker):
         if isinstance(parent, ast.Attribute) and parent.attr in LOOP_RUNNERS:
             self.deprecated.append(node)
 
-    def _excused(self, frame, function: Scope) -> bool:
+    def _excused(self, frame: Frame, function: Scope) -> bool:
         """Where ``get_event_loop()`` cannot fail: nested in a coroutine (runs on the loop), in a
         sync method of an ``IsolatedAsyncioTestCase`` (its runner sets the loop first), or in a
         ``try`` that handles the ``RuntimeError`` Python 3.14 raises."""
@@ -212,13 +217,13 @@ _OLD_STYLE_COROUTINE = frozenset({"asyncio.coroutine", "asyncio.coroutines.corou
 _RUNTIME_ERROR_CATCHERS = frozenset({"builtins.RuntimeError", "builtins.Exception", "builtins.BaseException"})
 
 
-def _catches_runtime_error(ctx, handler: ast.ExceptHandler) -> bool:
+def _catches_runtime_error(ctx: Context, handler: ast.ExceptHandler) -> bool:
     if handler.type is None:
         return True
     types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
     return any(ctx.qualified_name(t) in _RUNTIME_ERROR_CATCHERS for t in types)
 
 
-def _drives_loop(frame) -> bool:
+def _drives_loop(frame: Frame) -> bool:
     parent = parent_of(frame)
     return isinstance(parent, ast.Attribute) and parent.attr in LOOP_RUNNERS

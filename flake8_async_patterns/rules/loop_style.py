@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from ..checker import Checker
 from ..knowledge.asyncio import GET_EVENT_LOOP, NEW_EVENT_LOOP
@@ -12,6 +13,9 @@ from ..registry import declare
 from ..semantic.scope import Binding, ScopeKind
 from ..semantic.text import describe
 from .loop import DEPRECATED_GET_EVENT_LOOP
+
+if TYPE_CHECKING:
+    from ..semantic.context import Context
 
 EVENTLOOP_DOC = "https://docs.python.org/3/library/asyncio-eventloop.html"
 RUNNER_DOC = "https://docs.python.org/3/library/asyncio-runner.html"
@@ -138,7 +142,7 @@ class LoopStyleChecker(Checker):
     rules = (MANUAL_EVENT_LOOP, GET_EVENT_LOOP_IN_COROUTINE, RUN_IN_EXECUTOR_DEFAULT)
     requires = (("get_event_loop", "run_until_complete", "run_in_executor"),)
 
-    def __init__(self, ctx):
+    def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.driven: set[object] = set()  # loops already reported (their binding, or the call made on the spot)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from ..checker import Checker
 from ..registry import declare
@@ -11,6 +12,9 @@ from ..semantic.frames import parent_of
 from ..semantic.scope import Scope, ScopeKind
 from ..semantic.source import ASYNC_CODE
 from ..semantic.text import names_in
+
+if TYPE_CHECKING:
+    from ..semantic.context import Context
 
 ASYNC_WITHOUT_AWAIT = declare(
     code="AIO901",
@@ -57,7 +61,7 @@ class AsyncWithoutAwaitChecker(Checker):
     rules = (ASYNC_WITHOUT_AWAIT,)
     requires = ((ASYNC_CODE,),)
 
-    def __init__(self, ctx):
+    def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.async_comprehension: set[Scope] = set()
         self.candidates: list[ast.AsyncFunctionDef] = []

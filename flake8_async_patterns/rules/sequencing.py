@@ -4,6 +4,7 @@ sequential-independent-awaits; both off by default)."""
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from ..checker import Checker
 from ..knowledge.asyncio import ORDERED_KINDS, SLEEP, is_ordered_operation, taskgroup_variant
@@ -17,6 +18,11 @@ from ..semantic.scope import Binding, BindingKind, Scope
 from ..semantic.source import ASYNC_CODE
 from ..semantic.text import call_arguments, describe, dotted_name, last_segment, names_in
 from ..settings import PYTHON_VERSION
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from ..semantic.frames import Frame
 
 AWAIT_IN_LOOP = declare(
     code="AIO105",
@@ -139,7 +145,7 @@ def _is_sleep(ctx: Context, call: ast.Call) -> bool:
     return ctx.qualified_name(call.func) == SLEEP
 
 
-def _enclosing_loops(frame):
+def _enclosing_loops(frame: Frame) -> Iterator[tuple[ast.AST, ast.AST]]:
     """Loops (comprehensions included) around ``frame`` within its function, innermost first,
     with the child on the path (to tell the loop body from its ``iter``)."""
     return within_scope(frame, LOOP_NODES + COMPREHENSION_NODES)
@@ -151,7 +157,7 @@ class AwaitInLoopChecker(Checker):
     rules = (AWAIT_IN_LOOP,)
     requires = ((ASYNC_CODE,), ("await",))
 
-    def __init__(self, ctx):
+    def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.candidates: dict[ast.For, list[ast.Call]] = {}
         self.stopping: set[ast.AST] = set()  # loops left by break/return/raise
@@ -211,7 +217,7 @@ class AwaitInLoopChecker(Checker):
             return
 
     @staticmethod
-    def _feeds_next_iteration(frame, reads: set[str]) -> bool:
+    def _feeds_next_iteration(frame: Frame, reads: set[str]) -> bool:
         """``cursor = await fetch(cursor)``: the result is an input of the next call."""
         holder = parent_of(frame)
         if isinstance(holder, ast.Assign):
@@ -362,7 +368,7 @@ class SequentialAwaitsChecker(Checker):
         if scope.is_async_def:
             self._scan(scope.node.body)
 
-    def _visit_lists(self, node) -> None:
+    def _visit_lists(self, node: ast.stmt | ast.ExceptHandler | ast.match_case) -> None:
         if self.ctx.in_async:
             for name in ("body", "orelse", "finalbody"):
                 statements = getattr(node, name, None)

@@ -4,6 +4,7 @@ default: advice for code that must finish its cleanup)."""
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from ..checker import Checker
 from ..knowledge.asyncio import CANCELLED_ERROR, SHIELD, TIMEOUT_CONTEXTS, WAIT_FOR, caught_exceptions
@@ -12,6 +13,9 @@ from ..semantic.frames import TRY_NODES, in_statement_list, within_scope
 from ..semantic.source import ASYNC_CODE
 from ..semantic.text import describe
 from .cancellation import ASYNCIO_TASKS_DOC, SEED_CANCELLATION
+
+if TYPE_CHECKING:
+    from ..semantic.context import Context
 
 UNSHIELDED_AWAIT_IN_FINALLY = declare(
     code="AIO403",
@@ -82,7 +86,7 @@ class UnshieldedAwaitChecker(Checker):
     rules = (UNSHIELDED_AWAIT_IN_FINALLY,)
     requires = ((ASYNC_CODE,), ("finally", "CancelledError"))
 
-    def __init__(self, ctx):
+    def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.cancelled: dict[object, set[str]] = {}  # function -> names ``x`` of ``x.cancel()`` calls
 
@@ -145,16 +149,16 @@ class UnshieldedAwaitChecker(Checker):
         return False
 
 
-def _bounds(ctx, expr: ast.AST) -> bool:
+def _bounds(ctx: Context, expr: ast.AST) -> bool:
     return _is_timeout(ctx, expr) or _is_shield_scope(ctx, expr)
 
 
-def _is_shield_scope(ctx, expr: ast.AST) -> bool:
+def _is_shield_scope(ctx: Context, expr: ast.AST) -> bool:
     """``with anyio.CancelScope(shield=True):`` (or trio's): the awaits inside are shielded."""
     if not isinstance(expr, ast.Call) or ctx.qualified_name(expr.func) not in _SHIELD_SCOPES:
         return False
     return any(k.arg == "shield" and isinstance(k.value, ast.Constant) and k.value.value is True for k in expr.keywords)
 
 
-def _is_timeout(ctx, expr: ast.AST) -> bool:
+def _is_timeout(ctx: Context, expr: ast.AST) -> bool:
     return isinstance(expr, ast.Call) and ctx.qualified_name(expr.func) in TIMEOUT_CONTEXTS

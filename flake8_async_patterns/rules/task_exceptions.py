@@ -10,7 +10,7 @@ inspected or handed on anywhere in the module.
 from __future__ import annotations
 
 import ast
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..checker import Checker
 from ..knowledge.asyncio import SPAWN_WORDS, coroutine_source, is_unowned_task_spawn
@@ -26,6 +26,9 @@ from ..registry import declare
 from ..semantic.frames import Frame, parent_frame, parent_of
 from ..semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ..semantic.text import describe
+
+if TYPE_CHECKING:
+    from ..semantic.context import Context
 
 ASYNCIO_TASKS_DOC = "https://docs.python.org/3/library/asyncio-task.html"
 
@@ -182,7 +185,7 @@ class TaskExceptionChecker(Checker):
     rules = (TASK_EXCEPTION_NEVER_OBSERVED,)
     requires = (SPAWN_WORDS,)
 
-    def __init__(self, ctx):
+    def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.spawns: list[_Spawn] = []
         self.spawn_calls: set[ast.Call] = set()

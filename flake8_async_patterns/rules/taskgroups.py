@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from ..checker import Checker
 from ..knowledge.asyncio import GATHER, SPAWN_WORDS, TASKGROUP_PYTHON, is_unowned_task_spawn
@@ -12,6 +13,9 @@ from ..semantic.scope import Binding, BindingKind, Scope
 from ..semantic.source import ASYNC_CODE
 from ..semantic.text import describe
 from ..settings import PYTHON_VERSION
+
+if TYPE_CHECKING:
+    from ..semantic.context import Context
 
 ASYNCIO_TASKS_DOC = "https://docs.python.org/3/library/asyncio-task.html"
 
@@ -69,7 +73,7 @@ class PreferTaskGroupChecker(Checker):
     rules = (PREFER_TASKGROUP,)
     requires = ((ASYNC_CODE,), ("gather",), SPAWN_WORDS)
 
-    def __init__(self, ctx):
+    def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.task_lists: set[Binding] = set()  # lists that received tasks through append/add
 

@@ -4,6 +4,7 @@ unchecked-gather-exceptions)."""
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from ..checker import Checker
 from ..knowledge.asyncio import GATHER, SHIELD, SPAWN_WORDS, WAIT_FOR, is_unowned_task_spawn, taskgroup_variant
@@ -14,6 +15,10 @@ from ..semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ..semantic.symbols import Symbol
 from ..semantic.text import describe, is_true, keyword_value
 from ..settings import PYTHON_VERSION
+
+if TYPE_CHECKING:
+    from ..semantic.context import Context
+    from ..semantic.frames import Frame
 
 ASYNCIO_TASKS_DOC = "https://docs.python.org/3/library/asyncio-task.html"
 
@@ -234,7 +239,7 @@ class TaskChecker(Checker):
     rules = (DANGLING_TASK, UNCHECKED_GATHER)
     requires = ((*SPAWN_WORDS, "gather"),)
 
-    def __init__(self, ctx):
+    def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.unused_candidates: dict[ast.Call, list[Binding]] = {}  # a task call -> the names it was bound to
         self.gathers: list[_Gather] = []
@@ -308,14 +313,14 @@ class TaskChecker(Checker):
             self.awaited_gathers[parent_of(self._awaited_frame(ctx.frame))] = gather
         self.gathers.append(gather)
 
-    def _awaited_frame(self, frame):
+    def _awaited_frame(self, frame: Frame) -> Frame:
         """The frame of the gather call, or of the ``wait_for``/``shield`` wrapping it."""
         parent = parent_of(frame)
         if isinstance(parent, ast.Call) and self.ctx.qualified_name(parent.func) in (WAIT_FOR, SHIELD):
             return parent_frame(frame)
         return frame
 
-    def _results(self, frame) -> _Results | None:
+    def _results(self, frame: Frame) -> _Results | None:
         """How the gathered results are used: USED, BOUND (decided by the name's loads), or None
         (discarded, or handed to code that may look at them)."""
         frame = self._awaited_frame(frame)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from ..checker import Checker
 from ..knowledge.testing import runs_async_tests
@@ -10,6 +11,9 @@ from ..registry import declare
 from ..semantic.scope import Scope, ScopeKind
 from ..semantic.source import ASYNC_CODE
 from ..semantic.text import decorator_target
+
+if TYPE_CHECKING:
+    from ..semantic.context import Context
 
 ASYNC_TEST_IN_SYNC_TESTCASE = declare(
     code="AIO702",
@@ -74,7 +78,7 @@ class AsyncTestInSyncTestcaseChecker(Checker):
     rules = (ASYNC_TEST_IN_SYNC_TESTCASE,)
     requires = ((ASYNC_CODE,), ("TestCase",))
 
-    def __init__(self, ctx):
+    def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.tests: list[Scope] = []
 

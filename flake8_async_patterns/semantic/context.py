@@ -44,7 +44,7 @@ class Context:
         results: list,
         canonical: Callable[[str], str] = _same,
         star_exports: Callable[[str], frozenset[str] | None] | None = None,
-    ):
+    ) -> None:
         self.tree = tree
         self.settings = settings
         self.results = results

@@ -56,7 +56,7 @@ def branch_path(frame: Frame) -> Iterator[tuple[ast.AST, ast.AST]]:
         frame = frame[1]
 
 
-def within_scope(frame: Frame, kinds) -> Iterator[tuple[ast.AST, ast.AST]]:
+def within_scope(frame: Frame, kinds: type[ast.AST] | tuple[type[ast.AST], ...]) -> Iterator[tuple[ast.AST, ast.AST]]:
     """(ancestor, child-on-the-path) pairs for ancestors of ``kinds`` around the node of
     ``frame``, innermost first, up to the enclosing function or class (its own scope)."""
     for ancestor, child in branch_path(frame):

@@ -12,9 +12,12 @@ import ast
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .symbols import Symbol
+
+if TYPE_CHECKING:
+    from .frames import Frame
 
 
 class ScopeKind:
@@ -233,7 +236,7 @@ class Binding:
             self._block = block
         return self._block
 
-    def dominates(self, frame, members: StatementMembers) -> bool:
+    def dominates(self, frame: Frame, members: StatementMembers) -> bool:
         """Whether the node of ``frame`` sits later in the statement list of this binding's
         statement (so this binding, made before it, runs on every path to it)."""
         holder, ids = self.statement_block(members)

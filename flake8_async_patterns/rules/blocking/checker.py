@@ -4,6 +4,7 @@ transitive-blocking-call, to learn which sync helpers of the module block."""
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from ...checker import Checker
 from ...knowledge.asyncio import started_coroutine
@@ -45,6 +46,9 @@ from .declarations import (
     TRANSITIVE_BLOCKING_CALL,
 )
 from .transitive import blocking_chains, spell_chain, sync_helper
+
+if TYPE_CHECKING:
+    from ...semantic.context import Context
 
 _FAMILY_RULES = {
     Family.SLEEP: BLOCKING_SLEEP,
@@ -138,7 +142,7 @@ class BlockingChecker(Checker):
     )
     requires = ((ASYNC_CODE,),)
 
-    def __init__(self, ctx):
+    def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         settings = ctx.settings
         self.configured_exact = {entry.pattern: entry for entry in settings.blocking_calls if entry.is_exact}

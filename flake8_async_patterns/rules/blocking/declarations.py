@@ -3,7 +3,7 @@ transitive-blocking-call).  One detector (:mod:`.checker`) serves them all."""
 
 from __future__ import annotations
 
-from ...registry import declare
+from ...registry import Rule, declare
 from ...settings import BLOCKING_CALLS
 
 MESSAGE = "blocking call '{call}' in async function '{function}'; use {replacement}"
@@ -44,8 +44,8 @@ def blocking_rule(
     references: tuple[str, ...] = (),
     default_enabled: bool = True,
     main_coroutine_exempt: bool = True,
-    **extra,
-):
+    **extra: object,
+) -> Rule:
     """``declare`` with what the direct blocking rules share: message, default, async only."""
     return declare(
         code=code,

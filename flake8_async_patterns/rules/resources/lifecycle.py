@@ -4,6 +4,7 @@ and clients made afresh on every pass of a loop (client-session-in-loop)."""
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from ...checker import Checker
 from ...knowledge.http import AWAITED_CONSTRUCTORS, POOLED_CLIENTS, RESOURCE_CLOSERS, RESOURCE_CONSTRUCTORS
@@ -14,6 +15,10 @@ from ...semantic.frames import COMPREHENSION_NODES, LOOP_NODES, in_statement_lis
 from ...semantic.scope import Binding, BindingKind, ScopeKind
 from ...semantic.text import describe
 from ._shared import AIOHTTP_CLIENT_DOC, HTTPX_ASYNC_DOC, SEED_RESOURCES, created_call
+
+if TYPE_CHECKING:
+    from ...semantic.context import Context
+    from ...semantic.frames import Frame
 
 LIBRARY_WORDS = ("aiohttp", "httpx", "aiofiles", "asyncpg")
 
@@ -134,7 +139,7 @@ class AsyncResourceChecker(Checker):
     rules = (UNCLOSED_ASYNC_RESOURCE, CLIENT_SESSION_IN_LOOP)
     requires = (LIBRARY_WORDS,)
 
-    def __init__(self, ctx):
+    def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.resources: list[tuple[Binding, ast.Call, str]] = []  # (local, creating call, closer)
         self.in_loop: list[tuple[ast.Call, str]] = []  # (call, loop words)
@@ -202,7 +207,7 @@ def _is_element(comprehension: ast.AST, node: ast.AST) -> bool:
     return node is comprehension.elt
 
 
-def _kept_at_once(frame) -> bool:
+def _kept_at_once(frame: Frame) -> bool:
     """``self.c = Client()`` / ``pool[k] = Client()`` / ``clients.append(Client())``."""
     parent = parent_of(frame)
     if isinstance(parent, ast.Assign):

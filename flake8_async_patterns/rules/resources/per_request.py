@@ -4,6 +4,7 @@ default: design advice)."""
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from ...checker import Checker
 from ...knowledge.http import POOLED_CLIENTS
@@ -13,6 +14,10 @@ from ...registry import declare
 from ...semantic.scope import ScopeKind
 from ...semantic.text import decorator_target, describe
 from ._shared import AIOHTTP_CLIENT_DOC, HTTPX_ASYNC_DOC, SEED_RESOURCES
+
+if TYPE_CHECKING:
+    from ...semantic.context import Context
+    from ...semantic.scope import Scope
 
 CLIENT_SESSION_PER_REQUEST = declare(
     code="AIO505",
@@ -95,13 +100,13 @@ class RequestHandlerClientChecker(Checker):
     rules = (CLIENT_SESSION_PER_REQUEST,)
     requires = (("aiohttp", "httpx"), ("fastapi", "starlette", "aiohttp"))
 
-    def __init__(self, ctx):
+    def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.made: list[tuple[ast.Call, ast.AST, str]] = []  # (call, function node, function name)
         self.handlers: set[ast.AST] = set()  # route-decorated function nodes
         self.registered: set[str] = set()  # names of module functions registered as handlers
 
-    def function_start(self, scope) -> None:
+    def function_start(self, scope: Scope) -> None:
         node = scope.node
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
             self._is_route(decorator) for decorator in node.decorator_list

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from ...checker import Checker
 from ...knowledge.asyncio import CoroutineKind, coroutine_source
@@ -12,6 +13,9 @@ from ...registry import declare
 from ...semantic.source import ASYNC_CODE
 from ...semantic.text import describe
 from ._shared import SEED_RESOURCES
+
+if TYPE_CHECKING:
+    from ...semantic.context import Context
 
 # Objects that implement only ``__aenter__``/``__aexit__``: a plain ``with`` raises TypeError.
 ASYNC_ONLY_KINDS: dict[Kind, str] = {
@@ -84,7 +88,7 @@ class AsyncOnlyProtocolChecker(Checker):
     rules = (SYNC_WITH_ASYNC_CONTEXT_MANAGER,)
     requires = ((ASYNC_CODE, "aiohttp", "httpx", "aiofiles", "asyncio", "AsyncSession"),)
 
-    def __init__(self, ctx):
+    def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.loops: list[tuple[ast.For, object, str]] = []
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from ...checker import Checker
 from ...knowledge.http import RESPONSE_READERS
@@ -15,6 +16,10 @@ from ...semantic.scope import Binding, BindingKind, ScopeKind
 from ...semantic.source import ASYNC_CODE
 from ...semantic.text import describe
 from ._shared import AIOHTTP_CLIENT_DOC, SEED_RESOURCES
+
+if TYPE_CHECKING:
+    from ...semantic.context import Context
+    from ...semantic.frames import Frame
 
 REQUEST_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
 
@@ -74,7 +79,7 @@ class ResponseChecker(Checker):
     rules = (UNRELEASED_RESPONSE,)
     requires = ((ASYNC_CODE,), ("aiohttp",))
 
-    def __init__(self, ctx):
+    def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.responses: list[tuple[Binding, ast.Call]] = []
 
@@ -97,7 +102,7 @@ class ResponseChecker(Checker):
                 self.ctx.report(call, UNRELEASED_RESPONSE, name=binding.name, call=describe(call))
 
 
-def _releases(frame) -> bool:
+def _releases(frame: Frame) -> bool:
     if hands_on(frame) or use_of(frame) in (Use.ARGUMENT, Use.KEYWORD):
         return True
     parent = parent_of(frame)

@@ -24,7 +24,7 @@ KNOWN_SESSION_NOTE = (
 SEED_LIFECYCLE = '000/001 "AsyncSession Lifecycle" and "Connection Pool Management"'
 
 
-def session_rule(*, notes: tuple[str, ...] = (), **fields) -> Rule:
+def session_rule(*, notes: tuple[str, ...] = (), **fields: object) -> Rule:
     """``declare`` with what every SQLAlchemy rule shares: the session options and the
     known-session note first among its notes."""
     return declare(options=(SESSION_NAMES, SESSION_FACTORIES), notes=(KNOWN_SESSION_NOTE, *notes), **fields)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from ...checker import Checker
 from ...knowledge.asyncio import AS_COMPLETED, GATHER, SPAWN_WORDS, WAIT, Spawner, task_spawn
@@ -14,6 +15,11 @@ from ...semantic.scope import Binding, BindingKind, Scope
 from ...semantic.source import ASYNC_CODE
 from ...semantic.text import call_arguments, describe
 from ._shared import SA_ASYNCIO, SA_ERRORS, session_rule
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ...semantic.context import Context
 
 CONCURRENT_SESSION_USE = session_rule(
     code="AIO602",
@@ -123,7 +129,7 @@ class SessionConcurrencyChecker(Checker):
     rules = (CONCURRENT_SESSION_USE,)
     requires = ((ASYNC_CODE,), ("gather", "wait", "as_completed", *SPAWN_WORDS))
 
-    def __init__(self, ctx):
+    def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.running: dict[Scope, list[_Running]] = {}  # per function
         self.unbound_tasks: dict[ast.Call, list[_Running]] = {}  # create_task call -> its entries
@@ -247,7 +253,7 @@ class SessionConcurrencyChecker(Checker):
             consequence=_CONSEQUENCES[label],
         )
 
-    def _finished(self, running: list[_Running], keep) -> None:
+    def _finished(self, running: list[_Running], keep: Callable[[_Running], bool]) -> None:
         """Drop the tasks that are done; a group whose tasks all finished may be reported again."""
         running[:] = [entry for entry in running if keep(entry)]
         reported = self.reported.get(self.ctx.function)

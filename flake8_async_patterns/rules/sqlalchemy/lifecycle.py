@@ -5,6 +5,7 @@ sync-session-api-on-async-session)."""
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from ...checker import Checker
 from ...knowledge.kinds import EXIT_STACK_TAKERS
@@ -22,6 +23,9 @@ from ...semantic.frames import parent_of
 from ...semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ...semantic.text import describe
 from ._shared import SA_ASYNCIO, SA_SESSION_BASICS, SEED_LIFECYCLE, session_rule
+
+if TYPE_CHECKING:
+    from ...semantic.context import Context
 
 UNCLOSED_SESSION = session_rule(
     code="AIO601",
@@ -201,7 +205,7 @@ class SessionLifecycleChecker(Checker):
     rules = (UNCLOSED_SESSION, GLOBAL_SESSION, SESSION_DEPENDENCY_RETURNS)
     requires = (NEW_SESSION_WORDS,)
 
-    def __init__(self, ctx):
+    def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.locals: list[Binding] = []
         self.globals: dict[tuple[Scope, str], ast.Global] = {}

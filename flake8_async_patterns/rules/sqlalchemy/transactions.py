@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from ...checker import Checker
 from ...knowledge.sqlalchemy import (
@@ -20,6 +21,9 @@ from ...semantic.scope import Binding, BindingKind
 from ...semantic.source import ASYNC_CODE
 from ...semantic.text import describe
 from ._shared import SA_ASYNCIO, SA_ERRORS, SA_SESSION_BASICS, session_rule
+
+if TYPE_CHECKING:
+    from ...semantic.context import Context
 
 COMMIT_FAILURE_SWALLOWED = session_rule(
     code="AIO603",
@@ -164,7 +168,7 @@ class TransactionChecker(Checker):
     rules = (COMMIT_FAILURE_SWALLOWED, EXPIRED_ATTRIBUTE)
     requires = ((ASYNC_CODE,), ("commit", "flush", "begin"))
 
-    def __init__(self, ctx):
+    def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.commits_in_try: dict[ast.AST, tuple[str, ast.Call]] = {}  # try statement -> (session, call)
         self.rolled_back: dict[ast.ExceptHandler, set[str]] = {}  # sessions rolled back/closed in a handler
