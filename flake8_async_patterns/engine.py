@@ -326,6 +326,11 @@ class Engine:
 
     def _enter_comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> None:
         ctx = self.ctx
+        for generator in node.generators:
+            if generator.is_async:  # ``async for`` in a comprehension: an await point of the function
+                ctx.scope.function.has_await = True
+                ctx.await_points += 1
+                break
         ctx.scope = Scope(ScopeKind.COMPREHENSION, node, ctx.scope, ctx.frame)
 
     def _leave_comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> None:

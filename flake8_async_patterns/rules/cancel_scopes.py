@@ -158,7 +158,7 @@ class CancelScopeChecker(Checker):
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.blocks: dict[ast.AsyncWith, _Block] = {}
-        self.suspensions = 0  # yields and async comprehensions (the engine counts awaits)
+        self.suspensions = 0  # yields (the engine counts awaits and async comprehensions)
         self.exempt: dict[ast.AST, bool] = {}  # generator function -> decorated as exempt
 
     def visit_AsyncWith(self, node: ast.AsyncWith) -> None:
@@ -174,10 +174,6 @@ class CancelScopeChecker(Checker):
         block = self.blocks.pop(node, None)
         if block is not None and self._points() == block.start:
             self.ctx.report(node, TIMEOUT_WITHOUT_AWAIT, call=describe(block.timeout))
-
-    def visit_comprehension(self, node: ast.comprehension) -> None:
-        if node.is_async:
-            self.suspensions += 1
 
     def visit_Yield(self, node: ast.Yield) -> None:
         self.suspensions += 1

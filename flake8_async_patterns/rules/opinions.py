@@ -63,7 +63,6 @@ class AsyncWithoutAwaitChecker(Checker):
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
-        self.async_comprehension: set[Scope] = set()
         self.candidates: list[ast.AsyncFunctionDef] = []
         self.handed: set[str] = set()  # names loaded other than as the callee of a call
 
@@ -84,15 +83,11 @@ class AsyncWithoutAwaitChecker(Checker):
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         self.handed.update(names_in(node.annotation))
 
-    def visit_comprehension(self, node: ast.comprehension) -> None:
-        if node.is_async:
-            self.async_comprehension.add(self.ctx.scope.function)
-
     def function_end(self, scope: Scope) -> None:
         node = scope.node
         if not isinstance(node, ast.AsyncFunctionDef) or node.decorator_list:
             return
-        if scope.has_await or scope.has_yield or scope in self.async_comprehension:
+        if scope.has_await or scope.has_yield:  # async comprehensions count as awaits
             return
         parent = scope.parent
         if parent is not None and parent.kind is not ScopeKind.MODULE:

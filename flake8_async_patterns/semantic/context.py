@@ -58,8 +58,9 @@ class Context:
         self.frame: Frame | None = None  # the frame of the node being handled
         self.deferred: deque[Scope] = deque()  # function bodies still to walk
         self.watched_names: set[str] = set()
-        # ``await``, ``async for`` and ``async with`` statements walked so far in this file: a rule
-        # compares two readings to know whether a block has an await point of its own.
+        # ``await`` expressions, ``async for``/``async with`` statements and async comprehensions
+        # walked so far in this file: a rule compares two readings to know whether a block has an
+        # await point of its own.
         self.await_points = 0
         self._qualified: dict[ast.AST, str | None] = {}
         # Line ranges of blocks that a test expects to fail (``with pytest.raises(...)``): rules

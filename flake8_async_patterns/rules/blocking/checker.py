@@ -154,7 +154,6 @@ class BlockingChecker(Checker):
         self.helper_blocks: dict[Scope, list[tuple[str, _Condition | None]]] = {}
         self.helper_calls: dict[Scope, list[Scope]] = {}  # sync function -> same-module callees
         self.async_calls: list[tuple[ast.Call, Scope, str, Scope | None]] = []
-        self.suspended: set[Scope] = set()  # functions with an await point so far
         self.entry_points: set[str] = set()  # ``asyncio.run(main())``: main
         self.awaited: set[str] = set()  # f of ``await f(...)``
         # blocking calls in async context whose report waits for the module end
@@ -346,7 +345,6 @@ class BlockingChecker(Checker):
 
     def _await_point(self, node: ast.AST) -> None:
         """An await point: the thread locks held around it (in this function) are held across it."""
-        self.suspended.add(self.ctx.function)
         if isinstance(node, ast.Await) and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name):
             self.awaited.add(node.value.func.id)
         if self.held_locks:
@@ -450,7 +448,7 @@ class BlockingChecker(Checker):
         loop: if ``function`` turns out to be the program's main coroutine, nothing else runs on
         its event loop yet, so blocking it delays nothing."""
         parent = function.parent
-        if function in self.suspended or parent is None or parent.kind is not ScopeKind.MODULE:
+        if function.has_await or parent is None or parent.kind is not ScopeKind.MODULE:
             return None
         return None if next(within_scope(self.ctx.frame, LOOP_NODES), None) else function
 
