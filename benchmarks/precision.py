@@ -8,9 +8,11 @@ With no DIR: the dev corpus (``benchmarks/corpus``, built by ``benchmarks/corpus
 file is linted as flake8 would (default selection, the test-files policy on, paths relative to
 its DIR).  A file is *test code* when it matches the default ``--aio-test-files`` patterns.
 
-For every code a reproducible random sample of at most ``--sample`` hits is drawn (seeded; the
-same corpus gives the same sample).  ``--reviewed`` (default ``benchmarks/reviewed.txt``) holds
-one verdict per line::
+For every code a reproducible random sample of at most ``--sample`` hits is drawn: the hits whose
+seeded hash of ``path:line:code`` is smallest.  A hit's place in that order depends on nothing
+else, so a change that removes or adds hits changes the sample only by those hits (and the ones
+that move up to fill it) -- the verdicts of the rest still apply.  ``--reviewed`` (default
+``benchmarks/reviewed.txt``) holds one verdict per line::
 
     prefect-3.9.1/prefect/server/api/workers.py:732:<CODE> true  one request session, four queries gathered
 
@@ -25,8 +27,8 @@ from __future__ import annotations
 
 import argparse
 import ast
+import hashlib
 import inspect
-import random
 import sys
 import warnings
 from collections import Counter, defaultdict
@@ -115,7 +117,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{path}:{line}: {message}")
         return 0
 
-    rng = random.Random(args.seed)
     print(
         f"{'code':<8}{'library':>9}{'test':>7}{'sample':>8}{'reviewed':>10}{'true':>6}{'noisy':>7}{'false':>7}{'precision':>11}"
     )
@@ -124,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     sampled = []  # (path, line, code) of every sampled hit
     for code in sorted(by_code):
         items = sorted(by_code[code])
-        sample = items if len(items) <= args.sample else sorted(rng.sample(items, args.sample))
+        sample = items if len(items) <= args.sample else sorted(sorted(items, key=_draw(args.seed))[: args.sample])
         library = sum(1 for path, *_ in items if not is_test(path))
         verdicts = Counter()
         for path, line, _, message in sample:
@@ -162,6 +163,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nsampled hits without a verdict: {len(unreviewed)}")
         print("\n".join(f"  {item}" for item in unreviewed))
     return 0
+
+
+def _draw(seed: int):
+    """A hit's place in the sampling order: a seeded hash of its key, independent of other hits."""
+
+    def key(hit: tuple[str, int, str, str]) -> str:
+        return hashlib.sha256(f"{seed}:{hit[0]}:{hit[1]}:{hit[2]}".encode()).hexdigest()
+
+    return key
 
 
 if __name__ == "__main__":
