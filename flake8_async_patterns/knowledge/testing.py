@@ -23,18 +23,34 @@ FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest_asyncio.fixture"})
 EXPECTED_FAILURE_METHOD_PREFIXES = ("assertRaises", "assertWarns")
 
 
+def _expects_failure(ctx: Context, call: ast.Call) -> bool:
+    """``pytest.raises(...)``, ``self.assertRaises(...)``, ``self.assertWarns(...)`` and the like."""
+    func = call.func
+    return (isinstance(func, ast.Attribute) and func.attr.startswith(EXPECTED_FAILURE_METHOD_PREFIXES)) or (
+        ctx.qualified_name(func) in EXPECTED_FAILURE_CONTEXTS
+    )
+
+
 def note_expected_failure(ctx: Context, node: ast.With) -> None:
     """Tell the context when a ``with`` block is one a test expects to raise or warn."""
     for item in node.items:
         call = item.context_expr
-        if not isinstance(call, ast.Call):
-            continue
-        func = call.func
-        if (isinstance(func, ast.Attribute) and func.attr.startswith(EXPECTED_FAILURE_METHOD_PREFIXES)) or (
-            ctx.qualified_name(func) in EXPECTED_FAILURE_CONTEXTS
-        ):
+        if isinstance(call, ast.Call) and _expects_failure(ctx, call):
             ctx.expect_failure(node)
             return
+
+
+def passed_to_expected_failure(ctx: Context) -> bool:
+    """Whether the node being handled is an argument of the call form of those checks --
+    ``self.assertRaises(TypeError, f, x)``, ``pytest.warns(DeprecationWarning, f)`` -- which call
+    ``f`` expecting it to raise or warn.  Asked only when a rule has something to report."""
+    frame = ctx.frame
+    while frame is not None and frame[1] is not None and not isinstance(frame[0], ast.stmt):
+        parent = frame[1][0]
+        if isinstance(parent, ast.Call) and parent.func is not frame[0] and _expects_failure(ctx, parent):
+            return True
+        frame = frame[1]
+    return False
 
 
 ASYNC_TEST_CASE = "unittest.IsolatedAsyncioTestCase"

@@ -19,6 +19,7 @@ from ..knowledge.deprecations import (
     applies,
     spelled,
 )
+from ..knowledge.testing import passed_to_expected_failure
 from ..registry import declare
 from ..semantic.frames import never_from, under_feature_test, within_scope
 from ..semantic.text import describe, keyword_value
@@ -86,6 +87,9 @@ DEPRECATED_ASYNCIO_API = declare(
         '(`warnings.simplefilter("ignore", DeprecationWarning)`, `filterwarnings(...)`, or no '
         "category), is not reported: the block uses it knowingly -- typically a test of the deprecated "
         "behaviour itself. A removed name still is: silencing a warning does not bring it back.",
+        "Nor a name passed to the call form of a test's expectation, `self.assertRaises(TypeError, "
+        "asyncio.set_event_loop_policy, object())` or `pytest.warns(DeprecationWarning, f, ...)`, as in "
+        "the `with` form.",
     ),
     references=(
         WHATS_NEW_314_DEPRECATED,
@@ -156,8 +160,8 @@ class DeprecatedAsyncioApiChecker(Checker):
         variant = "removed" if removed is not None and (target or NEWEST_KNOWN) >= removed else None
         if variant and removed == deprecation.deprecated:
             variant = "dropped"
-        if variant is None and self._silenced():
-            return  # a deliberate use: the block ignores the DeprecationWarning it knows it causes
+        if (variant is None and self._silenced()) or passed_to_expected_failure(ctx):
+            return  # a deliberate use: the code ignores, or a test expects, what it causes
         self.ctx.report(
             node,
             DEPRECATED_ASYNCIO_API,
