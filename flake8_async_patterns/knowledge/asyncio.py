@@ -150,19 +150,19 @@ _RUNS_COROUTINE = frozenset({ASYNCIO_RUN, "uvloop.run"})
 _RUNS_FUNCTION = frozenset({"anyio.run", "trio.run"})
 
 
-def started_coroutine(ctx: Context, call: ast.Call) -> str | None:
-    """``main`` when ``call`` runs the module's coroutine function ``main`` as the first and only
-    task of a new event loop: ``asyncio.run(main())``, ``uvloop.run(main())``, ``anyio.run(main,
-    ...)``, ``trio.run(main, ...)``, any import spelling."""
-    if not call.args or last_segment(call.func) != "run":
+def started_coroutine(ctx: Context, call: ast.Call) -> ast.Name | None:
+    """The name ``main`` when ``call`` runs ``main`` as the first and only task of a new event loop:
+    ``asyncio.run(main())``, ``uvloop.run(main())``, ``anyio.run(main, ...)``, ``trio.run(main,
+    ...)``, any import spelling (``from asyncio import run as arun``)."""
+    if not call.args:
         return None
-    started = call.args[0]
-    qualified = ctx.qualified_name(call.func)
-    if qualified in _RUNS_COROUTINE and isinstance(started, ast.Call):
+    func, started = call.func, call.args[0]
+    if isinstance(started, ast.Call):
         started = started.func
-    elif qualified not in _RUNS_FUNCTION:
+    if not isinstance(started, ast.Name) or not (last_segment(func) == "run" or isinstance(func, ast.Name)):
         return None
-    return started.id if isinstance(started, ast.Name) else None
+    runners = _RUNS_FUNCTION if started is call.args[0] else _RUNS_COROUTINE  # passed, or called
+    return started if ctx.qualified_name(func) in runners else None
 
 
 GET_EVENT_LOOP = "asyncio.get_event_loop"

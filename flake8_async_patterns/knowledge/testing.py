@@ -41,16 +41,17 @@ def note_expected_failure(ctx: Context, node: ast.With) -> None:
 
 
 def passed_to_expected_failure(ctx: Context) -> bool:
-    """Whether the node being handled is an argument of the call form of those checks --
-    ``self.assertRaises(TypeError, f, x)``, ``pytest.warns(DeprecationWarning, f)`` -- which call
-    ``f`` expecting it to raise or warn.  Asked only when a rule has something to report."""
+    """Whether the node being handled is the callable that the call form of those checks calls
+    expecting it to raise or warn: ``f`` in ``self.assertRaises(TypeError, f, x)`` or
+    ``pytest.warns(DeprecationWarning, f)`` (not an argument evaluated before the check starts)."""
     frame = ctx.frame
-    while frame is not None and frame[1] is not None and not isinstance(frame[0], ast.stmt):
-        parent = frame[1][0]
-        if isinstance(parent, ast.Call) and parent.func is not frame[0] and _expects_failure(ctx, parent):
-            return True
-        frame = frame[1]
-    return False
+    parent = frame[1][0] if frame is not None and frame[1] is not None else None
+    return (
+        isinstance(parent, ast.Call)
+        and len(parent.args) > 1
+        and parent.args[1] is frame[0]
+        and _expects_failure(ctx, parent)
+    )
 
 
 ASYNC_TEST_CASE = "unittest.IsolatedAsyncioTestCase"

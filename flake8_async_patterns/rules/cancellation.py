@@ -306,7 +306,7 @@ class CancellationChecker(Checker):
                 self._decides(node.args[0])
         started = started_coroutine(ctx, node)
         if started is not None:
-            self.entry_points.add(started)
+            self.entry_points.add(started.id)
         if node.args and isinstance(node.args[0], ast.Call):
             inner = node.args[0].func
             method = _self_attr(inner)

@@ -83,13 +83,16 @@ DEPRECATED_ASYNCIO_API = declare(
         "-- is not reported, nor either branch of a feature test (`if hasattr(inspect, "
         "'markcoroutinefunction'):`): both are compatibility shims.",
         'A deprecated (not yet removed) name inside `with warnings.catch_warnings(action="ignore")`, or '
-        "in a `catch_warnings()` block whose body ignores DeprecationWarning "
-        '(`warnings.simplefilter("ignore", DeprecationWarning)`, `filterwarnings(...)`, or no '
-        "category), is not reported: the block uses it knowingly -- typically a test of the deprecated "
-        "behaviour itself. A removed name still is: silencing a warning does not bring it back.",
-        "Nor a name passed to the call form of a test's expectation, `self.assertRaises(TypeError, "
-        "asyncio.set_event_loop_policy, object())` or `pytest.warns(DeprecationWarning, f, ...)`, as in "
-        "the `with` form.",
+        "after a statement of a `catch_warnings()` block that ignores every DeprecationWarning "
+        '(`warnings.simplefilter("ignore", DeprecationWarning)`, `filterwarnings("ignore", '
+        "category=DeprecationWarning)`, no category at all; a message, module or line number narrows "
+        "the filter, and then it does not count), is not reported: the block uses it knowingly -- "
+        "typically a test of the deprecated behaviour itself. A removed name still is: silencing a "
+        "warning does not bring it back.",
+        "Nor the callable that the call form of a test's expectation calls, `f` in "
+        "`self.assertRaises(TypeError, asyncio.set_event_loop_policy, object())` or "
+        "`pytest.warns(DeprecationWarning, f, ...)`, as in the `with` form. Its other arguments are "
+        "evaluated before the check starts and are still reported.",
     ),
     references=(
         WHATS_NEW_314_DEPRECATED,
@@ -173,41 +176,55 @@ class DeprecatedAsyncioApiChecker(Checker):
         )
 
     def _silenced(self) -> bool:
-        """Inside ``with warnings.catch_warnings(action="ignore")``, or a ``catch_warnings()``
-        block whose body ignores DeprecationWarning (a ``warnings.simplefilter("ignore",
-        DeprecationWarning)`` or ``filterwarnings(...)`` statement; no category means every
-        warning)."""
+        """Inside ``with warnings.catch_warnings(action="ignore")``, or after a statement of a
+        ``catch_warnings()`` block that ignores every DeprecationWarning
+        (``warnings.simplefilter("ignore", DeprecationWarning)``, ``filterwarnings("ignore")``; no
+        category means every warning, a message, module or line number narrows it)."""
         ctx = self.ctx
-        for node, _ in within_scope(ctx.frame, (ast.With,)):
+        for node, child in within_scope(ctx.frame, (ast.With,)):
             for item in node.items:
                 call = item.context_expr
-                if isinstance(call, ast.Call) and ctx.qualified_name(call.func) == _CATCH_WARNINGS:
-                    if _ignores(call, keyword_value(call, "action"), None):
+                if not (isinstance(call, ast.Call) and ctx.qualified_name(call.func) == _CATCH_WARNINGS):
+                    continue
+                if _ignores(call, _CATCH_WARNINGS_PARAMETERS):
+                    return True
+                for statement in node.body:
+                    if statement is child:
+                        break  # a filter set after the use does not cover it
+                    value = statement.value if isinstance(statement, ast.Expr) else None
+                    parameters = _FILTERS.get(ctx.qualified_name(value.func)) if isinstance(value, ast.Call) else None
+                    if parameters is not None and _ignores(value, parameters):
                         return True
-                    for statement in node.body:
-                        value = statement.value if isinstance(statement, ast.Expr) else None
-                        position = _FILTERS.get(ctx.qualified_name(value.func)) if isinstance(value, ast.Call) else None
-                        if position is not None:
-                            action = value.args[0] if value.args else keyword_value(value, "action")
-                            if _ignores(value, action, position):
-                                return True
         return False
 
 
 _CATCH_WARNINGS = "warnings.catch_warnings"
-_FILTERS = {"warnings.simplefilter": 1, "warnings.filterwarnings": 2}  # -> the category's position
-_DEPRECATION_WARNINGS = frozenset({"DeprecationWarning", "PendingDeprecationWarning", "Warning"})
+_CATCH_WARNINGS_PARAMETERS = ("record",)  # the rest (action, category, lineno) are keyword-only
+_FILTERS = {
+    "warnings.simplefilter": ("action", "category", "lineno", "append"),
+    "warnings.filterwarnings": ("action", "message", "category", "module", "lineno", "append"),
+}
+_DEPRECATION_WARNINGS = frozenset({"DeprecationWarning", "Warning"})  # the class and its base
+_NARROWING = ("message", "module", "lineno")  # filter arguments that restrict what it ignores
 
 
-def _ignores(call: ast.Call, action: ast.AST | None, position: int | None) -> bool:
-    """Whether ``call`` (a filter, or ``catch_warnings``) ignores DeprecationWarning: action
-    ``"ignore"``, and the category (keyword, or positional at ``position``) absent or a deprecation
-    warning or a base of one."""
+def _ignores(call: ast.Call, parameters: tuple[str, ...]) -> bool:
+    """Whether ``call`` (a filter, or ``catch_warnings``, with these positional parameters)
+    ignores every DeprecationWarning: action ``"ignore"``, the category absent, DeprecationWarning
+    or Warning, no message/module/line restriction, nothing passed through ``*``/``**``."""
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return False
+    given = dict(zip(parameters, call.args, strict=False))  # fewer arguments than parameters
+    given.update((k.arg, k.value) for k in call.keywords)
+    action, category = given.get("action"), given.get("category")
     if not (isinstance(action, ast.Constant) and action.value == "ignore"):
         return False
-    category = keyword_value(call, "category")
-    if category is None and position is not None and len(call.args) > position:
-        category = call.args[position]
+    if parameters is not _CATCH_WARNINGS_PARAMETERS and any(
+        not (isinstance(given[name], ast.Constant) and given[name].value in ("", 0))
+        for name in _NARROWING
+        if name in given
+    ):
+        return False
     return category is None or (isinstance(category, ast.Name) and category.id in _DEPRECATION_WARNINGS)
 
 

@@ -184,3 +184,35 @@ def under_feature_test(frame: Frame) -> bool:
             if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "hasattr":
                 return True
     return False
+
+
+def _has_await_point(node: ast.AST) -> bool:
+    return any(
+        isinstance(child, _AWAIT_NODES) or (isinstance(child, ast.comprehension) and child.is_async)
+        for child in ast.walk(node)
+    )
+
+
+_AWAIT_NODES = (ast.Await, ast.AsyncFor, ast.AsyncWith)
+
+
+def runs_after_await(frame: Frame) -> bool:
+    """Whether the node of ``frame`` may run after an await point of its function that a walk in
+    source order has not reached yet: one in the node's own subtree (``open(await p)``: the
+    arguments run first), or one in a loop or comprehension around it that runs it again (``while
+    True: read(); await sleep(1)``).  The iterable of a ``for`` and of a comprehension's first
+    ``for`` runs once, before the loop.  Walks small subtrees: ask only when about to report."""
+    if _has_await_point(frame[0]):
+        return True
+    for ancestor, child in branch_path(frame):
+        if isinstance(ancestor, FUNCTION_LIKE_NODES):
+            return False
+        if isinstance(ancestor, (ast.For, ast.AsyncFor, ast.comprehension)):
+            again = child is not ancestor.iter
+        elif isinstance(ancestor, COMPREHENSION_NODES):
+            again = child is not ancestor.generators[0]
+        else:
+            again = isinstance(ancestor, ast.While)
+        if again and _has_await_point(ancestor):
+            return True
+    return False

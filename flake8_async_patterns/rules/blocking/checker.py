@@ -13,7 +13,7 @@ from ...knowledge.cli import is_cli_command
 from ...knowledge.inference import constructor_call, kind_of, session_factory_kind
 from ...knowledge.kinds import Kind
 from ...registry import Rule
-from ...semantic.frames import LOOP_NODES, TRY_NODES, in_statement_list, parent_of, within_scope
+from ...semantic.frames import TRY_NODES, in_statement_list, parent_of, runs_after_await, within_scope
 from ...semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ...semantic.source import ASYNC_CODE
 from ...semantic.text import describe, is_false, is_zero, keyword_value
@@ -154,8 +154,8 @@ class BlockingChecker(Checker):
         self.helper_blocks: dict[Scope, list[tuple[str, _Condition | None]]] = {}
         self.helper_calls: dict[Scope, list[Scope]] = {}  # sync function -> same-module callees
         self.async_calls: list[tuple[ast.Call, Scope, str, Scope | None]] = []
-        self.entry_points: set[str] = set()  # ``asyncio.run(main())``: main
-        self.awaited: set[str] = set()  # f of ``await f(...)``
+        self.coroutine_functions: dict[ast.AST, Binding] = {}  # module-level ``async def`` -> its binding
+        self.run_references: set[ast.Name] = set()  # ``main`` in ``asyncio.run(main())``
         # blocking calls in async context whose report waits for the module end
         self.deferred: list[tuple[ast.Call, Blocking, str, _Condition]] = []
         self.nonblocking_sockets: set[Binding] = set()
@@ -304,7 +304,7 @@ class BlockingChecker(Checker):
             return
         started = started_coroutine(ctx, node)
         if started is not None:
-            self.entry_points.add(started)
+            self.run_references.add(started)
         if not self.want_transitive or function.kind is not ScopeKind.FUNCTION or function.is_async_def:
             return
         blocks = self.helper_blocks.get(function)
@@ -345,8 +345,6 @@ class BlockingChecker(Checker):
 
     def _await_point(self, node: ast.AST) -> None:
         """An await point: the thread locks held around it (in this function) are held across it."""
-        if isinstance(node, ast.Await) and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name):
-            self.awaited.add(node.value.func.id)
         if self.held_locks:
             for with_node, _ in within_scope(self.ctx.frame, (ast.With,)):
                 if with_node in self.held_locks:
@@ -364,10 +362,11 @@ class BlockingChecker(Checker):
     def _report_or_defer(self, call: ast.Call, found: Blocking, function: str) -> None:
         """Report now, never, or at the module end when the function may still excuse the call."""
         condition = self._condition(call, found)
-        if condition is None:
+        if condition is not _EXCUSED:
             startup = self._startup(self.ctx.function)
             if startup is not None:
-                condition = _Condition(startup=startup)
+                condition = condition or _Condition()
+                condition.startup = startup
         if condition is None:
             self.ctx.report(call, found.rule, call=found.call, function=function, replacement=found.replacement)
         elif condition is not _EXCUSED:
@@ -419,6 +418,14 @@ class BlockingChecker(Checker):
                     return True
         return False
 
+    def leave_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
+        """A module-level coroutine function, just bound: a main coroutine candidate; see its uses."""
+        ctx = self.ctx
+        binding = ctx.lookup(node.name) if ctx.scope.kind is ScopeKind.MODULE else None
+        if binding is not None and binding.node is node:
+            self.coroutine_functions[node] = binding
+            ctx.watch(binding)
+
     def bound(self, binding: Binding) -> None:
         condition = self.fdopened.get(binding.value)
         if condition is not None:
@@ -447,21 +454,21 @@ class BlockingChecker(Checker):
         """``function`` when the call being handled runs before its first await point and in no
         loop: if ``function`` turns out to be the program's main coroutine, nothing else runs on
         its event loop yet, so blocking it delays nothing."""
-        parent = function.parent
-        if function.has_await or parent is None or parent.kind is not ScopeKind.MODULE:
+        if function.has_await or function.node not in self.coroutine_functions or runs_after_await(self.ctx.frame):
             return None
-        return None if next(within_scope(self.ctx.frame, LOOP_NODES), None) else function
+        return function
 
     def _entry_point(self, startup: Scope | None) -> bool:
-        """Whether ``startup`` is a coroutine function the module runs as a new event loop's only
-        task (``asyncio.run(main())``) and never awaits itself."""
-        return startup is not None and startup.name in self.entry_points and startup.name not in self.awaited
+        """Whether ``startup`` is a coroutine function that the module only ever names to run it as a
+        new event loop's only task (``asyncio.run(main())``): never awaited, gathered or handed on."""
+        binding = self.coroutine_functions.get(startup.node) if startup is not None else None
+        return bool(binding and binding.loads) and all(load[0] in self.run_references for load in binding.loads)
 
     def _excused(self, condition: _Condition | None) -> bool:
         if condition is None:
             return False
-        if condition.startup is not None:
-            return self._entry_point(condition.startup)
+        if condition.startup is not None and self._entry_point(condition.startup):
+            return True
         if condition.socket is not None:
             return condition.socket in self.nonblocking_sockets
         if condition.attribute is not None:

@@ -22,12 +22,13 @@ COMMON_NOTES = (
 )
 # Where the detector of :mod:`.checker` runs (not the import and path-metadata checkers).
 MAIN_COROUTINE_NOTE = (
-    "Not a call in the program's main coroutine before its first await point, outside any loop: "
-    "a module-level `async def main()` that the module runs with `asyncio.run(main())` (or "
-    "`uvloop.run(main())`, `anyio.run(main)`, `trio.run(main)`) and never awaits itself. Until it "
-    "first awaits, it is the only code its new event loop has, so reading a manifest or a "
-    "certificate there delays nothing. After the first await (or in a loop, which may come back "
-    "after one) servers and tasks may be running, and the call is reported.",
+    "Not a call in the program's main coroutine before its first await point: a module-level "
+    "`async def main()` that the module names only to run it, in `asyncio.run(main())` (or "
+    "`uvloop.run(main())`, `anyio.run(main)`, `trio.run(main)`) -- never awaited, gathered, made a "
+    "task or handed on. Until it first awaits, it is the only code its new event loop has, so "
+    "reading a manifest or a certificate there delays nothing. After an await -- including one in "
+    "the call's own arguments, or in a loop or comprehension that runs the call again -- servers "
+    "and tasks may be running, and the call is reported.",
 )
 
 
