@@ -5,7 +5,8 @@ from __future__ import annotations
 import ast
 
 from ..semantic.context import Context
-from ..semantic.scope import Binding, BindingKind
+from ..semantic.frames import runs_after_await
+from ..semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ..semantic.source import ASYNC_CODE, Word
 from ..semantic.symbols import Symbol
 from ..semantic.text import decorator_target, last_segment
@@ -163,6 +164,68 @@ def started_coroutine(ctx: Context, call: ast.Call) -> ast.Name | None:
         return None
     runners = _RUNS_FUNCTION if started is call.args[0] else _RUNS_COROUTINE  # passed, or called
     return started if ctx.qualified_name(func) in runners else None
+
+
+class MainCoroutines:
+    """The module's main coroutines: module-level ``async def``s that the module names *only* to run
+    them, each as the first and only task of a new event loop (``asyncio.run(main())``, see
+    :func:`started_coroutine`).  A function the module also awaits, gathers, makes into a task,
+    passes on or rebinds is not one.  Until its first await point a main coroutine is the only code
+    on its loop; and the cancellation it receives is the one ``Ctrl-C`` brings to the program.
+
+    One per file, shared by the checkers that ask (:func:`main_coroutines`).  Each feeds it from
+    its own handlers -- :meth:`defined` from ``leave_AsyncFunctionDef``, :meth:`called` from
+    ``visit_Call`` -- and a node fed by two checkers counts once.  :meth:`is_main` answers at the
+    module end, when every use of the function's name has been seen."""
+
+    __slots__ = ("_ctx", "_functions", "_last_call", "_runs")
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+        self._functions: dict[ast.AST, Binding] = {}  # module-level ``async def`` -> its binding, watched
+        self._runs: set[ast.Name] = set()  # ``main`` in ``asyncio.run(main())``
+        self._last_call: ast.Call | None = None
+
+    def defined(self, node: ast.AsyncFunctionDef) -> None:
+        """``node``'s header has just been left: at module level, watch its name's every use."""
+        ctx = self._ctx
+        if node in self._functions or ctx.scope.kind is not ScopeKind.MODULE:
+            return
+        binding = ctx.lookup(node.name)
+        if binding is not None and binding.node is node:
+            self._functions[node] = binding
+            ctx.watch(binding)
+
+    def called(self, call: ast.Call) -> None:
+        """A call: ``asyncio.run(main())`` names ``main`` to run it (not in async context, where
+        ``asyncio.run`` raises ``RuntimeError``)."""
+        if call is self._last_call:  # the checkers' handlers for one node run one after another
+            return
+        self._last_call = call
+        started = None if self._ctx.in_async else started_coroutine(self._ctx, call)
+        if started is not None:
+            self._runs.add(started)
+
+    def candidate(self, function: Scope) -> bool:
+        """Whether ``function`` may turn out to be a main coroutine (known before its body is walked)."""
+        return function.node in self._functions
+
+    def before_first_await(self, function: Scope) -> bool:
+        """Whether the node being handled in ``function`` -- a candidate -- runs before its first
+        await point and in no loop that reaches one (it then runs once, alone on the loop)."""
+        return not function.has_await and not runs_after_await(self._ctx.frame)
+
+    def is_main(self, function: Scope | None) -> bool:
+        binding = self._functions.get(function.node) if function is not None else None
+        return bool(binding and binding.loads) and all(load[0] in self._runs for load in binding.loads)
+
+
+def main_coroutines(ctx: Context) -> MainCoroutines:
+    """The file's :class:`MainCoroutines` (made on first use, then shared)."""
+    found = ctx.memo.get("main_coroutines")
+    if found is None:
+        found = ctx.memo["main_coroutines"] = MainCoroutines(ctx)
+    return found
 
 
 GET_EVENT_LOOP = "asyncio.get_event_loop"

@@ -18,7 +18,7 @@ from ..knowledge.inference import kind_of
 from ..knowledge.kinds import Kind
 from ..knowledge.testing import FIXTURE_DECORATORS
 from ..registry import declare
-from ..semantic.frames import in_statement_list, within_scope
+from ..semantic.frames import AWAIT_NODES, await_points_in, in_statement_list, within_scope
 from ..semantic.source import ASYNC_CODE
 from ..semantic.text import decorator_target, describe
 
@@ -207,10 +207,9 @@ class CancelScopeChecker(Checker):
 
 
 def _suspensions(expr: ast.AST) -> int:
-    """The await points in a ``with`` item's expression, as the engine and this checker count them
-    (a small subtree, walked only for timeouts)."""
-    return sum(
-        1
-        for node in ast.walk(expr)
-        if isinstance(node, (ast.Await, ast.Yield)) or (isinstance(node, ast.comprehension) and node.is_async)
-    )
+    """The await points and yields in a ``with`` item's expression, as the engine and this checker
+    count them (a small subtree, walked only for timeouts)."""
+    return sum(1 for _ in await_points_in(expr, _SUSPENDING_NODES))
+
+
+_SUSPENDING_NODES = (*AWAIT_NODES, ast.Yield)

@@ -7,7 +7,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from ..checker import Checker
-from ..knowledge.asyncio import BASE_EXCEPTION, CANCELLED_ERROR, caught_exceptions, started_coroutine, task_spawn
+from ..knowledge.asyncio import BASE_EXCEPTION, CANCELLED_ERROR, caught_exceptions, main_coroutines, task_spawn
 from ..knowledge.cli import is_cli_command
 from ..registry import Rule, declare
 from ..semantic.flow import Outcome, handler_outcomes
@@ -58,8 +58,9 @@ OWNED_NOTE = (
     "exemptions were such shrugs: consumer loops, reaps and entry points)."
 )
 ENTRY_NOTE = (
-    "Nor the program's main coroutine: a module-level `main` that the module runs with "
-    "`asyncio.run(main())` (or `uvloop.run(main())`, `anyio.run(main)`, `trio.run(main)`), a "
+    "Nor the program's main coroutine: a module-level `main` that the module names only to run it "
+    "with `asyncio.run(main())` (or `uvloop.run(main())`, `anyio.run(main)`, `trio.run(main)`; a "
+    "coroutine the module also awaits, gathers or makes into a task is reported), a "
     "command-line command (click/typer), or a handler that also catches `KeyboardInterrupt` -- "
     "swallowing the cancellation Ctrl-C brings there ends the program gracefully, and "
     "`asyncio.run` (3.11+) still raises KeyboardInterrupt after it."
@@ -252,7 +253,7 @@ class CancellationChecker(Checker):
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.awaiting: set[ast.AST] = set()  # try statements whose body has an await point
-        self.entry_points: set[str] = set()  # ``asyncio.run(main())``: main
+        self.main_coroutines = main_coroutines(ctx)
         self.awaited_calls: dict[Scope | None, set[str]] = {}  # class (None: module) -> f of ``await f()``
         self.awaited_attrs: dict[ast.AST, set[str]] = {}  # try -> X of ``await self.X`` in its body
         self.first_cancel: dict[Scope, int] = {}  # function -> line of its first ``.cancel``
@@ -304,15 +305,16 @@ class CancellationChecker(Checker):
             checked = node.args[1].elts if isinstance(node.args[1], ast.Tuple) else [node.args[1]]
             if any(ctx.qualified_name(t) == CANCELLED_ERROR for t in checked):
                 self._decides(node.args[0])
-        started = started_coroutine(ctx, node)
-        if started is not None:
-            self.entry_points.add(started.id)
+        self.main_coroutines.called(node)
         if node.args and isinstance(node.args[0], ast.Call):
             inner = node.args[0].func
             method = _self_attr(inner)
             name = method or (inner.id if isinstance(inner, ast.Name) else None)
             if name is not None and (last_segment(func) in _SPAWN_NAMES or task_spawn(ctx, node) is not None):
                 self.spawned.setdefault(_class_of(ctx.function) if method else None, set()).add(name)
+
+    def leave_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
+        self.main_coroutines.defined(node)
 
     def visit_Compare(self, node: ast.Compare) -> None:
         if any(isinstance(op, (ast.Is, ast.IsNot)) for op in node.ops):
@@ -421,8 +423,7 @@ class CancellationChecker(Checker):
         """The program's main coroutine (``asyncio.run(main())``, a command-line command, or a
         handler that also catches ``KeyboardInterrupt``): swallowing the cancellation that Ctrl-C
         brings there ends the program gracefully (``asyncio.run`` still raises KeyboardInterrupt)."""
-        parent = function.parent
-        if function.name in self.entry_points and parent is not None and parent.kind is ScopeKind.MODULE:
+        if self.main_coroutines.is_main(function):
             return True
         return KEYBOARD_INTERRUPT in caught_exceptions(self.ctx, handler) or is_cli_command(self.ctx, function)
 

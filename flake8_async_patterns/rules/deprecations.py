@@ -82,7 +82,8 @@ DEPRECATED_ASYNCIO_API = declare(
         "(also `if sys.platform == 'win32' and sys.version_info < (3, 14):`) or the `else` of `>= (3, 12)` "
         "-- is not reported, nor either branch of a feature test (`if hasattr(inspect, "
         "'markcoroutinefunction'):`): both are compatibility shims.",
-        'A deprecated (not yet removed) name inside `with warnings.catch_warnings(action="ignore")`, or '
+        'A deprecated (not yet removed) name inside `with warnings.catch_warnings(action="ignore")` '
+        "(without `lineno=`), or "
         "after a statement of a `catch_warnings()` block that ignores every DeprecationWarning "
         '(`warnings.simplefilter("ignore", DeprecationWarning)`, `filterwarnings("ignore", '
         "category=DeprecationWarning)`, no category at all; a message, module or line number narrows "
@@ -186,32 +187,38 @@ class DeprecatedAsyncioApiChecker(Checker):
                 call = item.context_expr
                 if not (isinstance(call, ast.Call) and ctx.qualified_name(call.func) == _CATCH_WARNINGS):
                     continue
-                if _ignores(call, _CATCH_WARNINGS_PARAMETERS):
+                if _ignores(call, *_CATCH_WARNINGS_SIGNATURE):
                     return True
                 for statement in node.body:
                     if statement is child:
                         break  # a filter set after the use does not cover it
                     value = statement.value if isinstance(statement, ast.Expr) else None
-                    parameters = _FILTERS.get(ctx.qualified_name(value.func)) if isinstance(value, ast.Call) else None
-                    if parameters is not None and _ignores(value, parameters):
+                    signature = _FILTERS.get(ctx.qualified_name(value.func)) if isinstance(value, ast.Call) else None
+                    if signature is not None and _ignores(value, *signature):
                         return True
         return False
 
 
 _CATCH_WARNINGS = "warnings.catch_warnings"
-_CATCH_WARNINGS_PARAMETERS = ("record",)  # the rest (action, category, lineno) are keyword-only
+# Each call's signature: its positional parameters, and the parameters that restrict what it
+# ignores.  ``catch_warnings``' other parameters are keyword-only, and its ``module`` is the
+# warnings module to use, not a restriction.
+_CATCH_WARNINGS_SIGNATURE = (("record",), ("lineno",))
 _FILTERS = {
-    "warnings.simplefilter": ("action", "category", "lineno", "append"),
-    "warnings.filterwarnings": ("action", "message", "category", "module", "lineno", "append"),
+    "warnings.simplefilter": (("action", "category", "lineno", "append"), ("lineno",)),
+    "warnings.filterwarnings": (
+        ("action", "message", "category", "module", "lineno", "append"),
+        ("message", "module", "lineno"),
+    ),
 }
 _DEPRECATION_WARNINGS = frozenset({"DeprecationWarning", "Warning"})  # the class and its base
-_NARROWING = ("message", "module", "lineno")  # filter arguments that restrict what it ignores
 
 
-def _ignores(call: ast.Call, parameters: tuple[str, ...]) -> bool:
-    """Whether ``call`` (a filter, or ``catch_warnings``, with these positional parameters)
-    ignores every DeprecationWarning: action ``"ignore"``, the category absent, DeprecationWarning
-    or Warning, no message/module/line restriction, nothing passed through ``*``/``**``."""
+def _ignores(call: ast.Call, parameters: tuple[str, ...], narrowing: tuple[str, ...]) -> bool:
+    """Whether ``call`` (a filter, or ``catch_warnings``, with these positional and restricting
+    parameters) ignores every DeprecationWarning: action ``"ignore"``, the category absent,
+    DeprecationWarning or Warning, no restriction (an empty message or module pattern, line 0),
+    nothing passed through ``*``/``**``."""
     if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
         return False
     given = dict(zip(parameters, call.args, strict=False))  # fewer arguments than parameters
@@ -219,9 +226,9 @@ def _ignores(call: ast.Call, parameters: tuple[str, ...]) -> bool:
     action, category = given.get("action"), given.get("category")
     if not (isinstance(action, ast.Constant) and action.value == "ignore"):
         return False
-    if parameters is not _CATCH_WARNINGS_PARAMETERS and any(
+    if any(
         not (isinstance(given[name], ast.Constant) and given[name].value in ("", 0))
-        for name in _NARROWING
+        for name in narrowing
         if name in given
     ):
         return False

@@ -186,14 +186,20 @@ def under_feature_test(frame: Frame) -> bool:
     return False
 
 
+AWAIT_NODES = (ast.Await, ast.AsyncFor, ast.AsyncWith)
+
+
+def await_points_in(node: ast.AST, kinds: tuple[type, ...] = AWAIT_NODES) -> Iterator[ast.AST]:
+    """The await points in ``node``'s subtree, as the engine counts them: ``await``, ``async
+    for``, ``async with`` (or the node types ``kinds`` names) and an async comprehension's ``for``.
+    Walks the whole subtree: ask about small ones."""
+    for child in ast.walk(node):
+        if isinstance(child, kinds) or (isinstance(child, ast.comprehension) and child.is_async):
+            yield child
+
+
 def _has_await_point(node: ast.AST) -> bool:
-    return any(
-        isinstance(child, _AWAIT_NODES) or (isinstance(child, ast.comprehension) and child.is_async)
-        for child in ast.walk(node)
-    )
-
-
-_AWAIT_NODES = (ast.Await, ast.AsyncFor, ast.AsyncWith)
+    return next(await_points_in(node), None) is not None
 
 
 def runs_after_await(frame: Frame) -> bool:

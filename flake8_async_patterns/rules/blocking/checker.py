@@ -7,13 +7,13 @@ import ast
 from typing import TYPE_CHECKING
 
 from ...checker import Checker
-from ...knowledge.asyncio import started_coroutine
+from ...knowledge.asyncio import main_coroutines
 from ...knowledge.caching import built_once
 from ...knowledge.cli import is_cli_command
 from ...knowledge.inference import constructor_call, kind_of, session_factory_kind
 from ...knowledge.kinds import Kind
 from ...registry import Rule
-from ...semantic.frames import TRY_NODES, in_statement_list, parent_of, runs_after_await, within_scope
+from ...semantic.frames import TRY_NODES, in_statement_list, parent_of, within_scope
 from ...semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ...semantic.source import ASYNC_CODE
 from ...semantic.text import describe, is_false, is_zero, keyword_value
@@ -154,8 +154,7 @@ class BlockingChecker(Checker):
         self.helper_blocks: dict[Scope, list[tuple[str, _Condition | None]]] = {}
         self.helper_calls: dict[Scope, list[Scope]] = {}  # sync function -> same-module callees
         self.async_calls: list[tuple[ast.Call, Scope, str, Scope | None]] = []
-        self.coroutine_functions: dict[ast.AST, Binding] = {}  # module-level ``async def`` -> its binding
-        self.run_references: set[ast.Name] = set()  # ``main`` in ``asyncio.run(main())``
+        self.main_coroutines = main_coroutines(ctx)
         # blocking calls in async context whose report waits for the module end
         self.deferred: list[tuple[ast.Call, Blocking, str, _Condition]] = []
         self.nonblocking_sockets: set[Binding] = set()
@@ -302,9 +301,7 @@ class BlockingChecker(Checker):
                 if helper is not None:
                     self.async_calls.append((node, helper, function.name, self._startup(function)))
             return
-        started = started_coroutine(ctx, node)
-        if started is not None:
-            self.run_references.add(started)
+        self.main_coroutines.called(node)
         if not self.want_transitive or function.kind is not ScopeKind.FUNCTION or function.is_async_def:
             return
         blocks = self.helper_blocks.get(function)
@@ -419,12 +416,7 @@ class BlockingChecker(Checker):
         return False
 
     def leave_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
-        """A module-level coroutine function, just bound: a main coroutine candidate; see its uses."""
-        ctx = self.ctx
-        binding = ctx.lookup(node.name) if ctx.scope.kind is ScopeKind.MODULE else None
-        if binding is not None and binding.node is node:
-            self.coroutine_functions[node] = binding
-            ctx.watch(binding)
+        self.main_coroutines.defined(node)
 
     def bound(self, binding: Binding) -> None:
         condition = self.fdopened.get(binding.value)
@@ -454,20 +446,13 @@ class BlockingChecker(Checker):
         """``function`` when the call being handled runs before its first await point and in no
         loop: if ``function`` turns out to be the program's main coroutine, nothing else runs on
         its event loop yet, so blocking it delays nothing."""
-        if function.has_await or function.node not in self.coroutine_functions or runs_after_await(self.ctx.frame):
-            return None
-        return function
-
-    def _entry_point(self, startup: Scope | None) -> bool:
-        """Whether ``startup`` is a coroutine function that the module only ever names to run it as a
-        new event loop's only task (``asyncio.run(main())``): never awaited, gathered or handed on."""
-        binding = self.coroutine_functions.get(startup.node) if startup is not None else None
-        return bool(binding and binding.loads) and all(load[0] in self.run_references for load in binding.loads)
+        mains = self.main_coroutines
+        return function if mains.candidate(function) and mains.before_first_await(function) else None
 
     def _excused(self, condition: _Condition | None) -> bool:
         if condition is None:
             return False
-        if condition.startup is not None and self._entry_point(condition.startup):
+        if self.main_coroutines.is_main(condition.startup):
             return True
         if condition.socket is not None:
             return condition.socket in self.nonblocking_sockets
@@ -493,6 +478,6 @@ class BlockingChecker(Checker):
                 direct[helper] = blocking
         links = blocking_chains(direct, self.helper_calls)
         for call, helper, function, startup in self.async_calls:
-            if helper in links and not self._entry_point(startup):
+            if helper in links and not self.main_coroutines.is_main(startup):
                 chain = spell_chain(helper, links)
                 ctx.report(call, TRANSITIVE_BLOCKING_CALL, call=describe(call), function=function, chain=chain)
