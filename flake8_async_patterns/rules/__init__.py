@@ -36,6 +36,7 @@ from .blocking import checker as blocking_checker
 from .blocking import declarations as blocking_declarations
 from .blocking import imports as blocking_imports
 from .blocking import metadata as blocking_metadata
+from .blocking import startup as blocking_startup
 from .blocking import transitive as blocking_transitive
 from .resources import _shared as resources_shared
 from .resources import import_time as resources_import_time
@@ -64,6 +65,7 @@ MODULES = (
     blocking_checker,
     blocking_imports,
     blocking_metadata,
+    blocking_startup,
     loop,
     loop_style,
     deprecations,

@@ -22,7 +22,7 @@ COMMON_NOTES = (
 )
 # Where the detector of :mod:`.checker` runs (not the import and path-metadata checkers).
 MAIN_COROUTINE_NOTE = (
-    "Not a call in the program's main coroutine before its first await point: a module-level "
+    "Not a call (or import) in the program's main coroutine before its first await point: a module-level "
     "`async def main()` that the module names only to run it, in `asyncio.run(main())` (or "
     "`uvloop.run(main())`, `anyio.run(main)`, `trio.run(main)`) -- never awaited, gathered, made a "
     "task or handed on. Until it first awaits, it is the only code its new event loop has, so "
@@ -44,7 +44,6 @@ def blocking_rule(
     notes: tuple[str, ...] = (),
     references: tuple[str, ...] = (),
     default_enabled: bool = True,
-    main_coroutine_exempt: bool = True,
     **extra: object,
 ) -> Rule:
     """``declare`` with what the direct blocking rules share: message, default, async only."""
@@ -61,7 +60,7 @@ def blocking_rule(
         use_instead=use_instead,
         seed=extra.pop("seed", SEED_BLOCKING),
         peers=peers,
-        notes=COMMON_NOTES + (MAIN_COROUTINE_NOTE if main_coroutine_exempt else ()) + notes,
+        notes=COMMON_NOTES + MAIN_COROUTINE_NOTE + notes,
         references=(ASYNCIO_DEV_DOC, *references),
         **extra,
     )

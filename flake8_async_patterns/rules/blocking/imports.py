@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import ast
 
-from ...checker import Checker
 from ...knowledge.cli import is_cli_command
 from ...semantic.frames import ancestors
 from ...semantic.source import ASYNC_CODE
 from ...semantic.text import describe
 from .declarations import blocking_rule
+from .startup import StartupAwareChecker
 
 _IMPORT_FUNCTIONS = frozenset({"importlib.import_module", "builtins.__import__"})
 _TYPE_CHECKING = frozenset({"typing.TYPE_CHECKING", "typing_extensions.TYPE_CHECKING"})
@@ -18,7 +18,6 @@ BLOCKING_IMPORT = blocking_rule(
     code="AIO213",
     name="blocking-import",
     default_enabled=False,
-    main_coroutine_exempt=False,
     summary=(
         "In async context: `importlib.import_module(...)`, `__import__(...)`, and `import`/`from ... "
         "import` statements in an `async def` body (not under `if TYPE_CHECKING:`)."
@@ -42,7 +41,7 @@ BLOCKING_IMPORT = blocking_rule(
 )
 
 
-class BlockingImportChecker(Checker):
+class BlockingImportChecker(StartupAwareChecker):
     """blocking-import: import statements and import calls in async context."""
 
     rules = (BLOCKING_IMPORT,)
@@ -64,11 +63,12 @@ class BlockingImportChecker(Checker):
     visit_ImportFrom = visit_Import
 
     def visit_Call(self, node: ast.Call) -> None:
+        super().visit_Call(node)
         if self._in_loop() and self.ctx.qualified_name(node.func) in _IMPORT_FUNCTIONS:
             self._report(node, describe(node))
 
     def _report(self, node: ast.AST, call: str) -> None:
-        self.ctx.report(
+        self.report_blocking(
             node,
             BLOCKING_IMPORT,
             call=call,

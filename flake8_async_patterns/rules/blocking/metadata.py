@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ast
 
-from ...checker import Checker
 from ...knowledge.cli import is_cli_command
 from ...knowledge.inference import kind_of
 from ...knowledge.kinds import Kind
@@ -15,12 +14,12 @@ from ...semantic.source import ASYNC_CODE
 from ...semantic.text import describe
 from .calls import METADATA_FUNCTIONS, METADATA_REPLACEMENT, PATH_METADATA_METHODS
 from .declarations import blocking_rule
+from .startup import StartupAwareChecker
 
 BLOCKING_PATH_METADATA = blocking_rule(
     code="AIO215",
     name="blocking-path-metadata",
     default_enabled=False,
-    main_coroutine_exempt=False,
     summary=(
         "In async context: `os.path` queries (`exists`, `isfile`, `isdir`, `islink`, `getsize`, "
         "`getmtime`, `realpath`, ...), `os.stat/lstat/access/mkdir/makedirs/remove/unlink/rmdir/rename/"
@@ -61,11 +60,12 @@ BLOCKING_PATH_METADATA = blocking_rule(
 )
 
 
-class PathMetadataChecker(Checker):
+class PathMetadataChecker(StartupAwareChecker):
     rules = (BLOCKING_PATH_METADATA,)
     requires = ((ASYNC_CODE,), ("os", "path", "Path"))
 
     def visit_Call(self, node: ast.Call) -> None:
+        super().visit_Call(node)
         ctx = self.ctx
         if not ctx.in_async:
             return
@@ -78,7 +78,7 @@ class PathMetadataChecker(Checker):
             return
         if is_cli_command(ctx, ctx.function):
             return  # a command-line command runs alone: blocking its loop delays nothing
-        ctx.report(
+        self.report_blocking(
             node,
             BLOCKING_PATH_METADATA,
             call=describe(node),
