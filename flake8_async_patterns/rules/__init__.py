@@ -14,7 +14,6 @@ from . import (
     bounds,
     busy_wait,
     cancel_scopes,
-    cancellation,
     coroutine_arguments,
     coroutine_values,
     coroutines,
@@ -38,6 +37,8 @@ from .blocking import imports as blocking_imports
 from .blocking import metadata as blocking_metadata
 from .blocking import startup as blocking_startup
 from .blocking import transitive as blocking_transitive
+from .cancellation import checker as cancellation_checker
+from .cancellation import declarations as cancellation_declarations
 from .resources import _shared as resources_shared
 from .resources import import_time as resources_import_time
 from .resources import lifecycle as resources_lifecycle
@@ -69,7 +70,8 @@ MODULES = (
     loop,
     loop_style,
     deprecations,
-    cancellation,
+    cancellation_declarations,
+    cancellation_checker,
     cancel_scopes,
     shielding,
     resources_shared,

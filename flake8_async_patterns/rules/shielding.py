@@ -12,7 +12,7 @@ from ..registry import declare
 from ..semantic.frames import TRY_NODES, in_statement_list, within_scope
 from ..semantic.source import ASYNC_CODE
 from ..semantic.text import describe
-from .cancellation import ASYNCIO_TASKS_DOC, SEED_CANCELLATION
+from .cancellation.declarations import ASYNCIO_TASKS_DOC, SEED_CANCELLATION
 
 if TYPE_CHECKING:
     from ..semantic.context import Context

@@ -1,211 +1,31 @@
 """Cancellation swallowed by exception handlers (cancelled-error-not-reraised,
-cancellation-swallowed)."""
+cancellation-swallowed): the checker."""
 
 from __future__ import annotations
 
 import ast
 from typing import TYPE_CHECKING
 
-from ..checker import Checker
-from ..knowledge.asyncio import BASE_EXCEPTION, CANCELLED_ERROR, caught_exceptions, main_coroutines, task_spawn
-from ..knowledge.cli import is_cli_command
-from ..registry import Rule, declare
-from ..semantic.flow import Outcome, handler_outcomes
-from ..semantic.frames import LOOP_NODES, TRY_NODES, in_statement_list, within_scope
-from ..semantic.scope import Scope, ScopeKind
-from ..semantic.source import ASYNC_CODE
-from ..semantic.text import last_segment
+from ...checker import Checker
+from ...knowledge.asyncio import BASE_EXCEPTION, CANCELLED_ERROR, caught_exceptions, main_coroutines, task_spawn
+from ...knowledge.cli import is_cli_command
+from ...semantic.flow import Outcome, handler_outcomes
+from ...semantic.frames import (
+    LOOP_NODES,
+    TRY_NODES,
+    branch_path,
+    in_statement_list,
+    within_scope,
+)
+from ...semantic.scope import Scope, ScopeKind
+from ...semantic.source import ASYNC_CODE
+from ...semantic.text import last_segment
+from .declarations import CANCELLATION_SWALLOWED, CANCELLED_ERROR_NOT_RERAISED
 
 if TYPE_CHECKING:
-    from ..semantic.context import Context
-
-ASYNCIO_TASKS_DOC = "https://docs.python.org/3/library/asyncio-task.html"
-SEED_CANCELLATION = (
-    '002 "Cancellation Handling" and "Anti-Patterns to Avoid" §6 Improper Exception Handling; '
-    '003 Step 4 ("Catch CancelledError, clean up, re-raise")'
-)
-REAP_NOTE = (
-    "The cancel-then-reap idiom is not reported: when the function calls `.cancel()` on anything "
-    "before the handler (`task.cancel()` then `try: await task` / `except CancelledError: pass`), "
-    "the CancelledError it catches is the one it asked for."
-)
-PATHS_NOTE = (
-    "Path by path: `raise` (or `raise e` of the caught name) re-raises; `return`, `break`, "
-    "`continue` and falling off the end do not; nor does raising another exception (it replaces "
-    "the cancellation), nor a call to a helper, even one that always raises (it is not followed)."
-)
-FORWARD_NOTE = (
-    "Not reported where the exception is handed on or its fate decided on purpose: the caught "
-    "name passed to `fut.set_exception(exc)`, stored in a container or attribute (`errors[i] = "
-    "exc`) or in a local that the function raises later; `sys.exc_info()`/`sys.exception()` "
-    "captured in the handler; a handler that tests the caught exception (`isinstance(exc, "
-    "CancelledError)`, `exc is not incoming`) or asks `current_task().cancelling()`/`uncancel()`; "
-    "a handler nested in an outer `except` whose every path raises (an exception is already "
-    "leaving)."
-)
-OWNED_NOTE = (
-    "Nor in a coroutine the module starts as a task of its own -- `create_task(self._run())`, "
-    "`loop.create_task(worker())`, `ensure_future(...)`, through any wrapper named so: the task is "
-    "the top of its own stack, cancelled by its owner, who reaps a normal end as well as a "
-    "cancelled one. Nor where the `try` body awaits `self.<attr>` and the class cancels that "
-    "attribute somewhere (`stop()` cancels, then reaps), nor where every await point of the `try` "
-    "body awaits work already running (`await task`, `await self._reader`: the CancelledError may "
-    "be that task's, reaped). Nor a loop that stops on cancellation -- `while ...: try: ... except "
-    "CancelledError: break` (or `return`), every path of the handler leaving the loop -- in a "
-    "coroutine the module never awaits inline (`await f()`, `await self.f()`): such a loop is a "
-    "task's body. Awaited inline by a caller, the same handler is reported: the caller's "
-    "cancellation and timeouts are what it swallows (on the dev corpus, 16 of 20 hits before these "
-    "exemptions were such shrugs: consumer loops, reaps and entry points)."
-)
-ENTRY_NOTE = (
-    "Nor the program's main coroutine: a module-level `main` that the module names only to run it "
-    "with `asyncio.run(main())` (or `uvloop.run(main())`, `anyio.run(main)`, `trio.run(main)`; a "
-    "coroutine the module also awaits, gathers or makes into a task is reported), a "
-    "command-line command (click/typer), or a handler that also catches `KeyboardInterrupt` -- "
-    "swallowing the cancellation Ctrl-C brings there ends the program gracefully, and "
-    "`asyncio.run` (3.11+) still raises KeyboardInterrupt after it."
-)
-AWAIT_NOTE = (
-    "Only handlers of a `try` whose body has an await point (`await`, `async for`, `async with`): "
-    "without one, the exception cannot be this task's cancellation (a `task.result()` of a "
-    "cancelled task raises CancelledError too, and handling that is fine)."
-)
-
-CANCELLED_ERROR_NOT_RERAISED = declare(
-    code="AIO401",
-    name="cancelled-error-not-reraised",
-    default_enabled=True,
-    async_only=True,
-    message=(
-        "handler for '{exception}' in async function '{function}' does not re-raise it on every path; "
-        "the task then never ends cancelled (timeouts, TaskGroup and shutdown wait on it): end the "
-        "handler with 'raise'"
-    ),
-    variants={
-        "group": (
-            "'except* {exception}' in async function '{function}' re-raises the cancellation wrapped in "
-            "a BaseExceptionGroup, so the task never ends cancelled; catch it with a plain "
-            "'except asyncio.CancelledError:' and 'raise'"
-        ),
-        "replaced": (
-            "handler for '{exception}' in async function '{function}' raises another exception instead; "
-            "that replaces the cancellation, so the task never ends cancelled: clean up, then 'raise'"
-        ),
-    },
-    summary=(
-        "An `except` handler for `asyncio.CancelledError` -- any import spelling, alone, in a tuple, "
-        "or in an `except*` group -- in async context, around an await point, with a path that "
-        "ends without re-raising it."
-    ),
-    why=(
-        "Cancellation is delivered as a `CancelledError` raised at an await point. A handler that "
-        "swallows it turns `task.cancel()` into a no-op the caller cannot see: `asyncio.timeout` "
-        "never raises `TimeoutError`, a `TaskGroup` waits forever for a sibling, and shutdown "
-        "hangs. The asyncio documentation asks coroutines that catch it to clean up and re-raise."
-    ),
-    example=(
-        "import asyncio\n\n"
-        "async def fetch_all(client, urls):\n"
-        "    pages = []\n"
-        "    for url in urls:\n"
-        "        try:\n"
-        "            pages.append(await client.get(url))\n"
-        "        except asyncio.CancelledError:\n"
-        "            print('skipped', url)\n"
-        "    return pages\n"
-    ),
-    use_instead=(
-        "import asyncio\n\n"
-        "async def fetch_all(client, urls):\n"
-        "    pages = []\n"
-        "    for url in urls:\n"
-        "        try:\n"
-        "            pages.append(await client.get(url))\n"
-        "        except asyncio.CancelledError:\n"
-        "            print('stopped at', url)\n"
-        "            raise\n"
-        "    return pages\n"
-    ),
-    seed=SEED_CANCELLATION,
-    peers="flake8-async ASYNC104 (cancelled-not-raised; trio/anyio wording)",
-    notes=(
-        PATHS_NOTE,
-        AWAIT_NOTE,
-        REAP_NOTE,
-        "`concurrent.futures.CancelledError` is a different class since Python 3.8 (asyncio's derives "
-        "from `BaseException`): a handler for it does not catch a task's cancellation and is not "
-        "reported.",
-        FORWARD_NOTE,
-        OWNED_NOTE,
-        ENTRY_NOTE,
-        "`except* CancelledError` is reported even when it re-raises: `raise` in an `except*` block "
-        "re-raises a BaseExceptionGroup, and a task whose coroutine raises a group does not end "
-        "cancelled (checked on 3.11-3.13). A TaskGroup cancelled from outside raises a plain "
-        "CancelledError, so a plain `except` catches it.",
-        "Raising a fresh `CancelledError` -- `asyncio.CancelledError()`, a class of the module "
-        "derived from it, or an imported class whose name ends in `CancelledError` (assumed to "
-        "derive from it) -- still ends the task cancelled and counts as re-raising.",
-        "Reported at the `except` line.",
-    ),
-    references=(ASYNCIO_TASKS_DOC + "#task-cancellation", ASYNCIO_TASKS_DOC + "#asyncio.Task.uncancel"),
-)
-
-CANCELLATION_SWALLOWED = declare(
-    code="AIO402",
-    name="cancellation-swallowed",
-    default_enabled=True,
-    async_only=True,
-    message=(
-        "'{clause}' in async function '{function}' catches the task's cancellation and does not "
-        "re-raise it on every path; add 'raise' to that path, or catch 'Exception' instead"
-    ),
-    summary=(
-        "A bare `except:` or `except BaseException:` (alone or in a tuple) in async context whose "
-        "`try` body has an await point, with a path that ends without re-raising."
-    ),
-    why=(
-        "`asyncio.CancelledError` derives from `BaseException`, not `Exception`, precisely so "
-        "that `except Exception` lets cancellation through. A bare `except:` or `except "
-        "BaseException:` catches it too; unless the handler re-raises, the task survives its "
-        "cancellation, and timeouts, task groups and shutdown stop working."
-    ),
-    example=(
-        "import logging\n\n"
-        "async def poll(fetch):\n"
-        "    try:\n"
-        "        return await fetch()\n"
-        "    except BaseException:\n"
-        "        logging.exception('poll failed')\n"
-        "        return None\n"
-    ),
-    use_instead=(
-        "import logging\n\n"
-        "async def poll(fetch):\n"
-        "    try:\n"
-        "        return await fetch()\n"
-        "    except Exception:\n"
-        "        logging.exception('poll failed')\n"
-        "        return None\n"
-    ),
-    seed=SEED_CANCELLATION,
-    peers="flake8-async ASYNC103 (no-reraise-cancelled; trio/anyio wording)",
-    notes=(
-        PATHS_NOTE,
-        "Only when the `try` body has an await point (`await`, `async for`, `async with`): cancellation arrives there.",
-        REAP_NOTE,
-        FORWARD_NOTE,
-        OWNED_NOTE,
-        ENTRY_NOTE,
-        "A handler after one for `CancelledError` in the same `try` never sees the cancellation and is not reported.",
-        "A handler that names `CancelledError` as well is cancelled-error-not-reraised's (AIO401) "
-        "finding, not this one's.",
-        "Reported at the `except` line.",
-    ),
-    references=(
-        ASYNCIO_TASKS_DOC + "#task-cancellation",
-        "https://docs.python.org/3/library/exceptions.html#BaseException",
-    ),
-)
+    from ...registry import Rule
+    from ...semantic.context import Context
+    from ...semantic.frames import Frame
 
 _LEAVES_WITHOUT_RERAISE = frozenset({Outcome.FALL, Outcome.EXIT, Outcome.BREAK, Outcome.CONTINUE})
 _RAISES = frozenset({Outcome.RERAISE, Outcome.RAISE})
@@ -258,6 +78,9 @@ class CancellationChecker(Checker):
         self.awaited_attrs: dict[ast.AST, set[str]] = {}  # try -> X of ``await self.X`` in its body
         self.first_cancel: dict[Scope, int] = {}  # function -> line of its first ``.cancel``
         self.cancelled_attrs: dict[Scope | None, set[str]] = {}  # class -> X of ``self.X.cancel``
+        self.awaited_globals: dict[ast.AST, set[str]] = {}  # try -> G of ``await G`` (a module global)
+        self.cancelled_globals: set[str] = set()  # G of ``G.cancel`` or ``t = G; t.cancel``
+        self.last_statements: set[ast.AST] = set()  # try statements after which the function ends
         self.spawned: dict[Scope | None, set[str]] = {}  # class -> M of ``create_task(self.M())``
         self.deliberate: set[ast.AST] = set()  # handlers that decide the cancellation's fate
         self.saved: dict[ast.AST, set[str]] = {}  # handler -> locals the caught name is saved in
@@ -269,6 +92,7 @@ class CancellationChecker(Checker):
     # --- facts ------------------------------------------------------------------------------
     def _await_point(self, node: ast.AST) -> None:
         attr = _self_attr(node.value) if isinstance(node, ast.Await) else None
+        task = self._module_global(node.value) if isinstance(node, ast.Await) else None
         if isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
             callee = node.value.func
             method = _self_attr(callee)
@@ -281,6 +105,8 @@ class CancellationChecker(Checker):
                 self.awaiting.add(try_node)
                 if attr is not None:
                     self.awaited_attrs.setdefault(try_node, set()).add(attr)
+                if task is not None:
+                    self.awaited_globals.setdefault(try_node, set()).add(task)
 
     visit_Await = visit_AsyncFor = visit_AsyncWith = _await_point
 
@@ -292,6 +118,22 @@ class CancellationChecker(Checker):
         attr = _self_attr(node.value)
         if attr is not None:
             self.cancelled_attrs.setdefault(_class_of(ctx.function), set()).add(attr)
+            return
+        receiver = node.value
+        if isinstance(receiver, ast.Name):
+            binding = ctx.lookup(receiver.id)
+            if binding is not None and binding.scope.kind is not ScopeKind.MODULE:
+                receiver = binding.value  # ``task = _worker`` ... ``task.cancel()``
+            task = self._module_global(receiver)
+            if task is not None:
+                self.cancelled_globals.add(task)
+
+    def _module_global(self, expr: ast.AST | None) -> str | None:
+        """``G`` when ``expr`` is a name bound at module level, read from a function."""
+        if not isinstance(expr, ast.Name):
+            return None
+        binding = self.ctx.lookup(expr.id)
+        return expr.id if binding is not None and binding.scope.kind is ScopeKind.MODULE else None
 
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
@@ -370,6 +212,8 @@ class CancellationChecker(Checker):
             return  # an exception is already on its way out of the function
         first_cancel = self.first_cancel.get(function)
         star = not isinstance(node, ast.Try)
+        if _ends_function(ctx.frame):
+            self.last_statements.add(node)
         stops_loop = None
         if next(within_scope(ctx.frame, LOOP_NODES), None) is not None:
             stops_loop = _STOPS_THE_LOOP_INSIDE
@@ -411,8 +255,14 @@ class CancellationChecker(Checker):
         owner = _class_of(function)
         if function.name in self.spawned.get(owner, ()):
             return True  # only ever started as a task: its owner cancels it and reaps the end
-        cancelled = self.cancelled_attrs.get(owner, set())
-        return bool(self.awaited_attrs.get(candidate.try_node, set()) & cancelled)  # reaps the class's task
+        try_node = candidate.try_node
+        if not (self.awaited_attrs.get(try_node, set()) & self.cancelled_attrs.get(owner, set())) and not (
+            self.awaited_globals.get(try_node, set()) & self.cancelled_globals
+        ):
+            return False
+        # reaps the class's (or the module's) task, which something cancels: fine when leaving the
+        # handler ends the function, not when the function goes on as if the task had failed
+        return try_node in self.last_statements or handler_outcomes(handler, self._same) <= {Outcome.EXIT}
 
     def _awaited_inline(self, function: Scope) -> bool:
         """Whether the module awaits ``function`` directly (``await f()``, ``await self.f()``):
@@ -464,13 +314,30 @@ _OTHER_CANCELLED_ERRORS = ("concurrent.", "builtins.")
 def _wraps_the_loop(try_node: ast.AST, function: Scope) -> bool:
     """``async def run(self): try: while ...: ... except CancelledError: pass`` -- the ``try`` is
     the function's last statement and holds its loop: leaving the handler ends the function."""
+    return _last_statement(try_node, function) and any(isinstance(statement, LOOP_NODES) for statement in try_node.body)
+
+
+def _ends_function(frame: Frame) -> bool:
+    """Whether nothing of the function runs after the statement of ``frame``: it is the last
+    statement of its block, and so is each ``with``/``async with``/``if`` around it."""
+    for ancestor, child in branch_path(frame):
+        if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return ancestor.body[-1] is child
+        if not isinstance(ancestor, (ast.With, ast.AsyncWith, ast.If)):
+            return False
+        block = (
+            ancestor.orelse
+            if isinstance(ancestor, ast.If) and in_statement_list(child, ancestor.orelse)
+            else ancestor.body
+        )
+        if block[-1] is not child:
+            return False
+    return False
+
+
+def _last_statement(try_node: ast.AST, function: Scope) -> bool:
     body = getattr(function.node, "body", None)
-    return (
-        isinstance(body, list)
-        and bool(body)
-        and body[-1] is try_node
-        and any(isinstance(statement, LOOP_NODES) for statement in try_node.body)
-    )
+    return isinstance(body, list) and bool(body) and body[-1] is try_node
 
 
 def _self_attr(node: ast.AST) -> str | None:

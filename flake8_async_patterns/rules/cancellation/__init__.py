@@ -1,0 +1,1 @@
+"""Cancellation swallowed by exception handlers: cancelled-error-not-reraised and cancellation-swallowed."""

@@ -1,0 +1,197 @@
+"""The declarations of cancelled-error-not-reraised and cancellation-swallowed: message, docs."""
+
+from __future__ import annotations
+
+from ...registry import declare
+
+ASYNCIO_TASKS_DOC = "https://docs.python.org/3/library/asyncio-task.html"
+SEED_CANCELLATION = (
+    '002 "Cancellation Handling" and "Anti-Patterns to Avoid" §6 Improper Exception Handling; '
+    '003 Step 4 ("Catch CancelledError, clean up, re-raise")'
+)
+REAP_NOTE = (
+    "The cancel-then-reap idiom is not reported: when the function calls `.cancel()` on anything "
+    "before the handler (`task.cancel()` then `try: await task` / `except CancelledError: pass`), "
+    "the CancelledError it catches is the one it asked for."
+)
+PATHS_NOTE = (
+    "Path by path: `raise` (or `raise e` of the caught name) re-raises; `return`, `break`, "
+    "`continue` and falling off the end do not; nor does raising another exception (it replaces "
+    "the cancellation), nor a call to a helper, even one that always raises (it is not followed)."
+)
+FORWARD_NOTE = (
+    "Not reported where the exception is handed on or its fate decided on purpose: the caught "
+    "name passed to `fut.set_exception(exc)`, stored in a container or attribute (`errors[i] = "
+    "exc`) or in a local that the function raises later; `sys.exc_info()`/`sys.exception()` "
+    "captured in the handler; a handler that tests the caught exception (`isinstance(exc, "
+    "CancelledError)`, `exc is not incoming`) or asks `current_task().cancelling()`/`uncancel()`; "
+    "a handler nested in an outer `except` whose every path raises (an exception is already "
+    "leaving)."
+)
+OWNED_NOTE = (
+    "Nor in a coroutine the module starts as a task of its own -- `create_task(self._run())`, "
+    "`loop.create_task(worker())`, `ensure_future(...)`, through any wrapper named so: the task is "
+    "the top of its own stack, cancelled by its owner, who reaps a normal end as well as a "
+    "cancelled one. Nor where the `try` body awaits `self.<attr>` and the class cancels that "
+    "attribute somewhere (`stop()` cancels, then reaps), or awaits a module-global task that the "
+    "module cancels somewhere (`task = _worker; task.cancel()` in `stop_worker()` counts): the "
+    "CancelledError is that task's, reaped -- provided leaving the handler ends the function (the "
+    "`try` is its last statement, or the handler returns): a function that goes on after the "
+    "handler treats its own cancellation as the task's end. Awaiting any other task is not exempt: cancelling the "
+    "awaiting task cancels the awaited one too, so the error may be the awaiting task's own. Nor a "
+    "loop that stops on cancellation -- `while ...: try: ... except "
+    "CancelledError: break` (or `return`), every path of the handler leaving the loop -- in a "
+    "coroutine the module never awaits inline (`await f()`, `await self.f()`): such a loop is a "
+    "task's body. Awaited inline by a caller, the same handler is reported: the caller's "
+    "cancellation and timeouts are what it swallows (on the dev corpus, 16 of 20 hits before these "
+    "exemptions were such shrugs: consumer loops, reaps and entry points)."
+)
+ENTRY_NOTE = (
+    "Nor the program's main coroutine: a module-level `main` that the module names only to run it "
+    "with `asyncio.run(main())` (or `uvloop.run(main())`, `anyio.run(main)`, `trio.run(main)`; a "
+    "coroutine the module also awaits, gathers or makes into a task is reported), a "
+    "command-line command (click/typer), or a handler that also catches `KeyboardInterrupt` -- "
+    "swallowing the cancellation Ctrl-C brings there ends the program gracefully, and "
+    "`asyncio.run` (3.11+) still raises KeyboardInterrupt after it."
+)
+AWAIT_NOTE = (
+    "Only handlers of a `try` whose body has an await point (`await`, `async for`, `async with`): "
+    "without one, the exception cannot be this task's cancellation (a `task.result()` of a "
+    "cancelled task raises CancelledError too, and handling that is fine)."
+)
+
+CANCELLED_ERROR_NOT_RERAISED = declare(
+    code="AIO401",
+    name="cancelled-error-not-reraised",
+    default_enabled=True,
+    async_only=True,
+    message=(
+        "handler for '{exception}' in async function '{function}' does not re-raise it on every path; "
+        "the task then never ends cancelled (timeouts, TaskGroup and shutdown wait on it): end the "
+        "handler with 'raise'"
+    ),
+    variants={
+        "group": (
+            "'except* {exception}' in async function '{function}' re-raises the cancellation wrapped in "
+            "a BaseExceptionGroup, so the task never ends cancelled; catch it with a plain "
+            "'except asyncio.CancelledError:' and 'raise'"
+        ),
+        "replaced": (
+            "handler for '{exception}' in async function '{function}' raises another exception instead; "
+            "that replaces the cancellation, so the task never ends cancelled: clean up, then 'raise'"
+        ),
+    },
+    summary=(
+        "An `except` handler for `asyncio.CancelledError` -- any import spelling, alone, in a tuple, "
+        "or in an `except*` group -- in async context, around an await point, with a path that "
+        "ends without re-raising it."
+    ),
+    why=(
+        "Cancellation is delivered as a `CancelledError` raised at an await point. A handler that "
+        "swallows it turns `task.cancel()` into a no-op the caller cannot see: `asyncio.timeout` "
+        "never raises `TimeoutError`, a `TaskGroup` waits forever for a sibling, and shutdown "
+        "hangs. The asyncio documentation asks coroutines that catch it to clean up and re-raise."
+    ),
+    example=(
+        "import asyncio\n\n"
+        "async def fetch_all(client, urls):\n"
+        "    pages = []\n"
+        "    for url in urls:\n"
+        "        try:\n"
+        "            pages.append(await client.get(url))\n"
+        "        except asyncio.CancelledError:\n"
+        "            print('skipped', url)\n"
+        "    return pages\n"
+    ),
+    use_instead=(
+        "import asyncio\n\n"
+        "async def fetch_all(client, urls):\n"
+        "    pages = []\n"
+        "    for url in urls:\n"
+        "        try:\n"
+        "            pages.append(await client.get(url))\n"
+        "        except asyncio.CancelledError:\n"
+        "            print('stopped at', url)\n"
+        "            raise\n"
+        "    return pages\n"
+    ),
+    seed=SEED_CANCELLATION,
+    peers="flake8-async ASYNC104 (cancelled-not-raised; trio/anyio wording)",
+    notes=(
+        PATHS_NOTE,
+        AWAIT_NOTE,
+        REAP_NOTE,
+        "`concurrent.futures.CancelledError` is a different class since Python 3.8 (asyncio's derives "
+        "from `BaseException`): a handler for it does not catch a task's cancellation and is not "
+        "reported.",
+        FORWARD_NOTE,
+        OWNED_NOTE,
+        ENTRY_NOTE,
+        "`except* CancelledError` is reported even when it re-raises: `raise` in an `except*` block "
+        "re-raises a BaseExceptionGroup, and a task whose coroutine raises a group does not end "
+        "cancelled (checked on 3.11-3.13). A TaskGroup cancelled from outside raises a plain "
+        "CancelledError, so a plain `except` catches it.",
+        "Raising a fresh `CancelledError` -- `asyncio.CancelledError()`, a class of the module "
+        "derived from it, or an imported class whose name ends in `CancelledError` (assumed to "
+        "derive from it) -- still ends the task cancelled and counts as re-raising.",
+        "Reported at the `except` line.",
+    ),
+    references=(ASYNCIO_TASKS_DOC + "#task-cancellation", ASYNCIO_TASKS_DOC + "#asyncio.Task.uncancel"),
+)
+
+CANCELLATION_SWALLOWED = declare(
+    code="AIO402",
+    name="cancellation-swallowed",
+    default_enabled=True,
+    async_only=True,
+    message=(
+        "'{clause}' in async function '{function}' catches the task's cancellation and does not "
+        "re-raise it on every path; add 'raise' to that path, or catch 'Exception' instead"
+    ),
+    summary=(
+        "A bare `except:` or `except BaseException:` (alone or in a tuple) in async context whose "
+        "`try` body has an await point, with a path that ends without re-raising."
+    ),
+    why=(
+        "`asyncio.CancelledError` derives from `BaseException`, not `Exception`, precisely so "
+        "that `except Exception` lets cancellation through. A bare `except:` or `except "
+        "BaseException:` catches it too; unless the handler re-raises, the task survives its "
+        "cancellation, and timeouts, task groups and shutdown stop working."
+    ),
+    example=(
+        "import logging\n\n"
+        "async def poll(fetch):\n"
+        "    try:\n"
+        "        return await fetch()\n"
+        "    except BaseException:\n"
+        "        logging.exception('poll failed')\n"
+        "        return None\n"
+    ),
+    use_instead=(
+        "import logging\n\n"
+        "async def poll(fetch):\n"
+        "    try:\n"
+        "        return await fetch()\n"
+        "    except Exception:\n"
+        "        logging.exception('poll failed')\n"
+        "        return None\n"
+    ),
+    seed=SEED_CANCELLATION,
+    peers="flake8-async ASYNC103 (no-reraise-cancelled; trio/anyio wording)",
+    notes=(
+        PATHS_NOTE,
+        "Only when the `try` body has an await point (`await`, `async for`, `async with`): cancellation arrives there.",
+        REAP_NOTE,
+        FORWARD_NOTE,
+        OWNED_NOTE,
+        ENTRY_NOTE,
+        "A handler after one for `CancelledError` in the same `try` never sees the cancellation and is not reported.",
+        "A handler that names `CancelledError` as well is cancelled-error-not-reraised's (AIO401) "
+        "finding, not this one's.",
+        "Reported at the `except` line.",
+    ),
+    references=(
+        ASYNCIO_TASKS_DOC + "#task-cancellation",
+        "https://docs.python.org/3/library/exceptions.html#BaseException",
+    ),
+)
