@@ -101,3 +101,27 @@ def test_a_thousand_locks_stay_linear():
     source += "async def inverted():\n    async with lock_1:\n        async with lock_0:\n            pass\n"
     found = [message for _, _, message in lint(source) if message.startswith(code("inconsistent-lock-order"))]
     assert len(found) == 1 and "'lock_0' is acquired while holding 'lock_1'" in found[0]
+
+
+OTHER_ORM = '''\
+"""User lookups; ported from the old django app to mongoengine."""
+from mongoengine import Document, StringField
+
+
+class User(Document):
+    name = StringField()
+
+
+async def find_user(name):
+    return User.objects.get(name=name)
+'''
+
+
+@pytest.mark.parametrize("django_import", ["", "import django.db\n", "from django.http import JsonResponse\n"])
+def test_django_rule_needs_a_django_import(django_import):
+    """django-sync-orm-in-async speaks of Django's ORM only in a module that imports Django: a
+    mongoengine module whose docstring mentions django has its own ``objects``."""
+    source = OTHER_ORM.replace("from mongoengine", django_import + "from mongoengine", 1)
+    rule = code("django-sync-orm-in-async")
+    found = [line for line, _, message in lint(source) if message.startswith(rule)]
+    assert found == ([10 + django_import.count("\n")] if django_import else [])

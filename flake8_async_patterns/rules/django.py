@@ -108,9 +108,17 @@ class DjangoOrmChecker(Checker):
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.models: set[str] = set()  # names of model classes (defined here or from ``models``)
+        self.imports_django = False
+        self.pending: list[tuple[ast.AST, str, str, str]] = []  # reported at the end if Django is imported
+
+    def visit_Import(self, node: ast.Import) -> None:
+        if any(alias.name == "django" or alias.name.startswith("django.") for alias in node.names):
+            self.imports_django = True
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         module = node.module or ""
+        if not node.level and (module == "django" or module.startswith("django.")):
+            self.imports_django = True
         if module == "models" or module.endswith(".models") or (node.level and module in ("", "models")):
             self.models.update(alias.asname or alias.name for alias in node.names if alias.name[:1].isupper())
 
@@ -157,13 +165,26 @@ class DjangoOrmChecker(Checker):
         if isinstance(func, ast.Name):
             return func.id in self.models
         return isinstance(func, ast.Attribute) and (
-            self._queryset(func.value) or (func.value is not None and _has_objects(func))
+            self._queryset(func.value) or _has_objects(func) or self._model_of_models_module(func)
         )
+
+    def _model_of_models_module(self, func: ast.Attribute) -> bool:
+        """``models.Order`` after ``from shop import models``, ``shop.models.Order``: a class of
+        a project's ``models`` module (not Django's own ``django.db.models``)."""
+        if not func.attr[:1].isupper():
+            return False
+        module = self.ctx.qualified_name(func.value) or ""
+        return (module == "models" or module.endswith(".models")) and module != "django.db.models"
 
     # --- reports -----------------------------------------------------------------------------
     def _report(self, node: ast.AST, what: str, instead: str) -> None:
-        ctx = self.ctx
-        ctx.report(node, DJANGO_SYNC_ORM_IN_ASYNC, what=what, instead=instead, function=ctx.function.name)
+        self.pending.append((node, what, instead, self.ctx.function.name))
+
+    def module_end(self) -> None:
+        """Only a module that imports Django: another ORM's ``objects`` (mongoengine) is not Django's."""
+        if self.imports_django:
+            for node, what, instead, function in self.pending:
+                self.ctx.report(node, DJANGO_SYNC_ORM_IN_ASYNC, what=what, instead=instead, function=function)
 
     def visit_Call(self, node: ast.Call) -> None:
         if not self.ctx.in_async:

@@ -13,6 +13,7 @@ from ...semantic.flow import Outcome, handler_outcomes
 from ...semantic.frames import (
     LOOP_NODES,
     TRY_NODES,
+    await_points_in,
     branch_path,
     in_statement_list,
     within_scope,
@@ -36,6 +37,10 @@ KEYBOARD_INTERRUPT = "builtins.KeyboardInterrupt"
 _HANDLER = (ast.ExceptHandler,)
 _EXC_INFO = frozenset({"exc_info", "exception"})
 _CAPTURE = frozenset({"sys.exc_info", "sys.exception"})
+# Methods that hand the caught exception on: to a future, or into a container raised from later.
+_HANDING_ON = frozenset({"set_exception", "append", "appendleft", "add", "put_nowait"})
+# Classes whose isinstance test tells a cancellation apart (CancelledError is no Exception).
+_TELLS_CANCELLATION = frozenset({CANCELLED_ERROR, "builtins.Exception"})
 _DELIBERATE_METHODS = frozenset({"uncancel", "cancelling"})
 _SPAWN_NAMES = frozenset({"create_task", "ensure_future"})  # also through wrappers (``helpers.create_task``)
 
@@ -141,12 +146,15 @@ class CancellationChecker(Checker):
         if isinstance(func, ast.Attribute):
             if func.attr in _DELIBERATE_METHODS or (func.attr in _EXC_INFO and ctx.qualified_name(func) in _CAPTURE):
                 self._mark_enclosing_handlers()
-            elif func.attr == "set_exception":
-                self._decides(node.args[0] if node.args else None)
-        elif isinstance(func, ast.Name) and func.id == "isinstance" and len(node.args) == 2:
-            checked = node.args[1].elts if isinstance(node.args[1], ast.Tuple) else [node.args[1]]
-            if any(ctx.qualified_name(t) == CANCELLED_ERROR for t in checked):
-                self._decides(node.args[0])
+            elif func.attr in _HANDING_ON and node.args:
+                self._decides(node.args[0])  # ``fut.set_exception(exc)``, ``errors.append(exc)``
+        elif isinstance(func, ast.Name):
+            if func.id == "isinstance" and len(node.args) == 2:
+                checked = node.args[1].elts if isinstance(node.args[1], ast.Tuple) else [node.args[1]]
+                if any(ctx.qualified_name(t) in _TELLS_CANCELLATION for t in checked):
+                    self._decides(node.args[0])
+            elif func.id in _EXC_INFO and ctx.qualified_name(func) in _CAPTURE:
+                self._mark_enclosing_handlers()  # ``from sys import exc_info``
         self.main_coroutines.called(node)
         if node.args and isinstance(node.args[0], ast.Call):
             inner = node.args[0].func
@@ -161,6 +169,8 @@ class CancellationChecker(Checker):
     def visit_Compare(self, node: ast.Compare) -> None:
         if any(isinstance(op, (ast.Is, ast.IsNot)) for op in node.ops):
             for operand in (node.left, *node.comparators):
+                if isinstance(operand, ast.Call) and isinstance(operand.func, ast.Name) and operand.func.id == "type":
+                    operand = operand.args[0] if len(operand.args) == 1 else None  # ``type(exc) is ...``
                 self._decides(operand)
 
     def visit_Assign(self, node: ast.Assign) -> None:
@@ -171,6 +181,10 @@ class CancellationChecker(Checker):
             for handler in self._handlers_of(value):
                 names = self.saved.setdefault(handler, set())
                 names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None and isinstance(node.target, (ast.Subscript, ast.Attribute)):
+            self._decides(node.value)  # ``self.error: BaseException = exc``
 
     def visit_Raise(self, node: ast.Raise) -> None:
         if isinstance(node.exc, ast.Name):
@@ -253,7 +267,7 @@ class CancellationChecker(Checker):
         if self.saved.get(handler, set()) & self.raised.get(function, set()):
             return True  # kept in a local, raised later
         owner = _class_of(function)
-        if function.name in self.spawned.get(owner, ()):
+        if function.name in self.spawned.get(owner if function.is_method else None, ()):
             return True  # only ever started as a task: its owner cancels it and reaps the end
         try_node = candidate.try_node
         if not (self.awaited_attrs.get(try_node, set()) & self.cancelled_attrs.get(owner, set())) and not (
@@ -312,9 +326,13 @@ _OTHER_CANCELLED_ERRORS = ("concurrent.", "builtins.")
 
 
 def _wraps_the_loop(try_node: ast.AST, function: Scope) -> bool:
-    """``async def run(self): try: while ...: ... except CancelledError: pass`` -- the ``try`` is
-    the function's last statement and holds its loop: leaving the handler ends the function."""
-    return _last_statement(try_node, function) and any(isinstance(statement, LOOP_NODES) for statement in try_node.body)
+    """``async def run(self): try: while ...: await ... except CancelledError: pass`` -- the ``try``
+    is the function's last statement and holds its loop, which awaits: leaving the handler ends
+    the function."""
+    return _last_statement(try_node, function) and any(
+        isinstance(statement, LOOP_NODES) and next(await_points_in(statement), None) is not None
+        for statement in try_node.body
+    )
 
 
 def _ends_function(frame: Frame) -> bool:
@@ -348,8 +366,17 @@ def _self_attr(node: ast.AST) -> str | None:
 
 
 def _class_of(function: Scope) -> Scope | None:
-    parent = function.parent
-    return parent if parent is not None and parent.kind is ScopeKind.CLASS else None
+    """The class whose ``self`` ``function`` sees: its own, as a method, or that of the method it
+    is nested in (``lambda: self._task.cancel()`` in a method)."""
+    scope = function
+    while scope.kind is not ScopeKind.MODULE:
+        parent = scope.parent
+        if parent is None:
+            return None
+        if parent.kind is ScopeKind.CLASS:
+            return parent if scope.kind is not ScopeKind.CLASS else None
+        scope = parent
+    return None
 
 
 def _spelling(handler: ast.ExceptHandler) -> str:
