@@ -181,6 +181,19 @@ def test_deselected_rule_in_a_shared_checker_is_not_reported():
     assert {m.split()[0] for _, _, m in lint(source, settings)} == {code("asyncio-run-in-coroutine")}
 
 
+def test_configured_calls_end_transitive_chains_without_their_own_rule():
+    """transitive-blocking-call follows a helper to a configured call even when
+    configured-blocking-call itself is not selected (as it follows one to ``time.sleep`` with
+    blocking-sleep deselected)."""
+    source = "import mylib\n\ndef refresh():\n    mylib.fetch_sync()\n\nasync def handler():\n    refresh()\n"
+    calls = parse_blocking_calls("mylib.fetch_sync")
+    for selected in ({"transitive-blocking-call"}, {"transitive-blocking-call", "configured-blocking-call"}):
+        settings = Settings(enabled=frozenset(code(name) for name in selected), blocking_calls=calls)
+        assert [(line, m.split()[0]) for line, _, m in lint(source, settings)] == [
+            (7, code("transitive-blocking-call"))
+        ]
+
+
 @pytest.mark.parametrize(
     "value, expected",
     [

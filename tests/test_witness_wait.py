@@ -40,6 +40,17 @@ def test_coroutines_handed_to_wait_fail():
     gc.collect()  # the refused coroutines warn here, under this test's filter, not in the next test
 
 
+@pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")
+def test_one_coroutine_handed_to_wait_fails_everywhere():
+    """``asyncio.wait(fetch(url))``: a single coroutine where a collection belongs is refused on
+    every Python version, not only since 3.11."""
+    fn, flagged = _witness("one_reply")
+    assert flagged, "the failing call is not flagged"
+    with pytest.raises(TypeError, match="expect a list of futures"):
+        asyncio.run(_bounded(fn))
+    gc.collect()
+
+
 def test_tasks_handed_to_wait_work():
     fn, flagged = _witness("with_tasks")
     assert not flagged, "the working call is flagged"

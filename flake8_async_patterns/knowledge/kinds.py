@@ -239,6 +239,20 @@ ANNOTATED_KINDS: dict[str, Kind] = {
     "socket.socket": Kind.SOCKET,
     "requests.Session": Kind.REQUESTS_SESSION,
     "redis.Redis": Kind.REDIS_CLIENT,
+    # DB-API connection classes (their ``connect`` functions are in the constructor table)
+    **dict.fromkeys(
+        (
+            "sqlite3.Connection",
+            "psycopg.Connection",
+            "psycopg2.extensions.connection",
+            "pymysql.connections.Connection",
+            "pymysql.Connection",
+            "MySQLdb.connections.Connection",
+            "mysql.connector.connection.MySQLConnection",
+        ),
+        Kind.SYNC_DB_CONNECTION,
+    ),
+    "sqlite3.Cursor": Kind.SYNC_DB_CURSOR,
     "threading.Lock": Kind.THREAD_LOCK,
     "threading.Event": Kind.THREAD_EVENT,
     "queue.Queue": Kind.SYNC_QUEUE,

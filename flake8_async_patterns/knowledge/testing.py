@@ -42,16 +42,21 @@ def note_expected_failure(ctx: Context, node: ast.With) -> None:
 
 def passed_to_expected_failure(ctx: Context) -> bool:
     """Whether the node being handled is the callable that the call form of those checks calls
-    expecting it to raise or warn: ``f`` in ``self.assertRaises(TypeError, f, x)`` or
-    ``pytest.warns(DeprecationWarning, f)`` (not an argument evaluated before the check starts)."""
+    expecting it to raise or warn: ``f`` in ``self.assertRaises(TypeError, f, x)``,
+    ``self.assertWarnsRegex(W, "text", f)``, ``pytest.warns(DeprecationWarning, f)`` or
+    ``pytest.deprecated_call(f)`` (not an argument evaluated before the check starts)."""
     frame = ctx.frame
     parent = frame[1][0] if frame is not None and frame[1] is not None else None
-    return (
-        isinstance(parent, ast.Call)
-        and len(parent.args) > 1
-        and parent.args[1] is frame[0]
-        and _expects_failure(ctx, parent)
-    )
+    if not isinstance(parent, ast.Call) or frame[0] not in parent.args or not _expects_failure(ctx, parent):
+        return False
+    func = parent.func
+    if isinstance(func, ast.Attribute) and func.attr.endswith("Regex"):
+        position = 2  # ``assertRaisesRegex(E, pattern, f, ...)``
+    elif ctx.qualified_name(func) == "pytest.deprecated_call":
+        position = 0  # ``pytest.deprecated_call(f, ...)``
+    else:
+        position = 1  # ``assertRaises(E, f, ...)``, ``pytest.warns(W, f, ...)``
+    return len(parent.args) > position and parent.args[position] is frame[0]
 
 
 ASYNC_TEST_CASE = "unittest.IsolatedAsyncioTestCase"

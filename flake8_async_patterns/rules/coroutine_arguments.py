@@ -24,6 +24,10 @@ COROUTINE_PASSED_TO_WAIT = declare(
         "(TypeError since Python 3.11): wrap each in asyncio.create_task(), or use asyncio.gather()"
     ),
     variants={
+        "single": (
+            "'{call}' is given one coroutine ({coroutine}) where it takes a collection of tasks and "
+            "futures (TypeError); await it directly, or pass [asyncio.create_task(...)]"
+        ),
         "shield": (
             "'{call}' shields a bare coroutine ({coroutine}): the task it makes is referenced by nothing "
             "once the caller is cancelled and may be garbage-collected mid-run; create the task first "
@@ -100,17 +104,23 @@ class CoroutinePassedToWaitChecker(Checker):
         qualified = self.ctx.qualified_name(func)
         if qualified == WAIT:
             argument = node.args[0] if node.args else keyword_value(node, "fs")
-            for call in self._coroutine_calls(argument):
-                self._note(node, call, None)
+            value = self._value(argument)
+            for call in self._coroutine_calls(value):
+                self._note(node, call, "single" if call is value else None)
         elif qualified == SHIELD and node.args and isinstance(node.args[0], ast.Call):
             self._note(node, node.args[0], "shield")
 
-    def _coroutine_calls(self, argument: ast.AST | None) -> list[ast.Call]:
+    def _value(self, argument: ast.AST | None) -> ast.AST | None:
+        """``argument``, or the value a local of this function named by it was bound to."""
         if isinstance(argument, ast.Name):
             binding = self.ctx.lookup(argument.id)
             if binding is None or binding.kind is not BindingKind.ASSIGN or binding.scope is not self.ctx.scope:
-                return []
-            argument = binding.value
+                return None
+            return binding.value
+        return argument
+
+    def _coroutine_calls(self, argument: ast.AST | None) -> list[ast.Call]:
+        argument = self._value(argument)
         if isinstance(argument, _COLLECTIONS):
             found = []
             for elt in argument.elts:  # ``[fetch(a), *[fetch(u) for u in urls]]``
@@ -121,6 +131,8 @@ class CoroutinePassedToWaitChecker(Checker):
             return found
         if isinstance(argument, _COMPREHENSIONS) and isinstance(argument.elt, ast.Call):
             return [argument.elt]
+        if isinstance(argument, ast.Call):
+            return [argument]  # ``asyncio.wait(fetch())``: one coroutine where a collection belongs
         return []
 
     def _note(self, outer: ast.Call, call: ast.Call, variant: str | None) -> None:

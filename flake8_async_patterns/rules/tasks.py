@@ -246,6 +246,9 @@ class TaskChecker(Checker):
         self.checked_functions: set[Scope] = set()
         self.finalizers: set[Scope] = set()  # functions registered as weakref callbacks
         self.awaited_gathers: dict[ast.Await, _Gather] = {}  # results about to be bound
+        # thrown-away tasks and gathers, with their function: a finalizer's are excused at the end,
+        # once every ``weakref.finalize(obj, callback)`` of the module has been seen
+        self.dropped: list[tuple[ast.Call, str | None, Scope]] = []
 
     # --- dangling-task -----------------------------------------------------------------------
     def visit_Expr(self, node: ast.Expr) -> None:
@@ -253,19 +256,15 @@ class TaskChecker(Checker):
         of without handing it on -- ``[create_task(x) for x in xs]``, ``a if create_task(x) else
         b``, ``flag and create_task(x)``."""
         ctx = self.ctx
-        in_finalizer = self._in_finalizer()
         for call in _dropped_calls(node.value):
             if is_unowned_task_spawn(ctx, call):
-                if in_finalizer:
-                    continue  # best-effort cleanup from a finalizer: nobody is left to keep the task
-                ctx.report(call, DANGLING_TASK, taskgroup_variant(ctx, None), call=describe(call))
+                self.dropped.append((call, taskgroup_variant(ctx, None), ctx.function))
             elif call is node.value and ctx.qualified_name(call.func) == GATHER:
-                ctx.report(call, DANGLING_TASK, "gather", call=describe(call))
+                self.dropped.append((call, "gather", ctx.function))
 
-    def _in_finalizer(self) -> bool:
-        """In ``__del__``, or in a function registered as a ``weakref.ref``/``weakref.finalize``
-        callback in this module."""
-        function = self.ctx.function
+    def _finalizer(self, function: Scope) -> bool:
+        """``__del__``, or a function registered as a ``weakref.ref``/``weakref.finalize`` callback
+        in this module: best-effort cleanup, where nobody is left to keep the task."""
         return (function.is_method and function.name == "__del__") or function in self.finalizers
 
     def bound(self, binding: Binding) -> None:
@@ -340,7 +339,12 @@ class TaskChecker(Checker):
 
     def module_end(self) -> None:
         ctx = self.ctx
+        for call, variant, function in self.dropped:
+            if not self._finalizer(function):
+                ctx.report(call, DANGLING_TASK, variant, call=describe(call))
         for call, bindings in self.unused_candidates.items():
+            if self._finalizer(bindings[0].scope):
+                continue
             if not any(binding.loads for binding in bindings):  # ``task = other = create_task(...)``
                 variant = taskgroup_variant(ctx, "unused")
                 ctx.report(call, DANGLING_TASK, variant, name=bindings[0].name, call=describe(call))

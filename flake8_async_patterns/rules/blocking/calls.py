@@ -282,6 +282,8 @@ WAIT_PARAMETERS: dict[str, tuple[str, ...]] = {
     "exception": ("timeout",),
     "wait_for": ("predicate", "timeout"),
 }
+# Waiting functions, by qualified name: their positional parameters, as for the methods above.
+WAITING_FUNCTIONS: dict[str, tuple[str, ...]] = {"concurrent.futures.wait": ("fs", "timeout", "return_when")}
 # Decorators that leave a sync helper a plain blocking function when called.
 TRANSPARENT_DECORATORS = frozenset(
     {

@@ -28,6 +28,7 @@ from .calls import (
     MORE_BLOCKING_METHODS,
     REDIS_LOCAL_METHODS,
     WAIT_PARAMETERS,
+    WAITING_FUNCTIONS,
     Family,
 )
 from .declarations import (
@@ -72,8 +73,9 @@ def _is_pipe_transport(call: ast.Call) -> bool:
 
 
 def _does_not_wait(call: ast.Call, method: str) -> bool:
-    """``acquire(False)``, ``get(block=False)``, ``wait(0)``, ``join(timeout=0)``..."""
-    params = WAIT_PARAMETERS.get(method, ())
+    """``acquire(False)``, ``get(block=False)``, ``wait(0)``, ``join(timeout=0)``,
+    ``concurrent.futures.wait(fs, 0)``..."""
+    params = WAIT_PARAMETERS.get(method) or WAITING_FUNCTIONS.get(method, ())
     values = dict(zip(params, call.args, strict=False))  # fewer arguments than parameters is usual
     for keyword in call.keywords:
         if keyword.arg:
@@ -147,8 +149,11 @@ class BlockingChecker(Checker):
         settings = ctx.settings
         self.configured_exact = {entry.pattern: entry for entry in settings.blocking_calls if entry.is_exact}
         self.configured_patterns = [entry for entry in settings.blocking_calls if not entry.is_exact]
-        self.want_configured = settings.wants(CONFIGURED_BLOCKING_CALL) and bool(settings.blocking_calls)
         self.want_transitive = settings.wants(TRANSITIVE_BLOCKING_CALL)
+        # configured calls end transitive chains too, whether or not their own rule is selected
+        self.want_configured = bool(settings.blocking_calls) and (
+            settings.wants(CONFIGURED_BLOCKING_CALL) or self.want_transitive
+        )
         # sync function -> its blocking calls in order, each with what could still excuse it (the
         # list ends at the first one nothing can)
         self.helper_blocks: dict[Scope, list[tuple[str, _Condition | None]]] = {}
@@ -159,7 +164,7 @@ class BlockingChecker(Checker):
         self.deferred: list[tuple[ast.Call, Blocking, str, _Condition]] = []
         self.nonblocking_sockets: set[Binding] = set()
         self.held_locks: dict[ast.With, list[tuple[ast.AST, str]]] = {}  # ``with thread_lock:`` being walked
-        self.awaited_under: set[ast.With] = set()
+        self.held_since: dict[ast.With, int] = {}  # ``with thread_lock:`` -> await points before it
         self.nonblocking_attributes: set[tuple[Scope, str]] = set()  # (class, attribute)
         self.fdopened: dict[ast.Call, _Condition] = {}  # os.fdopen call -> the files it made
 
@@ -171,6 +176,8 @@ class BlockingChecker(Checker):
         if qn is not None:
             found = BLOCKING_FUNCTIONS.get(qn)
             if found is not None:
+                if qn in WAITING_FUNCTIONS and _does_not_wait(call, qn):
+                    return None  # ``concurrent.futures.wait(fs, timeout=0)`` polls
                 return Blocking(_FAMILY_RULES[found[0]], describe(call), found[1])
             found = CONNECTING_CONSTRUCTORS.get(qn)
             if found is not None:
@@ -332,6 +339,7 @@ class BlockingChecker(Checker):
                 continue
             if kind is Kind.THREAD_LOCK:
                 self.held_locks.setdefault(node, []).append((expr, replacement))
+                self.held_since.setdefault(node, self.ctx.await_points)
                 continue
             self._report_with(expr, "with", replacement)
 
@@ -340,18 +348,11 @@ class BlockingChecker(Checker):
             expr, BLOCKING_WAIT, variant, call=describe(expr), function=self.ctx.function.name, replacement=replacement
         )
 
-    def _await_point(self, node: ast.AST) -> None:
-        """An await point: the thread locks held around it (in this function) are held across it."""
-        if self.held_locks:
-            for with_node, _ in within_scope(self.ctx.frame, (ast.With,)):
-                if with_node in self.held_locks:
-                    self.awaited_under.add(with_node)
-
-    visit_Await = visit_AsyncFor = visit_AsyncWith = _await_point
-
     def leave_With(self, node: ast.With) -> None:
+        """A thread lock held across an await point of the block (any kind the engine counts:
+        ``await``, ``async for``/``async with``, an async comprehension)."""
         held = self.held_locks.pop(node, None)
-        if held and node in self.awaited_under:
+        if held and self.ctx.await_points > self.held_since.pop(node):
             for expr, replacement in held:
                 self._report_with(expr, "held_across_await", replacement)
 

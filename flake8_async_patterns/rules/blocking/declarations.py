@@ -464,7 +464,8 @@ TRANSITIVE_BLOCKING_CALL = declare(
     summary=(
         "A call from async context to a sync function of the same module (or a sync method of "
         "the enclosing class and its same-module bases) that -- directly or through other "
-        "same-module sync functions -- makes a call the AIO201-AIO209 rules report. The "
+        "same-module sync functions -- makes a call the AIO201-AIO209, AIO211, AIO212 or AIO214 "
+        "rules report (whether or not those rules are selected; configured calls included). The "
         "message shows the chain, e.g. `load() -> read_cfg() -> open()`."
     ),
     why=(
