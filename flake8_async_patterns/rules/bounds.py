@@ -14,7 +14,7 @@ from ..registry import declare
 from ..semantic.frames import LOOP_NODES, only_before, within_scope
 from ..semantic.scope import BindingKind
 from ..semantic.source import ASYNC_CODE
-from ..semantic.text import describe
+from ..semantic.text import describe, last_segment
 from ..settings import PYTHON_VERSION
 
 if TYPE_CHECKING:
@@ -175,7 +175,8 @@ class BoundsChecker(Checker):
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.gathers: list[tuple[ast.Call, object, str, str | None]] = []  # call, function, callee, how
-        self.loop_built: set[tuple[object, str]] = set()  # (function, list name) appended in a loop
+        # (function, list name) appended to in a loop -> the callee of what was appended
+        self.loop_built: dict[tuple[object, str], str | None] = {}
         self.bounded: set[str] = set()  # names of functions that acquire a semaphore
         self.bounded_scopes: set[object] = set()
 
@@ -191,7 +192,9 @@ class BoundsChecker(Checker):
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr == "append" and isinstance(func.value, ast.Name):
             if any(True for _ in within_scope(ctx.frame, LOOP_NODES)):
-                self.loop_built.add((ctx.function, func.value.id))
+                appended = node.args[0] if node.args else None
+                callee = _callee_name(_started(appended) if isinstance(appended, ast.Call) else None)
+                self.loop_built.setdefault((ctx.function, func.value.id), callee)
             return
         qualified = ctx.qualified_name(func)
         if qualified == GATHER:
@@ -257,8 +260,10 @@ class BoundsChecker(Checker):
         for call, function, callee, how in self.gathers:
             if callee in _NO_NEW_WORK:
                 continue  # waiting for futures that already exist starts nothing
-            if how is not None and (function, how) not in self.loop_built:
-                continue
+            if how is not None:
+                if (function, how) not in self.loop_built:
+                    continue
+                callee = self.loop_built[function, how]  # ``tasks.append(fetch(url))``: fetch
             if function in self.bounded_scopes or (callee is not None and callee in self.bounded):
                 continue
             self.ctx.report(call, UNBOUNDED_GATHER, call=describe(call), function=callee or "...")
@@ -285,8 +290,19 @@ def _keyword(call: ast.Call, name: str) -> ast.AST | None:
 
 def _comprehended_callee(value: ast.AST | None) -> ast.AST | None:
     if isinstance(value, (ast.ListComp, ast.GeneratorExp)) and isinstance(value.elt, ast.Call):
-        return value.elt.func
+        return _started(value.elt)
     return None
+
+
+def _started(call: ast.Call) -> ast.AST:
+    """The coroutine function a call starts: ``fetch`` for ``fetch(...)``, and for
+    ``create_task(fetch(...))``/``ensure_future(fetch(...))`` too."""
+    if last_segment(call.func) in _TASK_MAKERS and call.args and isinstance(call.args[0], ast.Call):
+        return call.args[0].func
+    return call.func
+
+
+_TASK_MAKERS = frozenset({"create_task", "ensure_future"})
 
 
 def _callee_name(callee: ast.AST | None) -> str | None:

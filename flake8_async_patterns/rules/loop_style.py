@@ -67,7 +67,9 @@ MANUAL_EVENT_LOOP = declare(
         'deliberately managed (the seed\'s "multiple event loops" exception), and so may one made '
         "only when none was handed in (`if loop is None: loop = asyncio.new_event_loop()`).",
         "A loop from `get_event_loop()` driven where AIO305 (deprecated-get-event-loop) reports that "
-        "call -- module level, a sync function -- is left to AIO305; this rule does not repeat it.",
+        "call -- module level, a sync function -- is left to AIO305; this rule does not repeat it "
+        "(when AIO305 is selected, as it is by default; selected alone, this rule reports such a "
+        "loop too).",
     ),
     references=(RUNNER_DOC,),
 )
