@@ -206,14 +206,13 @@ class MainCoroutines:
         if started is not None:
             self._runs.add(started)
 
-    def candidate(self, function: Scope) -> bool:
-        """Whether ``function`` may turn out to be a main coroutine (known before its body is walked)."""
-        return function.node in self._functions
-
-    def before_first_await(self, function: Scope) -> bool:
-        """Whether the node being handled in ``function`` -- a candidate -- runs before its first
-        await point and in no loop that reaches one (it then runs once, alone on the loop)."""
-        return not function.has_await and not runs_after_await(self._ctx.frame)
+    def startup(self, function: Scope) -> Scope | None:
+        """``function`` when it may turn out to be a main coroutine (known before its body is
+        walked) and the node being handled in it runs before its first await point, in no loop
+        that reaches one: it then runs once, alone on the loop.  Ask :meth:`is_main` at the end."""
+        if function.node not in self._functions or function.has_await or runs_after_await(self._ctx.frame):
+            return None
+        return function
 
     def is_main(self, function: Scope | None) -> bool:
         binding = self._functions.get(function.node) if function is not None else None

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from ..checker import Checker
 from ..knowledge.asyncio import GATHER, TASKGROUP_PYTHON, TIMEOUT_CONTEXTS, WAIT_FOR
-from ..knowledge.inference import kind_of
+from ..knowledge.inference import SPAWN_METHODS, kind_of
 from ..knowledge.kinds import Kind
 from ..registry import declare
 from ..semantic.frames import LOOP_NODES, only_before, within_scope
@@ -297,12 +297,9 @@ def _comprehended_callee(value: ast.AST | None) -> ast.AST | None:
 def _started(call: ast.Call) -> ast.AST:
     """The coroutine function a call starts: ``fetch`` for ``fetch(...)``, and for
     ``create_task(fetch(...))``/``ensure_future(fetch(...))`` too."""
-    if last_segment(call.func) in _TASK_MAKERS and call.args and isinstance(call.args[0], ast.Call):
+    if last_segment(call.func) in SPAWN_METHODS and call.args and isinstance(call.args[0], ast.Call):
         return call.args[0].func
     return call.func
-
-
-_TASK_MAKERS = frozenset({"create_task", "ensure_future"})
 
 
 def _callee_name(callee: ast.AST | None) -> str | None:

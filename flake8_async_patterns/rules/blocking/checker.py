@@ -306,7 +306,7 @@ class BlockingChecker(Checker):
             elif self.want_transitive:
                 helper = sync_helper(self.ctx, node)
                 if helper is not None:
-                    self.async_calls.append((node, helper, function.name, self._startup(function)))
+                    self.async_calls.append((node, helper, function.name, self.main_coroutines.startup(function)))
             return
         self.main_coroutines.called(node)
         if not self.want_transitive or function.kind is not ScopeKind.FUNCTION or function.is_async_def:
@@ -361,7 +361,7 @@ class BlockingChecker(Checker):
         """Report now, never, or at the module end when the function may still excuse the call."""
         condition = self._condition(call, found)
         if condition is not _EXCUSED:
-            startup = self._startup(self.ctx.function)
+            startup = self.main_coroutines.startup(self.ctx.function)
             if startup is not None:
                 condition = condition or _Condition()
                 condition.startup = startup
@@ -442,13 +442,6 @@ class BlockingChecker(Checker):
             cls = ctx.instance_class(receiver.value)
             if cls is not None:
                 self.nonblocking_attributes.add((cls, receiver.attr))
-
-    def _startup(self, function: Scope) -> Scope | None:
-        """``function`` when the call being handled runs before its first await point and in no
-        loop: if ``function`` turns out to be the program's main coroutine, nothing else runs on
-        its event loop yet, so blocking it delays nothing."""
-        mains = self.main_coroutines
-        return function if mains.candidate(function) and mains.before_first_await(function) else None
 
     def _excused(self, condition: _Condition | None) -> bool:
         if condition is None:

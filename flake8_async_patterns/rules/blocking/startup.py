@@ -32,10 +32,9 @@ class StartupAwareChecker(Checker):
         self.main_coroutines.called(node)
 
     def report_blocking(self, node: ast.AST, rule: Rule, **fields: str) -> None:
-        function = self.ctx.function
-        mains = self.main_coroutines
-        if mains.candidate(function) and mains.before_first_await(function):
-            self.waiting.append((function, node, rule, fields))
+        startup = self.main_coroutines.startup(self.ctx.function)
+        if startup is not None:
+            self.waiting.append((startup, node, rule, fields))
         else:
             self.ctx.report(node, rule, **fields)
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from ...checker import Checker
 from ...knowledge.asyncio import BASE_EXCEPTION, CANCELLED_ERROR, caught_exceptions, main_coroutines, task_spawn
 from ...knowledge.cli import is_cli_command
+from ...knowledge.inference import SPAWN_METHODS
 from ...semantic.flow import Outcome, handler_outcomes
 from ...semantic.frames import (
     LOOP_NODES,
@@ -42,7 +43,6 @@ _HANDING_ON = frozenset({"set_exception", "append", "appendleft", "add", "put_no
 # Classes whose isinstance test tells a cancellation apart (CancelledError is no Exception).
 _TELLS_CANCELLATION = frozenset({CANCELLED_ERROR, "builtins.Exception"})
 _DELIBERATE_METHODS = frozenset({"uncancel", "cancelling"})
-_SPAWN_NAMES = frozenset({"create_task", "ensure_future"})  # also through wrappers (``helpers.create_task``)
 
 
 class _Candidate:
@@ -160,7 +160,8 @@ class CancellationChecker(Checker):
             inner = node.args[0].func
             method = _self_attr(inner)
             name = method or (inner.id if isinstance(inner, ast.Name) else None)
-            if name is not None and (last_segment(func) in _SPAWN_NAMES or task_spawn(ctx, node) is not None):
+            # by its name, also through wrappers (``helpers.create_task(self._run())``)
+            if name is not None and (last_segment(func) in SPAWN_METHODS or task_spawn(ctx, node) is not None):
                 self.spawned.setdefault(_class_of(ctx.function) if method else None, set()).add(name)
 
     def leave_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
