@@ -134,13 +134,22 @@ TIMEOUT_CONTEXTS = frozenset({"asyncio.timeout", "asyncio.timeout_at"})
 ASYNC_CONTEXT_MANAGER = "contextlib.asynccontextmanager"
 
 
+def exception_class(ctx: Context, expr: ast.AST) -> str:
+    """The qualified name of an exception class expression ("" when unknown).  anyio's
+    ``get_cancelled_exc_class()`` is the running backend's cancellation class -- CancelledError
+    under asyncio -- and counts as that."""
+    if isinstance(expr, ast.Call) and not expr.args and last_segment(expr.func) == "get_cancelled_exc_class":
+        return CANCELLED_ERROR
+    return ctx.qualified_name(expr) or ""
+
+
 def caught_exceptions(ctx: Context, handler: ast.ExceptHandler) -> set[str]:
     """Qualified names of the exceptions an ``except`` clause names (a bare ``except:`` catches
     ``BaseException``)."""
     if handler.type is None:
         return {BASE_EXCEPTION}
     types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-    return {ctx.qualified_name(t) or "" for t in types}
+    return {exception_class(ctx, t) for t in types}
 
 
 # --- event loop management --------------------------------------------------------------------

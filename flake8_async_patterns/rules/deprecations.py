@@ -79,7 +79,9 @@ DEPRECATED_ASYNCIO_API = declare(
         "`asyncio.get_event_loop()` is deprecated-get-event-loop's.",
         "A name imported from asyncio is reported once, at the import; `asyncio.X` at each reference.",
         "Code that never runs on the deprecating version -- the body of `if sys.version_info < (3, 14):` "
-        "(also `if sys.platform == 'win32' and sys.version_info < (3, 14):`) or the `else` of `>= (3, 12)` "
+        "(also `if sys.platform == 'win32' and sys.version_info < (3, 14):`), the `else` of `>= (3, 12)`, "
+        "or an operand after a gate that ends the test there (`sys.version_info < (3, 14) and "
+        "asyncio.iscoroutinefunction(f)`, `sys.version_info >= (3, 14) or ...`) "
         "-- is not reported, nor either branch of a feature test (`if hasattr(inspect, "
         "'markcoroutinefunction'):`): both are compatibility shims.",
         'A deprecated (not yet removed) name inside `with warnings.catch_warnings(action="ignore")` '

@@ -142,6 +142,9 @@ _RAISING = frozenset({Outcome.RERAISE, Outcome.RAISE})
 
 
 Same = Callable[[ast.expr], bool] | None  # ``raise X(...)`` that counts as re-raising the caught one
+# The value an ``if`` test has whenever the exception followed takes the path (None: unknown):
+# ``isinstance(exc, ValueError)`` is false for a cancellation, so its body is not the cancellation's.
+Decided = Callable[[ast.expr], bool | None] | None
 
 
 def outcomes(
@@ -150,6 +153,7 @@ def outcomes(
     bare: bool = True,
     _depth: int = 0,
     same: Same = None,
+    decided: Decided = None,
 ) -> frozenset[Outcome]:
     """Every way control can leave ``statements``, path by path.
 
@@ -158,13 +162,14 @@ def outcomes(
     (inside a nested handler a bare ``raise`` re-raises the nested handler's exception instead).
     A call is never assumed to raise (a helper that always raises is not known), and a context
     manager is never assumed to swallow an exception.  ``same(exc)`` says whether raising the
-    expression ``exc`` counts as re-raising too (a fresh exception of the caught class).
+    expression ``exc`` counts as re-raising too (a fresh exception of the caught class), and
+    ``decided(test)`` what an ``if`` test is known to be on the paths followed (that arm alone).
     """
     if _depth > _MAX_DEPTH:
         return _FALL
     found: set[Outcome] = set()
     for statement in statements:
-        ends = _statement_outcomes(statement, caught, bare, _depth + 1, same)
+        ends = _statement_outcomes(statement, caught, bare, _depth + 1, same, decided)
         found |= ends - _FALL
         if Outcome.FALL not in ends:
             return frozenset(found)
@@ -190,7 +195,7 @@ _LEAVING = {
 
 
 def _statement_outcomes(
-    statement: ast.stmt, caught: frozenset[str], bare: bool, depth: int, same: Same
+    statement: ast.stmt, caught: frozenset[str], bare: bool, depth: int, same: Same, decided: Decided
 ) -> frozenset[Outcome]:
     leaving = _LEAVING.get(type(statement))
     if leaving is not None:
@@ -198,20 +203,23 @@ def _statement_outcomes(
     if isinstance(statement, ast.Raise):
         return _raise_outcomes(statement, caught, bare, same)
     if isinstance(statement, ast.If):
-        orelse = outcomes(statement.orelse, caught, bare, depth, same) if statement.orelse else _FALL
-        return outcomes(statement.body, caught, bare, depth, same) | orelse
+        known = decided(statement.test) if decided is not None else None
+        body = outcomes(statement.body, caught, bare, depth, same, decided) if known is not False else frozenset()
+        if known is True:
+            return body
+        return body | (outcomes(statement.orelse, caught, bare, depth, same, decided) if statement.orelse else _FALL)
     if isinstance(statement, (ast.With, ast.AsyncWith)):
-        return outcomes(statement.body, caught, bare, depth, same)
+        return outcomes(statement.body, caught, bare, depth, same, decided)
     if isinstance(statement, (ast.For, ast.AsyncFor, ast.While)):
         forever = (
             isinstance(statement, ast.While) and isinstance(statement.test, ast.Constant) and bool(statement.test.value)
         )
-        orelse = outcomes(statement.orelse, caught, bare, depth, same) if statement.orelse else _FALL
-        return _loop_outcomes(outcomes(statement.body, caught, bare, depth, same), orelse, forever)
+        orelse = outcomes(statement.orelse, caught, bare, depth, same, decided) if statement.orelse else _FALL
+        return _loop_outcomes(outcomes(statement.body, caught, bare, depth, same, decided), orelse, forever)
     if isinstance(statement, TRY_NODES):
-        return _try_outcomes(statement, caught, bare, depth, same)
+        return _try_outcomes(statement, caught, bare, depth, same, decided)
     if isinstance(statement, ast.Match):
-        return _match_outcomes(statement, caught, bare, depth, same)
+        return _match_outcomes(statement, caught, bare, depth, same, decided)
     return _FALL
 
 
@@ -228,12 +236,12 @@ def _raise_outcomes(statement: ast.Raise, caught: frozenset[str], bare: bool, sa
 
 
 def _match_outcomes(
-    statement: ast.Match, caught: frozenset[str], bare: bool, depth: int, same: Same
+    statement: ast.Match, caught: frozenset[str], bare: bool, depth: int, same: Same, decided: Decided
 ) -> frozenset[Outcome]:
     found: set[Outcome] = set()
     exhaustive = False
     for case in statement.cases:
-        found |= outcomes(case.body, caught, bare, depth, same)
+        found |= outcomes(case.body, caught, bare, depth, same, decided)
         pattern = case.pattern
         if case.guard is None and isinstance(pattern, ast.MatchAs) and pattern.pattern is None:
             exhaustive = True  # ``case _:`` (or ``case name:``) catches everything left
@@ -242,26 +250,29 @@ def _match_outcomes(
     return frozenset(found)
 
 
-def _try_outcomes(statement: ast.Try, caught: frozenset[str], bare: bool, depth: int, same: Same) -> frozenset[Outcome]:
-    body = outcomes(statement.body, caught, bare, depth, same)
+def _try_outcomes(
+    statement: ast.Try, caught: frozenset[str], bare: bool, depth: int, same: Same, decided: Decided
+) -> frozenset[Outcome]:
+    body = outcomes(statement.body, caught, bare, depth, same, decided)
     found = set(body - _FALL)
     if Outcome.FALL in body:
-        found |= outcomes(statement.orelse, caught, bare, depth, same) if statement.orelse else _FALL
+        found |= outcomes(statement.orelse, caught, bare, depth, same, decided) if statement.orelse else _FALL
     for handler in statement.handlers:
         # Inside a nested handler a bare ``raise`` re-raises *its* exception, not ours.
         names = caught - {handler.name} if handler.name else caught
-        found |= outcomes(handler.body, names, False, depth, same)
+        found |= outcomes(handler.body, names, False, depth, same, decided)
     if statement.finalbody:
-        final = outcomes(statement.finalbody, caught, bare, depth, same)
+        final = outcomes(statement.finalbody, caught, bare, depth, same, decided)
         if Outcome.FALL not in final:
             return final  # the finally block's own exit replaces whatever the try did
         found |= final - _FALL
     return frozenset(found)
 
 
-def handler_outcomes(handler: ast.ExceptHandler, same: Same = None) -> frozenset[Outcome]:
+def handler_outcomes(handler: ast.ExceptHandler, same: Same = None, decided: Decided = None) -> frozenset[Outcome]:
     """How an ``except`` handler's body can end."""
-    return outcomes(handler.body, frozenset({handler.name}) if handler.name else frozenset(), same=same)
+    caught = frozenset({handler.name}) if handler.name else frozenset()
+    return outcomes(handler.body, caught, same=same, decided=decided)
 
 
 def handler_reraises(handler: ast.ExceptHandler) -> bool:

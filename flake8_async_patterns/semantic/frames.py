@@ -158,8 +158,11 @@ def only_before(frame: Frame, version: tuple[int, int], qualified_name: Callable
 def never_from(frame: Frame, version: tuple[int, int], qualified_name: Callable) -> bool:
     """Whether the node of ``frame`` sits in a branch that never runs on ``version`` or later
     (``if sys.version_info < (3, 12):`` body -- also as one operand of an ``and`` --, or the
-    ``else`` of ``>= (3, 12)``, for 3.12 or 3.14)."""
+    ``else`` of ``>= (3, 12)``, for 3.12 or 3.14) -- or in a later operand of a short-circuit
+    whose earlier operand decides it first (``sys.version_info < (3, 14) and f()``, ``... or f()``)."""
     for ancestor, child in branch_path(frame):
+        if isinstance(ancestor, ast.BoolOp) and _short_circuited(ancestor, child, version, qualified_name):
+            return True
         if isinstance(ancestor, (ast.If, ast.IfExp)) and child is not ancestor.test:
             in_body = child is ancestor.body or (
                 isinstance(ancestor.body, list) and in_statement_list(child, ancestor.body)
@@ -170,6 +173,19 @@ def never_from(frame: Frame, version: tuple[int, int], qualified_name: Callable)
                 condition = version_condition(operand, qualified_name)
                 if condition is not None and (condition(version) if in_body else not condition(version)) is False:
                     return True
+    return False
+
+
+def _short_circuited(test: ast.BoolOp, operand: ast.AST, version: tuple[int, int], qualified_name: Callable) -> bool:
+    """Whether ``operand`` of ``test`` is never evaluated on ``version``: an earlier operand that
+    is a version gate ends the ``and`` (false there) or the ``or`` (true there) before it."""
+    stops_on = isinstance(test.op, ast.Or)  # the value of an operand that ends the evaluation
+    for earlier in test.values:
+        if earlier is operand:
+            return False
+        condition = version_condition(earlier, qualified_name)
+        if condition is not None and condition(version) is stops_on:
+            return True
     return False
 
 

@@ -7,10 +7,17 @@ import ast
 from typing import TYPE_CHECKING
 
 from ...checker import Checker
-from ...knowledge.asyncio import BASE_EXCEPTION, CANCELLED_ERROR, caught_exceptions, main_coroutines, task_spawn
+from ...knowledge.asyncio import (
+    BASE_EXCEPTION,
+    CANCELLED_ERROR,
+    caught_exceptions,
+    exception_class,
+    main_coroutines,
+    task_spawn,
+)
 from ...knowledge.cli import is_cli_command
 from ...knowledge.inference import SPAWN_METHODS
-from ...semantic.flow import Outcome, handler_outcomes
+from ...semantic.flow import Decided, Outcome, handler_outcomes
 from ...semantic.frames import (
     LOOP_NODES,
     TRY_NODES,
@@ -19,7 +26,7 @@ from ...semantic.frames import (
     in_statement_list,
     within_scope,
 )
-from ...semantic.scope import Scope, ScopeKind
+from ...semantic.scope import BindingKind, Scope, ScopeKind
 from ...semantic.source import ASYNC_CODE
 from ...semantic.text import last_segment
 from .declarations import CANCELLATION_SWALLOWED, CANCELLED_ERROR_NOT_RERAISED
@@ -42,6 +49,7 @@ _CAPTURE = frozenset({"sys.exc_info", "sys.exception"})
 _HANDING_ON = frozenset({"set_exception", "append", "appendleft", "add", "put_nowait"})
 # Classes whose isinstance test tells a cancellation apart (CancelledError is no Exception).
 _TELLS_CANCELLATION = frozenset({CANCELLED_ERROR, "builtins.Exception"})
+_CATCHES_CANCELLATION = frozenset({CANCELLED_ERROR, BASE_EXCEPTION})
 _DELIBERATE_METHODS = frozenset({"uncancel", "cancelling"})
 
 
@@ -91,6 +99,9 @@ class CancellationChecker(Checker):
         self.saved: dict[ast.AST, set[str]] = {}  # handler -> locals the caught name is saved in
         self.raised: dict[Scope, set[str]] = {}  # function -> names raised (``raise v``)
         self.cancel_classes: set[str] = set()  # module classes derived from CancelledError
+        self.keepers: set[str] = set()  # functions that raise, or hand on, a parameter (or re-raise bare)
+        self.handler_stack: list[ast.ExceptHandler] = []  # handlers being walked (the current function's on top)
+        self.helper_calls: dict[ast.AST, set[str]] = {}  # handler -> f of ``f(exc)``/``self.f(exc)`` in it
         self.other_classes: set[str] = set()  # the module's other classes
         self.candidates: list[_Candidate] = []
 
@@ -147,15 +158,17 @@ class CancellationChecker(Checker):
             if func.attr in _DELIBERATE_METHODS or (func.attr in _EXC_INFO and ctx.qualified_name(func) in _CAPTURE):
                 self._mark_enclosing_handlers()
             elif func.attr in _HANDING_ON and node.args:
-                self._decides(node.args[0])  # ``fut.set_exception(exc)``, ``errors.append(exc)``
+                self._hands_on(node.args[0])  # ``fut.set_exception(exc)``, ``errors.append(Error(exc))``
         elif isinstance(func, ast.Name):
             if func.id == "isinstance" and len(node.args) == 2:
                 checked = node.args[1].elts if isinstance(node.args[1], ast.Tuple) else [node.args[1]]
-                if any(ctx.qualified_name(t) in _TELLS_CANCELLATION for t in checked):
+                if any(exception_class(ctx, t) in _TELLS_CANCELLATION for t in checked):
                     self._decides(node.args[0])
             elif func.id in _EXC_INFO and ctx.qualified_name(func) in _CAPTURE:
                 self._mark_enclosing_handlers()  # ``from sys import exc_info``
         self.main_coroutines.called(node)
+        if self.handler_stack:
+            self._helper_call(node)
         if node.args and isinstance(node.args[0], ast.Call):
             inner = node.args[0].func
             method = _self_attr(inner)
@@ -174,10 +187,31 @@ class CancellationChecker(Checker):
                     operand = operand.args[0] if len(operand.args) == 1 else None  # ``type(exc) is ...``
                 self._decides(operand)
 
+    def _helper_call(self, node: ast.Call) -> None:
+        """``self._convert_error(exc)`` in a handler of the current function: decided at the end
+        of the module, once it is known whether that function re-raises or keeps what it gets."""
+        handler = self.handler_stack[-1]
+        if handler.name is None or self._handlers_of_name(handler.name)[:1] != [handler]:
+            return
+        if any(isinstance(arg, ast.Name) and arg.id == handler.name for arg in node.args):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+            if name is not None:
+                self.helper_calls.setdefault(handler, set()).add(name)
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        self.handler_stack.append(node)
+
+    def leave_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        self.handler_stack.pop()
+
+    def visit_Return(self, node: ast.Return) -> None:
+        self._hands_on(node.value, keeps=False)  # ``return exc``, ``return Error(exc)``: the caller gets it
+
     def visit_Assign(self, node: ast.Assign) -> None:
         value = node.value
         if any(isinstance(target, (ast.Subscript, ast.Attribute)) for target in node.targets):
-            self._decides(value)
+            self._hands_on(value)
         elif isinstance(value, ast.Name):
             for handler in self._handlers_of(value):
                 names = self.saved.setdefault(handler, set())
@@ -185,11 +219,15 @@ class CancellationChecker(Checker):
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None and isinstance(node.target, (ast.Subscript, ast.Attribute)):
-            self._decides(node.value)  # ``self.error: BaseException = exc``
+            self._hands_on(node.value)  # ``self.error: BaseException = exc``
 
     def visit_Raise(self, node: ast.Raise) -> None:
+        function = self.ctx.function
         if isinstance(node.exc, ast.Name):
-            self.raised.setdefault(self.ctx.function, set()).add(node.exc.id)
+            self.raised.setdefault(function, set()).add(node.exc.id)
+            self._keeps_parameter(node.exc)
+        elif node.exc is None and not self._handlers_of_name(None):
+            self.keepers.add(function.name)  # a bare ``raise`` outside a handler: the caller's exception
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         ctx = self.ctx
@@ -205,10 +243,38 @@ class CancellationChecker(Checker):
         self.deliberate.update(handler for handler, _ in within_scope(self.ctx.frame, _HANDLER))
 
     def _handlers_of(self, value: ast.AST | None) -> list[ast.AST]:
-        """The enclosing handlers whose caught name ``value`` is."""
+        """The enclosing handler whose caught name ``value`` is."""
         if not isinstance(value, ast.Name):
             return []
-        return [h for h, _ in within_scope(self.ctx.frame, _HANDLER) if h.name == value.id][:1]
+        return self._handlers_of_name(value.id)[:1]
+
+    def _handlers_of_name(self, name: str | None) -> list[ast.AST]:
+        """The current function's enclosing handlers, innermost first; with ``name``, those catching
+        into that name."""
+        if not self.handler_stack:
+            return []
+        return [h for h, _ in within_scope(self.ctx.frame, _HANDLER) if name is None or h.name == name]
+
+    def _hands_on(self, value: ast.AST | None, keeps: bool = True) -> None:
+        """``value`` goes somewhere the exception outlives the handler (a container, a future, an
+        attribute, the caller): the caught exception itself, or an object built from it by a
+        class (``Error(exc)``; not ``str(exc)``).  With ``keeps``, a parameter handed on so makes
+        its function a keeper."""
+        if isinstance(value, ast.Call):
+            if (last_segment(value.func) or "")[:1].isupper():
+                for arg in value.args:
+                    self._decides(arg)
+            return
+        self._decides(value)
+        if keeps and isinstance(value, ast.Name):
+            self._keeps_parameter(value)
+
+    def _keeps_parameter(self, value: ast.Name) -> None:
+        """A function that raises or hands on its own parameter: the caller's exception, given to
+        it, is not lost there (``def _convert(self, exc) -> NoReturn: ... raise exc``)."""
+        binding = self.ctx.lookup(value.id)
+        if binding is not None and binding.kind is BindingKind.PARAM and binding.scope is self.ctx.function:
+            self.keepers.add(self.ctx.function.name)
 
     def _decides(self, value: ast.AST | None) -> None:
         """A caught name handed on (``fut.set_exception(exc)``, ``errors[i] = exc``, ``self.error =
@@ -261,7 +327,7 @@ class CancellationChecker(Checker):
 
     def _excused(self, candidate: _Candidate) -> bool:
         handler, function = candidate.handler, candidate.function
-        if handler in self.deliberate:
+        if handler in self.deliberate or self.helper_calls.get(handler, set()) & self.keepers:
             return True
         if self._entry_point(handler, function):
             return True
@@ -277,7 +343,8 @@ class CancellationChecker(Checker):
             return False
         # reaps the class's (or the module's) task, which something cancels: fine when leaving the
         # handler ends the function, not when the function goes on as if the task had failed
-        return try_node in self.last_statements or handler_outcomes(handler, self._same) <= {Outcome.EXIT}
+        ends = handler_outcomes(handler, self._same, self._cancellation_test(handler))
+        return try_node in self.last_statements or ends <= {Outcome.EXIT}
 
     def _awaited_inline(self, function: Scope) -> bool:
         """Whether the module awaits ``function`` directly (``await f()``, ``await self.f()``):
@@ -294,7 +361,7 @@ class CancellationChecker(Checker):
 
     def _decide(self, candidate: _Candidate) -> None:
         handler, rule = candidate.handler, candidate.rule
-        ends = handler_outcomes(handler, self._same)
+        ends = handler_outcomes(handler, self._same, self._cancellation_test(handler))
         stops = candidate.stops_loop
         if stops is not None and ends <= stops and not self._awaited_inline(candidate.function):
             return  # a task's ``while ...: try: ... except CancelledError: break``: the loop stops
@@ -306,6 +373,50 @@ class CancellationChecker(Checker):
         elif rule is CANCELLED_ERROR_NOT_RERAISED and not ends & _LEAVES_WITHOUT_RERAISE:
             variant = "replaced"  # every path raises, but not a CancelledError
         self.ctx.report(handler, rule, variant, **candidate.fields)
+
+    def _cancellation_test(self, handler: ast.ExceptHandler) -> Decided:
+        """What an ``if`` test in ``handler`` is when the exception caught is the cancellation:
+        ``isinstance(exc, ValueError)`` is false then, so the cancellation never takes its body
+        (httpcore's ``if isinstance(exc, h2.exceptions.ProtocolError): raise LocalProtocolError``)."""
+        name = handler.name
+        if name is None:
+            return None
+
+        def holds(test: ast.expr) -> bool | None:
+            if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+                value = holds(test.operand)
+                return None if value is None else not value
+            if isinstance(test, ast.BoolOp):
+                values = [holds(operand) for operand in test.values]
+                decisive = isinstance(test.op, ast.Or)  # an operand with this value decides the test
+                if decisive in values:
+                    return decisive
+                return (not decisive) if all(v is not None for v in values) else None
+            if (
+                isinstance(test, ast.Call)
+                and isinstance(test.func, ast.Name)
+                and test.func.id == "isinstance"
+                and len(test.args) == 2
+                and isinstance(test.args[0], ast.Name)
+                and test.args[0].id == name
+            ):
+                classes = test.args[1].elts if isinstance(test.args[1], ast.Tuple) else [test.args[1]]
+                values = [self._is_cancellation(c) for c in classes]
+                if True in values:
+                    return True
+                return False if all(v is False for v in values) else None
+            return None
+
+        return holds
+
+    def _is_cancellation(self, cls: ast.expr) -> bool | None:
+        """Whether a cancellation is an instance of ``cls`` (None: unknown -- a local alias, say)."""
+        qualified = exception_class(self.ctx, cls)
+        if qualified in _CATCHES_CANCELLATION or self._same(cls):
+            return True
+        if isinstance(cls, ast.Name) and cls.id in self.other_classes:
+            return False
+        return False if "." in qualified else None  # a builtin or imported class: not a cancellation
 
     def _same(self, exc: ast.expr) -> bool:
         """Raising this is raising a CancelledError again (the task still ends cancelled)."""

@@ -17,12 +17,19 @@ REAP_NOTE = (
 PATHS_NOTE = (
     "Path by path: `raise` (or `raise e` of the caught name) re-raises; `return`, `break`, "
     "`continue` and falling off the end do not; nor does raising another exception (it replaces "
-    "the cancellation), nor a call to a helper, even one that always raises (it is not followed)."
+    "the cancellation). A path under `if isinstance(exc, C):` with `C` a builtin, imported or "
+    "module class that is not a cancellation (`h2.exceptions.ProtocolError`, `ValueError`) is "
+    "not the cancellation's path and does not count; neither does the `else` of such a test on "
+    "a cancellation class. Calls are not followed as paths, but see the helpers below."
 )
 FORWARD_NOTE = (
     "Not reported where the exception is handed on or its fate decided on purpose: the caught "
     "name passed to `fut.set_exception(exc)`, stored in a container or attribute (`errors[i] = "
-    "exc`, `errors.append(exc)`, `self.error = exc`) or in a local that the function raises later; "
+    "exc`, `errors.append(exc)`, `self.error = exc`) -- itself or wrapped by a class "
+    "(`holder.append(Error(exc))`; not `str(exc)`) -- returned (`return Error(exc)`), or kept in "
+    "a local that the function raises later; passed to a function or method of the module that "
+    "raises or hands on that parameter, or re-raises with a bare `raise` (`self._convert_error(exc)` "
+    "whose body ends `raise exc`; what else the helper does is not followed); "
     "`sys.exc_info()`/`sys.exception()` captured in the handler; a handler that tests the caught "
     "exception (`isinstance(exc, CancelledError)`, `isinstance(exc, Exception)`, `exc is not "
     "incoming`, `type(exc) is ...`) or asks `current_task().cancelling()`/`uncancel()`; "
@@ -86,7 +93,8 @@ CANCELLED_ERROR_NOT_RERAISED = declare(
     },
     summary=(
         "An `except` handler for `asyncio.CancelledError` -- any import spelling, alone, in a tuple, "
-        "or in an `except*` group -- in async context, around an await point, with a path that "
+        "or in an `except*` group; anyio's `get_cancelled_exc_class()`, which is that class under "
+        "asyncio, counts too -- in async context, around an await point, with a path that "
         "ends without re-raising it."
     ),
     why=(
