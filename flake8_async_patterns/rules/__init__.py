@@ -35,6 +35,7 @@ from .blocking import checker as blocking_checker
 from .blocking import declarations as blocking_declarations
 from .blocking import imports as blocking_imports
 from .blocking import metadata as blocking_metadata
+from .blocking import scans as blocking_scans
 from .blocking import startup as blocking_startup
 from .blocking import transitive as blocking_transitive
 from .cancellation import checker as cancellation_checker
@@ -61,6 +62,7 @@ MODULES = (
     sequencing,
     busy_wait,
     blocking_calls,
+    blocking_scans,
     blocking_declarations,
     blocking_transitive,
     blocking_checker,

@@ -82,8 +82,9 @@ DEPRECATED_ASYNCIO_API = declare(
         "(also `if sys.platform == 'win32' and sys.version_info < (3, 14):`), the `else` of `>= (3, 12)`, "
         "or an operand after a gate that ends the test there (`sys.version_info < (3, 14) and "
         "asyncio.iscoroutinefunction(f)`, `sys.version_info >= (3, 14) or ...`) "
-        "-- is not reported, nor either branch of a feature test (`if hasattr(inspect, "
-        "'markcoroutinefunction'):`): both are compatibility shims.",
+        "-- is not reported, nor a removed name where the code never runs on the removing version "
+        "(`@asyncio.coroutine` under `if sys.version_info < (3, 11):`), nor either branch of a feature test "
+        "(`if hasattr(inspect, 'markcoroutinefunction'):`): all are compatibility shims.",
         'A deprecated (not yet removed) name inside `with warnings.catch_warnings(action="ignore")` '
         "(without `lineno=`), or "
         "after a statement of a `catch_warnings()` block that ignores every DeprecationWarning "
@@ -164,6 +165,8 @@ class DeprecatedAsyncioApiChecker(Checker):
             return  # gated: ``if sys.version_info < (3, 14):`` code never meets the deprecation
         removed = deprecation.removed
         variant = "removed" if removed is not None and (target or NEWEST_KNOWN) >= removed else None
+        if variant and never_from(ctx.frame, removed, ctx.qualified_name):
+            return  # ``if sys.version_info < (3, 11): @asyncio.coroutine``: gone only where it never runs
         if variant and removed == deprecation.deprecated:
             variant = "dropped"
         if (variant is None and self._silenced()) or passed_to_expected_failure(ctx):

@@ -283,7 +283,11 @@ WAIT_PARAMETERS: dict[str, tuple[str, ...]] = {
     "wait_for": ("predicate", "timeout"),
 }
 # Waiting functions, by qualified name: their positional parameters, as for the methods above.
-WAITING_FUNCTIONS: dict[str, tuple[str, ...]] = {"concurrent.futures.wait": ("fs", "timeout", "return_when")}
+WAITING_FUNCTIONS: dict[str, tuple[str, ...]] = {
+    "concurrent.futures.wait": ("fs", "timeout", "return_when"),
+    # with ``AI_NUMERICHOST`` in its flags, getaddrinfo parses an address and never asks DNS
+    "socket.getaddrinfo": ("host", "port", "family", "type", "proto", "flags"),
+}
 # Decorators that leave a sync helper a plain blocking function when called.
 TRANSPARENT_DECORATORS = frozenset(
     {

@@ -16,7 +16,7 @@ from ...registry import Rule
 from ...semantic.frames import TRY_NODES, in_statement_list, parent_of, within_scope
 from ...semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ...semantic.source import ASYNC_CODE
-from ...semantic.text import describe, is_false, is_zero, keyword_value
+from ...semantic.text import describe, is_false, is_zero, keyword_value, last_segment
 from .calls import (
     ANY_METHOD,
     BLOCKING_CONTEXT_KINDS,
@@ -46,6 +46,7 @@ from .declarations import (
     CONFIGURED_BLOCKING_CALL,
     TRANSITIVE_BLOCKING_CALL,
 )
+from .scans import iterated_later, iterates, lazy_scan
 from .transitive import blocking_chains, spell_chain, sync_helper
 
 if TYPE_CHECKING:
@@ -74,13 +75,17 @@ def _is_pipe_transport(call: ast.Call) -> bool:
 
 def _does_not_wait(call: ast.Call, method: str) -> bool:
     """``acquire(False)``, ``get(block=False)``, ``wait(0)``, ``join(timeout=0)``,
-    ``concurrent.futures.wait(fs, 0)``..."""
+    ``concurrent.futures.wait(fs, 0)``, ``getaddrinfo(..., flags=AI_NUMERICHOST)``..."""
     params = WAIT_PARAMETERS.get(method) or WAITING_FUNCTIONS.get(method, ())
     values = dict(zip(params, call.args, strict=False))  # fewer arguments than parameters is usual
     for keyword in call.keywords:
         if keyword.arg:
             values[keyword.arg] = keyword.value
-    return is_false(values.get("blocking")) or is_false(values.get("block")) or is_zero(values.get("timeout"))
+    flags = values.get("flags")
+    numeric = flags is not None and any("NUMERIC" in (last_segment(node) or "") for node in ast.walk(flags))
+    return (
+        numeric or is_false(values.get("blocking")) or is_false(values.get("block")) or is_zero(values.get("timeout"))
+    )
 
 
 class Blocking:
@@ -97,10 +102,11 @@ class Blocking:
 class _Condition:
     """What would excuse a blocking call, known only at the module end: the socket made
     non-blocking (a local, or a ``self`` attribute anywhere in its class), the file from a
-    descriptor handed to the event loop's pipe transport, or the coroutine that runs it turning
-    out to be the program's main coroutine (the call is before its first await point)."""
+    descriptor handed to the event loop's pipe transport, a lazy directory scan kept in a local
+    that the coroutine never iterates, or the coroutine that runs it turning out to be the
+    program's main coroutine (the call is before its first await point)."""
 
-    __slots__ = ("attribute", "files", "socket", "startup")
+    __slots__ = ("attribute", "files", "scans", "socket", "startup")
 
     def __init__(
         self,
@@ -113,6 +119,7 @@ class _Condition:
         self.startup = startup
         self.attribute = attribute
         self.files = [] if files is None else files
+        self.scans: list[Binding] = []
 
 
 _EXCUSED = _Condition()  # excused already: never blocking
@@ -167,6 +174,7 @@ class BlockingChecker(Checker):
         self.held_since: dict[ast.With, int] = {}  # ``with thread_lock:`` -> await points before it
         self.nonblocking_attributes: set[tuple[Scope, str]] = set()  # (class, attribute)
         self.fdopened: dict[ast.Call, _Condition] = {}  # os.fdopen call -> the files it made
+        self.lazy_scans: dict[ast.Call, _Condition] = {}  # ``gen = root.walk()`` -> the locals it made
 
     # --- detection -------------------------------------------------------------------------
     def detect(self, call: ast.Call) -> Blocking | None:
@@ -394,6 +402,14 @@ class BlockingChecker(Checker):
                 cls = ctx.instance_class(func.value.value)
                 if cls is not None:
                     return _Condition(attribute=(cls, func.value.attr))
+        if found.rule is BLOCKING_DIRECTORY_SCAN and lazy_scan(ctx, call):
+            parent = ctx.parent()
+            if iterates(parent, call):
+                return None
+            if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
+                condition = self.lazy_scans[call] = _Condition()
+                return condition
+            return _EXCUSED  # handed on un-iterated: whoever iterates it scans
         if found.rule is BLOCKING_FILE_IO and ctx.qualified_name(func) == "os.fdopen":
             parent = ctx.parent()
             if isinstance(parent, ast.Call) and _is_pipe_transport(parent):
@@ -421,9 +437,10 @@ class BlockingChecker(Checker):
 
     def bound(self, binding: Binding) -> None:
         condition = self.fdopened.get(binding.value)
-        if condition is not None:
+        scan = self.lazy_scans.get(binding.value) if condition is None else None
+        if condition is not None or scan is not None:
             self.ctx.watch(binding)
-            condition.files.append(binding)
+            (condition.files if condition is not None else scan.scans).append(binding)
 
     def visit_Expr(self, node: ast.Expr) -> None:
         """``sock.setblocking(False)`` / ``self.sock.settimeout(0)``: that socket does not block."""
@@ -452,6 +469,8 @@ class BlockingChecker(Checker):
             return condition.socket in self.nonblocking_sockets
         if condition.attribute is not None:
             return condition.attribute in self.nonblocking_attributes
+        if condition.scans:
+            return not any(iterated_later(binding) for binding in condition.scans)
         return any(
             isinstance(parent_of(load), ast.Call) and _is_pipe_transport(parent_of(load))
             for binding in condition.files

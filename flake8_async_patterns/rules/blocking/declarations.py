@@ -248,14 +248,13 @@ BLOCKING_NETWORK = blocking_rule(
     ),
     peers="none",
     notes=(
-        "`smtplib.SMTP(host)`/`ftplib.FTP(host)` connect in the constructor "
-        "and are reported there; without a host, the methods that talk to the server are. "
-        "`telnetlib` is not covered (removed in Python 3.13).",
-        "The non-blocking socket idioms are not reported: a socket on which the function calls "
-        "`setblocking(False)` or `settimeout(0)` (for a `self.<attr>` socket: anywhere in its "
-        "class, such as `__init__`), and a call in a `try` that handles `BlockingIOError`, "
-        "`InterruptedError` or `ssl.SSLWantReadError`/`SSLWantWriteError` -- it fails at once "
-        "instead of waiting. The same holds inside the helpers transitive-blocking-call follows.",
+        "`smtplib.SMTP(host)`/`ftplib.FTP(host)` connect in the constructor and are reported there; without a "
+        "host, the methods that talk to the server are. `telnetlib` is not covered (removed in Python 3.13). "
+        "`getaddrinfo` with a `*NUMERIC*` flag (`AI_NUMERICHOST`) only parses an address and is not reported.",
+        "The non-blocking socket idioms are not reported: a socket on which the function calls `setblocking(False)` "
+        "or `settimeout(0)` (for a `self.<attr>` socket: anywhere in its class, such as `__init__`), and a call in "
+        "a `try` that handles `BlockingIOError`, `InterruptedError` or `ssl.SSLWantReadError`/`SSLWantWriteError` "
+        "-- it fails at once instead of waiting. The same holds inside the helpers transitive-blocking-call follows.",
     ),
     references=("https://docs.python.org/3/library/asyncio-stream.html",),
 )
@@ -341,16 +340,14 @@ BLOCKING_DIRECTORY_SCAN = blocking_rule(
     code="AIO211",
     name="blocking-directory-scan",
     summary=(
-        "A directory scan in async context: `os.listdir`, `os.scandir`, `os.walk`, `glob.glob`, "
-        "`glob.iglob`, and `iterdir`, `glob`, `rglob`, `walk` on a known `pathlib.Path` (a `Path(...)` "
-        "call, a local bound to one or to a `/`-join of one, a parameter annotated `Path` -- the "
-        "paths AIO203 knows)."
+        "A directory scan in async context: `os.listdir`, `os.scandir`, `os.walk`, `glob.glob`, `glob.iglob`, and "
+        "`iterdir`, `glob`, `rglob`, `walk` on a known `pathlib.Path` (a `Path(...)` call, a local bound to one "
+        "or to a `/`-join of one, a parameter annotated `Path` -- the paths AIO203 knows)."
     ),
     why=(
-        "Listing a directory reads it from disk, entry by entry: a large directory, a recursive "
-        "`walk`/`rglob` or a network file system stalls the event loop for the whole scan -- the "
-        "call Home Assistant's run-time blocking detector reports most often. Run the scan in a "
-        "thread."
+        "Listing a directory reads it from disk, entry by entry: a large directory, a recursive `walk`/`rglob` "
+        "or a network file system stalls the event loop for the whole scan -- the call Home Assistant's "
+        "run-time blocking detector reports most often. Run the scan in a thread."
     ),
     example=(
         "import os\n\nasync def plugins(folder):\n"
@@ -366,6 +363,10 @@ BLOCKING_DIRECTORY_SCAN = blocking_rule(
         "`os.path`/`Path` metadata calls (`exists`, `stat`, `is_dir`, `mkdir`) are not directory "
         "scans and are not reported.",
         "A scan handed to `asyncio.to_thread(os.listdir, folder)` is a callable passed, not a call: not reported.",
+        "`os.walk`, `Path.walk/glob/rglob` (and `Path.iterdir` in code that runs only before 3.13, where it "
+        "is lazy) make an iterator and read nothing until it is iterated: reported where the coroutine "
+        "iterates them (a `for`, a comprehension, `sorted(...)`, a local it iterates later), not when the "
+        "iterator is handed on un-iterated (`gen = path.walk()` iterated in a worker thread, returned).",
     ),
     references=(
         "https://docs.python.org/3/library/os.html#os.scandir",
