@@ -136,6 +136,7 @@ class Engine:
             ast.AsyncFunctionDef: self._enter_function,
             ast.Lambda: self._enter_function,
             ast.ClassDef: self._enter_class,
+            ast.If: self.ctx.constant_test,
         }
         settings = self.ctx.settings
         if any(rule.raises_or_warns and settings.wants(rule) for checker in self.checkers for rule in checker.rules):
@@ -387,6 +388,7 @@ class Engine:
             self._function_body(scope)
         ctx.scope, ctx.frame = ctx.module, None
         self._hook("module_end")
+        ctx.drop_dead_findings()
         return self.results
 
     def _function_body(self, scope: Scope) -> None:

@@ -125,3 +125,36 @@ def test_django_rule_needs_a_django_import(django_import):
     rule = code("django-sync-orm-in-async")
     found = [line for line, _, message in lint(source) if message.startswith(rule)]
     assert found == ([10 + django_import.count("\n")] if django_import else [])
+
+
+TWIN = """\
+import asyncio
+from typing import TYPE_CHECKING
+
+_IS_SYNC = {value}
+
+
+async def close(conns):
+    if not _IS_SYNC:
+        asyncio.create_task(conns[0].close())
+    if _IS_SYNC and conns:
+        asyncio.create_task(conns[1].close())
+    if TYPE_CHECKING:
+        asyncio.create_task(conns[2].close())
+    else:
+        asyncio.create_task(conns[3].close())
+"""
+
+
+@pytest.mark.parametrize(("value", "lines"), [("True", {11, 15}), ("False", {9, 15}), ("None", {9, 11, 15})])
+def test_arms_a_module_constant_rules_out_report_nothing(value, lines):
+    """pymongo's generated twins guard each flavour's code with ``if _IS_SYNC:``: the arm the
+    module's constant rules out never runs, and neither does the body of ``if TYPE_CHECKING:``."""
+    found = {line for line, _, message in lint(TWIN.format(value=value)) if message.startswith(code("dangling-task"))}
+    assert found == lines
+
+
+def test_a_constant_rebound_elsewhere_decides_nothing():
+    source = TWIN.format(value="True") + "\n\ndef make_async():\n    global _IS_SYNC\n    _IS_SYNC = False\n"
+    found = {line for line, _, message in lint(source) if message.startswith(code("dangling-task"))}
+    assert found == {9, 11, 15}

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 _BUILTINS = frozenset(dir(builtins))
 _IMPORT, _DEF, _CLASSDEF, _DELETED = BindingKind.IMPORT, BindingKind.DEF, BindingKind.CLASSDEF, BindingKind.DELETED
 _MODULE, _CLASS = ScopeKind.MODULE, ScopeKind.CLASS
+TYPE_CHECKING_NAMES = frozenset({"typing.TYPE_CHECKING", "typing_extensions.TYPE_CHECKING"})
 
 
 def _same(name: str) -> str:
@@ -66,6 +67,9 @@ class Context:
         # Line ranges of blocks that a test expects to fail (``with pytest.raises(...)``): rules
         # whose mistake raises or warns are not reported there.
         self.expected_failures: list[tuple[int, int]] = []
+        # Arms of ``if`` statements that never run: (first line, last line, the module constants
+        # deciding it).  Findings there are dropped at the end.
+        self.dead_arms: list[tuple[int, int, list[Binding]]] = []
         self.memo: dict[str, Any] = {}  # per-file scratch space of the knowledge layer
         self._members: dict[int, set[int]] = {}  # id(statement list) -> ids of its statements
 
@@ -79,6 +83,48 @@ class Context:
                 if start <= line <= end:
                     return
         self.results.append((line, node.col_offset, rule.render(variant, **fields)))
+
+    def constant_test(self, node: ast.If) -> None:
+        """``if _IS_SYNC:`` / ``if not _IS_SYNC and x:`` on a module constant bound to ``True`` or
+        ``False`` (pymongo's generated sync and async twins), or ``if TYPE_CHECKING:``: one arm
+        never runs."""
+        deciding: list[Binding] = []
+        value = self._constant(node.test, deciding)
+        if value is None:
+            return
+        arm = node.orelse if value else node.body
+        if arm:
+            self.dead_arms.append((arm[0].lineno, arm[-1].end_lineno or arm[-1].lineno, deciding))
+
+    def _constant(self, test: ast.expr, deciding: list[Binding]) -> bool | None:
+        """The value of ``test`` when module constants decide it (their bindings go to
+        ``deciding``), else None."""
+        kind = type(test)
+        if kind is ast.UnaryOp and type(test.op) is ast.Not:
+            value = self._constant(test.operand, deciding)
+            return None if value is None else not value
+        if kind is ast.BoolOp:  # an operand equal to ``decisive`` decides ``and`` (False) / ``or`` (True)
+            decisive = type(test.op) is ast.Or
+            return decisive if any(self._constant(v, deciding) is decisive for v in test.values) else None
+        if kind is ast.Name:
+            binding = self.lookup(test.id)
+            if binding is not None and binding.scope is self.module and type(binding.value) is ast.Constant:
+                if type(binding.value.value) is bool:
+                    deciding.append(binding)
+                    return binding.value.value
+                return None
+        if kind in (ast.Name, ast.Attribute) and self.qualified_name(test) in TYPE_CHECKING_NAMES:
+            return False
+        return None
+
+    def drop_dead_findings(self) -> None:
+        """Drop the findings in arms that never run (their constants never rebound after all)."""
+        module = self.module.bindings
+        arms = [
+            (start, end) for start, end, deciding in self.dead_arms if all(module.get(b.name) is b for b in deciding)
+        ]
+        if arms:
+            self.results[:] = [r for r in self.results if not any(start <= r[0] <= end for start, end in arms)]
 
     def expect_failure(self, node: ast.stmt) -> None:
         """The block of ``node`` is expected to raise or warn (a test says so)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 
 from ...knowledge.cli import is_cli_command
+from ...semantic.context import TYPE_CHECKING_NAMES
 from ...semantic.frames import ancestors
 from ...semantic.source import ASYNC_CODE
 from ...semantic.text import describe
@@ -12,7 +13,6 @@ from .declarations import blocking_rule
 from .startup import StartupAwareChecker
 
 _IMPORT_FUNCTIONS = frozenset({"importlib.import_module", "builtins.__import__"})
-_TYPE_CHECKING = frozenset({"typing.TYPE_CHECKING", "typing_extensions.TYPE_CHECKING"})
 
 BLOCKING_IMPORT = blocking_rule(
     code="AIO213",
@@ -79,6 +79,6 @@ class BlockingImportChecker(StartupAwareChecker):
     def _type_checking_only(self) -> bool:
         ctx = self.ctx
         for ancestor in ancestors(ctx.frame):
-            if isinstance(ancestor, ast.If) and ctx.qualified_name(ancestor.test) in _TYPE_CHECKING:
+            if isinstance(ancestor, ast.If) and ctx.qualified_name(ancestor.test) in TYPE_CHECKING_NAMES:
                 return True
         return False
