@@ -158,3 +158,22 @@ def test_a_constant_rebound_elsewhere_decides_nothing():
     source = TWIN.format(value="True") + "\n\ndef make_async():\n    global _IS_SYNC\n    _IS_SYNC = False\n"
     found = {line for line, _, message in lint(source) if message.startswith(code("dangling-task"))}
     assert found == {9, 11, 15}
+
+
+TRIO_MODULE = """\
+import trio
+
+
+async def receive(stream):
+    try:
+        return await stream.receive_some()
+    except BaseException:
+        return b""
+"""
+
+
+@pytest.mark.parametrize(("extra", "reported"), [("", False), ("import asyncio\n", True), ("import anyio\n", True)])
+def test_trio_cancellation_is_raised_again_at_the_next_checkpoint(extra, reported):
+    """A trio-only module's swallowed Cancelled comes back at the next checkpoint: not asyncio's mistake."""
+    codes = {message.split()[0] for _, _, message in lint(extra + TRIO_MODULE)}
+    assert (code("cancellation-swallowed") in codes) is reported

@@ -143,6 +143,17 @@ def exception_class(ctx: Context, expr: ast.AST) -> str:
     return ctx.qualified_name(expr) or ""
 
 
+def trio_only(ctx: Context) -> bool:
+    """The module imports trio and neither asyncio nor anyio (at module level): its cancellation is
+    trio's, level-triggered -- a swallowed ``Cancelled`` is raised again at the next checkpoint."""
+    imported = {
+        b.qualname.partition(".")[0]
+        for b in ctx.module.bindings.values()
+        if b.kind is BindingKind.IMPORT and b.qualname
+    }
+    return "trio" in imported and not imported & {"asyncio", "anyio"}
+
+
 def caught_exceptions(ctx: Context, handler: ast.ExceptHandler) -> set[str]:
     """Qualified names of the exceptions an ``except`` clause names (a bare ``except:`` catches
     ``BaseException``)."""

@@ -40,6 +40,8 @@ from .blocking import startup as blocking_startup
 from .blocking import transitive as blocking_transitive
 from .cancellation import checker as cancellation_checker
 from .cancellation import declarations as cancellation_declarations
+from .cancellation import spawns as cancellation_spawns
+from .cancellation import structure as cancellation_structure
 from .resources import _shared as resources_shared
 from .resources import import_time as resources_import_time
 from .resources import lifecycle as resources_lifecycle
@@ -73,6 +75,8 @@ MODULES = (
     loop_style,
     deprecations,
     cancellation_declarations,
+    cancellation_spawns,
+    cancellation_structure,
     cancellation_checker,
     cancel_scopes,
     shielding,

@@ -13,16 +13,13 @@ from ...knowledge.asyncio import (
     caught_exceptions,
     exception_class,
     main_coroutines,
-    task_spawn,
+    trio_only,
 )
 from ...knowledge.cli import is_cli_command
-from ...knowledge.inference import SPAWN_METHODS
 from ...semantic.flow import Decided, Outcome, handler_outcomes
 from ...semantic.frames import (
     LOOP_NODES,
     TRY_NODES,
-    await_points_in,
-    branch_path,
     in_statement_list,
     within_scope,
 )
@@ -30,11 +27,12 @@ from ...semantic.scope import BindingKind, Scope, ScopeKind
 from ...semantic.source import ASYNC_CODE
 from ...semantic.text import last_segment
 from .declarations import CANCELLATION_SWALLOWED, CANCELLED_ERROR_NOT_RERAISED
+from .spawns import ANY_OBJECT, SELF, spawned_coroutine
+from .structure import ends_function, wraps_the_loop
 
 if TYPE_CHECKING:
     from ...registry import Rule
     from ...semantic.context import Context
-    from ...semantic.frames import Frame
 
 _LEAVES_WITHOUT_RERAISE = frozenset({Outcome.FALL, Outcome.EXIT, Outcome.BREAK, Outcome.CONTINUE})
 _RAISES = frozenset({Outcome.RERAISE, Outcome.RAISE})
@@ -95,9 +93,10 @@ class CancellationChecker(Checker):
         self.cancelled_globals: set[str] = set()  # G of ``G.cancel`` or ``t = G; t.cancel``
         self.last_statements: set[ast.AST] = set()  # try statements after which the function ends
         self.spawned: dict[Scope | None, set[str]] = {}  # class -> M of ``create_task(self.M())``
+        self.spawned_methods: set[str] = set()  # M of ``create_task(other.M())``
         self.deliberate: set[ast.AST] = set()  # handlers that decide the cancellation's fate
         self.saved: dict[ast.AST, set[str]] = {}  # handler -> locals the caught name is saved in
-        self.raised: dict[Scope, set[str]] = {}  # function -> names raised (``raise v``)
+        self.raised: dict[Scope, set[str]] = {}  # function -> names raised (``raise v``) or handed on
         self.cancel_classes: set[str] = set()  # module classes derived from CancelledError
         self.keepers: set[str] = set()  # functions that raise, or hand on, a parameter (or re-raise bare)
         self.handler_stack: list[ast.ExceptHandler] = []  # handlers being walked (the current function's on top)
@@ -167,15 +166,18 @@ class CancellationChecker(Checker):
             elif func.id in _EXC_INFO and ctx.qualified_name(func) in _CAPTURE:
                 self._mark_enclosing_handlers()  # ``from sys import exc_info``
         self.main_coroutines.called(node)
+        if (last_segment(func) or "")[:1].isupper() and not isinstance(ctx.parent(), ast.Raise):
+            for value in (*node.args, *(k.value for k in node.keywords)):  # ``Result(error=exc)`` carries it
+                self._hands_on(value, keeps=False)
         if self.handler_stack:
             self._helper_call(node)
-        if node.args and isinstance(node.args[0], ast.Call):
-            inner = node.args[0].func
-            method = _self_attr(inner)
-            name = method or (inner.id if isinstance(inner, ast.Name) else None)
-            # by its name, also through wrappers (``helpers.create_task(self._run())``)
-            if name is not None and (last_segment(func) in SPAWN_METHODS or task_spawn(ctx, node) is not None):
-                self.spawned.setdefault(_class_of(ctx.function) if method else None, set()).add(name)
+        spawned = spawned_coroutine(ctx, node)
+        if spawned is not None:
+            whose, name = spawned
+            if whose == ANY_OBJECT:
+                self.spawned_methods.add(name)  # ``create_task(self.cycle.run_asgi(app))``
+            else:
+                self.spawned.setdefault(_class_of(ctx.function) if whose == SELF else None, set()).add(name)
 
     def leave_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
         self.main_coroutines.defined(node)
@@ -261,13 +263,12 @@ class CancellationChecker(Checker):
         class (``Error(exc)``; not ``str(exc)``).  With ``keeps``, a parameter handed on so makes
         its function a keeper."""
         if isinstance(value, ast.Call):
-            if (last_segment(value.func) or "")[:1].isupper():
-                for arg in value.args:
-                    self._decides(arg)
-            return
+            return  # a wrapper: ``visit_Call`` sees what it is built from
         self._decides(value)
-        if keeps and isinstance(value, ast.Name):
-            self._keeps_parameter(value)
+        if isinstance(value, ast.Name):
+            self.raised.setdefault(self.ctx.function, set()).add(value.id)  # a saved local, handed on
+            if keeps:
+                self._keeps_parameter(value)
 
     def _keeps_parameter(self, value: ast.Name) -> None:
         """A function that raises or hands on its own parameter: the caller's exception, given to
@@ -293,12 +294,12 @@ class CancellationChecker(Checker):
             return  # an exception is already on its way out of the function
         first_cancel = self.first_cancel.get(function)
         star = not isinstance(node, ast.Try)
-        if _ends_function(ctx.frame):
+        if ends_function(ctx.frame):
             self.last_statements.add(node)
         stops_loop = None
         if next(within_scope(ctx.frame, LOOP_NODES), None) is not None:
             stops_loop = _STOPS_THE_LOOP_INSIDE
-        elif _wraps_the_loop(node, function):
+        elif wraps_the_loop(node, function):
             stops_loop = _STOPS_THE_LOOP_AROUND
         for handler in node.handlers:
             if first_cancel is not None and first_cancel < handler.lineno:
@@ -321,6 +322,8 @@ class CancellationChecker(Checker):
 
     # --- deciding ---------------------------------------------------------------------------
     def module_end(self) -> None:
+        if trio_only(self.ctx):
+            return
         for candidate in self.candidates:
             if not self._excused(candidate):
                 self._decide(candidate)
@@ -332,9 +335,12 @@ class CancellationChecker(Checker):
         if self._entry_point(handler, function):
             return True
         if self.saved.get(handler, set()) & self.raised.get(function, set()):
-            return True  # kept in a local, raised later
+            return True  # kept in a local, raised or handed on later
         owner = _class_of(function)
-        if function.name in self.spawned.get(owner if function.is_method else None, ()):
+        spawned = function.name in self.spawned.get(owner if function.is_method else None, ()) or (
+            function.is_method and function.name in self.spawned_methods
+        )
+        if spawned and not self._awaited_inline(function):
             return True  # only ever started as a task: its owner cancels it and reaps the end
         try_node = candidate.try_node
         if not (self.awaited_attrs.get(try_node, set()) & self.cancelled_attrs.get(owner, set())) and not (
@@ -354,7 +360,7 @@ class CancellationChecker(Checker):
     def _entry_point(self, handler: ast.ExceptHandler, function: Scope) -> bool:
         """The program's main coroutine (``asyncio.run(main())``, a command-line command, or a
         handler that also catches ``KeyboardInterrupt``): swallowing the cancellation that Ctrl-C
-        brings there ends the program gracefully (``asyncio.run`` still raises KeyboardInterrupt)."""
+        brings there ends the program gracefully (``asyncio.run`` then returns normally)."""
         if self.main_coroutines.is_main(function):
             return True
         return KEYBOARD_INTERRUPT in caught_exceptions(self.ctx, handler) or is_cli_command(self.ctx, function)
@@ -435,39 +441,6 @@ class CancellationChecker(Checker):
 
 
 _OTHER_CANCELLED_ERRORS = ("concurrent.", "builtins.")
-
-
-def _wraps_the_loop(try_node: ast.AST, function: Scope) -> bool:
-    """``async def run(self): try: while ...: await ... except CancelledError: pass`` -- the ``try``
-    is the function's last statement and holds its loop, which awaits: leaving the handler ends
-    the function."""
-    return _last_statement(try_node, function) and any(
-        isinstance(statement, LOOP_NODES) and next(await_points_in(statement), None) is not None
-        for statement in try_node.body
-    )
-
-
-def _ends_function(frame: Frame) -> bool:
-    """Whether nothing of the function runs after the statement of ``frame``: it is the last
-    statement of its block, and so is each ``with``/``async with``/``if`` around it."""
-    for ancestor, child in branch_path(frame):
-        if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            return ancestor.body[-1] is child
-        if not isinstance(ancestor, (ast.With, ast.AsyncWith, ast.If)):
-            return False
-        block = (
-            ancestor.orelse
-            if isinstance(ancestor, ast.If) and in_statement_list(child, ancestor.orelse)
-            else ancestor.body
-        )
-        if block[-1] is not child:
-            return False
-    return False
-
-
-def _last_statement(try_node: ast.AST, function: Scope) -> bool:
-    body = getattr(function.node, "body", None)
-    return isinstance(body, list) and bool(body) and body[-1] is try_node
 
 
 def _self_attr(node: ast.AST) -> str | None:

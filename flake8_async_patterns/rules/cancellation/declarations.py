@@ -26,10 +26,11 @@ FORWARD_NOTE = (
     "Not reported where the exception is handed on or its fate decided on purpose: the caught "
     "name passed to `fut.set_exception(exc)`, stored in a container or attribute (`errors[i] = "
     "exc`, `errors.append(exc)`, `self.error = exc`) -- itself or wrapped by a class "
-    "(`holder.append(Error(exc))`; not `str(exc)`) -- returned (`return Error(exc)`), or kept in "
-    "a local that the function raises later; passed to a function or method of the module that "
-    "raises or hands on that parameter, or re-raises with a bare `raise` (`self._convert_error(exc)` "
-    "whose body ends `raise exc`; what else the helper does is not followed); "
+    "(`holder.append(Error(exc))`, `Result(error=exc)`; not `str(exc)`, nor `raise Wrapper(exc)`) -- "
+    "returned (`return Error(exc)`), or kept in a local that the function raises or hands on so later; "
+    "passed to a function or method of the module that raises or hands on that parameter, or "
+    "re-raises with a bare `raise` (`self._convert_error(exc)` whose body ends `raise exc`; what "
+    "else the helper does is not followed); "
     "`sys.exc_info()`/`sys.exception()` captured in the handler; a handler that tests the caught "
     "exception (`isinstance(exc, CancelledError)`, `isinstance(exc, Exception)`, `exc is not "
     "incoming`, `type(exc) is ...`) or asks `current_task().cancelling()`/`uncancel()`; "
@@ -38,7 +39,12 @@ FORWARD_NOTE = (
 )
 OWNED_NOTE = (
     "Nor in a coroutine the module starts as a task of its own -- `create_task(self._run())`, "
-    "`loop.create_task(worker())`, `ensure_future(...)`, through any wrapper named so: the task is "
+    "`loop.create_task(worker())`, `ensure_future(...)`, through any wrapper named so or for a task "
+    "(`app.add_task(...)`, `start_pending_task(...)`, `spawn(...)`), a coroutine kept in a local "
+    "first (`wrapped = self._run(); loop.create_task(wrapped)`), a spawner handed to a scheduler "
+    "(`loop.call_soon_threadsafe(loop.create_task, f())`), a task group's `start_soon(self._run)`; "
+    "a method started on another object (`create_task(self.cycle.run_asgi(app))`) exempts every "
+    "method of that name in the module: the task is "
     "the top of its own stack, cancelled by its owner, who reaps a normal end as well as a "
     "cancelled one. Nor where the `try` body awaits `self.<attr>` and the class cancels that "
     "attribute somewhere (`stop()` cancels, then reaps), or awaits a module-global task that the "
@@ -61,8 +67,15 @@ ENTRY_NOTE = (
     "coroutine the module also awaits or gathers is not one -- one it also starts as a task falls "
     "under the task exemption above), a "
     "command-line command (click/typer), or a handler that also catches `KeyboardInterrupt` -- "
-    "swallowing the cancellation Ctrl-C brings there ends the program gracefully, and "
-    "`asyncio.run` (3.11+) still raises KeyboardInterrupt after it."
+    "swallowing the cancellation Ctrl-C brings there ends the program gracefully: `asyncio.run` "
+    "(3.11+) then returns normally (it raises KeyboardInterrupt only when the main task ends "
+    "cancelled)."
+)
+TRIO_NOTE = (
+    "Nor in a module that imports trio and neither asyncio nor anyio: trio's cancellation is "
+    "level-triggered -- a swallowed `Cancelled` is raised again at the task's next checkpoint -- "
+    "so the mistake these rules describe is asyncio's (and anyio's, whose code may run under a "
+    "plain asyncio cancellation)."
 )
 AWAIT_NOTE = (
     "Only handlers of a `try` whose body has an await point (`await`, `async for`, `async with`): "
@@ -138,6 +151,7 @@ CANCELLED_ERROR_NOT_RERAISED = declare(
         FORWARD_NOTE,
         OWNED_NOTE,
         ENTRY_NOTE,
+        TRIO_NOTE,
         "`except* CancelledError` is reported even when it re-raises: `raise` in an `except*` block "
         "re-raises a BaseExceptionGroup, and a task whose coroutine raises a group does not end "
         "cancelled (checked on 3.11-3.13). A TaskGroup cancelled from outside raises a plain "
@@ -196,6 +210,7 @@ CANCELLATION_SWALLOWED = declare(
         FORWARD_NOTE,
         OWNED_NOTE,
         ENTRY_NOTE,
+        TRIO_NOTE,
         "A handler after one for `CancelledError` in the same `try` never sees the cancellation and is not reported.",
         "A handler that names `CancelledError` as well is cancelled-error-not-reraised's (AIO401) "
         "finding, not this one's.",

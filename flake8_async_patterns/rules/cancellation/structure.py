@@ -1,0 +1,46 @@
+"""Where a ``try`` stands in its function, for the exemptions of cancelled-error-not-reraised and
+cancellation-swallowed that need leaving the handler to end the function (reaps, task loops)."""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from ...semantic.frames import LOOP_NODES, await_points_in, branch_path, in_statement_list
+
+if TYPE_CHECKING:
+    from ...semantic.frames import Frame
+    from ...semantic.scope import Scope
+
+
+def wraps_the_loop(try_node: ast.AST, function: Scope) -> bool:
+    """``async def run(self): try: while ...: await ... except CancelledError: pass`` -- the ``try``
+    is the function's last statement and holds its loop, which awaits: leaving the handler ends
+    the function."""
+    return last_statement(try_node, function) and any(
+        isinstance(statement, LOOP_NODES) and next(await_points_in(statement), None) is not None
+        for statement in try_node.body
+    )
+
+
+def ends_function(frame: Frame) -> bool:
+    """Whether nothing of the function runs after the statement of ``frame``: it is the last
+    statement of its block, and so is each ``with``/``async with``/``if`` around it."""
+    for ancestor, child in branch_path(frame):
+        if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return ancestor.body[-1] is child
+        if not isinstance(ancestor, (ast.With, ast.AsyncWith, ast.If)):
+            return False
+        block = (
+            ancestor.orelse
+            if isinstance(ancestor, ast.If) and in_statement_list(child, ancestor.orelse)
+            else ancestor.body
+        )
+        if block[-1] is not child:
+            return False
+    return False
+
+
+def last_statement(try_node: ast.AST, function: Scope) -> bool:
+    body = getattr(function.node, "body", None)
+    return isinstance(body, list) and bool(body) and body[-1] is try_node
