@@ -35,6 +35,7 @@ from .blocking import checker as blocking_checker
 from .blocking import declarations as blocking_declarations
 from .blocking import imports as blocking_imports
 from .blocking import metadata as blocking_metadata
+from .blocking import offload as blocking_offload
 from .blocking import scans as blocking_scans
 from .blocking import startup as blocking_startup
 from .blocking import transitive as blocking_transitive
@@ -65,6 +66,7 @@ MODULES = (
     busy_wait,
     blocking_calls,
     blocking_scans,
+    blocking_offload,
     blocking_declarations,
     blocking_transitive,
     blocking_checker,

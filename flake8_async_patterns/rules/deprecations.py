@@ -21,7 +21,7 @@ from ..knowledge.deprecations import (
 )
 from ..knowledge.testing import passed_to_expected_failure
 from ..registry import declare
-from ..semantic.frames import never_from, under_feature_test, within_scope
+from ..semantic.frames import never_from, under_fallback, under_feature_test, within_scope
 from ..semantic.text import describe, keyword_value
 from ..settings import PYTHON_VERSION
 
@@ -82,8 +82,10 @@ DEPRECATED_ASYNCIO_API = declare(
         "(also `if sys.platform == 'win32' and sys.version_info < (3, 14):`), the `else` of `>= (3, 12)`, "
         "or an operand after a gate that ends the test there (`sys.version_info < (3, 14) and "
         "asyncio.iscoroutinefunction(f)`, `sys.version_info >= (3, 14) or ...`) "
-        "-- is not reported, nor a removed name where the code never runs on the removing version "
-        "(`@asyncio.coroutine` under `if sys.version_info < (3, 11):`), nor either branch of a feature test "
+        "-- is not reported (a module alias, `PY_VERSION = sys.version_info`, gates too), nor a removed "
+        "name where the code never runs on the removing version (`@asyncio.coroutine` under `if "
+        "sys.version_info < (3, 11):`) or with a fallback for when it is gone (`try: from asyncio "
+        "import coroutine` / `except ImportError:`), nor either branch of a feature test "
         "(`if hasattr(inspect, 'markcoroutinefunction'):`): all are compatibility shims.",
         'A deprecated (not yet removed) name inside `with warnings.catch_warnings(action="ignore")` '
         "(without `lineno=`), or "
@@ -155,18 +157,28 @@ class DeprecatedAsyncioApiChecker(Checker):
     def _target(self) -> tuple[int, int] | None:
         return self.ctx.settings.python_version
 
+    def _gate(self, expr: ast.AST) -> str | None:
+        """The qualified name of ``expr`` in a version test, through a module alias
+        (``PY_VERSION = sys.version_info`` ... ``if PY_VERSION <= (3, 13)``)."""
+        ctx = self.ctx
+        if isinstance(expr, ast.Name):
+            binding = ctx.lookup(expr.id)
+            if binding is not None and binding.scope is ctx.module and isinstance(binding.value, ast.Attribute):
+                return ctx.qualified_name(binding.value)
+        return ctx.qualified_name(expr)
+
     def _report(self, node: ast.AST, qualified: str, deprecation: Deprecation) -> None:
-        target, ctx = self._target, self.ctx
+        target, ctx, gate = self._target, self.ctx, self._gate
         if (
             not applies(deprecation, target)
-            or never_from(ctx.frame, deprecation.deprecated, ctx.qualified_name)
+            or never_from(ctx.frame, deprecation.deprecated, gate)
             or under_feature_test(ctx.frame)
         ):
             return  # gated: ``if sys.version_info < (3, 14):`` code never meets the deprecation
         removed = deprecation.removed
         variant = "removed" if removed is not None and (target or NEWEST_KNOWN) >= removed else None
-        if variant and never_from(ctx.frame, removed, ctx.qualified_name):
-            return  # ``if sys.version_info < (3, 11): @asyncio.coroutine``: gone only where it never runs
+        if variant and (never_from(ctx.frame, removed, gate) or under_fallback(ctx.frame, ctx.qualified_name)):
+            return  # ``if sys.version_info < (3, 11): @asyncio.coroutine``, ``try: ... except ImportError:``
         if variant and removed == deprecation.deprecated:
             variant = "dropped"
         if (variant is None and self._silenced()) or passed_to_expected_failure(ctx):

@@ -140,7 +140,8 @@ UNCHECKED_GATHER = declare(
     notes=(
         "Any `isinstance` test anywhere in the function (nested comprehensions, lambdas and defs "
         "included) counts as inspecting the results: checking for the expected type "
-        "(`isinstance(r, dict)`) sorts exceptions out as well as checking for them. Passing "
+        "(`isinstance(r, dict)`) sorts exceptions out as well as checking for them; so does a "
+        "test for a literal value (`results[0] is True`, `r == 'ok'`), which no exception passes. Passing "
         "the results to a function other than a few builtins that cannot inspect them (`list`, "
         "`zip`, `enumerate`, `sum`, `max`, `print`, ...) is assumed to inspect them.",
         "The cancel-and-drain idiom -- `t.cancel()` for each task, then "
@@ -297,10 +298,7 @@ class TaskChecker(Checker):
                 self.finalizers.add(callback.func_scope)
             return
         if qn == "builtins.isinstance" and len(node.args) == 2:  # the code looks at what it got back
-            scope = ctx.scope
-            while scope is not None:
-                self.checked_functions.add(scope.function)
-                scope = scope.parent
+            self._checks()
             return
         if qn != GATHER or not ctx.in_async or not is_true(keyword_value(node, "return_exceptions")):
             return
@@ -311,6 +309,19 @@ class TaskChecker(Checker):
         if results is _Results.BOUND:
             self.awaited_gathers[parent_of(self._awaited_frame(ctx.frame))] = gather
         self.gathers.append(gather)
+
+    def visit_Compare(self, node: ast.Compare) -> None:
+        """``result[0] is True``, ``r == "ok"``: an exception object never passes such a test."""
+        for op, right in zip(node.ops, node.comparators, strict=False):
+            if isinstance(op, (ast.Is, ast.Eq)) and isinstance(right, ast.Constant) and right.value is not None:
+                self._checks()
+                return
+
+    def _checks(self) -> None:
+        scope = self.ctx.scope
+        while scope is not None:
+            self.checked_functions.add(scope.function)
+            scope = scope.parent
 
     def _awaited_frame(self, frame: Frame) -> Frame:
         """The frame of the gather call, or of the ``wait_for``/``shield`` wrapping it."""

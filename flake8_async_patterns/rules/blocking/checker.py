@@ -46,6 +46,7 @@ from .declarations import (
     CONFIGURED_BLOCKING_CALL,
     TRANSITIVE_BLOCKING_CALL,
 )
+from .offload import offloaded_in_other_branch
 from .scans import iterated_later, iterates, lazy_scan
 from .transitive import blocking_chains, spell_chain, sync_helper
 
@@ -385,8 +386,8 @@ class BlockingChecker(Checker):
         its class; a file handed to a pipe transport later)."""
         ctx = self.ctx
         func = call.func
-        if found.rule is BLOCKING_SSL_CONTEXT and built_once(ctx):
-            return _EXCUSED  # built once per cache key or object: what the rule asks for
+        if (found.rule is BLOCKING_SSL_CONTEXT and built_once(ctx)) or offloaded_in_other_branch(ctx, call):
+            return _EXCUSED  # built once (what the rule asks for), or the other branch uses a thread
         if (
             found.rule is BLOCKING_NETWORK
             and isinstance(func, ast.Attribute)
