@@ -375,7 +375,9 @@ class SequentialAwaitsChecker(Checker):
                 if isinstance(statements, list):
                     self._scan(statements)
 
-    visit_If = visit_For = visit_AsyncFor = visit_While = visit_With = visit_AsyncWith = _visit_lists
+    visit_If = visit_For = visit_AsyncFor = visit_While = _visit_lists
+    # read once the ``as`` names are bound: ``async with aiohttp.ClientSession() as client:``
+    leave_With = leave_AsyncWith = _visit_lists
     visit_Try = visit_TryStar = visit_ExceptHandler = visit_match_case = _visit_lists
 
     def _candidate(self, stmt: ast.stmt) -> _AwaitShape | None:
