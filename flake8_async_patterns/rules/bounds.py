@@ -67,7 +67,7 @@ UNBOUNDED_GATHER = declare(
     peers="none",
     notes=(
         "Off by default: many lists are small and fixed.",
-        "Spec decision 18: not reported when the gathered coroutine function (same module) or the "
+        "Not reported when the gathered coroutine function (same module) or the "
         "enclosing function acquires a semaphore (`async with` on a name or attribute bound to "
         "`asyncio.Semaphore`/`BoundedSemaphore`).",
         "Not reported in test files (`--aio-test-files`).",

@@ -87,7 +87,7 @@ DJANGO_SYNC_ORM_IN_ASYNC = declare(
         "Only in modules that import Django. Code handed to `sync_to_async(...)` (a lambda, a "
         "function reference such as `sync_to_async(Ticket.objects.get)`, a sync def decorated with "
         "`sync_to_async`/`database_sync_to_async`) runs in a thread and is not reported.",
-        "Spec decision 16: querysets are `<anything>.objects` chains and locals bound to them; "
+        "Querysets are `<anything>.objects` chains and locals bound to them; "
         "instances are locals loaded through `objects` in the function or constructed from a class "
         "the module defines as a `models.Model` subclass or imports from a `models` module.",
         "Comprehensions count: `[t.title for t in queryset]` evaluates the queryset synchronously "

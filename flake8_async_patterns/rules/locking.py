@@ -74,7 +74,7 @@ INCONSISTENT_LOCK_ORDER = declare(
     seed='000 "Avoiding Deadlocks" (consistent lock ordering)',
     peers="none",
     notes=(
-        "Spec decisions 17 and 28: only nested acquisition counts (lexically nested `with`/`async "
+        "Only nested acquisition counts (lexically nested `with`/`async "
         "with`, or a second `acquire()` before the first `release()`); module globals are keyed by "
         "name, `self.x` by (class, name), locals by (function, name); a pair is enough (longer "
         "cycles are not searched). `clock` or `block` are not lock names.",

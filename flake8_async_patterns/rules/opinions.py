@@ -40,11 +40,11 @@ ASYNC_WITHOUT_AWAIT = declare(
     peers="flake8-async ASYNC124 (async-function-could-be-sync); ruff RUF029 (unused-async, preview)",
     notes=(
         "Off by default: often a deliberate interface (a callback the framework awaits).",
-        "Spec decision 19: every decorated function (routes, fixtures, registrations), every method "
+        "Every decorated function (routes, fixtures, registrations), every method "
         "(overrides and protocol implementations cannot drop `async`), stubs (`...`, `pass`, a "
         "docstring, `raise NotImplementedError`) and async generators are exempt.",
         "An `await` inside a nested function or lambda does not count: it belongs to that function.",
-        "Beyond decision 19, nested functions and functions whose name the module uses other than "
+        "Beyond these, nested functions and functions whose name the module uses other than "
         "by calling it (`hooks.append(on_event)`, `callback=handler`, a dict of handlers, `Depends(current_user)` in "
         "an annotation) are exempt: "
         "they are callbacks something awaits. On the dev corpus (every hit judged) this took the rule "

@@ -444,7 +444,7 @@ BLOCKING_FILE_OBJECT_METHOD = blocking_rule(
     notes=(
         "A file opened in the same coroutine (`with open(path) as f: f.read()`) is reported once, at its "
         "`open()`, by blocking-file-io: the fix -- moving the whole block to a thread, or `aiofiles` -- "
-        "covers its reads and writes (as for eager clients, spec decision 22).",
+        "covers its reads and writes (as for eager clients).",
         "`aiofiles`/`anyio` file objects and `io.StringIO`/`io.BytesIO` (memory, no system call) are not reported.",
         "A method passed as a callable (`await asyncio.to_thread(f.read)`) is not a call: not reported.",
     ),

@@ -67,7 +67,7 @@ UNCLOSED_ASYNC_RESOURCE = declare(
         "the recommended pattern (closed by the app's shutdown hook).",
         "`aiofiles.open()` and the asyncpg functions count when awaited: not awaited and not entered, "
         "nothing was opened.",
-        "Spec decision 26: a local used in a plain `with` is sync-with-async-context-manager's (AIO504) finding alone.",
+        "A local used in a plain `with` is sync-with-async-context-manager's (AIO504) finding alone.",
         "Reported at the creating call.",
     ),
     references=(AIOHTTP_CLIENT_DOC + "#graceful-shutdown", HTTPX_ASYNC_DOC + "#opening-and-closing-clients"),
@@ -115,7 +115,7 @@ CLIENT_SESSION_IN_LOOP = declare(
     seed=SEED_RESOURCES,
     peers="none",
     notes=(
-        "Spec decisions 15 and 26: `while` and `async for` bodies and comprehensions count; a client "
+        "`while` and `async for` bodies and comprehensions count; a client "
         "made in a loop and then stored (`clients.append(c)`, `pool[k] = c`, `self.c = c`) or made "
         "as a comprehension's element (`[httpx.AsyncClient() for _ in shards]`) is kept on purpose "
         "and not reported.",

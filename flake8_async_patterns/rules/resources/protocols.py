@@ -70,7 +70,7 @@ SYNC_WITH_ASYNC_CONTEXT_MANAGER = declare(
         "Sync and async code alike: the statement fails wherever it runs. `asyncio.Lock()` and the "
         "other primitives count when the name is visibly bound to one (a local, a module global, a "
         "`self` attribute, an annotated parameter).",
-        "Spec decision 26: the object is reported here alone -- unclosed-async-resource (AIO501) and "
+        "The object is reported here alone -- unclosed-async-resource (AIO501) and "
         "unclosed-session (AIO601) do not also report it.",
         "Reported at the `with`/`for` statement.",
     ),
