@@ -142,8 +142,9 @@ UNCHECKED_GATHER = declare(
         "included) counts as inspecting the results: checking for the expected type "
         "(`isinstance(r, dict)`) sorts exceptions out as well as checking for them; so does a "
         "test for a literal value (`results[0] is True`, `r == 'ok'`), which no exception passes. Passing "
-        "the results to a function other than a few builtins that cannot inspect them (`list`, "
-        "`zip`, `enumerate`, `sum`, `max`, `print`, ...) is assumed to inspect them.",
+        "the results (or, in a `for` loop over them, each one) to a function other than a few builtins "
+        "that cannot inspect them (`list`, `zip`, `enumerate`, `sum`, `max`, `print`, ...) is assumed to "
+        "inspect them.",
         "The cancel-and-drain idiom -- `t.cancel()` for each task, then "
         "`await gather(*tasks, return_exceptions=True)` with the result discarded -- is not "
         "reported: results that are never used need no check.",
@@ -376,5 +377,20 @@ class TaskChecker(Checker):
             parent = parent_of(frame)
             if use_of(frame) is Use.ARGUMENT and ctx.qualified_name(parent.func) not in _TRANSPARENT_BUILTINS:
                 return False  # passed to code that may inspect them
+            if isinstance(parent, ast.For) and parent.iter is frame[0] and self._passes_each(parent):
+                return False  # ``for r in results: self.log_result(r)``: each one, to such code
             used = True
         return used
+
+    def _passes_each(self, loop: ast.For) -> bool:
+        """The loop passes its variable to a call of code that may inspect it."""
+        if not isinstance(loop.target, ast.Name):
+            return False
+        name, ctx = loop.target.id, self.ctx
+        return any(
+            isinstance(node, ast.Call)
+            and ctx.qualified_name(node.func) not in _TRANSPARENT_BUILTINS
+            and any(isinstance(arg, ast.Name) and arg.id == name for arg in node.args)
+            for statement in loop.body
+            for node in ast.walk(statement)
+        )

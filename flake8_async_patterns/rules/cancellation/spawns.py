@@ -41,6 +41,8 @@ def spawned_coroutine(ctx: Context, call: ast.Call) -> tuple[str, str] | None:
         if isinstance(func, ast.Attribute) and func.attr in _STARTS_FUNCTION and not isinstance(started, ast.Call):
             return _owner(started)
         return None
+    else:  # the first call among the arguments: ``entry.async_create_background_task(hass, self._run(), name)``
+        started = next((arg for arg in args if isinstance(arg, ast.Call)), started)
     if isinstance(started, ast.Name):
         binding = ctx.lookup(started.id)
         started = binding.value if binding is not None else None
