@@ -177,3 +177,25 @@ def test_trio_cancellation_is_raised_again_at_the_next_checkpoint(extra, reporte
     """A trio-only module's swallowed Cancelled comes back at the next checkpoint: not asyncio's mistake."""
     codes = {message.split()[0] for _, _, message in lint(extra + TRIO_MODULE)}
     assert (code("cancellation-swallowed") in codes) is reported
+
+
+def test_a_long_not_chain_in_an_if_test_is_unwound_without_recursion():
+    """``if not not ... not X:`` -- far deeper than the recursion limit -- decides its arm."""
+    test = "not " * 2001 + "_IS_SYNC"  # an odd number of ``not``: false when the constant is true
+    source = (
+        f"import asyncio\n\n_IS_SYNC = True\n\n\nasync def close(c):\n    if {test}:\n"
+        "        asyncio.create_task(c.close())\n"
+    )
+    assert not [m for _, _, m in lint(source) if m.startswith(code("dangling-task"))]
+    assert [m for _, _, m in lint(source.replace("= True", "= False")) if m.startswith(code("dangling-task"))]
+
+
+def test_a_long_not_chain_in_a_handler_test_is_unwound_without_recursion():
+    test = "not " * 2001 + "isinstance(exc, ValueError)"  # true for a cancellation: the bare raise
+    source = (
+        "async def f(job):\n    try:\n        await job()\n    except BaseException as exc:\n"
+        f"        if {test}:\n            raise\n        raise RuntimeError('bad job') from exc\n"
+    )
+    assert not [m for _, _, m in lint(source) if m.startswith(code("cancellation-swallowed"))]
+    flipped = source.replace(test, "not " + test)  # now the raise of another exception is the cancellation's
+    assert [m for _, _, m in lint(flipped) if m.startswith(code("cancellation-swallowed"))]

@@ -25,6 +25,7 @@ _BUILTINS = frozenset(dir(builtins))
 _IMPORT, _DEF, _CLASSDEF, _DELETED = BindingKind.IMPORT, BindingKind.DEF, BindingKind.CLASSDEF, BindingKind.DELETED
 _MODULE, _CLASS = ScopeKind.MODULE, ScopeKind.CLASS
 TYPE_CHECKING_NAMES = frozenset({"typing.TYPE_CHECKING", "typing_extensions.TYPE_CHECKING"})
+_MAX_TEST_DEPTH = 16  # nested ``and``/``or`` levels an ``if`` test is followed through
 
 
 def _same(name: str) -> str:
@@ -96,26 +97,31 @@ class Context:
         if arm:
             self.dead_arms.append((arm[0].lineno, arm[-1].end_lineno or arm[-1].lineno, deciding))
 
-    def _constant(self, test: ast.expr, deciding: list[Binding]) -> bool | None:
+    def _constant(self, test: ast.expr, deciding: list[Binding], depth: int = 0) -> bool | None:
         """The value of ``test`` when module constants decide it (their bindings go to
-        ``deciding``), else None."""
+        ``deciding``), else None.  ``not`` chains are unwound in a loop, nested ``and``/``or``
+        followed a few levels only: no depth of nesting can exhaust the stack."""
+        negated = False
+        while type(test) is ast.UnaryOp and type(test.op) is ast.Not:
+            test, negated = test.operand, not negated
+        value = None
         kind = type(test)
-        if kind is ast.UnaryOp and type(test.op) is ast.Not:
-            value = self._constant(test.operand, deciding)
-            return None if value is None else not value
-        if kind is ast.BoolOp:  # an operand equal to ``decisive`` decides ``and`` (False) / ``or`` (True)
+        if kind is ast.BoolOp and depth < _MAX_TEST_DEPTH:
+            # an operand equal to ``decisive`` decides ``and`` (False) / ``or`` (True)
             decisive = type(test.op) is ast.Or
-            return decisive if any(self._constant(v, deciding) is decisive for v in test.values) else None
-        if kind is ast.Name:
+            if any(self._constant(v, deciding, depth + 1) is decisive for v in test.values):
+                value = decisive
+        elif kind is ast.Name:
             binding = self.lookup(test.id)
             if binding is not None and binding.scope is self.module and type(binding.value) is ast.Constant:
                 if type(binding.value.value) is bool:
                     deciding.append(binding)
-                    return binding.value.value
-                return None
-        if kind in (ast.Name, ast.Attribute) and self.qualified_name(test) in TYPE_CHECKING_NAMES:
-            return False
-        return None
+                    value = binding.value.value
+            elif self.qualified_name(test) in TYPE_CHECKING_NAMES:
+                value = False
+        elif kind is ast.Attribute and self.qualified_name(test) in TYPE_CHECKING_NAMES:
+            value = False
+        return None if value is None else value is not negated
 
     def drop_dead_findings(self) -> None:
         """Drop the findings in arms that never run (their constants never rebound after all)."""

@@ -388,12 +388,16 @@ class CancellationChecker(Checker):
         if name is None:
             return None
 
-        def holds(test: ast.expr) -> bool | None:
-            if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-                value = holds(test.operand)
-                return None if value is None else not value
-            if isinstance(test, ast.BoolOp):
-                values = [holds(operand) for operand in test.values]
+        def holds(test: ast.expr, depth: int = 0) -> bool | None:
+            negated = False
+            while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):  # a loop: any depth
+                test, negated = test.operand, not negated
+            value = known(test, depth)
+            return None if value is None else value is not negated
+
+        def known(test: ast.expr, depth: int) -> bool | None:
+            if isinstance(test, ast.BoolOp) and depth < 16:
+                values = [holds(operand, depth + 1) for operand in test.values]
                 decisive = isinstance(test.op, ast.Or)  # an operand with this value decides the test
                 if decisive in values:
                     return decisive
