@@ -10,7 +10,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from ...semantic.frames import SCOPE_NODES, branch_path, in_statement_list
-from ...semantic.text import last_segment
+from ...semantic.text import dotted_name, last_segment
 
 if TYPE_CHECKING:
     from ...semantic.context import Context
@@ -37,11 +37,11 @@ def offloaded_in_other_branch(ctx: Context, call: ast.Call) -> bool:
             holder = next(path, (None, None))[0]
             siblings = next((b for b in _blocks(holder) if in_statement_list(node, b)), [])
             other = siblings[[id(s) for s in siblings].index(id(node)) + 1 :]
-        spelled = ast.dump(call.func)
-        return any(
+        spelled = dotted_name(call.func)
+        return spelled is not None and any(
             isinstance(inner, ast.Call)
             and last_segment(inner.func) in _OFFLOADERS
-            and any(ast.dump(arg) == spelled for arg in inner.args)
+            and any(dotted_name(arg) == spelled for arg in inner.args)
             for statement in other
             for inner in ast.walk(statement)
         )
