@@ -37,7 +37,7 @@ def spawned_coroutine(ctx: Context, call: ast.Call) -> tuple[str, str] | None:
     started = args[0]
     if isinstance(started, ast.Attribute) and last_segment(started) in SPAWN_METHODS and len(args) > 1:
         started = args[1]
-    elif not (_spawns(func) or task_spawn(ctx, call) is not None):
+    elif not (_spawns(func) or (isinstance(started, (ast.Call, ast.Name)) and task_spawn(ctx, call) is not None)):
         if isinstance(func, ast.Attribute) and func.attr in _STARTS_FUNCTION and not isinstance(started, ast.Call):
             return _owner(started)
         return None
