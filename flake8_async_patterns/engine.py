@@ -28,7 +28,7 @@ from .semantic.context import Context
 from .semantic.fields import CHILDREN, LEAF_TYPES, child_fields
 from .semantic.frames import COMPREHENSION_NODES, FUNCTION_NODES
 from .semantic.scope import Binding, BindingKind, Scope, ScopeKind
-from .semantic.source import SourceText
+from .semantic.source import SourceText, may_decide_branches
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ class Engine:
             return  # nothing to walk (``run`` returns at once): no handler tables either
         self.enter: dict[type, list[Callable]] = {}
         self.exit: dict[type, list[Callable]] = {}
-        self._core_handlers()
+        self._core_handlers(source)
         self.hook_tables: dict[str, list[Callable]] = {
             hook: [] for hook in ("bound", "function_start", "function_end", "module_end")
         }
@@ -112,7 +112,7 @@ class Engine:
         self._skip_unwatched = self._fast_names and source is not None and ":=" not in source
 
     # --- core handlers: keep the context up to date ------------------------------------------
-    def _core_handlers(self) -> None:
+    def _core_handlers(self, source: str | None) -> None:
         core = {
             ast.Import: self._import,
             ast.ImportFrom: self._import,
@@ -136,8 +136,9 @@ class Engine:
             ast.AsyncFunctionDef: self._enter_function,
             ast.Lambda: self._enter_function,
             ast.ClassDef: self._enter_class,
-            ast.If: self.ctx.constant_test,
         }
+        if source is None or may_decide_branches(source):  # ``if _IS_SYNC:``, ``if TYPE_CHECKING:``
+            core[ast.If] = self.ctx.constant_test
         settings = self.ctx.settings
         if any(rule.raises_or_warns and settings.wants(rule) for checker in self.checkers for rule in checker.rules):
             core[ast.With] = self._with

@@ -25,6 +25,7 @@ _BUILTINS = frozenset(dir(builtins))
 _IMPORT, _DEF, _CLASSDEF, _DELETED = BindingKind.IMPORT, BindingKind.DEF, BindingKind.CLASSDEF, BindingKind.DELETED
 _MODULE, _CLASS = ScopeKind.MODULE, ScopeKind.CLASS
 TYPE_CHECKING_NAMES = frozenset({"typing.TYPE_CHECKING", "typing_extensions.TYPE_CHECKING"})
+_TYPE_CHECKING = "TYPE_CHECKING"
 _MAX_TEST_DEPTH = 16  # nested ``and``/``or`` levels an ``if`` test is followed through
 
 
@@ -89,8 +90,18 @@ class Context:
         """``if _IS_SYNC:`` / ``if not _IS_SYNC and x:`` on a module constant bound to ``True`` or
         ``False`` (pymongo's generated sync and async twins), or ``if TYPE_CHECKING:``: one arm
         never runs."""
+        test = node.test
+        kind = type(test)
+        if kind is ast.Name:  # the common ``if x:``: only a module name can be a constant
+            if test.id not in self.module.bindings and test.id != _TYPE_CHECKING:
+                return
+        elif kind is ast.Attribute:
+            if test.attr != _TYPE_CHECKING:
+                return
+        elif kind is not ast.UnaryOp and kind is not ast.BoolOp:
+            return  # a comparison or a call: never a constant
         deciding: list[Binding] = []
-        value = self._constant(node.test, deciding)
+        value = self._constant(test, deciding)
         if value is None:
             return
         arm = node.orelse if value else node.body
@@ -112,14 +123,14 @@ class Context:
             if any(self._constant(v, deciding, depth + 1) is decisive for v in test.values):
                 value = decisive
         elif kind is ast.Name:
-            binding = self.lookup(test.id)
+            binding = self.lookup(test.id) if test.id in self.module.bindings else None
             if binding is not None and binding.scope is self.module and type(binding.value) is ast.Constant:
                 if type(binding.value.value) is bool:
                     deciding.append(binding)
                     value = binding.value.value
-            elif self.qualified_name(test) in TYPE_CHECKING_NAMES:
+            elif test.id == _TYPE_CHECKING and self.qualified_name(test) in TYPE_CHECKING_NAMES:
                 value = False
-        elif kind is ast.Attribute and self.qualified_name(test) in TYPE_CHECKING_NAMES:
+        elif kind is ast.Attribute and test.attr == _TYPE_CHECKING and self.qualified_name(test) in TYPE_CHECKING_NAMES:
             value = False
         return None if value is None else value is not negated
 

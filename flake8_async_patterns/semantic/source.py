@@ -18,6 +18,15 @@ _ASYNC_DEF = re.compile(r"async[\s\\]+def")
 _ASYNC = "async"
 
 
+# A module-level name bound to ``True``/``False``, or ``TYPE_CHECKING``: what can make an ``if``
+# statement's arm dead (``Context.constant_test``).  Without either in the text, no ``if`` is looked at.
+_DECIDES_BRANCHES = re.compile(r"TYPE_CHECKING|^[A-Za-z_]\w*(?:[ \t]*:[^=\n]*)?[ \t]*=[ \t]*(?:True|False)\b", re.M)
+
+
+def may_decide_branches(text: str) -> bool:
+    return _DECIDES_BRANCHES.search(text) is not None
+
+
 class SourceText:
     """The file's text, asked which words it contains (each answer computed once per file)."""
 

@@ -166,12 +166,15 @@ class CancellationChecker(Checker):
             elif func.id in _EXC_INFO and ctx.qualified_name(func) in _CAPTURE:
                 self._mark_enclosing_handlers()  # ``from sys import exc_info``
         self.main_coroutines.called(node)
-        if (last_segment(func) or "")[:1].isupper() and not isinstance(ctx.parent(), ast.Raise):
+        if not node.args and not node.keywords:
+            return
+        segment = func.attr if type(func) is ast.Attribute else func.id if type(func) is ast.Name else ""
+        if segment[:1].isupper() and not isinstance(ctx.parent(), ast.Raise):
             for value in (*node.args, *(k.value for k in node.keywords)):  # ``Result(error=exc)`` carries it
                 self._hands_on(value, keeps=False)
         if self.handler_stack:
             self._helper_call(node)
-        spawned = spawned_coroutine(ctx, node)
+        spawned = spawned_coroutine(ctx, node, segment) if node.args else None
         if spawned is not None:
             whose, name = spawned
             if whose == ANY_OBJECT:

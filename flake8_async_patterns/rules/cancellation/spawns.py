@@ -7,9 +7,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from ...knowledge.asyncio import task_spawn
 from ...knowledge.inference import SPAWN_METHODS
-from ...semantic.text import last_segment
 
 if TYPE_CHECKING:
     from ...semantic.context import Context
@@ -19,26 +17,25 @@ _STARTS_FUNCTION = frozenset({"start_soon", "start"})
 MODULE, SELF, ANY_OBJECT = "module", "self", "any object"  # whose function or method it is
 
 
-def _spawns(func: ast.expr) -> bool:
+def _spawns(segment: str) -> bool:
     """``create_task``/``ensure_future`` by name, also through wrappers named for a task
     (``app.add_task(...)``, ``start_pending_task(...)``, ``spawn(...)``)."""
-    segment = last_segment(func) or ""
     return segment in SPAWN_METHODS or segment.endswith("_task") or segment == "spawn"
 
 
-def spawned_coroutine(ctx: Context, call: ast.Call) -> tuple[str, str] | None:
+def spawned_coroutine(ctx: Context, call: ast.Call, segment: str) -> tuple[str, str] | None:
     """(whose, name) of the coroutine function ``call`` starts as a task: ``create_task(f())``,
     ``loop.create_task(self.m())``, ``create_task(self.cycle.run_asgi(app))``, a coroutine kept in
     a local first (``wrapped = self._run(); loop.create_task(wrapped)``), a spawner handed to a
-    scheduler (``loop.call_soon_threadsafe(loop.create_task, f())``), ``tg.start_soon(self._run)``."""
+    scheduler (``loop.call_soon_threadsafe(loop.create_task, f())``), ``tg.start_soon(self._run)``.
+    ``segment`` is the last segment of the callee's name ("" for other callees): spawns are
+    known by name (an import alias such as ``create_task as go`` is not followed)."""
     func, args = call.func, call.args
-    if not args:
-        return None
     started = args[0]
-    if isinstance(started, ast.Attribute) and last_segment(started) in SPAWN_METHODS and len(args) > 1:
+    if type(started) is ast.Attribute and started.attr in SPAWN_METHODS and len(args) > 1:
         started = args[1]
-    elif not (_spawns(func) or (isinstance(started, (ast.Call, ast.Name)) and task_spawn(ctx, call) is not None)):
-        if isinstance(func, ast.Attribute) and func.attr in _STARTS_FUNCTION and not isinstance(started, ast.Call):
+    elif not _spawns(segment):
+        if segment in _STARTS_FUNCTION and type(func) is ast.Attribute and not isinstance(started, ast.Call):
             return _owner(started)
         return None
     else:  # the first call among the arguments: ``entry.async_create_background_task(hass, self._run(), name)``
