@@ -21,7 +21,7 @@ from ..knowledge.deprecations import (
 )
 from ..knowledge.testing import passed_to_expected_failure
 from ..registry import declare
-from ..semantic.frames import never_from, under_fallback, under_feature_test, within_scope
+from ..semantic.frames import in_try_handling, never_from, under_feature_test, within_scope
 from ..semantic.text import describe, keyword_value
 from ..settings import PYTHON_VERSION
 
@@ -110,6 +110,10 @@ DEPRECATED_ASYNCIO_API = declare(
 )
 
 
+# A ``try`` handling these around a removed name is a fallback for when it is gone.
+_FALLBACK_ERRORS = frozenset({"builtins.ImportError", "builtins.ModuleNotFoundError", "builtins.AttributeError"})
+
+
 class DeprecatedAsyncioApiChecker(Checker):
     """deprecated-asyncio-api: references (``asyncio.X`` attributes, ``from asyncio import X``) and
     ``loop=`` keywords, looked up in the deprecation table."""
@@ -177,7 +181,9 @@ class DeprecatedAsyncioApiChecker(Checker):
             return  # gated: ``if sys.version_info < (3, 14):`` code never meets the deprecation
         removed = deprecation.removed
         variant = "removed" if removed is not None and (target or NEWEST_KNOWN) >= removed else None
-        if variant and (never_from(ctx.frame, removed, gate) or under_fallback(ctx.frame, ctx.qualified_name)):
+        if variant and (
+            never_from(ctx.frame, removed, gate) or in_try_handling(ctx.frame, _FALLBACK_ERRORS, ctx.qualified_name)
+        ):
             return  # ``if sys.version_info < (3, 11): @asyncio.coroutine``, ``try: ... except ImportError:``
         if variant and removed == deprecation.deprecated:
             variant = "dropped"

@@ -202,18 +202,16 @@ def under_feature_test(frame: Frame) -> bool:
     return False
 
 
-_FALLBACK_ERRORS = frozenset({"builtins.ImportError", "builtins.ModuleNotFoundError", "builtins.AttributeError"})
-
-
-def under_fallback(frame: Frame, qualified_name: Callable) -> bool:
-    """Whether the node of ``frame`` sits in the body of a ``try`` that handles ``ImportError``
-    (or ``ModuleNotFoundError``, ``AttributeError``): a compatibility shim with a fallback for
-    when the name is gone (``try: from asyncio import coroutine`` / ``except ImportError:``)."""
+def in_try_handling(frame: Frame, errors: frozenset[str], qualified_name: Callable) -> bool:
+    """Whether the node of ``frame`` sits in the body of a ``try`` (of its own function) with a
+    handler for one of ``errors`` (qualified names): the code expects that failure there -- a
+    fallback for a missing name (``ImportError``), the non-blocking socket idiom
+    (``BlockingIOError``)."""
     for node, child in within_scope(frame, TRY_NODES):
         if in_statement_list(child, node.body):
             for handler in node.handlers:
                 types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-                if any(t is not None and qualified_name(t) in _FALLBACK_ERRORS for t in types):
+                if any(t is not None and qualified_name(t) in errors for t in types):
                     return True
     return False
 

@@ -13,7 +13,7 @@ from ...knowledge.cli import is_cli_command
 from ...knowledge.inference import constructor_call, kind_of, session_factory_kind
 from ...knowledge.kinds import Kind
 from ...registry import Rule
-from ...semantic.frames import TRY_NODES, in_statement_list, parent_of, within_scope
+from ...semantic.frames import in_try_handling, parent_of
 from ...semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ...semantic.source import ASYNC_CODE
 from ...semantic.text import describe, is_false, is_zero, keyword_value, last_segment
@@ -393,7 +393,7 @@ class BlockingChecker(Checker):
             and isinstance(func, ast.Attribute)
             and kind_of(ctx, func.value) is Kind.SOCKET
         ):
-            if self._guarded_nonblocking():
+            if in_try_handling(ctx.frame, _NONBLOCKING_ERRORS, ctx.qualified_name):  # non-blocking idiom
                 return _EXCUSED
             if isinstance(func.value, ast.Name):
                 binding = ctx.lookup(func.value.id)
@@ -419,19 +419,6 @@ class BlockingChecker(Checker):
                 condition = self.fdopened[call] = _Condition()
                 return condition
         return None
-
-    def _guarded_nonblocking(self) -> bool:
-        """The call sits in a ``try`` body with a handler for ``BlockingIOError`` (or
-        ``InterruptedError``, ``ssl.SSLWant*Error``): the non-blocking socket idiom."""
-        ctx = self.ctx
-        for node, child in within_scope(ctx.frame, TRY_NODES):
-            if not in_statement_list(child, node.body):
-                continue
-            for handler in node.handlers:
-                types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-                if any(t is not None and ctx.qualified_name(t) in _NONBLOCKING_ERRORS for t in types):
-                    return True
-        return False
 
     def leave_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
         self.main_coroutines.defined(node)
