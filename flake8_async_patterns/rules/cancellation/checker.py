@@ -52,7 +52,7 @@ _DELIBERATE_METHODS = frozenset({"uncancel", "cancelling"})
 
 
 class _Candidate:
-    __slots__ = ("fields", "function", "handler", "rule", "star", "stops_loop", "try_node")
+    __slots__ = ("ends", "fields", "function", "handler", "rule", "star", "stops_loop", "try_node")
 
     def __init__(
         self,
@@ -71,6 +71,7 @@ class _Candidate:
         self.try_node = try_node
         self.star = star
         self.stops_loop = stops_loop  # the handler's ends that stop the function's loop (None: no loop)
+        self.ends: frozenset[Outcome] | None = None  # how leaving the handler goes, once asked (_ends)
 
 
 class CancellationChecker(Checker):
@@ -172,8 +173,8 @@ class CancellationChecker(Checker):
         if segment[:1].isupper() and not isinstance(ctx.parent(), ast.Raise):
             for value in (*node.args, *(k.value for k in node.keywords)):  # ``Result(error=exc)`` carries it
                 self._hands_on(value, keeps=False)
-        if self.handler_stack:
-            self._helper_call(node)
+        if self.handler_stack and segment:
+            self._helper_call(node, segment)
         spawned = spawned_coroutine(ctx, node, segment) if node.args else None
         if spawned is not None:
             whose, name = spawned
@@ -192,17 +193,15 @@ class CancellationChecker(Checker):
                     operand = operand.args[0] if len(operand.args) == 1 else None  # ``type(exc) is ...``
                 self._decides(operand)
 
-    def _helper_call(self, node: ast.Call) -> None:
-        """``self._convert_error(exc)`` in a handler of the current function: decided at the end
-        of the module, once it is known whether that function re-raises or keeps what it gets."""
+    def _helper_call(self, node: ast.Call, name: str) -> None:
+        """``self._convert_error(exc)`` in a handler of the current function (``name``: the
+        callee's last segment): decided at the end of the module, once it is known whether that
+        function re-raises or keeps what it gets."""
         handler = self.handler_stack[-1]
         if handler.name is None or self._handlers_of_name(handler.name)[:1] != [handler]:
             return
         if any(isinstance(arg, ast.Name) and arg.id == handler.name for arg in node.args):
-            func = node.func
-            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
-            if name is not None:
-                self.helper_calls.setdefault(handler, set()).add(name)
+            self.helper_calls.setdefault(handler, set()).add(name)
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
         self.handler_stack.append(node)
@@ -352,8 +351,7 @@ class CancellationChecker(Checker):
             return False
         # reaps the class's (or the module's) task, which something cancels: fine when leaving the
         # handler ends the function, not when the function goes on as if the task had failed
-        ends = handler_outcomes(handler, self._same, self._cancellation_test(handler))
-        return try_node in self.last_statements or ends <= {Outcome.EXIT}
+        return try_node in self.last_statements or self._ends(candidate) <= {Outcome.EXIT}
 
     def _awaited_inline(self, function: Scope) -> bool:
         """Whether the module awaits ``function`` directly (``await f()``, ``await self.f()``):
@@ -370,7 +368,7 @@ class CancellationChecker(Checker):
 
     def _decide(self, candidate: _Candidate) -> None:
         handler, rule = candidate.handler, candidate.rule
-        ends = handler_outcomes(handler, self._same, self._cancellation_test(handler))
+        ends = self._ends(candidate)
         stops = candidate.stops_loop
         if stops is not None and ends <= stops and not self._awaited_inline(candidate.function):
             return  # a task's ``while ...: try: ... except CancelledError: break``: the loop stops
@@ -382,6 +380,13 @@ class CancellationChecker(Checker):
         elif rule is CANCELLED_ERROR_NOT_RERAISED and not ends & _LEAVES_WITHOUT_RERAISE:
             variant = "replaced"  # every path raises, but not a CancelledError
         self.ctx.report(handler, rule, variant, **candidate.fields)
+
+    def _ends(self, candidate: _Candidate) -> frozenset[Outcome]:
+        """The ways leaving the candidate's handler can go, computed once."""
+        if candidate.ends is None:
+            handler = candidate.handler
+            candidate.ends = handler_outcomes(handler, self._same, self._cancellation_test(handler))
+        return candidate.ends
 
     def _cancellation_test(self, handler: ast.ExceptHandler) -> Decided:
         """What an ``if`` test in ``handler`` is when the exception caught is the cancellation:
