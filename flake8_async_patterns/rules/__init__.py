@@ -36,6 +36,7 @@ from .blocking import declarations as blocking_declarations
 from .blocking import imports as blocking_imports
 from .blocking import metadata as blocking_metadata
 from .blocking import offload as blocking_offload
+from .blocking import queues as blocking_queues
 from .blocking import scans as blocking_scans
 from .blocking import startup as blocking_startup
 from .blocking import transitive as blocking_transitive
@@ -67,6 +68,7 @@ MODULES = (
     blocking_calls,
     blocking_scans,
     blocking_offload,
+    blocking_queues,
     blocking_declarations,
     blocking_transitive,
     blocking_checker,

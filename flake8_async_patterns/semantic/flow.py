@@ -160,7 +160,8 @@ def outcomes(
     In a handler: ``caught`` holds the names bound to the caught exception (``except E as e``);
     ``raise e`` of one of them re-raises it, and so does a bare ``raise`` while ``bare`` is true
     (inside a nested handler a bare ``raise`` re-raises the nested handler's exception instead).
-    A call is never assumed to raise (a helper that always raises is not known), and a context
+    A call is never assumed to raise (a helper that always raises is not known), except that
+    ``os._exit()`` / ``os.abort()`` end the process (the path leaves no way at all); a context
     manager is never assumed to swallow an exception.  ``same(exc)`` says whether raising the
     expression ``exc`` counts as re-raising too (a fresh exception of the caught class), and
     ``decided(test)`` what an ``if`` test is known to be on the paths followed (that arm alone).
@@ -192,6 +193,19 @@ _LEAVING = {
     ast.Break: frozenset({Outcome.BREAK}),
     ast.Continue: frozenset({Outcome.CONTINUE}),
 }
+# Calls that end the process on the spot (spelled with the module's name): the path goes nowhere.
+_ENDS_PROCESS = frozenset({"_exit", "abort"})
+
+
+def _ends_process(statement: ast.Expr) -> bool:
+    call = statement.value
+    func = call.func if type(call) is ast.Call else None
+    return (
+        type(func) is ast.Attribute
+        and func.attr in _ENDS_PROCESS
+        and type(func.value) is ast.Name
+        and func.value.id == "os"
+    )
 
 
 def _statement_outcomes(
@@ -202,6 +216,8 @@ def _statement_outcomes(
         return leaving
     if isinstance(statement, ast.Raise):
         return _raise_outcomes(statement, caught, bare, same)
+    if type(statement) is ast.Expr and _ends_process(statement):
+        return frozenset()  # ``os._exit(1)``: nothing after it runs, nothing leaves
     if isinstance(statement, ast.If):
         known = decided(statement.test) if decided is not None else None
         body = outcomes(statement.body, caught, bare, depth, same, decided) if known is not False else frozenset()

@@ -10,7 +10,7 @@ from ...checker import Checker
 from ...knowledge.asyncio import main_coroutines
 from ...knowledge.caching import built_once
 from ...knowledge.cli import is_cli_command
-from ...knowledge.inference import constructor_call, kind_of, session_factory_kind
+from ...knowledge.inference import kind_of, session_factory_kind
 from ...knowledge.kinds import Kind
 from ...registry import Rule
 from ...semantic.frames import in_try_handling, parent_of
@@ -47,6 +47,7 @@ from .declarations import (
     TRANSITIVE_BLOCKING_CALL,
 )
 from .offload import offloaded_in_other_branch
+from .queues import filled, unbounded
 from .scans import iterated_later, iterates, lazy_scan
 from .transitive import blocking_chains, spell_chain, sync_helper
 
@@ -87,6 +88,13 @@ def _does_not_wait(call: ast.Call, method: str) -> bool:
     return (
         numeric or is_false(values.get("blocking")) or is_false(values.get("block")) or is_zero(values.get("timeout"))
     )
+
+
+def _in_memory_database(call: ast.Call) -> bool:
+    """``sqlite3.connect(":memory:")``, or a ``file::memory:`` / ``mode=memory`` URI: no file behind it."""
+    database = call.args[0] if call.args else keyword_value(call, "database")
+    name = database.value if isinstance(database, ast.Constant) else None
+    return isinstance(name, str) and (name == ":memory:" or name.startswith("file::memory:") or "mode=memory" in name)
 
 
 class Blocking:
@@ -187,6 +195,8 @@ class BlockingChecker(Checker):
             if found is not None:
                 if qn in WAITING_FUNCTIONS and _does_not_wait(call, qn):
                     return None  # ``concurrent.futures.wait(fs, timeout=0)`` polls
+                if qn == "sqlite3.connect" and _in_memory_database(call):
+                    return None
                 return Blocking(_FAMILY_RULES[found[0]], describe(call), found[1])
             found = CONNECTING_CONSTRUCTORS.get(qn)
             if found is not None:
@@ -229,7 +239,8 @@ class BlockingChecker(Checker):
             return None
         if family is Family.WAIT and (
             _does_not_wait(call, method)
-            or (method == "put" and self._unbounded(receiver))
+            or (method == "put" and unbounded(self.ctx, receiver))
+            or (method == "get" and filled(self.ctx, receiver))
             or (kind is Kind.THREAD_LOCK and self._made_here(receiver) is not None)
         ):
             return None  # a lock made in this very function: nobody else can hold it yet
@@ -238,23 +249,6 @@ class BlockingChecker(Checker):
             if made_by is not None and (kind in EAGER_KINDS or self._connects(made_by)):
                 return None  # reported once, where it connected
         return Blocking(_FAMILY_RULES[family], describe(call), replacement)
-
-    def _unbounded(self, queue: ast.AST) -> bool:
-        """A ``queue.SimpleQueue()``, or a ``queue.Queue/LifoQueue/PriorityQueue()`` made without
-        a positive ``maxsize``: its ``put`` never waits."""
-        made = constructor_call(self.ctx, queue)
-        if made is None:
-            return False
-        call, scope = made
-        qn = self.ctx.qualified_name(call.func, scope)
-        if qn == "queue.SimpleQueue":
-            return True
-        if qn not in ("queue.Queue", "queue.LifoQueue", "queue.PriorityQueue"):
-            return False
-        maxsize = keyword_value(call, "maxsize") or (call.args[0] if call.args else None)
-        if maxsize is None:
-            return True
-        return isinstance(maxsize, ast.Constant) and type(maxsize.value) is int and maxsize.value <= 0
 
     @staticmethod
     def _connects(constructor: ast.Call) -> bool:
@@ -333,10 +327,12 @@ class BlockingChecker(Checker):
             self.helper_calls.setdefault(function, []).append(helper)
 
     def visit_With(self, node: ast.With) -> None:
-        """``with thread_lock:`` in a coroutine.  A lock (``Lock``/``RLock``) is reported only when
-        it is held across an await point: a short section of in-memory work under a lock shared
-        with threads is the usual design and waits only for other threads' equally short
-        sections.  A semaphore or condition is there to make callers wait: always reported."""
+        """``with thread_lock:`` in a coroutine.  A lock (``Lock``/``RLock``, or the lock of a
+        ``Condition``, which its waiters release inside ``wait()``) is reported only when it is held
+        across an await point: a short section of in-memory work under a lock shared with threads
+        is the usual design and waits only for other threads' equally short sections (a
+        condition's ``wait()`` is reported where it is called).  A semaphore is there to make
+        callers wait: always reported."""
         ctx = self.ctx
         if not ctx.in_async or is_cli_command(ctx, ctx.function):
             return
@@ -346,7 +342,7 @@ class BlockingChecker(Checker):
             replacement = BLOCKING_CONTEXT_KINDS.get(kind)
             if replacement is None:
                 continue
-            if kind is Kind.THREAD_LOCK:
+            if kind is Kind.THREAD_LOCK or kind is Kind.THREAD_CONDITION:
                 self.held_locks.setdefault(node, []).append((expr, replacement))
                 self.held_since.setdefault(node, self.ctx.await_points)
                 continue

@@ -72,9 +72,8 @@ BLOCKING_SLEEP = blocking_rule(
     name="blocking-sleep",
     summary="`time.sleep(...)` in async context, through any import spelling (`from time import sleep as nap`).",
     why=(
-        "`time.sleep` suspends the whole thread, and with it the event loop: no other task, "
-        "callback or I/O runs until it returns. `await asyncio.sleep()` suspends only the "
-        "current task."
+        "`time.sleep` suspends the whole thread, and with it the event loop: no other task, callback or I/O runs "
+        "until it returns. `await asyncio.sleep()` suspends only the current task."
     ),
     example="import time\n\nasync def poll(check):\n    while not check():\n        time.sleep(1)\n",
     use_instead="import asyncio\n\nasync def poll(check):\n    while not check():\n        await asyncio.sleep(1)\n",
@@ -149,10 +148,9 @@ BLOCKING_SUBPROCESS = blocking_rule(
     code="AIO204",
     name="blocking-subprocess",
     summary=(
-        "Synchronous processes in async context: `subprocess.run/call/check_call/check_output/"
-        "getoutput/getstatusoutput/Popen`, `os.system`, `os.popen`, `os.spawn*`, "
-        "`os.posix_spawn`/`posix_spawnp`, and the `os.wait`, `wait3`, `wait4`, `waitid`, "
-        "`waitpid` waits."
+        "Synchronous processes in async context: `subprocess.run/call/check_call/check_output/getoutput/"
+        "getstatusoutput/Popen`, `os.system`, `os.popen`, `os.spawn*`, `os.posix_spawn`/`posix_spawnp`, and the "
+        "`os.wait`, `wait3`, `wait4`, `waitid`, `waitpid` waits."
     ),
     why=(
         "These start a process and (except `Popen`) wait for it to finish while holding the "
@@ -202,16 +200,14 @@ BLOCKING_DATABASE = blocking_rule(
     ),
     peers="none",
     notes=(
-        "Clients that connect when made are reported once, at the "
-        "connect/constructor call; their later method calls in the same coroutine are not "
-        "reported again. When the connection was made elsewhere (a module global, a `self` "
-        "attribute, a parameter annotated with the driver's class), its query methods "
-        "(`execute`, `commit`, cursor `fetch*`, ...) are reported where the coroutine calls "
-        "them. `redis.Redis()` connects lazily: its methods are reported, except those that "
-        "only build a helper (`pipeline`, `pubsub`, `lock`, ...).",
-        "A factory bound in the module to a sync `sessionmaker(...)` makes sync "
-        "sessions: calling it in a coroutine is this rule, never AIO601. A sync Session is "
-        "reported at its constructor/factory call and at `.query(...)`.",
+        "Clients that connect when made are reported once, at the connect/constructor call; their later method "
+        "calls in the same coroutine are not reported again. When the connection was made elsewhere (a module "
+        "global, a `self` attribute, a parameter annotated with the driver's class), its query methods (`execute`, "
+        "`commit`, cursor `fetch*`, ...) are reported where the coroutine calls them. `redis.Redis()` connects "
+        "lazily: its methods are reported, except those that only build a helper (`pipeline`, `pubsub`, `lock`, ...).",
+        "`sqlite3.connect(':memory:')` (or a `file::memory:` / `mode=memory` URI) opens no file and is not reported.",
+        "A factory bound in the module to a sync `sessionmaker(...)` makes sync sessions: calling it in a coroutine "
+        "is this rule, never AIO601. A sync Session is reported at its constructor/factory call and at `.query(...)`.",
     ),
     references=("https://docs.sqlalchemy.org/en/20/orm/extensions/asyncio.html",),
 )
@@ -294,18 +290,19 @@ BLOCKING_WAIT = blocking_rule(
     ),
     peers="none",
     notes=(
-        "The primitive may be a local, a module global or a `self` attribute; "
-        "`blocking=False`, `block=False` and `timeout=0` (by keyword or position) do not block.",
-        "`get(block=False)`, `get(False)`, `get_nowait` and `put_nowait` do not "
-        "block; `multiprocessing.Pool` waits are `join/map/starmap/apply`.",
-        "`put()` on a `queue.SimpleQueue`, or on a `queue.Queue`/`LifoQueue`/`PriorityQueue` made "
-        "without a positive `maxsize`, never waits and is not reported.",
-        "A thread lock (`Lock`/`RLock`) taken with a plain `with` is reported only when the block "
-        "holds it across an await point (then another task taking it blocks the loop for good); "
-        "a short section of in-memory work under a lock shared with threads is the usual design and "
-        "waits only for other threads' equally short sections. Semaphores and conditions, which "
-        "exist to make callers wait, are always reported; so is `acquire()`, except on a lock the "
-        "function made itself (nobody else can hold it yet).",
+        "The primitive may be a local, a module global or a `self` attribute; `blocking=False`, `block=False` and "
+        "`timeout=0` (by keyword or position) do not block, nor do `get(block=False)`, `get(False)`, `get_nowait` "
+        "and `put_nowait`; `multiprocessing.Pool` waits are `join/map/starmap/apply`.",
+        "`put()` on a `queue.SimpleQueue`, or on a `queue.Queue`/`LifoQueue`/`PriorityQueue` or `multiprocessing."
+        "Queue`/`JoinableQueue` made without a positive `maxsize`, never waits. Nor does a `get()` right after the "
+        "code saw an item there: inside `while/if not q.empty():`, or after `while q.empty(): await ...` (no `break`) "
+        "or `if q.empty(): return`, with no await and no other `get()` of that queue in between.",
+        "A thread lock (`Lock`/`RLock`, or a `Condition`'s lock: its waiters release it inside `wait()`) taken with "
+        "a plain `with` is reported only when the block holds it across an await point (then another task taking it "
+        "blocks the loop for good); a short section of in-memory work under a lock shared with threads -- such as "
+        "`with cond: cond.notify()` -- is the usual design and waits only for other threads' equally short sections. "
+        "A condition's `wait()` is reported where it is called. Semaphores, which exist to make callers wait, are "
+        "always reported; so is `acquire()`, except on a lock the function made itself (nobody else can hold it yet).",
     ),
 )
 

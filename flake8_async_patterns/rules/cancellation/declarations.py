@@ -20,7 +20,8 @@ PATHS_NOTE = (
     "the cancellation). A path under `if isinstance(exc, C):` with `C` a builtin, imported or "
     "module class that is not a cancellation (`h2.exceptions.ProtocolError`, `ValueError`) is "
     "not the cancellation's path and does not count; neither does the `else` of such a test on "
-    "a cancellation class. Calls are not followed as paths, but see the helpers below."
+    "a cancellation class. A path that ends in `os._exit(...)` or `os.abort()` ends the process, so "
+    "it swallows nothing. Calls are not followed as paths, but see the helpers below."
 )
 FORWARD_NOTE = (
     "Not reported where the exception is handed on or its fate decided on purpose: the caught "

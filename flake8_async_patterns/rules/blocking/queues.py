@@ -1,0 +1,125 @@
+"""Queue operations that cannot wait, for blocking-wait: ``put`` on an unbounded queue, and a
+``get`` right after the code saw the queue hold an item -- inside ``while/if not q.empty():``, or
+after ``while q.empty(): ...`` (no ``break``) or ``if q.empty(): return``.  "Right after" means no
+await point and no other ``get`` of that queue in between: nothing else takes the item first."""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from ...knowledge.inference import constructor_call
+from ...semantic.frames import AWAIT_NODES, LOOP_NODES, SCOPE_NODES, branch_path, in_statement_list
+from ...semantic.text import dotted_name, keyword_value
+
+if TYPE_CHECKING:
+    from ...semantic.context import Context
+
+# queues whose ``put`` waits only when made with a positive ``maxsize`` (a multiprocessing
+# ``SimpleQueue`` writes to a pipe at once: it is not here)
+_BOUNDED_QUEUES = frozenset(
+    {"queue.Queue", "queue.LifoQueue", "queue.PriorityQueue", "multiprocessing.Queue", "multiprocessing.JoinableQueue"}
+)
+_LOOK_BACK = 8  # statements searched backwards for a guard
+_NESTED = (ast.For, ast.AsyncFor, ast.While, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def unbounded(ctx: Context, queue: ast.AST) -> bool:
+    """A ``queue.SimpleQueue()``, or a ``queue.Queue/LifoQueue/PriorityQueue()`` or
+    ``multiprocessing.Queue/JoinableQueue()`` made without a positive ``maxsize``: its ``put``
+    never waits."""
+    made = constructor_call(ctx, queue)
+    if made is None:
+        return False
+    call, scope = made
+    qn = ctx.qualified_name(call.func, scope)
+    if qn == "queue.SimpleQueue":
+        return True
+    if qn not in _BOUNDED_QUEUES:
+        return False
+    maxsize = keyword_value(call, "maxsize") or (call.args[0] if call.args else None)
+    if maxsize is None:
+        return True
+    return isinstance(maxsize, ast.Constant) and type(maxsize.value) is int and maxsize.value <= 0
+
+
+def _emptiness(test: ast.expr) -> tuple[str, bool] | None:
+    """(queue, True) for ``q.empty()``, (queue, False) for ``not q.empty()``."""
+    negated = type(test) is ast.UnaryOp and type(test.op) is ast.Not
+    if negated:
+        test = test.operand
+    if type(test) is ast.Call and type(test.func) is ast.Attribute and test.func.attr == "empty" and not test.args:
+        name = dotted_name(test.func.value)
+        if name is not None:
+            return name, not negated
+    return None
+
+
+def _breaks(loop: ast.While) -> bool:
+    """Whether a ``break`` can leave ``loop`` (not one of a loop nested in it)."""
+    stack: list[ast.AST] = list(loop.body)
+    while stack:
+        node = stack.pop()
+        if type(node) is ast.Break:
+            return True
+        if not isinstance(node, _NESTED):
+            stack.extend(child for child in ast.iter_child_nodes(node) if isinstance(child, ast.stmt))
+    return False
+
+
+def _leaves(body: list[ast.stmt]) -> bool:
+    return type(body[-1]) in (ast.Return, ast.Raise, ast.Continue, ast.Break)
+
+
+def _guards(statement: ast.stmt, queue: str) -> bool:
+    """``while q.empty(): ...`` without ``break``, or ``if q.empty(): return`` (any way out):
+    the statements after it run with an item in ``q``."""
+    if type(statement) not in (ast.While, ast.If) or _emptiness(statement.test) != (queue, True):
+        return False
+    return not _breaks(statement) if type(statement) is ast.While else not statement.orelse and _leaves(statement.body)
+
+
+def _quiet(statements: list[ast.stmt], queue: str) -> bool:
+    """No await point and no other ``q.get(...)`` in ``statements``: nothing takes the item."""
+    for statement in statements:
+        for node in ast.walk(statement):
+            if isinstance(node, AWAIT_NODES) or (type(node) is ast.comprehension and node.is_async):
+                return False
+            func = node.func if type(node) is ast.Call else None
+            if type(func) is ast.Attribute and func.attr == "get" and dotted_name(func.value) == queue:
+                return False
+    return True
+
+
+def filled(ctx: Context, queue: ast.AST) -> bool:
+    """Whether the ``queue.get()`` being handled takes an item the code just saw there: inside
+    ``while/if not q.empty():``, or after ``while q.empty(): ...`` / ``if q.empty(): return``, with
+    no await point and no other ``get`` on the queue in between.  Asked only of blocking gets."""
+    name = dotted_name(queue)
+    if name is None:
+        return False
+    for ancestor, child in branch_path(ctx.frame):
+        if (
+            type(ancestor) in (ast.While, ast.If)
+            and in_statement_list(child, ancestor.body)
+            and _emptiness(ancestor.test) == (name, False)
+        ):
+            index = next(i for i, s in enumerate(ancestor.body) if s is child)
+            return _quiet(ancestor.body[:index], name)
+        if isinstance(child, ast.stmt):
+            for statements in _statement_lists(ancestor):
+                if in_statement_list(child, statements):
+                    index = next(i for i, s in enumerate(statements) if s is child)
+                    for back in range(index - 1, max(index - _LOOK_BACK, 0) - 1, -1):
+                        if _guards(statements[back], name):
+                            return _quiet(statements[back + 1 : index], name)
+                    break
+        if isinstance(ancestor, SCOPE_NODES) or (
+            isinstance(ancestor, LOOP_NODES) and child is not getattr(ancestor, "iter", None)
+        ):
+            return False  # its own function ends here; a later round of a loop may find it empty again
+    return False
+
+
+def _statement_lists(node: ast.AST) -> tuple[list[ast.stmt], ...]:
+    return tuple(value for value in (getattr(node, f, None) for f in ("body", "orelse", "finalbody")) if value)
