@@ -13,10 +13,10 @@ from ...knowledge.cli import is_cli_command
 from ...knowledge.inference import kind_of, session_factory_kind
 from ...knowledge.kinds import Kind
 from ...registry import Rule
-from ...semantic.frames import in_try_handling, parent_of
+from ...semantic.frames import Frame, in_try_handling, parent_of
 from ...semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ...semantic.source import ASYNC_CODE
-from ...semantic.text import describe, is_false, is_zero, keyword_value, last_segment
+from ...semantic.text import describe, dotted_name, is_false, is_zero, keyword_value, last_segment
 from .calls import (
     ANY_METHOD,
     BLOCKING_CONTEXT_KINDS,
@@ -47,7 +47,7 @@ from .declarations import (
     TRANSITIVE_BLOCKING_CALL,
 )
 from .offload import offloaded_in_other_branch
-from .queues import filled, unbounded
+from .queues import filled, helper_get, takes_seen_item, unbounded
 from .scans import iterated_later, iterates, lazy_scan
 from .transitive import blocking_chains, spell_chain, sync_helper
 
@@ -113,9 +113,10 @@ class _Condition:
     non-blocking (a local, or a ``self`` attribute anywhere in its class), the file from a
     descriptor handed to the event loop's pipe transport, a lazy directory scan kept in a local
     that the coroutine never iterates, or the coroutine that runs it turning out to be the
-    program's main coroutine (the call is before its first await point)."""
+    program's main coroutine (the call is before its first await point).  A helper's ``get()``
+    of a ``self`` queue is excused where the coroutine calling it just saw an item there."""
 
-    __slots__ = ("attribute", "files", "scans", "socket", "startup")
+    __slots__ = ("attribute", "files", "queue", "scans", "socket", "startup")
 
     def __init__(
         self,
@@ -123,12 +124,14 @@ class _Condition:
         attribute: tuple[Scope, str] | None = None,
         files: list[Binding] | None = None,
         startup: Scope | None = None,
+        queue: str | None = None,
     ) -> None:
         self.socket = socket
         self.startup = startup
         self.attribute = attribute
         self.files = [] if files is None else files
         self.scans: list[Binding] = []
+        self.queue = queue  # a helper's ``self.jobs.get()``: excused where the caller just saw an item
 
 
 _EXCUSED = _Condition()  # excused already: never blocking
@@ -174,7 +177,7 @@ class BlockingChecker(Checker):
         # list ends at the first one nothing can)
         self.helper_blocks: dict[Scope, list[tuple[str, _Condition | None]]] = {}
         self.helper_calls: dict[Scope, list[Scope]] = {}  # sync function -> same-module callees
-        self.async_calls: list[tuple[ast.Call, Scope, str, Scope | None]] = []
+        self.async_calls: list[tuple[ast.Call, Scope, str, Scope | None, Frame]] = []
         self.main_coroutines = main_coroutines(ctx)
         # blocking calls in async context whose report waits for the module end
         self.deferred: list[tuple[ast.Call, Blocking, str, _Condition]] = []
@@ -240,7 +243,7 @@ class BlockingChecker(Checker):
         if family is Family.WAIT and (
             _does_not_wait(call, method)
             or (method == "put" and unbounded(self.ctx, receiver))
-            or (method == "get" and filled(self.ctx, receiver))
+            or (method == "get" and filled(self.ctx.frame, dotted_name(receiver)))
             or (kind is Kind.THREAD_LOCK and self._made_here(receiver) is not None)
         ):
             return None  # a lock made in this very function: nobody else can hold it yet
@@ -309,7 +312,8 @@ class BlockingChecker(Checker):
             elif self.want_transitive:
                 helper = sync_helper(self.ctx, node)
                 if helper is not None:
-                    self.async_calls.append((node, helper, function.name, self.main_coroutines.startup(function)))
+                    startup = self.main_coroutines.startup(function)
+                    self.async_calls.append((node, helper, function.name, startup, ctx.frame))
             return
         self.main_coroutines.called(node)
         if not self.want_transitive or function.kind is not ScopeKind.FUNCTION or function.is_async_def:
@@ -319,6 +323,9 @@ class BlockingChecker(Checker):
             found = self.detect(node)
             if found is not None:
                 condition = self._condition(node, found)
+                queue = helper_get(node) if condition is None and found.rule is BLOCKING_WAIT else None
+                if queue is not None:  # ``self.jobs.get()``: the coroutine calling it decides
+                    condition = _Condition(queue=queue)
                 if condition is not _EXCUSED:
                     self.helper_blocks.setdefault(function, []).append((found.call, condition))
                 return
@@ -474,7 +481,12 @@ class BlockingChecker(Checker):
             if blocking is not None:
                 direct[helper] = blocking
         links = blocking_chains(direct, self.helper_calls)
-        for call, helper, function, startup in self.async_calls:
-            if helper in links and not self.main_coroutines.is_main(startup):
-                chain = spell_chain(helper, links)
-                ctx.report(call, TRANSITIVE_BLOCKING_CALL, call=describe(call), function=function, chain=chain)
+        for call, helper, function, startup, frame in self.async_calls:
+            if helper not in links or self.main_coroutines.is_main(startup):
+                continue
+            if not any(callee in links for callee in self.helper_calls.get(helper, ())) and takes_seen_item(
+                call, frame, self.helper_blocks.get(helper, ()), self._excused
+            ):
+                continue  # ``self.take()`` that takes the item the coroutine just saw in ``self.jobs``
+            chain = spell_chain(helper, links)
+            ctx.report(call, TRANSITIVE_BLOCKING_CALL, call=describe(call), function=function, chain=chain)

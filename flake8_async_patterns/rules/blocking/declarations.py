@@ -486,11 +486,12 @@ TRANSITIVE_BLOCKING_CALL = declare(
         "Chains are computed once per module, in time linear in its calls; recursion and mutual recursion "
         "end. The shortest chain is shown; one longer than six helpers shows its first four, how many "
         "more there are, and the last one (`a() -> b() -> c() -> d() -> ... 3 more ... -> h() -> time.sleep()`).",
-        "A helper with a decorator other than `staticmethod`, `classmethod`, `functools.cache`/"
-        "`lru_cache`/`wraps` or `abstractmethod` is skipped: decorators such as "
-        "`sync_to_async` or `run_in_threadpool` change what calling it does.",
-        "Functions imported from other modules are not followed. Generator functions are not "
+        "A helper with a decorator other than `staticmethod`, `classmethod`, `functools.cache`/`lru_cache`/`wraps` "
+        "or `abstractmethod` is skipped: decorators such as `sync_to_async` or `run_in_threadpool` change what "
+        "calling it does. Functions imported from other modules are not followed. Generator functions are not "
         "blocking helpers: calling one runs none of its body.",
+        "A method whose only blocking calls are `self.<queue>.get()` is not reported where the coroutine calling it "
+        "(as `self.<method>()`) has just seen an item in that queue, as for blocking-wait (AIO208).",
         *MAIN_COROUTINE_NOTE,
     ),
     references=(ASYNCIO_DEV_DOC,),

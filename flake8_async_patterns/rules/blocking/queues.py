@@ -6,10 +6,11 @@ await point and no other ``get`` of that queue in between: nothing else takes th
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from ...knowledge.inference import constructor_call
-from ...semantic.frames import AWAIT_NODES, LOOP_NODES, SCOPE_NODES, branch_path, in_statement_list
+from ...semantic.frames import AWAIT_NODES, LOOP_NODES, SCOPE_NODES, Frame, branch_path, in_statement_list
 from ...semantic.text import dotted_name, keyword_value
 
 if TYPE_CHECKING:
@@ -91,14 +92,14 @@ def _quiet(statements: list[ast.stmt], queue: str) -> bool:
     return True
 
 
-def filled(ctx: Context, queue: ast.AST) -> bool:
-    """Whether the ``queue.get()`` being handled takes an item the code just saw there: inside
+def filled(frame: Frame, name: str | None) -> bool:
+    """Whether the node of ``frame`` -- a blocking ``get()`` of the queue ``name`` (``self.jobs``),
+    or a call of a helper that makes one -- takes an item the code just saw there: inside
     ``while/if not q.empty():``, or after ``while q.empty(): ...`` / ``if q.empty(): return``, with
     no await point and no other ``get`` on the queue in between.  Asked only of blocking gets."""
-    name = dotted_name(queue)
     if name is None:
         return False
-    for ancestor, child in branch_path(ctx.frame):
+    for ancestor, child in branch_path(frame):
         if (
             type(ancestor) in (ast.While, ast.If)
             and in_statement_list(child, ancestor.body)
@@ -123,3 +124,28 @@ def filled(ctx: Context, queue: ast.AST) -> bool:
 
 def _statement_lists(node: ast.AST) -> tuple[list[ast.stmt], ...]:
     return tuple(value for value in (getattr(node, f, None) for f in ("body", "orelse", "finalbody")) if value)
+
+
+def helper_get(call: ast.Call) -> str | None:
+    """``self.jobs`` for a sync helper's ``self.jobs.get(...)``: whether it waits depends on the
+    coroutine that calls the helper."""
+    func = call.func
+    queue = dotted_name(func.value) if isinstance(func, ast.Attribute) and func.attr == "get" else None
+    return queue if queue is not None and queue.startswith("self.") else None
+
+
+def takes_seen_item(call: ast.Call, frame: Frame, blocks: Iterable[tuple[str, Any]], excused: Callable) -> bool:
+    """``self.take()`` (``call``, at ``frame``) right after its coroutine saw an item in
+    ``self.jobs``, where the helper's only blocking calls (``blocks``: each with its condition,
+    ``excused(condition)`` saying whether it is excused anyway) are ``get()`` of such queues: it
+    takes that item without waiting.  The caller makes sure the helper calls no blocking helper."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"):
+        return False
+    queues = set()
+    for _, condition in blocks:
+        if condition is None or (condition.queue is None and not excused(condition)):
+            return False
+        if condition.queue is not None:
+            queues.add(condition.queue)
+    return bool(queues) and all(filled(frame, queue) for queue in queues)
