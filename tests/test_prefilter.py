@@ -15,7 +15,7 @@ from test_properties import PROPERTY, parses, programs
 from flake8_async_patterns.checker import Checker
 from flake8_async_patterns.rules import CHECKERS
 from flake8_async_patterns.runner import lint
-from flake8_async_patterns.semantic.source import ASYNC_CODE, SourceText
+from flake8_async_patterns.semantic.source import ASYNC_CODE, LOCK_NAME, SourceText, Whole
 from flake8_async_patterns.settings import Settings
 
 from fixture_format import ROOT, all_fixtures, fixture_settings
@@ -88,6 +88,39 @@ def test_a_file_no_checker_can_report_in_is_not_walked(monkeypatch):
 )
 def test_async_code_is_an_async_def(text, expected):
     assert SourceText(text, Settings()).has(ASYNC_CODE) is expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("with lock:\n    pass", True),
+        ("with self._lock:", True),
+        ("WRITE_LOCK = make()", True),
+        ("with self.Lock:", True),
+        ("lock", True),
+        ("# a non-blocking clock, never locked; locks and blocks", False),
+        ("mylock = 1", False),
+        ("élock = 1", False),
+    ],
+)
+def test_a_lock_is_a_whole_name_or_an_underscore_ending(text, expected):
+    assert SourceText(text, Settings()).has(LOCK_NAME) is expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("import redis", True),
+        ("from redis.asyncio import Redis", True),
+        ("import os, redis as r", True),
+        ("# Permission to redistribute", False),
+        ("aioredis_client = 1", False),
+    ],
+)
+def test_a_whole_word_is_not_part_of_a_longer_name(text, expected):
+    source = SourceText(text, Settings())
+    assert source.has("redis") is ("redis" in text)  # the plain word, asked first, is cached apart
+    assert source.has(Whole("redis")) is expected
 
 
 def test_configured_names_are_words_too():

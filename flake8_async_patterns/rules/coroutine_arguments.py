@@ -91,7 +91,7 @@ class CoroutinePassedToWaitChecker(Checker):
     the module is known (an async generator is not a coroutine)."""
 
     rules = (COROUTINE_PASSED_TO_WAIT,)
-    requires = (("wait", "shield"),)
+    requires = (("wait", "shield"), ("asyncio",))  # only asyncio's, reached through an import of it
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)

@@ -10,6 +10,7 @@ from ..knowledge.inference import kind_of
 from ..knowledge.kinds import Kind
 from ..registry import declare
 from ..semantic.scope import BindingKind, Scope, ScopeKind
+from ..semantic.source import LOCK_NAME
 from ..semantic.text import describe, last_segment
 
 if TYPE_CHECKING:
@@ -99,7 +100,8 @@ class LockOrderChecker(Checker):
     ordered pairs, compared at the end of the module."""
 
     rules = (INCONSISTENT_LOCK_ORDER,)
-    requires = (("lock", "Lock", "Semaphore", "Condition", "LOCK"),)
+    # a lock is named so (decision 17) or made by a class named ``...Lock``/``...Semaphore``/``...Condition``
+    requires = ((LOCK_NAME, "Lock", "Semaphore", "Condition"),)
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)

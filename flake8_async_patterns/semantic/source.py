@@ -10,7 +10,21 @@ from typing import Any
 # ``async def``), or a function of the settings giving names (configured ones; the last dotted
 # segment of one must appear).
 ASYNC_CODE = "<async def>"
-Word = str | Callable[[Any], Iterable[str]]
+LOCK_NAME = "<a lock's name>"  # ``lock`` as a whole name, or a name ending in ``_lock`` (any case)
+
+
+class Whole:
+    """A word that counts only as a whole name, not inside a longer one (``redis``, not
+    ``redistribute``): for module names, which imports spell whole.  Not a ``str``: its answer
+    is cached apart from the plain word's (one instance per word, compared by identity)."""
+
+    __slots__ = ("word",)
+
+    def __init__(self, word: str) -> None:
+        self.word = word
+
+
+Word = str | Whole | Callable[[Any], Iterable[str]]
 # No ``\b`` around it: a literal start lets ``re`` jump from one "async" to the next instead of
 # trying every position (a tenth of the time on large files).  Without the boundaries it matches
 # a little more text ("myasync def" in a comment), which only lets a checker run for nothing.
@@ -45,6 +59,10 @@ class SourceText:
             text = self.text
             if word is ASYNC_CODE:
                 answer = self.has(_ASYNC) and _ASYNC_DEF.search(text) is not None
+            elif word is LOCK_NAME:
+                answer = _whole_name(text.lower(), "lock", after_underscore=True)
+            elif type(word) is Whole:
+                answer = _whole_name(text, word.word)
             elif callable(word):
                 answer = any(name.rpartition(".")[2] in text for name in word(self.settings))
             elif _ASYNC in word and word != _ASYNC:
@@ -54,3 +72,20 @@ class SourceText:
                 answer = word in text
             self._answers[word] = answer
         return answer
+
+
+def _whole_name(text: str, word: str, after_underscore: bool = False) -> bool:
+    """Whether ``word`` stands in ``text`` as a whole name -- or, with ``after_underscore``, also
+    as the end of one after an underscore (``self._lock``, ``write_lock``; not ``block``,
+    ``clock`` or ``locked``)."""
+    size = len(word)
+    start = text.find(word)
+    while start != -1:
+        before = text[start - 1] if start else " "
+        after = text[start + size : start + size + 1]
+        if ((after_underscore and before == "_") or not (before.isalnum() or before == "_")) and not (
+            after.isalnum() or after == "_"
+        ):
+            return True
+        start = text.find(word, start + size)
+    return False

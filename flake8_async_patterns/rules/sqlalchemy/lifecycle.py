@@ -21,6 +21,7 @@ from ...semantic.fields import annotations_of
 from ...semantic.flow import closed_on_every_path, hands_on
 from ...semantic.frames import parent_of
 from ...semantic.scope import Binding, BindingKind, Scope, ScopeKind
+from ...semantic.source import ASYNC_CODE
 from ...semantic.text import describe
 from ._shared import SA_ASYNCIO, SA_SESSION_BASICS, SEED_LIFECYCLE, session_rule
 
@@ -317,7 +318,8 @@ class SessionApiChecker(Checker):
     """sync-session-api-on-async-session."""
 
     rules = (SYNC_SESSION_API,)
-    requires = (("query",),)
+    # a known AsyncSession is made or annotated in the file, or named so in async code
+    requires = (("query",), (ASYNC_CODE, *NEW_SESSION_WORDS))
 
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
