@@ -13,7 +13,7 @@ from ..knowledge.inference import kind_of
 from ..knowledge.sqlalchemy import db_receiver, is_async_session
 from ..registry import declare
 from ..semantic.context import Context
-from ..semantic.frames import COMPREHENSION_NODES, LOOP_NODES, parent_of, within_scope
+from ..semantic.frames import COMPREHENSION_NODES, LOOP_NODES, parent_of, statement_lists, within_scope
 from ..semantic.scope import Binding, BindingKind, Scope
 from ..semantic.source import ASYNC_CODE
 from ..semantic.text import call_arguments, describe, dotted_name, last_segment, names_in
@@ -370,10 +370,8 @@ class SequentialAwaitsChecker(Checker):
 
     def _visit_lists(self, node: ast.stmt | ast.ExceptHandler | ast.match_case) -> None:
         if self.ctx.in_async:
-            for name in ("body", "orelse", "finalbody"):
-                statements = getattr(node, name, None)
-                if isinstance(statements, list):
-                    self._scan(statements)
+            for statements in statement_lists(node):
+                self._scan(statements)
 
     visit_If = visit_For = visit_AsyncFor = visit_While = _visit_lists
     # read once the ``as`` names are bound: ``async with aiohttp.ClientSession() as client:``

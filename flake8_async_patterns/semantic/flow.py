@@ -16,7 +16,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterable
 
-from .frames import TRY_NODES, Frame, in_finally, parent_frame, statement_frame
+from .frames import TRY_NODES, Frame, in_finally, in_statement_list, parent_frame, statement_frame, statement_lists
 from .scope import Binding
 from .symbols import Symbol
 
@@ -115,8 +115,8 @@ def closed_on_every_path(binding: Binding, close_frame: Frame) -> bool:
         return False
     made, closed = created[0], closing[0]
     same_list = any(
-        isinstance(statements, list) and any(s is made for s in statements) and any(s is closed for s in statements)
-        for statements in (getattr(holder, name, None) for name in ("body", "orelse", "finalbody"))
+        in_statement_list(made, statements) and in_statement_list(closed, statements)
+        for statements in statement_lists(holder)
     )
     if not same_list:
         return False

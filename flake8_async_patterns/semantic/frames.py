@@ -90,6 +90,12 @@ def in_statement_list(statement: ast.AST, statements: list) -> bool:
     return any(s is statement for s in statements)
 
 
+def statement_lists(node: ast.AST | None) -> list[list]:
+    """The statement lists of ``node`` that run in its own flow: ``body``, ``orelse``,
+    ``finalbody`` (an ``except`` handler's or ``case``'s body is its own node's ``body``)."""
+    return [value for name in ("body", "orelse", "finalbody") if isinstance(value := getattr(node, name, None), list)]
+
+
 Arms = tuple[tuple[ast.If, bool], ...]  # (if statement, in its body rather than its else)
 
 

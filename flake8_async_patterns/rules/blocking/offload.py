@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from ...semantic.frames import SCOPE_NODES, branch_path, in_statement_list
+from ...semantic.frames import SCOPE_NODES, branch_path, in_statement_list, statement_lists
 from ...semantic.text import dotted_name, last_segment
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ def offloaded_in_other_branch(ctx: Context, call: ast.Call) -> bool:
             other = node.orelse
         else:
             holder = next(path, (None, None))[0]
-            siblings = next((b for b in _blocks(holder) if in_statement_list(node, b)), [])
+            siblings = next((b for b in statement_lists(holder) if in_statement_list(node, b)), [])
             other = siblings[[id(s) for s in siblings].index(id(node)) + 1 :]
         spelled = dotted_name(call.func)
         return spelled is not None and any(
@@ -46,8 +46,3 @@ def offloaded_in_other_branch(ctx: Context, call: ast.Call) -> bool:
             for inner in ast.walk(statement)
         )
     return False
-
-
-def _blocks(node: ast.AST | None) -> list[list]:
-    """The statement lists of ``node`` (body, else, finally, handlers' bodies do not matter here)."""
-    return [value for name in ("body", "orelse", "finalbody") if isinstance(value := getattr(node, name, None), list)]

@@ -10,7 +10,16 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from ...knowledge.inference import constructor_call
-from ...semantic.frames import AWAIT_NODES, LOOP_NODES, SCOPE_NODES, Frame, branch_path, in_statement_list
+from ...semantic.flow import Outcome, outcomes
+from ...semantic.frames import (
+    LOOP_NODES,
+    SCOPE_NODES,
+    Frame,
+    await_points_in,
+    branch_path,
+    in_statement_list,
+    statement_lists,
+)
 from ...semantic.text import dotted_name, keyword_value
 
 if TYPE_CHECKING:
@@ -22,7 +31,6 @@ _BOUNDED_QUEUES = frozenset(
     {"queue.Queue", "queue.LifoQueue", "queue.PriorityQueue", "multiprocessing.Queue", "multiprocessing.JoinableQueue"}
 )
 _LOOK_BACK = 8  # statements searched backwards for a guard
-_NESTED = (ast.For, ast.AsyncFor, ast.While, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 def unbounded(ctx: Context, queue: ast.AST) -> bool:
@@ -56,36 +64,23 @@ def _emptiness(test: ast.expr) -> tuple[str, bool] | None:
     return None
 
 
-def _breaks(loop: ast.While) -> bool:
-    """Whether a ``break`` can leave ``loop`` (not one of a loop nested in it)."""
-    stack: list[ast.AST] = list(loop.body)
-    while stack:
-        node = stack.pop()
-        if type(node) is ast.Break:
-            return True
-        if not isinstance(node, _NESTED):
-            stack.extend(child for child in ast.iter_child_nodes(node) if isinstance(child, ast.stmt))
-    return False
-
-
-def _leaves(body: list[ast.stmt]) -> bool:
-    return type(body[-1]) in (ast.Return, ast.Raise, ast.Continue, ast.Break)
-
-
 def _guards(statement: ast.stmt, queue: str) -> bool:
-    """``while q.empty(): ...`` without ``break``, or ``if q.empty(): return`` (any way out):
-    the statements after it run with an item in ``q``."""
+    """``while q.empty(): ...`` that no ``break`` leaves, or ``if q.empty(): return`` (no path
+    falls out of it): the statements after it run with an item in ``q``."""
     if type(statement) not in (ast.While, ast.If) or _emptiness(statement.test) != (queue, True):
         return False
-    return not _breaks(statement) if type(statement) is ast.While else not statement.orelse and _leaves(statement.body)
+    ends = outcomes(statement.body)
+    if type(statement) is ast.While:
+        return Outcome.BREAK not in ends
+    return not statement.orelse and Outcome.FALL not in ends
 
 
 def _quiet(statements: list[ast.stmt], queue: str) -> bool:
     """No await point and no other ``q.get(...)`` in ``statements``: nothing takes the item."""
     for statement in statements:
+        if next(await_points_in(statement), None) is not None:
+            return False
         for node in ast.walk(statement):
-            if isinstance(node, AWAIT_NODES) or (type(node) is ast.comprehension and node.is_async):
-                return False
             func = node.func if type(node) is ast.Call else None
             if type(func) is ast.Attribute and func.attr == "get" and dotted_name(func.value) == queue:
                 return False
@@ -108,7 +103,7 @@ def filled(frame: Frame, name: str | None) -> bool:
             index = next(i for i, s in enumerate(ancestor.body) if s is child)
             return _quiet(ancestor.body[:index], name)
         if isinstance(child, ast.stmt):
-            for statements in _statement_lists(ancestor):
+            for statements in statement_lists(ancestor):
                 if in_statement_list(child, statements):
                     index = next(i for i, s in enumerate(statements) if s is child)
                     for back in range(index - 1, max(index - _LOOK_BACK, 0) - 1, -1):
@@ -120,10 +115,6 @@ def filled(frame: Frame, name: str | None) -> bool:
         ):
             return False  # its own function ends here; a later round of a loop may find it empty again
     return False
-
-
-def _statement_lists(node: ast.AST) -> tuple[list[ast.stmt], ...]:
-    return tuple(value for value in (getattr(node, f, None) for f in ("body", "orelse", "finalbody")) if value)
 
 
 def helper_get(call: ast.Call) -> str | None:
