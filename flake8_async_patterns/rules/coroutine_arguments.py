@@ -91,7 +91,9 @@ class CoroutinePassedToWaitChecker(Checker):
     the module is known (an async generator is not a coroutine)."""
 
     rules = (COROUTINE_PASSED_TO_WAIT,)
-    requires = (("wait", "shield"), ("asyncio",))  # only asyncio's, reached through an import of it
+    # only asyncio's, reached through an import of it; "asyncio" first: without "async" in the text
+    # it is answered without a scan
+    requires = (("asyncio",), ("wait", "shield"))
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
