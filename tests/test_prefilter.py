@@ -103,7 +103,9 @@ REDIS = Whole("redis")
         (LOCK_NAME, "lock", True),
         (LOCK_NAME, "# a non-blocking clock, never locked; locks and blocks", False),
         (LOCK_NAME, "mylock = 1", False),
-        (LOCK_NAME, "élock = 1", False),
+        (LOCK_NAME, "élock = 1", True),  # a non-ASCII neighbour: true for nothing, never false for a lock
+        (LOCK_NAME, "with 锁.lock:", True),
+        (LOCK_NAME, "blöck = lockdown", False),
         (REDIS, "import redis", True),
         (REDIS, "from redis.asyncio import Redis", True),
         (REDIS, "import os, redis as r", True),

@@ -60,7 +60,7 @@ class SourceText:
             if word is ASYNC_CODE:
                 answer = self.has(_ASYNC) and _ASYNC_DEF.search(text) is not None
             elif word is LOCK_NAME:
-                answer = _whole_name(text.lower(), "lock", after_underscore=True)
+                answer = _names_a_lock(text)
             elif type(word) is Whole:
                 answer = _whole_name(text, word.word)
             elif callable(word):
@@ -74,18 +74,38 @@ class SourceText:
         return answer
 
 
-def _whole_name(text: str, word: str, after_underscore: bool = False) -> bool:
-    """Whether ``word`` stands in ``text`` as a whole name -- or, with ``after_underscore``, also
-    as the end of one after an underscore (``self._lock``, ``write_lock``; not ``block``,
-    ``clock`` or ``locked``)."""
+def _whole_name(text: str, word: str) -> bool:
+    """Whether ``word`` stands in ``text`` as a whole name, not inside a longer one."""
     size = len(word)
     start = text.find(word)
     while start != -1:
         before = text[start - 1] if start else " "
         after = text[start + size : start + size + 1]
-        if ((after_underscore and before == "_") or not (before.isalnum() or before == "_")) and not (
-            after.isalnum() or after == "_"
-        ):
+        if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
             return True
         start = text.find(word, start + size)
+    return False
+
+
+_NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")  # ASCII, lowered
+
+
+def _names_a_lock(text: str) -> bool:
+    """Whether ``text`` holds ``lock`` (any case) as a whole name or at the end of one after an
+    underscore (``self._lock``, ``WRITE_LOCK``) -- not ``block``, ``clock`` or ``locked``.  Case is
+    folded on ASCII: ``str.lower()`` of an ASCII text copies it once, but of a text with one
+    non-Latin-1 character it takes twelve bytes per character (a 750 kB file cost 10 MB), so such
+    a text's other characters become ``?`` first -- a non-ASCII neighbour then only ever makes
+    the answer true for nothing, never false for a lock."""
+    if not text.isascii():
+        text = text.encode("ascii", "replace").decode("ascii")
+    lowered = text.lower()
+    end = len(lowered)
+    start = lowered.find("lock")
+    while start != -1:
+        before = lowered[start - 1] if start else " "
+        after = lowered[start + 4] if start + 4 < end else " "
+        if (before == "_" or before not in _NAME_CHARACTERS) and after not in _NAME_CHARACTERS:
+            return True
+        start = lowered.find("lock", start + 4)
     return False
