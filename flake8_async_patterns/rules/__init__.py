@@ -36,10 +36,10 @@ from .blocking import declarations as blocking_declarations
 from .blocking import imports as blocking_imports
 from .blocking import metadata as blocking_metadata
 from .blocking import offload as blocking_offload
-from .blocking import queues as blocking_queues
 from .blocking import scans as blocking_scans
 from .blocking import startup as blocking_startup
 from .blocking import transitive as blocking_transitive
+from .blocking import waits as blocking_waits
 from .cancellation import checker as cancellation_checker
 from .cancellation import declarations as cancellation_declarations
 from .cancellation import spawns as cancellation_spawns
@@ -68,9 +68,9 @@ MODULES = (
     blocking_calls,
     blocking_scans,
     blocking_offload,
-    blocking_queues,
     blocking_declarations,
     blocking_transitive,
+    blocking_waits,
     blocking_checker,
     blocking_imports,
     blocking_metadata,

@@ -47,9 +47,9 @@ from .declarations import (
     TRANSITIVE_BLOCKING_CALL,
 )
 from .offload import offloaded_in_other_branch
-from .queues import filled, helper_get, takes_seen_item, unbounded
 from .scans import iterated_later, iterates, lazy_scan
 from .transitive import blocking_chains, spell_chain, sync_helper
+from .waits import filled, helper_get, signalled_done, takes_seen_item, unbounded
 
 if TYPE_CHECKING:
     from ...semantic.context import Context
@@ -244,6 +244,7 @@ class BlockingChecker(Checker):
             _does_not_wait(call, method)
             or (method == "put" and unbounded(self.ctx, receiver))
             or (method == "get" and filled(self.ctx.frame, dotted_name(receiver)))
+            or (kind is Kind.THREAD and signalled_done(self.ctx, receiver, self.ctx.frame))
             or (kind is Kind.THREAD_LOCK and self._made_here(receiver) is not None)
         ):
             return None  # a lock made in this very function: nobody else can hold it yet

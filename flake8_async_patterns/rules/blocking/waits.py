@@ -1,12 +1,13 @@
-"""Queue operations that cannot wait, for blocking-wait: ``put`` on an unbounded queue, and a
-``get`` right after the code saw the queue hold an item -- inside ``while/if not q.empty():``, or
-after ``while q.empty(): ...`` (no ``break``) or ``if q.empty(): return``.  "Right after" means no
-await point and no other ``get`` of that queue in between: nothing else takes the item first."""
+"""Waits that return at once, for blocking-wait: ``put`` on an unbounded queue; a ``get`` right
+after the code saw the queue hold an item -- inside ``while/if not q.empty():``, or after ``while
+q.empty(): ...`` (no ``break``) or ``if q.empty(): return`` ("right after": no await point and no
+other ``get`` of that queue in between, so nothing else takes the item first); ``thread.join()``
+after awaiting the future the thread sets as its work ends."""
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ...knowledge.inference import constructor_call
@@ -14,6 +15,7 @@ from ...semantic.flow import Outcome, outcomes
 from ...semantic.frames import (
     LOOP_NODES,
     SCOPE_NODES,
+    TRY_NODES,
     Frame,
     await_points_in,
     branch_path,
@@ -87,6 +89,23 @@ def _quiet(statements: list[ast.stmt], queue: str) -> bool:
     return True
 
 
+def _earlier(frame: Frame) -> Iterator[tuple[ast.AST, ast.AST, list[ast.stmt]]]:
+    """From the node of ``frame`` outwards, within its function: (ancestor, child on the path, the
+    statements before the child in the ancestor's statement list -- nearest first, at most
+    ``_LOOK_BACK``; empty when the child is not a statement of such a list)."""
+    for ancestor, child in branch_path(frame):
+        before: list[ast.stmt] = []
+        if isinstance(child, ast.stmt):
+            for statements in statement_lists(ancestor):
+                if in_statement_list(child, statements):
+                    index = next(i for i, s in enumerate(statements) if s is child)
+                    before = statements[max(index - _LOOK_BACK, 0) : index][::-1]
+                    break
+        yield ancestor, child, before
+        if isinstance(ancestor, SCOPE_NODES):
+            return
+
+
 def filled(frame: Frame, name: str | None) -> bool:
     """Whether the node of ``frame`` -- a blocking ``get()`` of the queue ``name`` (``self.jobs``),
     or a call of a helper that makes one -- takes an item the code just saw there: inside
@@ -94,7 +113,7 @@ def filled(frame: Frame, name: str | None) -> bool:
     no await point and no other ``get`` on the queue in between.  Asked only of blocking gets."""
     if name is None:
         return False
-    for ancestor, child in branch_path(frame):
+    for ancestor, child, before in _earlier(frame):
         if (
             type(ancestor) in (ast.While, ast.If)
             and in_statement_list(child, ancestor.body)
@@ -102,18 +121,50 @@ def filled(frame: Frame, name: str | None) -> bool:
         ):
             index = next(i for i, s in enumerate(ancestor.body) if s is child)
             return _quiet(ancestor.body[:index], name)
-        if isinstance(child, ast.stmt):
-            for statements in statement_lists(ancestor):
-                if in_statement_list(child, statements):
-                    index = next(i for i, s in enumerate(statements) if s is child)
-                    for back in range(index - 1, max(index - _LOOK_BACK, 0) - 1, -1):
-                        if _guards(statements[back], name):
-                            return _quiet(statements[back + 1 : index], name)
-                    break
-        if isinstance(ancestor, SCOPE_NODES) or (
-            isinstance(ancestor, LOOP_NODES) and child is not getattr(ancestor, "iter", None)
-        ):
-            return False  # its own function ends here; a later round of a loop may find it empty again
+        for distance, statement in enumerate(before):
+            if _guards(statement, name):
+                return _quiet(before[:distance], name)
+        if isinstance(ancestor, LOOP_NODES) and child is not getattr(ancestor, "iter", None):
+            return False  # a later round of the loop may find the queue empty again
+    return False
+
+
+def signalled_done(ctx: Context, thread: ast.AST, frame: Frame) -> bool:
+    """Whether ``thread.join()`` (at ``frame``) comes after the coroutine awaited a future the
+    thread was handed (``Thread(target=work, args=(future,))`` ... ``await future``: the thread
+    sets it as its work ends) -- in the ``else`` of a ``try`` whose body awaits it, or after a
+    statement that does.  Then the join only waits for the thread to return."""
+    made = constructor_call(ctx, thread)
+    handed = _handed(made[0]) if made is not None else set()
+    if not handed:
+        return False
+    for ancestor, child, before in _earlier(frame):
+        if isinstance(ancestor, TRY_NODES) and in_statement_list(child, ancestor.orelse):
+            before = [*before, *ancestor.body]
+        if any(_awaits(statement, handed) for statement in before):
+            return True
+    return False
+
+
+def _handed(constructor: ast.Call) -> set[str]:
+    """Names handed to a thread through ``args=(...)`` / ``kwargs={...}`` (or their positions)."""
+    values = [keyword.value for keyword in constructor.keywords if keyword.arg in ("args", "kwargs")]
+    values += constructor.args[3:5]  # Thread(group, target, name, args, kwargs)
+    names = set()
+    for value in values:
+        items = value.values if isinstance(value, ast.Dict) else getattr(value, "elts", [])
+        names.update(item.id for item in items if isinstance(item, ast.Name))
+    return names
+
+
+def _awaits(statement: ast.stmt, names: set[str]) -> bool:
+    """``await future`` (or ``await asyncio.wait_for(future, ...)``) of one of ``names`` in ``statement``."""
+    for node in ast.walk(statement):
+        if type(node) is ast.Await:
+            value = node.value
+            awaited = value.args if type(value) is ast.Call else [value]
+            if any(isinstance(item, ast.Name) and item.id in names for item in awaited):
+                return True
     return False
 
 
