@@ -74,20 +74,20 @@ class SourceText:
         return answer
 
 
-def _whole_name(text: str, word: str) -> bool:
-    """Whether ``word`` stands in ``text`` as a whole name, not inside a longer one."""
+def _whole_name(text: str, word: str, after_underscore: bool = False) -> bool:
+    """Whether ``word`` stands in ``text`` as a whole name, not inside a longer one -- or, with
+    ``after_underscore``, also as the end of one after an underscore."""
     size = len(word)
     start = text.find(word)
     while start != -1:
         before = text[start - 1] if start else " "
         after = text[start + size : start + size + 1]
-        if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
+        if ((after_underscore and before == "_") or not (before.isalnum() or before == "_")) and not (
+            after.isalnum() or after == "_"
+        ):
             return True
         start = text.find(word, start + size)
     return False
-
-
-_NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")  # ASCII, lowered
 
 
 def _names_a_lock(text: str) -> bool:
@@ -99,13 +99,4 @@ def _names_a_lock(text: str) -> bool:
     the answer true for nothing, never false for a lock."""
     if not text.isascii():
         text = text.encode("ascii", "replace").decode("ascii")
-    lowered = text.lower()
-    end = len(lowered)
-    start = lowered.find("lock")
-    while start != -1:
-        before = lowered[start - 1] if start else " "
-        after = lowered[start + 4] if start + 4 < end else " "
-        if (before == "_" or before not in _NAME_CHARACTERS) and after not in _NAME_CHARACTERS:
-            return True
-        start = lowered.find("lock", start + 4)
-    return False
+    return _whole_name(text.lower(), "lock", after_underscore=True)
