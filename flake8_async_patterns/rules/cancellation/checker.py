@@ -49,6 +49,7 @@ _HANDING_ON = frozenset({"set_exception", "append", "appendleft", "add", "put_no
 _TELLS_CANCELLATION = frozenset({CANCELLED_ERROR, "builtins.Exception"})
 _CATCHES_CANCELLATION = frozenset({CANCELLED_ERROR, BASE_EXCEPTION})
 _DELIBERATE_METHODS = frozenset({"uncancel", "cancelling"})
+_ENDS_FUNCTION = frozenset({Outcome.EXIT, Outcome.RERAISE})  # leaving the handler leaves the function
 
 
 class _Candidate:
@@ -140,6 +141,10 @@ class CancellationChecker(Checker):
             binding = ctx.lookup(receiver.id)
             if binding is not None and binding.scope.kind is not ScopeKind.MODULE:
                 receiver = binding.value  # ``task = _worker`` ... ``task.cancel()``
+                attr = _self_attr(receiver)  # ``task = self._task`` ... ``task.cancel()``
+                if attr is not None:
+                    self.cancelled_attrs.setdefault(_class_of(ctx.function), set()).add(attr)
+                    return
             task = self._module_global(receiver)
             if task is not None:
                 self.cancelled_globals.add(task)
@@ -351,7 +356,7 @@ class CancellationChecker(Checker):
             return False
         # reaps the class's (or the module's) task, which something cancels: fine when leaving the
         # handler ends the function, not when the function goes on as if the task had failed
-        return try_node in self.last_statements or self._ends(candidate) <= {Outcome.EXIT}
+        return try_node in self.last_statements or self._ends(candidate) <= _ENDS_FUNCTION
 
     def _awaited_inline(self, function: Scope) -> bool:
         """Whether the module awaits ``function`` directly (``await f()``, ``await self.f()``):

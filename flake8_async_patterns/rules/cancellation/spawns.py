@@ -18,9 +18,10 @@ MODULE, SELF, ANY_OBJECT = "module", "self", "any object"  # whose function or m
 
 
 def _spawns(segment: str) -> bool:
-    """``create_task``/``ensure_future`` by name, also through wrappers named for a task
-    (``app.add_task(...)``, ``start_pending_task(...)``, ``spawn(...)``)."""
-    return segment in SPAWN_METHODS or segment.endswith("_task") or segment == "spawn"
+    """``create_task``/``ensure_future`` by name, also through wrappers named for a task or a
+    future (``app.add_task(...)``, ``start_pending_task(...)``, ``spawn(...)``, faust's
+    ``self.add_future(coro)``)."""
+    return segment in SPAWN_METHODS or segment.endswith(("_task", "_future")) or segment == "spawn"
 
 
 def spawned_coroutine(ctx: Context, call: ast.Call, segment: str) -> tuple[str, str] | None:
