@@ -84,7 +84,8 @@ DEPRECATED_ASYNCIO_API = declare(
         "asyncio.iscoroutinefunction(f)`, `sys.version_info >= (3, 14) or ...`) "
         "-- is not reported (a module alias, `PY_VERSION = sys.version_info`, gates too), nor a removed "
         "name where the code never runs on the removing version (`@asyncio.coroutine` under `if "
-        "sys.version_info < (3, 11):`) or with a fallback for when it is gone (`try: from asyncio "
+        "sys.version_info < (3, 11):`, `loop=` in the `else` of `if sys.version_info[0:2] >= (3, 10):`) or "
+        "with a fallback for when it is gone (`try: from asyncio "
         "import coroutine` / `except ImportError:`), nor either branch of a feature test "
         "(`if hasattr(inspect, 'markcoroutinefunction'):`): all are compatibility shims.",
         'A deprecated (not yet removed) name inside `with warnings.catch_warnings(action="ignore")` '
@@ -145,9 +146,7 @@ class DeprecatedAsyncioApiChecker(Checker):
         ):
             return
         ctx = self.ctx
-        if ctx.qualified_name(node.func) in LOOP_PARAMETER_FUNCTIONS and not never_from(
-            ctx.frame, LOOP_PARAMETER_REMOVED.deprecated, ctx.qualified_name
-        ):
+        if ctx.qualified_name(node.func) in LOOP_PARAMETER_FUNCTIONS and not self._gated(LOOP_PARAMETER_REMOVED):
             self.ctx.report(
                 node,
                 DEPRECATED_ASYNCIO_API,
@@ -171,20 +170,30 @@ class DeprecatedAsyncioApiChecker(Checker):
                 return ctx.qualified_name(binding.value)
         return ctx.qualified_name(expr)
 
+    def _gated(self, deprecation: Deprecation) -> bool:
+        """The code being handled never meets what the target deprecates or lacks: it sits where
+        a version gate (``if sys.version_info < (3, 14):``) or a feature test keeps it from the
+        deprecation, or -- the target lacking the API -- from the removal (``if sys.version_info <
+        (3, 11): @asyncio.coroutine``, the ``else`` of ``>= (3, 10)`` passing ``loop=``), or in a
+        ``try`` whose ``except ImportError`` falls back."""
+        ctx, gate = self.ctx, self._gate
+        if never_from(ctx.frame, deprecation.deprecated, gate) or under_feature_test(ctx.frame):
+            return True
+        removed = deprecation.removed
+        return (
+            removed is not None
+            and (self._target or NEWEST_KNOWN) >= removed
+            and (
+                never_from(ctx.frame, removed, gate) or in_try_handling(ctx.frame, _FALLBACK_ERRORS, ctx.qualified_name)
+            )
+        )
+
     def _report(self, node: ast.AST, qualified: str, deprecation: Deprecation) -> None:
-        target, ctx, gate = self._target, self.ctx, self._gate
-        if (
-            not applies(deprecation, target)
-            or never_from(ctx.frame, deprecation.deprecated, gate)
-            or under_feature_test(ctx.frame)
-        ):
-            return  # gated: ``if sys.version_info < (3, 14):`` code never meets the deprecation
+        target, ctx = self._target, self.ctx
+        if not applies(deprecation, target) or self._gated(deprecation):
+            return
         removed = deprecation.removed
         variant = "removed" if removed is not None and (target or NEWEST_KNOWN) >= removed else None
-        if variant and (
-            never_from(ctx.frame, removed, gate) or in_try_handling(ctx.frame, _FALLBACK_ERRORS, ctx.qualified_name)
-        ):
-            return  # ``if sys.version_info < (3, 11): @asyncio.coroutine``, ``try: ... except ImportError:``
         if variant and removed == deprecation.deprecated:
             variant = "dropped"
         if (variant is None and self._silenced()) or passed_to_expected_failure(ctx):
