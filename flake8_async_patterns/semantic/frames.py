@@ -90,6 +90,11 @@ def in_statement_list(statement: ast.AST, statements: list) -> bool:
     return any(s is statement for s in statements)
 
 
+def statement_position(statement: ast.AST, statements: list) -> int | None:
+    """The index of ``statement`` in ``statements`` (by identity), or None."""
+    return next((index for index, s in enumerate(statements) if s is statement), None)
+
+
 def statement_lists(node: ast.AST | None) -> list[list]:
     """The statement lists of ``node`` that run in its own flow: ``body``, ``orelse``,
     ``finalbody`` (an ``except`` handler's or ``case``'s body is its own node's ``body``)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from ...semantic.frames import SCOPE_NODES, branch_path, in_statement_list, statement_lists
+from ...semantic.frames import SCOPE_NODES, branch_path, in_statement_list, statement_lists, statement_position
 from ...semantic.text import dotted_name, last_segment
 
 if TYPE_CHECKING:
@@ -35,8 +35,12 @@ def offloaded_in_other_branch(ctx: Context, call: ast.Call) -> bool:
             other = node.orelse
         else:
             holder = next(path, (None, None))[0]
-            siblings = next((b for b in statement_lists(holder) if in_statement_list(node, b)), [])
-            other = siblings[[id(s) for s in siblings].index(id(node)) + 1 :]
+            other = []  # the statements after the ``if`` in its holder's list
+            for statements in statement_lists(holder):
+                index = statement_position(node, statements)
+                if index is not None:
+                    other = statements[index + 1 :]
+                    break
         spelled = dotted_name(call.func)
         return spelled is not None and any(
             isinstance(inner, ast.Call)

@@ -21,6 +21,7 @@ from ...semantic.frames import (
     branch_path,
     in_statement_list,
     statement_lists,
+    statement_position,
 )
 from ...semantic.text import dotted_name, keyword_value
 
@@ -97,8 +98,8 @@ def _earlier(frame: Frame) -> Iterator[tuple[ast.AST, ast.AST, list[ast.stmt]]]:
         before: list[ast.stmt] = []
         if isinstance(child, ast.stmt):
             for statements in statement_lists(ancestor):
-                if in_statement_list(child, statements):
-                    index = next(i for i, s in enumerate(statements) if s is child)
+                index = statement_position(child, statements)
+                if index is not None:
                     before = statements[max(index - _LOOK_BACK, 0) : index][::-1]
                     break
         yield ancestor, child, before
@@ -114,13 +115,10 @@ def filled(frame: Frame, name: str | None) -> bool:
     if name is None:
         return False
     for ancestor, child, before in _earlier(frame):
-        if (
-            type(ancestor) in (ast.While, ast.If)
-            and in_statement_list(child, ancestor.body)
-            and _emptiness(ancestor.test) == (name, False)
-        ):
-            index = next(i for i, s in enumerate(ancestor.body) if s is child)
-            return _quiet(ancestor.body[:index], name)
+        if type(ancestor) in (ast.While, ast.If) and _emptiness(ancestor.test) == (name, False):
+            index = statement_position(child, ancestor.body)
+            if index is not None:
+                return _quiet(ancestor.body[:index], name)
         for distance, statement in enumerate(before):
             if _guards(statement, name):
                 return _quiet(before[:distance], name)
