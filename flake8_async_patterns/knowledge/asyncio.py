@@ -130,6 +130,7 @@ SLEEP = "asyncio.sleep"
 # not catch a task's cancellation.
 CANCELLED_ERROR = "asyncio.CancelledError"
 BASE_EXCEPTION = "builtins.BaseException"
+CURRENT_TASK = "asyncio.current_task"
 TIMEOUT_CONTEXTS = frozenset({"asyncio.timeout", "asyncio.timeout_at"})
 ASYNC_CONTEXT_MANAGER = "contextlib.asynccontextmanager"
 

@@ -5,25 +5,58 @@ from __future__ import annotations
 import ast
 
 from ..semantic.context import Context
-from ..semantic.frames import in_statement_list, within_scope
+from ..semantic.frames import in_statement_list, statement_lists, statement_position, within_scope
 from ..semantic.scope import ScopeKind
 from ..semantic.text import dotted_name
 
 _OWNERS = ("self.", "cls.")
+_LOOK_BACK = 16  # statements searched backwards for a cache-hit guard
 
 
 def built_once(ctx: Context) -> bool:
     """Whether the node being handled sits in the body of a cache-miss test that the same body
     fills: ``if key not in CACHE: ... CACHE[key] = ...`` (``CACHE`` a module global or an
     attribute of ``self``/``cls``) or ``if self.x is None: ... self.x = ...`` (also ``if not
-    self.x:`` and module globals).  The body then runs once per key or per object."""
-    for node, child in within_scope(ctx.frame, (ast.If,)):
-        if not in_statement_list(child, node.body):
+    self.x:`` and module globals) -- or after a cache-hit test that returns, in a block that fills
+    that cache: ``if self.x is not None: return self.x`` ... ``self.x = ...`` (neo4j's SSL context,
+    kept under a lock).  The code then runs once per key or per object."""
+    for node, child in within_scope(ctx.frame, (ast.stmt,)):
+        if isinstance(node, ast.If) and in_statement_list(child, node.body):
+            cache = _cache_missed(ctx, node.test)
+            if cache is not None and any(_fills(statement, *cache) for statement in node.body):
+                return True
+        for statements in statement_lists(node):
+            position = statement_position(child, statements)
+            if position is not None and _returns_on_hit(ctx, statements, position):
+                return True
+    return False
+
+
+def _returns_on_hit(ctx: Context, statements: list, position: int) -> bool:
+    """An ``if <cache hit>:`` shortly before ``position`` whose body returns, in a block that fills the cache."""
+    for statement in statements[max(0, position - _LOOK_BACK) : position]:
+        if not isinstance(statement, ast.If):
             continue
-        cache = _cache_missed(ctx, node.test)
-        if cache is not None and any(_fills(statement, *cache) for statement in node.body):
+        cache = _cache_hit(ctx, statement.test)
+        if (
+            cache is not None
+            and any(isinstance(node, ast.Return) for node in ast.walk(statement))
+            and any(_fills(later, *cache) for later in statements[position:])
+        ):
             return True
     return False
+
+
+def _cache_hit(ctx: Context, test: ast.AST) -> tuple[str, bool] | None:
+    """(the cache's spelling, whether it is filled by subscript) for a cache-hit test."""
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        operator, right = test.ops[0], test.comparators[0]
+        if isinstance(operator, ast.In):
+            return _persistent(ctx, right, True)
+        if isinstance(operator, ast.IsNot) and isinstance(right, ast.Constant) and right.value is None:
+            return _persistent(ctx, test.left, False)
+        return None
+    return _persistent(ctx, test, False)  # ``if self.x:``
 
 
 def _cache_missed(ctx: Context, test: ast.AST) -> tuple[str, bool] | None:

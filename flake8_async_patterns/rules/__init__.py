@@ -30,6 +30,7 @@ from . import (
     tasks,
     testcases,
 )
+from .blocking import arguments as blocking_arguments
 from .blocking import calls as blocking_calls
 from .blocking import checker as blocking_checker
 from .blocking import declarations as blocking_declarations
@@ -41,6 +42,7 @@ from .blocking import startup as blocking_startup
 from .blocking import transitive as blocking_transitive
 from .blocking import waits as blocking_waits
 from .cancellation import checker as cancellation_checker
+from .cancellation import classes as cancellation_classes
 from .cancellation import declarations as cancellation_declarations
 from .cancellation import spawns as cancellation_spawns
 from .cancellation import structure as cancellation_structure
@@ -66,6 +68,7 @@ MODULES = (
     sequencing,
     busy_wait,
     blocking_calls,
+    blocking_arguments,
     blocking_scans,
     blocking_offload,
     blocking_declarations,
@@ -81,6 +84,7 @@ MODULES = (
     cancellation_declarations,
     cancellation_spawns,
     cancellation_structure,
+    cancellation_classes,
     cancellation_checker,
     cancel_scopes,
     shielding,

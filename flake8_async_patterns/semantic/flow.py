@@ -274,15 +274,33 @@ def _try_outcomes(
     if Outcome.FALL in body:
         found |= outcomes(statement.orelse, caught, bare, depth, same, decided) if statement.orelse else _FALL
     for handler in statement.handlers:
-        # Inside a nested handler a bare ``raise`` re-raises *its* exception, not ours.
-        names = caught - {handler.name} if handler.name else caught
-        found |= outcomes(handler.body, names, False, depth, same, decided)
+        # Inside a nested handler a bare ``raise`` re-raises *its* exception, not ours -- unless, as
+        # ``same`` tells, that handler catches what ours caught (``except BaseException: raise``
+        # around the cleanup in a cancellation handler re-raises a cancellation that came again).
+        if same is not None and _catches_same(handler.type, same):
+            names, nested_bare = (caught | {handler.name} if handler.name else caught), bare
+        else:
+            names, nested_bare = (caught - {handler.name} if handler.name else caught), False
+        found |= outcomes(handler.body, names, nested_bare, depth, same, decided)
     if statement.finalbody:
         final = outcomes(statement.finalbody, caught, bare, depth, same, decided)
         if Outcome.FALL not in final:
             return final  # the finally block's own exit replaces whatever the try did
         found |= final - _FALL
     return frozenset(found)
+
+
+def _catches_same(caught: ast.expr | None, same: Same) -> bool:
+    """A nested handler's class catches what ``same`` stands for: a bare ``except:``,
+    ``BaseException``, or a class ``same`` accepts (in a tuple too)."""
+    if caught is None:
+        return True
+    classes = caught.elts if isinstance(caught, ast.Tuple) else [caught]
+    return any(
+        (c.id if isinstance(c, ast.Name) else c.attr if isinstance(c, ast.Attribute) else "") == "BaseException"
+        or (same is not None and same(c))
+        for c in classes
+    )
 
 
 def handler_outcomes(handler: ast.ExceptHandler, same: Same = None, decided: Decided = None) -> frozenset[Outcome]:

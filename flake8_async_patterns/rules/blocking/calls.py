@@ -287,7 +287,14 @@ WAITING_FUNCTIONS: dict[str, tuple[str, ...]] = {
     "concurrent.futures.wait": ("fs", "timeout", "return_when"),
     # with ``AI_NUMERICHOST`` in its flags, getaddrinfo parses an address and never asks DNS
     "socket.getaddrinfo": ("host", "port", "family", "type", "proto", "flags"),
+    # with ``WNOHANG`` in their options the waits poll: they return at once when no child has ended
+    "os.wait3": ("options",),
+    "os.wait4": ("pid", "options"),
+    "os.waitid": ("idtype", "id", "options"),
+    "os.waitpid": ("pid", "options"),
 }
+# A flag that makes a waiting function return at once, by parameter: a word of its constant's name.
+POLLING_FLAGS = {"flags": "NUMERIC", "options": "WNOHANG"}
 # Decorators that leave a sync helper a plain blocking function when called.
 TRANSPARENT_DECORATORS = frozenset(
     {

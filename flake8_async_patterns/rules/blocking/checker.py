@@ -16,7 +16,8 @@ from ...registry import Rule
 from ...semantic.frames import Frame, in_try_handling, parent_of
 from ...semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ...semantic.source import ASYNC_CODE
-from ...semantic.text import describe, dotted_name, is_false, is_zero, keyword_value, last_segment
+from ...semantic.text import describe, dotted_name, is_false, is_zero, keyword_value
+from .arguments import datagram_connect, does_not_wait, in_memory_database, is_pipe_transport
 from .calls import (
     ANY_METHOD,
     BLOCKING_CONTEXT_KINDS,
@@ -27,7 +28,6 @@ from .calls import (
     EAGER_KINDS,
     MORE_BLOCKING_METHODS,
     REDIS_LOCAL_METHODS,
-    WAIT_PARAMETERS,
     WAITING_FUNCTIONS,
     Family,
 )
@@ -69,32 +69,6 @@ _FAMILY_RULES = {
 }
 _DEFAULT_CONFIGURED_REPLACEMENT = "an async equivalent or 'await asyncio.to_thread(...)'"
 _SYNC_SESSION_REPLACEMENT = "'AsyncSession' (from 'async_sessionmaker')"
-
-
-def _is_pipe_transport(call: ast.Call) -> bool:
-    return isinstance(call.func, ast.Attribute) and call.func.attr in ("connect_read_pipe", "connect_write_pipe")
-
-
-def _does_not_wait(call: ast.Call, method: str) -> bool:
-    """``acquire(False)``, ``get(block=False)``, ``wait(0)``, ``join(timeout=0)``,
-    ``concurrent.futures.wait(fs, 0)``, ``getaddrinfo(..., flags=AI_NUMERICHOST)``..."""
-    params = WAIT_PARAMETERS.get(method) or WAITING_FUNCTIONS.get(method, ())
-    values = dict(zip(params, call.args, strict=False))  # fewer arguments than parameters is usual
-    for keyword in call.keywords:
-        if keyword.arg:
-            values[keyword.arg] = keyword.value
-    flags = values.get("flags")
-    numeric = flags is not None and any("NUMERIC" in (last_segment(node) or "") for node in ast.walk(flags))
-    return (
-        numeric or is_false(values.get("blocking")) or is_false(values.get("block")) or is_zero(values.get("timeout"))
-    )
-
-
-def _in_memory_database(call: ast.Call) -> bool:
-    """``sqlite3.connect(":memory:")``, or a ``file::memory:`` / ``mode=memory`` URI: no file behind it."""
-    database = call.args[0] if call.args else keyword_value(call, "database")
-    name = database.value if isinstance(database, ast.Constant) else None
-    return isinstance(name, str) and (name == ":memory:" or name.startswith("file::memory:") or "mode=memory" in name)
 
 
 class Blocking:
@@ -177,6 +151,9 @@ class BlockingChecker(Checker):
         # list ends at the first one nothing can)
         self.helper_blocks: dict[Scope, list[tuple[str, _Condition | None]]] = {}
         self.helper_calls: dict[Scope, list[Scope]] = {}  # sync function -> same-module callees
+        self.once_calls: set[tuple[Scope, Scope]] = set()  # (caller, callee) called where built once
+        self.every_time_calls: set[tuple[Scope, Scope]] = set()  # the other (caller, callee) calls
+        self.ssl_helpers: set[Scope] = set()  # helpers whose first blocking call builds an SSL context
         self.async_calls: list[tuple[ast.Call, Scope, str, Scope | None, Frame]] = []
         self.main_coroutines = main_coroutines(ctx)
         # blocking calls in async context whose report waits for the module end
@@ -196,9 +173,9 @@ class BlockingChecker(Checker):
         if qn is not None:
             found = BLOCKING_FUNCTIONS.get(qn)
             if found is not None:
-                if qn in WAITING_FUNCTIONS and _does_not_wait(call, qn):
+                if qn in WAITING_FUNCTIONS and does_not_wait(call, qn):
                     return None  # ``concurrent.futures.wait(fs, timeout=0)`` polls
-                if qn == "sqlite3.connect" and _in_memory_database(call):
+                if qn == "sqlite3.connect" and in_memory_database(call):
                     return None
                 return Blocking(_FAMILY_RULES[found[0]], describe(call), found[1])
             found = CONNECTING_CONSTRUCTORS.get(qn)
@@ -219,8 +196,8 @@ class BlockingChecker(Checker):
     def _blocking_method(self, call: ast.Call, func: ast.Attribute) -> Blocking | None:
         receiver = func.value
         kind = kind_of(self.ctx, receiver)
-        if kind is None:
-            return None
+        if kind is None or isinstance(self.ctx.parent(), ast.Await):
+            return None  # ``await file.write(data)``: the method is async, whatever the receiver looked like
         method = func.attr
         if kind is Kind.SYNC_SESSION:
             if method == "query":
@@ -241,7 +218,7 @@ class BlockingChecker(Checker):
         elif method not in methods:
             return None
         if family is Family.WAIT and (
-            _does_not_wait(call, method)
+            does_not_wait(call, method)
             or (method == "put" and unbounded(self.ctx, receiver))
             or (method == "get" and filled(self.ctx.frame, dotted_name(receiver)))
             or (kind is Kind.THREAD and signalled_done(self.ctx, receiver, self.ctx.frame))
@@ -328,11 +305,18 @@ class BlockingChecker(Checker):
                 if queue is not None:  # ``self.jobs.get()``: the coroutine calling it decides
                     condition = _Condition(queue=queue)
                 if condition is not _EXCUSED:
-                    self.helper_blocks.setdefault(function, []).append((found.call, condition))
+                    blocks = self.helper_blocks.setdefault(function, [])
+                    if not blocks and found.rule is BLOCKING_SSL_CONTEXT:
+                        self.ssl_helpers.add(function)
+                    blocks.append((found.call, condition))
                 return
         helper = sync_helper(self.ctx, node)
         if helper is not None:
             self.helper_calls.setdefault(function, []).append(helper)
+            if built_once(ctx):  # ``if key not in CACHE: CACHE[key] = make_context()``
+                self.once_calls.add((function, helper))
+            else:
+                self.every_time_calls.add((function, helper))
 
     def visit_With(self, node: ast.With) -> None:
         """``with thread_lock:`` in a coroutine.  A lock (``Lock``/``RLock``, or the lock of a
@@ -397,8 +381,10 @@ class BlockingChecker(Checker):
             and isinstance(func, ast.Attribute)
             and kind_of(ctx, func.value) is Kind.SOCKET
         ):
-            if in_try_handling(ctx.frame, _NONBLOCKING_ERRORS, ctx.qualified_name):  # non-blocking idiom
-                return _EXCUSED
+            if in_try_handling(ctx.frame, _NONBLOCKING_ERRORS, ctx.qualified_name) or (  # non-blocking idiom
+                func.attr == "connect" and datagram_connect(call, self._made_here(func.value))
+            ):
+                return _EXCUSED  # or a UDP socket's connect: it only records the peer
             if isinstance(func.value, ast.Name):
                 binding = ctx.lookup(func.value.id)
                 if binding is not None:
@@ -417,7 +403,7 @@ class BlockingChecker(Checker):
             return _EXCUSED  # handed on un-iterated: whoever iterates it scans
         if found.rule is BLOCKING_FILE_IO and ctx.qualified_name(func) == "os.fdopen":
             parent = ctx.parent()
-            if isinstance(parent, ast.Call) and _is_pipe_transport(parent):
+            if isinstance(parent, ast.Call) and is_pipe_transport(parent):
                 return _EXCUSED
             if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
                 condition = self.fdopened[call] = _Condition()
@@ -464,7 +450,7 @@ class BlockingChecker(Checker):
         if condition.scans:
             return not any(iterated_later(binding) for binding in condition.scans)
         return any(
-            isinstance(parent_of(load), ast.Call) and _is_pipe_transport(parent_of(load))
+            isinstance(parent_of(load), ast.Call) and is_pipe_transport(parent_of(load))
             for binding in condition.files
             for load in binding.loads
         )
@@ -482,6 +468,14 @@ class BlockingChecker(Checker):
             if blocking is not None:
                 direct[helper] = blocking
         links = blocking_chains(direct, self.helper_calls)
+        cached = {
+            edge
+            for edge in self.once_calls - self.every_time_calls
+            if edge[1] in links and links[edge[1]].last in self.ssl_helpers
+        }
+        if cached:  # an SSL context made by a helper whose every call here is built once (blocking-ssl-context)
+            calls = {f: [c for c in callees if (f, c) not in cached] for f, callees in self.helper_calls.items()}
+            links = blocking_chains(direct, calls)
         for call, helper, function, startup, frame in self.async_calls:
             if helper not in links or self.main_coroutines.is_main(startup):
                 continue

@@ -1,5 +1,4 @@
-"""The blocking family's rules: calls that hold the event loop's thread (blocking-sleep ...
-transitive-blocking-call).  One detector (:mod:`.checker`) serves them all."""
+"""The blocking family's rules (calls that hold the event loop's thread); :mod:`.checker` detects them all."""
 
 from __future__ import annotations
 
@@ -12,7 +11,9 @@ SEED_BLOCKING = '002 "Avoid Blocking the Event Loop" and Anti-Patterns §4; 003 
 COMMON_NOTES = (
     "Only in async context: the body of an `async def`, not a nested `def` or `lambda` inside it (those may run "
     "in a thread), and not a function passed to `asyncio.to_thread` or `loop.run_in_executor` -- passing a "
-    "callable is not calling it.",
+    "callable is not calling it. Not a method call awaited on the spot (`await file.write(data)` behind an "
+    "`inspect.iscoroutinefunction(file.write)` test, aioboto3): its receiver is an async object, whatever it "
+    "looked like.",
     "Not a call whose other branch of the same `if` runs that very callable in a thread (`if self._in_memory: "
     "return self.file.read(n)` / `return await run_in_threadpool(self.file.read, n)`, starlette's `UploadFile`): "
     "the test that picks the branch is the author's knowledge of when the call can wait.",
@@ -84,11 +85,10 @@ BLOCKING_HTTP = blocking_rule(
     code="AIO202",
     name="blocking-http-call",
     summary=(
-        "Synchronous HTTP in async context: the `requests` functions (`get`, `post`, ..., "
-        "`request`), methods of a `requests.Session()`, `urllib.request.urlopen`/`urlretrieve`, "
-        "`urllib3.request` and `PoolManager` requests, the `httpx` functions, methods of an "
-        "`httpx.Client()` (and the same of `httpx2`, httpx's successor package), `close()` of a "
-        "sync `requests.Session`/`httpx.Client`, and `http.client` connections (`request`, "
+        "Synchronous HTTP in async context: the `requests` functions (`get`, `post`, ..., `request`), methods of a "
+        "`requests.Session()`, `urllib.request.urlopen`/`urlretrieve`, `urllib3.request` and `PoolManager` requests, "
+        "the `httpx` functions, methods of an `httpx.Client()` (and the same of `httpx2`, httpx's successor package), "
+        "`close()` of a sync `requests.Session`/`httpx.Client`, and `http.client` connections (`request`, "
         "`getresponse`, `connect`)."
     ),
     why=(
@@ -115,16 +115,14 @@ BLOCKING_FILE_IO = blocking_rule(
     code="AIO203",
     name="blocking-file-io",
     summary=(
-        "File I/O in async context: `open`, `io.open`, `io.open_code`, `codecs.open`, "
-        "`os.fdopen`, `shutil` copies/moves/`rmtree`/archives, and `read_text`, `read_bytes`, "
-        "`write_text`, `write_bytes`, `open` on a `pathlib.Path`: a `Path(...)` call, a local "
-        "bound to one or to a `/`-join of one (chains and `.parent`/`.with_suffix()`... "
-        "included), or a parameter annotated `Path`."
+        "File I/O in async context: `open`, `io.open`, `io.open_code`, `codecs.open`, `os.fdopen`, `shutil` "
+        "copies/moves/`rmtree`/archives, and `read_text`, `read_bytes`, `write_text`, `write_bytes`, `open` on a "
+        "`pathlib.Path`: a `Path(...)` call, a local bound to one or to a `/`-join of one (chains and "
+        "`.parent`/`.with_suffix()`... included), or a parameter annotated `Path`."
     ),
     why=(
-        "Disk I/O is blocking I/O: a slow or network file system, a large file or a cold cache "
-        "stalls the event loop for as long as the read takes. `aiofiles`, `anyio.Path` or "
-        "`asyncio.to_thread` move it off the loop."
+        "Disk I/O is blocking I/O: a slow or network file system, a large file or a cold cache stalls the event loop "
+        "for as long as the read takes. `aiofiles`, `anyio.Path` or `asyncio.to_thread` move it off the loop."
     ),
     example="async def load_config(path):\n    with open(path) as f:\n        return f.read()\n",
     use_instead=(
@@ -160,16 +158,16 @@ BLOCKING_SUBPROCESS = blocking_rule(
         "import subprocess\n\nasync def git_head():\n    return subprocess.check_output(['git', 'rev-parse', 'HEAD'])\n"
     ),
     use_instead=(
-        "import asyncio\n\nasync def git_head():\n    proc = await asyncio.create_subprocess_exec(\n"
-        "        'git', 'rev-parse', 'HEAD', stdout=asyncio.subprocess.PIPE)\n"
-        "    out, _ = await proc.communicate()\n    return out\n"
+        "import asyncio\n\nasync def git_head():\n    proc = await asyncio.create_subprocess_exec(\n        'git', "
+        "'rev-parse', 'HEAD', stdout=asyncio.subprocess.PIPE)\n    out, _ = await proc.communicate()\n    return out\n"
     ),
     peers=(
         "ruff ASYNC220 (create-subprocess-in-async-function), ASYNC221 (run-process-in-async-function), ASYNC222 "
         "(wait-for-process-in-async-function)"
     ),
     notes=(
-        "`os.wait*` means `wait`, `wait3`, `wait4`, `waitid` and `waitpid` only.",
+        "`os.wait*` means `wait`, `wait3`, `wait4`, `waitid` and `waitpid` only; with `os.WNOHANG` in "
+        "their options they poll (return at once when no child has ended) and are not reported.",
         "`os.posix_spawn`/`posix_spawnp` start a process like `Popen` (ruff's ASYNC221 reports "
         "them too); `os.exec*` replaces the process and is not reported.",
     ),
@@ -180,11 +178,10 @@ BLOCKING_DATABASE = blocking_rule(
     code="AIO205",
     name="blocking-database-call",
     summary=(
-        "Synchronous database clients in async context: `sqlite3.connect`, `psycopg2.connect`, "
-        "sync `psycopg.connect`, `pymysql.connect`, `MySQLdb.connect`, `mysql.connector.connect`, "
-        "`pymongo.MongoClient`, sync SQLAlchemy `create_engine(...)` and `Session(...)` (or a "
-        "factory bound to a sync `sessionmaker`), `session.query(...)` on a sync session, and "
-        "every round-trip method of a `redis.Redis`/`StrictRedis` client."
+        "Synchronous database clients in async context: `sqlite3.connect`, `psycopg2.connect`, sync `psycopg.connect`, "
+        "`pymysql.connect`, `MySQLdb.connect`, `mysql.connector.connect`, `pymongo.MongoClient`, sync SQLAlchemy "
+        "`create_engine(...)` and `Session(...)` (or a factory bound to a sync `sessionmaker`), `session.query(...)` "
+        "on a sync session, and every round-trip method of a `redis.Redis`/`StrictRedis` client."
     ),
     why=(
         "A sync driver waits for the database with the thread held: every query, commit and "
@@ -229,14 +226,13 @@ BLOCKING_NETWORK = blocking_rule(
     name="blocking-network-call",
     summary=(
         "Blocking sockets and network clients in async context: `socket.create_connection`, "
-        "`socket.getaddrinfo`/`getnameinfo`/`gethostbyname*`/`gethostbyaddr`/`getfqdn`, "
-        "`smtplib.SMTP*`/`ftplib.FTP*` made with a host (they connect at once) or their "
-        "network methods otherwise, and `recv*`/`send*`/`connect`/`accept` on a socket from "
-        "`socket.socket()`, `create_connection()`, `accept()`."
+        "`socket.getaddrinfo`/`getnameinfo`/`gethostbyname*`/`gethostbyaddr`/`getfqdn`, `smtplib.SMTP*`/`ftplib.FTP*` "
+        "made with a host (they connect at once) or their network methods otherwise, and "
+        "`recv*`/`send*`/`connect`/`accept` on a socket from `socket.socket()`, `create_connection()`, `accept()`."
     ),
     why=(
-        "Name resolution and socket I/O block until the network answers; a slow DNS server or "
-        "peer freezes every task on the loop."
+        "Name resolution and socket I/O block until the network answers; a slow DNS server or peer freezes "
+        "every task on the loop."
     ),
     example="import socket\n\nasync def resolve(host):\n    return socket.gethostbyname(host)\n",
     use_instead=(
@@ -247,7 +243,9 @@ BLOCKING_NETWORK = blocking_rule(
     notes=(
         "`smtplib.SMTP(host)`/`ftplib.FTP(host)` connect in the constructor and are reported there; without a "
         "host, the methods that talk to the server are. `telnetlib` is not covered (removed in Python 3.13). "
-        "`getaddrinfo` with a `*NUMERIC*` flag (`AI_NUMERICHOST`) only parses an address and is not reported.",
+        "`getaddrinfo` with a `*NUMERIC*` flag (`AI_NUMERICHOST`) only parses an address and is not reported; "
+        "nor is `connect` on a `SOCK_DGRAM` socket made in the function (a UDP connect only records the peer) "
+        "unless its host is a literal name (DNS).",
         "The non-blocking socket idioms are not reported: a socket on which the function calls `setblocking(False)` "
         "or `settimeout(0)` (for a `self.<attr>` socket: anywhere in its class, such as `__init__`), and a call in "
         "a `try` that handles `BlockingIOError`, `InterruptedError` or `ssl.SSLWantReadError`/`SSLWantWriteError` "
@@ -260,17 +258,15 @@ BLOCKING_WAIT = blocking_rule(
     code="AIO208",
     name="blocking-wait",
     summary=(
-        "Waiting on thread/process primitives in async context: `result()`/`exception()` of a "
-        "`concurrent.futures` future from `executor.submit`, `concurrent.futures.wait`, "
-        "`Thread.join()`, `acquire()`/`wait()` and plain `with` on `threading`/"
-        "`multiprocessing` locks, semaphores, events, conditions and barriers, `get`/`put`/`join` "
-        "on a `queue.Queue` or `multiprocessing.Queue`, `Process.join()`, and `multiprocessing` "
-        "`Pool` `join/map/starmap/apply`."
+        "Waiting on thread/process primitives in async context: `result()`/`exception()` of a `concurrent.futures` "
+        "future from `executor.submit`, `concurrent.futures.wait`, `Thread.join()`, `acquire()`/`wait()` and plain "
+        "`with` on `threading`/`multiprocessing` locks, semaphores, events, conditions and barriers, `get`/`put`/"
+        "`join` on a `queue.Queue` or `multiprocessing.Queue`, `Process.join()`, and `multiprocessing` `Pool` "
+        "`join/map/starmap/apply`."
     ),
     why=(
-        "These park the thread until another thread or process acts. On the event loop thread "
-        "that deadlocks outright when the other side needs the loop, and stalls every task "
-        "otherwise."
+        "These park the thread until another thread or process acts. On the event loop thread that deadlocks "
+        "outright when the other side needs the loop, and stalls every task otherwise."
     ),
     variants={
         "with": "'with {call}:' blocks async function '{function}' until the lock is free; use {replacement}",
@@ -284,9 +280,8 @@ BLOCKING_WAIT = blocking_rule(
         "async def digest(compute, data):\n    future = pool.submit(compute, data)\n    return future.result()\n"
     ),
     use_instead=(
-        "import asyncio\nimport concurrent.futures\n\npool = concurrent.futures.ThreadPoolExecutor()\n\n"
-        "async def digest(compute, data):\n"
-        "    return await asyncio.get_running_loop().run_in_executor(pool, compute, data)\n"
+        "import asyncio\nimport concurrent.futures\n\npool = concurrent.futures.ThreadPoolExecutor()\n\nasync def "
+        "digest(compute, data):\n    return await asyncio.get_running_loop().run_in_executor(pool, compute, data)\n"
     ),
     peers="none",
     notes=(
@@ -312,11 +307,10 @@ CONFIGURED_BLOCKING_CALL = blocking_rule(
     code="AIO209",
     name="configured-blocking-call",
     summary=(
-        "Calls you list in `--aio-blocking-calls`, in async context: a qualified name "
-        "(`mylib.client.fetch`), optionally with a replacement (`mylib.fetch->mylib.afetch`), "
-        "`*` matching like fnmatch over the whole qualified name (`mylib.sync.*`). A method "
-        "call on a local made by a listed class matches too (`mylib.Client.get` for "
-        "`c = mylib.Client(); c.get()`)."
+        "Calls you list in `--aio-blocking-calls`, in async context: a qualified name (`mylib.client.fetch`), "
+        "optionally with a replacement (`mylib.fetch->mylib.afetch`), `*` matching like fnmatch over the whole "
+        "qualified name (`mylib.sync.*`). A method call on a local made by a listed class matches too "
+        "(`mylib.Client.get` for `c = mylib.Client(); c.get()`)."
     ),
     why=(
         "Your own code base knows its blocking helpers; listing them makes the plugin find them like the built-in ones."
@@ -327,12 +321,10 @@ CONFIGURED_BLOCKING_CALL = blocking_rule(
     peers="flake8-async ASYNC200 (blocking-configured-call)",
     options=(BLOCKING_CALLS,),
     notes=(
-        "Entries are comma-separated `qualified.name` or "
-        "`qualified.name->replacement`; `*` is fnmatch-style over the whole qualified name. "
-        "A configured call that is awaited on the spot (`await mylib.fetch()`) is an async API of the "
-        "same name, not a blocking call: it is not reported. "
-        "Reported only when configured; a call a built-in rule already reports is not "
-        "reported twice.",
+        "Entries are comma-separated `qualified.name` or `qualified.name->replacement`; `*` is fnmatch-style over the "
+        "whole qualified name. A configured call that is awaited on the spot (`await mylib.fetch()`) is an async API "
+        "of the same name, not a blocking call: it is not reported. Reported only when configured; a call a built-in "
+        "rule already reports is not reported twice.",
     ),
 )
 
@@ -354,9 +346,8 @@ BLOCKING_DIRECTORY_SCAN = blocking_rule(
         "    return [name for name in os.listdir(folder) if name.endswith('.py')]\n"
     ),
     use_instead=(
-        "import asyncio\nimport os\n\nasync def plugins(folder):\n"
-        "    names = await asyncio.to_thread(os.listdir, folder)\n"
-        "    return [name for name in names if name.endswith('.py')]\n"
+        "import asyncio\nimport os\n\nasync def plugins(folder):\n    names = await asyncio.to_thread(os.listdir, "
+        "folder)\n    return [name for name in names if name.endswith('.py')]\n"
     ),
     peers="none (ruff/flake8-async report `open` and `os.path` metadata calls, not directory listings)",
     notes=(
@@ -400,11 +391,12 @@ BLOCKING_SSL_CONTEXT = blocking_rule(
     peers="none",
     notes=(
         "A context built at module level or in sync code is not reported: that is the fix.",
-        "Nor one built in a lazy initialisation -- the body of `if key not in CACHE:` that stores "
-        "`CACHE[key] = ...`, or of `if self._context is None:` (or `if not self._context:`) that "
-        "stores `self._context = ...`, the cache a module global or an attribute of `self`/`cls`: it "
-        "is built once per key or object and then reused, which is what this rule asks for. A "
-        "parameter or local tested the same way is built on every call, and is reported.",
+        "Nor one built in a lazy initialisation -- the body of `if key not in CACHE:` that stores `CACHE[key] = ...`, "
+        "or of `if self._context is None:` (or `if not self._context:`) that stores `self._context = ...`, the cache a "
+        "module global or an attribute of `self`/`cls` -- or after `if self._context is not None: return "
+        "self._context` (a return somewhere under a cache-hit test) in a block that then stores `self._context = "
+        "...` (neo4j's context, served under a lock): it is built once per key or object and then reused, which is "
+        "what this rule asks for. A parameter or local tested the same way is built on every call, and is reported.",
         "`ssl.SSLContext(protocol)` itself reads no file; its `load_*` calls are what block.",
     ),
     references=(
@@ -416,11 +408,10 @@ BLOCKING_FILE_OBJECT_METHOD = blocking_rule(
     code="AIO214",
     name="blocking-file-object-method",
     summary=(
-        "In async context: `read`, `readline`, `readlines`, `write`, `writelines`, `flush`, `seek`, "
-        "`truncate` on a sync file object opened elsewhere -- a parameter annotated `IO`, `TextIO`, "
-        "`BinaryIO`, `io.TextIOWrapper`, `io.BufferedReader/Writer/Random` or `io.FileIO` (also "
-        "`IO[str]`...), a `self.<attr>` or module global bound to `open()`/`io.open()`/`Path.open()`, or "
-        "a local bound to `await asyncio.to_thread(open, ...)`."
+        "In async context: `read`, `readline`, `readlines`, `write`, `writelines`, `flush`, `seek`, `truncate` on a "
+        "sync file object opened elsewhere -- a parameter annotated `IO`, `TextIO`, `BinaryIO`, `io.TextIOWrapper`, "
+        "`io.BufferedReader/Writer/Random` or `io.FileIO` (also `IO[str]`...), a `self.<attr>` or module global bound "
+        "to `open()`/`io.open()`/`Path.open()`, or a local bound to `await asyncio.to_thread(open, ...)`."
     ),
     why=(
         "A sync file object reads and writes with system calls on the event loop's thread: a large "
@@ -463,11 +454,10 @@ TRANSITIVE_BLOCKING_CALL = declare(
         "asyncio.to_thread(...)' or make the chain async"
     ),
     summary=(
-        "A call from async context to a sync function of the same module (or a sync method of "
-        "the enclosing class and its same-module bases) that -- directly or through other "
-        "same-module sync functions -- makes a call the AIO201-AIO209, AIO211, AIO212 or AIO214 "
-        "rules report (whether or not those rules are selected; configured calls included). The "
-        "message shows the chain, e.g. `load() -> read_cfg() -> open()`."
+        "A call from async context to a sync function of the same module (or a sync method of the enclosing class and "
+        "its same-module bases) that -- directly or through other same-module sync functions -- makes a call the "
+        "AIO201-AIO209, AIO211, AIO212 or AIO214 rules report (whether or not those rules are selected; configured "
+        "calls included). The message shows the chain, e.g. `load() -> read_cfg() -> open()`."
     ),
     why=(
         "Hiding a blocking call in a helper does not make it non-blocking: the coroutine still "
@@ -484,7 +474,9 @@ TRANSITIVE_BLOCKING_CALL = declare(
     seed=SEED_BLOCKING + ' ("Audit every leaf function under async def")',
     peers="pylint-blocking-calls (abandoned; needs pylint < 3); ty-async ASYNC200T (configured calls only)",
     notes=(
-        "Helpers passed to `asyncio.to_thread`/`run_in_executor` are not called and not reported.",
+        "Helpers passed to `asyncio.to_thread`/`run_in_executor` are not called and not reported; nor a chain to an "
+        "SSL context (blocking-ssl-context) whose helper is only ever called in a lazy initialisation, as that "
+        "rule's page describes (`if key not in CACHE: CACHE[key] = build_context()`).",
         "Chains are computed once per module, in time linear in its calls; recursion and mutual recursion "
         "end. The shortest chain is shown; one longer than six helpers shows its first four, how many "
         "more there are, and the last one (`a() -> b() -> c() -> d() -> ... 3 more ... -> h() -> time.sleep()`).",

@@ -10,13 +10,14 @@ from ...checker import Checker
 from ...knowledge.asyncio import (
     BASE_EXCEPTION,
     CANCELLED_ERROR,
+    CURRENT_TASK,
     caught_exceptions,
     exception_class,
     main_coroutines,
     trio_only,
 )
 from ...knowledge.cli import is_cli_command
-from ...semantic.flow import Decided, Outcome, handler_outcomes
+from ...semantic.flow import Outcome, handler_outcomes
 from ...semantic.frames import (
     LOOP_NODES,
     TRY_NODES,
@@ -25,7 +26,7 @@ from ...semantic.frames import (
 )
 from ...semantic.scope import BindingKind, Scope, ScopeKind
 from ...semantic.source import ASYNC_CODE
-from ...semantic.text import last_segment
+from .classes import ExceptionClasses
 from .declarations import CANCELLATION_SWALLOWED, CANCELLED_ERROR_NOT_RERAISED
 from .spawns import ANY_OBJECT, SELF, spawned_coroutine
 from .structure import ends_function, wraps_the_loop
@@ -47,7 +48,6 @@ _CAPTURE = frozenset({"sys.exc_info", "sys.exception"})
 _HANDING_ON = frozenset({"set_exception", "append", "appendleft", "add", "put_nowait"})
 # Classes whose isinstance test tells a cancellation apart (CancelledError is no Exception).
 _TELLS_CANCELLATION = frozenset({CANCELLED_ERROR, "builtins.Exception"})
-_CATCHES_CANCELLATION = frozenset({CANCELLED_ERROR, BASE_EXCEPTION})
 _DELIBERATE_METHODS = frozenset({"uncancel", "cancelling"})
 _ENDS_FUNCTION = frozenset({Outcome.EXIT, Outcome.RERAISE})  # leaving the handler leaves the function
 
@@ -99,11 +99,13 @@ class CancellationChecker(Checker):
         self.deliberate: set[ast.AST] = set()  # handlers that decide the cancellation's fate
         self.saved: dict[ast.AST, set[str]] = {}  # handler -> locals the caught name is saved in
         self.raised: dict[Scope, set[str]] = {}  # function -> names raised (``raise v``) or handed on
-        self.cancel_classes: set[str] = set()  # module classes derived from CancelledError
+        self.copies: dict[Scope, dict[str, set[str]]] = {}  # function -> local -> locals copied from it
+        self.flags: dict[ast.AST, set[str]] = {}  # handler -> locals it sets to True
+        self.flag_raises: dict[Scope, list[tuple[ast.expr, set[str]]]] = {}  # function -> raise, names tested
+        self.classes = ExceptionClasses(ctx)  # the module's exception classes
         self.keepers: set[str] = set()  # functions that raise, or hand on, a parameter (or re-raise bare)
         self.handler_stack: list[ast.ExceptHandler] = []  # handlers being walked (the current function's on top)
         self.helper_calls: dict[ast.AST, set[str]] = {}  # handler -> f of ``f(exc)``/``self.f(exc)`` in it
-        self.other_classes: set[str] = set()  # the module's other classes
         self.candidates: list[_Candidate] = []
 
     # --- facts ------------------------------------------------------------------------------
@@ -132,6 +134,9 @@ class CancellationChecker(Checker):
             return
         ctx = self.ctx
         self.first_cancel.setdefault(ctx.function, node.lineno)  # ``t.cancel()`` or ``call_soon(t.cancel)``
+        if ctx.origin(node.value) == CURRENT_TASK:
+            self._mark_enclosing_handlers()  # ``asyncio.current_task().cancel()``: cancelled again
+            return
         attr = _self_attr(node.value)
         if attr is not None:
             self.cancelled_attrs.setdefault(_class_of(ctx.function), set()).add(attr)
@@ -180,7 +185,7 @@ class CancellationChecker(Checker):
                 self._hands_on(value, keeps=False)
         if self.handler_stack and segment:
             self._helper_call(node, segment)
-        spawned = spawned_coroutine(ctx, node, segment) if node.args else None
+        spawned = spawned_coroutine(ctx, node, segment) if node.args or node.keywords else None
         if spawned is not None:
             whose, name = spawned
             if whose == ANY_OBJECT:
@@ -221,10 +226,15 @@ class CancellationChecker(Checker):
         value = node.value
         if any(isinstance(target, (ast.Subscript, ast.Attribute)) for target in node.targets):
             self._hands_on(value)
-        elif isinstance(value, ast.Name):
+            return
+        targets = {t.id for t in node.targets if isinstance(t, ast.Name)}
+        if isinstance(value, ast.Name):
             for handler in self._handlers_of(value):
-                names = self.saved.setdefault(handler, set())
-                names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+                self.saved.setdefault(handler, set()).update(targets)
+            self.copies.setdefault(self.ctx.function, {}).setdefault(value.id, set()).update(targets)
+        elif isinstance(value, ast.Constant) and value.value is True:
+            for handler in self._handlers_of_name(None)[:1]:  # ``except CancelledError: cancelled = True``
+                self.flags.setdefault(handler, set()).update(targets)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None and isinstance(node.target, (ast.Subscript, ast.Attribute)):
@@ -235,17 +245,19 @@ class CancellationChecker(Checker):
         if isinstance(node.exc, ast.Name):
             self.raised.setdefault(function, set()).add(node.exc.id)
             self._keeps_parameter(node.exc)
+        elif node.exc is not None:  # ``if cancelled: raise CancelledError``: the names its ``if`` tests
+            tests = {
+                n.id
+                for test, _ in within_scope(self.ctx.frame, ast.If)
+                for n in ast.walk(test.test)
+                if type(n) is ast.Name
+            }
+            self.flag_raises.setdefault(function, []).append((node.exc, tests))
         elif node.exc is None and not self._handlers_of_name(None):
             self.keepers.add(function.name)  # a bare ``raise`` outside a handler: the caller's exception
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        ctx = self.ctx
-        cancels = any(
-            ctx.qualified_name(base) == CANCELLED_ERROR
-            or (isinstance(base, ast.Name) and base.id in self.cancel_classes)
-            for base in node.bases
-        )
-        (self.cancel_classes if cancels else self.other_classes).add(node.name)
+        self.classes.defined(node)
 
     def _mark_enclosing_handlers(self) -> None:
         """``.uncancel()``/``.cancelling()``/``sys.exc_info()`` in a handler: it decides on purpose."""
@@ -341,7 +353,7 @@ class CancellationChecker(Checker):
             return True
         if self._entry_point(handler, function):
             return True
-        if self.saved.get(handler, set()) & self.raised.get(function, set()):
+        if self._kept(handler, function):
             return True  # kept in a local, raised or handed on later
         owner = _class_of(function)
         spawned = function.name in self.spawned.get(owner if function.is_method else None, ()) or (
@@ -357,6 +369,25 @@ class CancellationChecker(Checker):
         # reaps the class's (or the module's) task, which something cancels: fine when leaving the
         # handler ends the function, not when the function goes on as if the task had failed
         return try_node in self.last_statements or self._ends(candidate) <= _ENDS_FUNCTION
+
+    def _kept(self, handler: ast.ExceptHandler, function: Scope) -> bool:
+        """The caught exception saved in a local (or a copy of one: ``error = exc`` ... ``to_raise =
+        error``) that the function raises or hands on later, or a flag the handler sets that guards
+        a later ``raise CancelledError`` (``cancelled = True`` ... ``if cancelled: raise
+        CancelledError``, the standard library's ``Condition.wait``): the cancellation is deferred."""
+        copies = self.copies.get(function, {})
+        saved, pending = set(), list(self.saved.get(handler, ()))
+        while pending:
+            name = pending.pop()
+            if name not in saved:
+                saved.add(name)
+                pending.extend(copies.get(name, ()))
+        if saved & self.raised.get(function, set()):
+            return True
+        flags = self.flags.get(handler)
+        return bool(flags) and any(
+            flags & tests and self.classes.same(exc) for exc, tests in self.flag_raises.get(function, ())
+        )
 
     def _awaited_inline(self, function: Scope) -> bool:
         """Whether the module awaits ``function`` directly (``await f()``, ``await self.f()``):
@@ -390,74 +421,9 @@ class CancellationChecker(Checker):
         """The ways leaving the candidate's handler can go, computed once."""
         if candidate.ends is None:
             handler = candidate.handler
-            candidate.ends = handler_outcomes(handler, self._same, self._cancellation_test(handler))
+            classes = self.classes
+            candidate.ends = handler_outcomes(handler, classes.same, classes.cancellation_test(handler))
         return candidate.ends
-
-    def _cancellation_test(self, handler: ast.ExceptHandler) -> Decided:
-        """What an ``if`` test in ``handler`` is when the exception caught is the cancellation:
-        ``isinstance(exc, ValueError)`` is false then, so the cancellation never takes its body
-        (httpcore's ``if isinstance(exc, h2.exceptions.ProtocolError): raise LocalProtocolError``)."""
-        name = handler.name
-        if name is None:
-            return None
-
-        def holds(test: ast.expr, depth: int = 0) -> bool | None:
-            negated = False
-            while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):  # a loop: any depth
-                test, negated = test.operand, not negated
-            value = known(test, depth)
-            return None if value is None else value is not negated
-
-        def known(test: ast.expr, depth: int) -> bool | None:
-            if isinstance(test, ast.BoolOp) and depth < 16:
-                values = [holds(operand, depth + 1) for operand in test.values]
-                decisive = isinstance(test.op, ast.Or)  # an operand with this value decides the test
-                if decisive in values:
-                    return decisive
-                return (not decisive) if all(v is not None for v in values) else None
-            if (
-                isinstance(test, ast.Call)
-                and isinstance(test.func, ast.Name)
-                and test.func.id == "isinstance"
-                and len(test.args) == 2
-                and isinstance(test.args[0], ast.Name)
-                and test.args[0].id == name
-            ):
-                classes = test.args[1].elts if isinstance(test.args[1], ast.Tuple) else [test.args[1]]
-                values = [self._is_cancellation(c) for c in classes]
-                if True in values:
-                    return True
-                return False if all(v is False for v in values) else None
-            return None
-
-        return holds
-
-    def _is_cancellation(self, cls: ast.expr) -> bool | None:
-        """Whether a cancellation is an instance of ``cls`` (None: unknown -- a local alias, say)."""
-        qualified = exception_class(self.ctx, cls)
-        if qualified in _CATCHES_CANCELLATION or self._same(cls):
-            return True
-        if isinstance(cls, ast.Name) and cls.id in self.other_classes:
-            return False
-        return False if "." in qualified else None  # a builtin or imported class: not a cancellation
-
-    def _same(self, exc: ast.expr) -> bool:
-        """Raising this is raising a CancelledError again (the task still ends cancelled)."""
-        target = exc.func if isinstance(exc, ast.Call) else exc
-        if isinstance(target, ast.Name):
-            if target.id in self.cancel_classes:
-                return True
-            if target.id in self.other_classes:
-                return False
-        qualified = self.ctx.qualified_name(target) or ""
-        if qualified == CANCELLED_ERROR:
-            return True
-        if qualified.startswith(_OTHER_CANCELLED_ERRORS):
-            return False
-        return (last_segment(target) or "").endswith("CancelledError")
-
-
-_OTHER_CANCELLED_ERRORS = ("concurrent.", "builtins.")
 
 
 def _self_attr(node: ast.AST) -> str | None:

@@ -21,14 +21,21 @@ PATHS_NOTE = (
     "module class that is not a cancellation (`h2.exceptions.ProtocolError`, `ValueError`) is "
     "not the cancellation's path and does not count; neither does the `else` of such a test on "
     "a cancellation class. A path that ends in `os._exit(...)` or `os.abort()` ends the process, so "
-    "it swallows nothing. Calls are not followed as paths, but see the helpers below."
+    "it swallows nothing. In a nested `try` of the handler, an `except BaseException:` (or `except "
+    "CancelledError:`, a bare `except:`) that re-raises its own exception (`raise`, `raise cleanup_error`) "
+    "re-raises the cancellation that came again during the cleanup. Calls are not followed as paths, but see the "
+    "helpers below."
 )
 FORWARD_NOTE = (
     "Not reported where the exception is handed on or its fate decided on purpose: the caught "
     "name passed to `fut.set_exception(exc)`, stored in a container or attribute (`errors[i] = "
     "exc`, `errors.append(exc)`, `self.error = exc`) -- itself or wrapped by a class "
     "(`holder.append(Error(exc))`, `Result(error=exc)`; not `str(exc)`, nor `raise Wrapper(exc)`) -- "
-    "returned (`return Error(exc)`), or kept in a local that the function raises or hands on so later; "
+    "returned (`return Error(exc)`), or kept in a local -- or a copy of one (`error = exc` ... `to_raise = "
+    "error`) -- that the function raises or hands on so later; a flag the handler sets (`cancelled = True`) that "
+    "guards a later `raise CancelledError` (`if cancelled: raise CancelledError`, the standard library's "
+    "`Condition.wait`); `asyncio.current_task().cancel()` in the handler (cancelled again: the next await "
+    "raises it); "
     "passed to a function or method of the module that raises or hands on that parameter, or "
     "re-raises with a bare `raise` (`self._convert_error(exc)` whose body ends `raise exc`; what "
     "else the helper does is not followed); "
@@ -40,7 +47,8 @@ FORWARD_NOTE = (
 )
 OWNED_NOTE = (
     "Nor in a coroutine the module starts as a task of its own -- `create_task(self._run())`, "
-    "`loop.create_task(worker())`, `ensure_future(...)`, through any wrapper named so or for a task or "
+    "`loop.create_task(worker())`, `create_task(coro=worker())`, `ensure_future(...)`, through any wrapper "
+    "named so or for a task or "
     "a future (`app.add_task(...)`, `start_pending_task(...)`, `spawn(...)`, `self.add_future(...)`), "
     "a coroutine kept in a local first (`wrapped = self._run(); loop.create_task(wrapped)`), a spawner "
     "handed to a scheduler (`loop.call_soon_threadsafe(loop.create_task, f())`), a task group's "

@@ -28,10 +28,14 @@ def spawned_coroutine(ctx: Context, call: ast.Call, segment: str) -> tuple[str, 
     """(whose, name) of the coroutine function ``call`` starts as a task: ``create_task(f())``,
     ``loop.create_task(self.m())``, ``create_task(self.cycle.run_asgi(app))``, a coroutine kept in
     a local first (``wrapped = self._run(); loop.create_task(wrapped)``), a spawner handed to a
-    scheduler (``loop.call_soon_threadsafe(loop.create_task, f())``), ``tg.start_soon(self._run)``.
-    ``segment`` is the last segment of the callee's name ("" for other callees): spawns are
-    known by name (an import alias such as ``create_task as go`` is not followed)."""
-    func, args = call.func, call.args
+    scheduler (``loop.call_soon_threadsafe(loop.create_task, f())``), ``tg.start_soon(self._run)``,
+    ``create_task(name=..., coro=f())`` (kopf).  ``segment`` is the last segment of the callee's name
+    ("" for other callees): spawns are known by name (an import alias such as ``create_task as go``
+    is not followed)."""
+    func = call.func
+    args = call.args or [k.value for k in call.keywords if k.arg in ("coro", "coroutine", "func")]
+    if not args:
+        return None
     started = args[0]
     if type(started) is ast.Attribute and started.attr in SPAWN_METHODS and len(args) > 1:
         started = args[1]

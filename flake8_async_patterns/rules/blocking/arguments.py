@@ -1,0 +1,59 @@
+"""What a call's own arguments say about whether it blocks: ``get(block=False)`` and the other
+polling forms of a wait, an in-memory database, a descriptor handed to the event loop's pipe
+transport, ``connect`` on a datagram socket."""
+
+from __future__ import annotations
+
+import ast
+import ipaddress
+
+from ...semantic.text import is_false, is_zero, keyword_value, last_segment
+from .calls import POLLING_FLAGS, WAIT_PARAMETERS, WAITING_FUNCTIONS
+
+
+def is_pipe_transport(call: ast.Call) -> bool:
+    return isinstance(call.func, ast.Attribute) and call.func.attr in ("connect_read_pipe", "connect_write_pipe")
+
+
+def does_not_wait(call: ast.Call, method: str) -> bool:
+    """``acquire(False)``, ``get(block=False)``, ``wait(0)``, ``join(timeout=0)``,
+    ``concurrent.futures.wait(fs, 0)``, ``getaddrinfo(..., flags=AI_NUMERICHOST)``,
+    ``os.waitpid(pid, os.WNOHANG)``..."""
+    params = WAIT_PARAMETERS.get(method) or WAITING_FUNCTIONS.get(method, ())
+    values = dict(zip(params, call.args, strict=False))  # fewer arguments than parameters is usual
+    for keyword in call.keywords:
+        if keyword.arg:
+            values[keyword.arg] = keyword.value
+    polls = any(
+        word in (last_segment(node) or "")
+        for parameter, word in POLLING_FLAGS.items()
+        if parameter in values
+        for node in ast.walk(values[parameter])
+    )
+    return polls or is_false(values.get("blocking")) or is_false(values.get("block")) or is_zero(values.get("timeout"))
+
+
+def in_memory_database(call: ast.Call) -> bool:
+    """``sqlite3.connect(":memory:")``, or a ``file::memory:`` / ``mode=memory`` URI: no file behind it."""
+    database = call.args[0] if call.args else keyword_value(call, "database")
+    name = database.value if isinstance(database, ast.Constant) else None
+    return isinstance(name, str) and (name == ":memory:" or name.startswith("file::memory:") or "mode=memory" in name)
+
+
+def datagram_connect(connect: ast.Call, made_by: ast.Call | None) -> bool:
+    """``connect`` on a socket made here with ``SOCK_DGRAM``: connecting a UDP socket only records
+    the peer (the local-address probe ``s.connect(("8.8.8.8", 80)); s.getsockname()``) -- unless
+    the address names a host by a literal that is not an IP address, which asks DNS first."""
+    if made_by is None:
+        return False
+    kind = made_by.args[1] if len(made_by.args) > 1 else keyword_value(made_by, "type")
+    if kind is None or not any(last_segment(node) == "SOCK_DGRAM" for node in ast.walk(kind)):
+        return False
+    address = connect.args[0] if connect.args else None
+    host = address.elts[0] if isinstance(address, ast.Tuple) and address.elts else None
+    if isinstance(host, ast.Constant) and isinstance(host.value, str) and host.value:
+        try:
+            ipaddress.ip_address(host.value)
+        except ValueError:
+            return False  # a host name: resolved by a blocking DNS lookup
+    return True

@@ -1,0 +1,97 @@
+"""The module's exception classes as the cancellation rules see them: which raise a cancellation
+again, which tell one apart in an ``isinstance`` test."""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from ...knowledge.asyncio import BASE_EXCEPTION, CANCELLED_ERROR, exception_class
+from ...semantic.text import last_segment
+
+if TYPE_CHECKING:
+    from ...semantic.context import Context
+    from ...semantic.flow import Decided
+
+_CATCHES_CANCELLATION = frozenset({CANCELLED_ERROR, BASE_EXCEPTION})
+_OTHER_CANCELLED_ERRORS = ("concurrent.", "builtins.")
+
+
+class ExceptionClasses:
+    """Filled class by class as the module is walked (``defined``); asked at the module's end."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.cancel_classes: set[str] = set()  # module classes derived from CancelledError
+        self.other_classes: set[str] = set()  # the module's other classes
+
+    def defined(self, node: ast.ClassDef) -> None:
+        cancels = any(
+            self.ctx.qualified_name(base) == CANCELLED_ERROR
+            or (isinstance(base, ast.Name) and base.id in self.cancel_classes)
+            for base in node.bases
+        )
+        (self.cancel_classes if cancels else self.other_classes).add(node.name)
+
+    def same(self, exc: ast.expr) -> bool:
+        """Raising this is raising a CancelledError again (the task still ends cancelled)."""
+        target = exc.func if isinstance(exc, ast.Call) else exc
+        if isinstance(target, ast.Name):
+            if target.id in self.cancel_classes:
+                return True
+            if target.id in self.other_classes:
+                return False
+        qualified = self.ctx.qualified_name(target) or ""
+        if qualified == CANCELLED_ERROR:
+            return True
+        if qualified.startswith(_OTHER_CANCELLED_ERRORS):
+            return False
+        return (last_segment(target) or "").endswith("CancelledError")
+
+    def is_cancellation(self, cls: ast.expr) -> bool | None:
+        """Whether a cancellation is an instance of ``cls`` (None: unknown -- a local alias, say)."""
+        qualified = exception_class(self.ctx, cls)
+        if qualified in _CATCHES_CANCELLATION or self.same(cls):
+            return True
+        if isinstance(cls, ast.Name) and cls.id in self.other_classes:
+            return False
+        return False if "." in qualified else None  # a builtin or imported class: not a cancellation
+
+    def cancellation_test(self, handler: ast.ExceptHandler) -> Decided:
+        """What an ``if`` test in ``handler`` is when the exception caught is the cancellation:
+        ``isinstance(exc, ValueError)`` is false then, so the cancellation never takes its body
+        (httpcore's ``if isinstance(exc, h2.exceptions.ProtocolError): raise LocalProtocolError``)."""
+        name = handler.name
+        if name is None:
+            return None
+
+        def holds(test: ast.expr, depth: int = 0) -> bool | None:
+            negated = False
+            while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):  # a loop: any depth
+                test, negated = test.operand, not negated
+            value = known(test, depth)
+            return None if value is None else value is not negated
+
+        def known(test: ast.expr, depth: int) -> bool | None:
+            if isinstance(test, ast.BoolOp) and depth < 16:
+                values = [holds(operand, depth + 1) for operand in test.values]
+                decisive = isinstance(test.op, ast.Or)  # an operand with this value decides the test
+                if decisive in values:
+                    return decisive
+                return (not decisive) if all(v is not None for v in values) else None
+            if (
+                isinstance(test, ast.Call)
+                and isinstance(test.func, ast.Name)
+                and test.func.id == "isinstance"
+                and len(test.args) == 2
+                and isinstance(test.args[0], ast.Name)
+                and test.args[0].id == name
+            ):
+                classes = test.args[1].elts if isinstance(test.args[1], ast.Tuple) else [test.args[1]]
+                values = [self.is_cancellation(c) for c in classes]
+                if True in values:
+                    return True
+                return False if all(v is False for v in values) else None
+            return None
+
+        return holds
