@@ -50,6 +50,7 @@ _HANDING_ON = frozenset({"set_exception", "append", "appendleft", "add", "put_no
 _TELLS_CANCELLATION = frozenset({CANCELLED_ERROR, "builtins.Exception"})
 _DELIBERATE_METHODS = frozenset({"uncancel", "cancelling"})
 _ENDS_FUNCTION = frozenset({Outcome.EXIT, Outcome.RERAISE})  # leaving the handler leaves the function
+_CLOSURES = frozenset({ScopeKind.FUNCTION, ScopeKind.LAMBDA})
 
 
 class _Candidate:
@@ -133,7 +134,10 @@ class CancellationChecker(Checker):
         if node.attr != "cancel":
             return
         ctx = self.ctx
-        self.first_cancel.setdefault(ctx.function, node.lineno)  # ``t.cancel()`` or ``call_soon(t.cancel)``
+        scope: Scope | None = ctx.function  # ``t.cancel()``, ``call_soon(t.cancel)``, or in a closure it
+        while scope is not None and scope.kind in _CLOSURES:  # defines (``call_later(delay, _cancel)``)
+            self.first_cancel[scope] = min(self.first_cancel.get(scope, node.lineno), node.lineno)
+            scope = scope.parent
         if ctx.origin(node.value) == CURRENT_TASK:
             self._mark_enclosing_handlers()  # ``asyncio.current_task().cancel()``: cancelled again
             return
@@ -311,7 +315,6 @@ class CancellationChecker(Checker):
         function = ctx.function
         if any(handler_outcomes(outer) <= _RAISES for outer, _ in within_scope(ctx.frame, _HANDLER)):
             return  # an exception is already on its way out of the function
-        first_cancel = self.first_cancel.get(function)
         star = not isinstance(node, ast.Try)
         if ends_function(ctx.frame):
             self.last_statements.add(node)
@@ -321,8 +324,6 @@ class CancellationChecker(Checker):
         elif wraps_the_loop(node, function):
             stops_loop = _STOPS_THE_LOOP_AROUND
         for handler in node.handlers:
-            if first_cancel is not None and first_cancel < handler.lineno:
-                return  # the cancel-then-reap idiom
             names = caught_exceptions(ctx, handler)
             if CANCELLED_ERROR in names:
                 fields = {"exception": _spelling(handler), "function": function.name}
@@ -349,6 +350,9 @@ class CancellationChecker(Checker):
 
     def _excused(self, candidate: _Candidate) -> bool:
         handler, function = candidate.handler, candidate.function
+        first_cancel = self.first_cancel.get(function)
+        if first_cancel is not None and first_cancel < handler.lineno:
+            return True  # the cancel-then-reap idiom (a closure the function defines counts: nested bodies come later)
         if handler in self.deliberate or self.helper_calls.get(handler, set()) & self.keepers:
             return True
         if self._entry_point(handler, function):

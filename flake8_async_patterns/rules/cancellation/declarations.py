@@ -11,8 +11,9 @@ SEED_CANCELLATION = (
 )
 REAP_NOTE = (
     "The cancel-then-reap idiom is not reported: when the function calls `.cancel()` on anything "
-    "before the handler (`task.cancel()` then `try: await task` / `except CancelledError: pass`), "
-    "the CancelledError it catches is the one it asked for."
+    "before the handler (`task.cancel()` then `try: await task` / `except CancelledError: pass`) -- "
+    "itself or in a closure it defines there (`def _cancel(): task.cancel()` handed to `loop.call_later`, a "
+    "hand-rolled timeout) -- the CancelledError it catches is the one it asked for."
 )
 PATHS_NOTE = (
     "Path by path: `raise` (or `raise e` of the caught name) re-raises; `return`, `break`, "
