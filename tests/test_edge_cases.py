@@ -154,6 +154,26 @@ def test_arms_a_module_constant_rules_out_report_nothing(value, lines):
     assert found == lines
 
 
+LITERAL_ARMS = """\
+import asyncio
+
+
+async def close(conn):
+    if {value}:  # ASYNC
+        await conn.close()
+    else:
+        asyncio.create_task(conn.close())
+"""
+
+
+@pytest.mark.parametrize(("value", "lines"), [("True", set()), ("False", {8}), ("flag", {8})])
+def test_the_arm_a_literal_test_rules_out_reports_nothing(value, lines):
+    """psycopg's generated twins keep the sync flavour in the ``else`` of ``if True:  # ASYNC``."""
+    source = LITERAL_ARMS.format(value=value)
+    found = {line for line, _, message in lint(source) if message.startswith(code("dangling-task"))}
+    assert found == lines
+
+
 def test_a_constant_rebound_elsewhere_decides_nothing():
     source = TWIN.format(value="True") + "\n\ndef make_async():\n    global _IS_SYNC\n    _IS_SYNC = False\n"
     found = {line for line, _, message in lint(source) if message.startswith(code("dangling-task"))}

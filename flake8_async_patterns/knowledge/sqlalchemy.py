@@ -103,7 +103,7 @@ def _typed_otherwise(binding: Binding) -> bool:
     """The binding says what its value is, and it is not a known session (the caller knows the
     kind is unknown): an annotation, an assignment of a literal or display (a dict, a list...), or
     an assignment/``with`` of a class instantiation (``Database(url)``, ``DBSession()`` -- a
-    capitalised callable)."""
+    capitalised callable), or a lookup whose default is a display (``event.get("session", {})``)."""
     if binding.annotation is not None:
         return True
     value = binding.value
@@ -115,6 +115,8 @@ def _typed_otherwise(binding: Binding) -> bool:
         value = value.value
     if not isinstance(value, ast.Call):
         return False
+    if isinstance(value.func, ast.Attribute) and value.func.attr == "get" and len(value.args) == 2:
+        return isinstance(value.args[1], _DISPLAYS)  # ``session = event.get("session", {})``: a dict
     name = last_segment(value.func)
     return name is not None and name[:1].isupper()
 

@@ -88,8 +88,8 @@ class Context:
 
     def constant_test(self, node: ast.If) -> None:
         """``if _IS_SYNC:`` / ``if not _IS_SYNC and x:`` on a module constant bound to ``True`` or
-        ``False`` (pymongo's generated sync and async twins), or ``if TYPE_CHECKING:``: one arm
-        never runs."""
+        ``False`` (pymongo's generated sync and async twins), ``if TYPE_CHECKING:``, or a literal
+        ``if True:`` / ``if False:``: one arm never runs."""
         test = node.test
         kind = type(test)
         if kind is ast.Name:  # the common ``if x:``: only a module name can be a constant
@@ -98,7 +98,7 @@ class Context:
         elif kind is ast.Attribute:
             if test.attr != _TYPE_CHECKING:
                 return
-        elif kind is not ast.UnaryOp and kind is not ast.BoolOp:
+        elif kind is not ast.UnaryOp and kind is not ast.BoolOp and kind is not ast.Constant:
             return  # a comparison or a call: never a constant
         deciding: list[Binding] = []
         value = self._constant(test, deciding)
@@ -132,6 +132,8 @@ class Context:
                 value = False
         elif kind is ast.Attribute and test.attr == _TYPE_CHECKING and self.qualified_name(test) in TYPE_CHECKING_NAMES:
             value = False
+        elif kind is ast.Constant and type(test.value) is bool:  # ``if True:  # ASYNC`` (psycopg's generated twins)
+            value = test.value
         return None if value is None else value is not negated
 
     def drop_dead_findings(self) -> None:

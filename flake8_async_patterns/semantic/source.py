@@ -34,9 +34,19 @@ _ASYNC = "async"
 
 # What can make an ``if`` statement's arm dead (``Context.constant_test``): a name bound to
 # ``True``/``False`` by a statement of its own (``_IS_SYNC = True``, maybe with a comment after it;
-# not ``f(flag=True)`` or a parameter's default), or ``TYPE_CHECKING``.  Substring tests only: a
-# regular expression over every file cost more than the handler it spares.
-_DECIDING_TEXTS = ("TYPE_CHECKING", "= True\n", "= False\n", "= True  #", "= False  #", "= True #", "= False #")
+# not ``f(flag=True)`` or a parameter's default), ``TYPE_CHECKING``, or a literal ``if True:``.
+# Substring tests only: a regular expression over every file cost more than the handler it spares.
+_DECIDING_TEXTS = (
+    "TYPE_CHECKING",
+    "= True\n",
+    "= False\n",
+    "= True  #",
+    "= False  #",
+    "= True #",
+    "= False #",
+    "if True:",
+    "if False:",
+)
 
 
 def may_decide_branches(text: str) -> bool:

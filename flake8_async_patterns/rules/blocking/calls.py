@@ -287,6 +287,8 @@ WAITING_FUNCTIONS: dict[str, tuple[str, ...]] = {
     "concurrent.futures.wait": ("fs", "timeout", "return_when"),
     # with ``AI_NUMERICHOST`` in its flags, getaddrinfo parses an address and never asks DNS
     "socket.getaddrinfo": ("host", "port", "family", "type", "proto", "flags"),
+    # with ``NI_NUMERICHOST`` getnameinfo formats the address and never asks DNS
+    "socket.getnameinfo": ("sockaddr", "flags"),
     # with ``WNOHANG`` in their options the waits poll: they return at once when no child has ended
     "os.wait3": ("options",),
     "os.wait4": ("pid", "options"),

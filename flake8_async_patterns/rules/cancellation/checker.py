@@ -91,6 +91,8 @@ class CancellationChecker(Checker):
         self.awaited_calls: dict[Scope | None, set[str]] = {}  # class (None: module) -> f of ``await f()``
         self.awaited_attrs: dict[ast.AST, set[str]] = {}  # try -> X of ``await self.X`` in its body
         self.first_cancel: dict[Scope, int] = {}  # function -> line of its first ``.cancel``
+        self.cancelling_methods: dict[Scope | None, dict[str, set[str]]] = {}  # class -> method -> X of self.X.cancel
+        self.self_calls: dict[Scope, list[tuple[str, int]]] = {}  # function -> (M, line) of ``self.M()``
         self.cancelled_attrs: dict[Scope | None, set[str]] = {}  # class -> X of ``self.X.cancel``
         self.awaited_globals: dict[ast.AST, set[str]] = {}  # try -> G of ``await G`` (a module global)
         self.cancelled_globals: set[str] = set()  # G of ``G.cancel`` or ``t = G; t.cancel``
@@ -143,7 +145,7 @@ class CancellationChecker(Checker):
             return
         attr = _self_attr(node.value)
         if attr is not None:
-            self.cancelled_attrs.setdefault(_class_of(ctx.function), set()).add(attr)
+            self._cancels_attr(attr)
             return
         receiver = node.value
         if isinstance(receiver, ast.Name):
@@ -152,11 +154,20 @@ class CancellationChecker(Checker):
                 receiver = binding.value  # ``task = _worker`` ... ``task.cancel()``
                 attr = _self_attr(receiver)  # ``task = self._task`` ... ``task.cancel()``
                 if attr is not None:
-                    self.cancelled_attrs.setdefault(_class_of(ctx.function), set()).add(attr)
+                    self._cancels_attr(attr)
                     return
             task = self._module_global(receiver)
             if task is not None:
                 self.cancelled_globals.add(task)
+
+    def _cancels_attr(self, attr: str) -> None:
+        """``self.<attr>.cancel()`` in the current function: the class cancels that attribute, and
+        a method doing so cancels it for whoever calls it (``self._finished()``)."""
+        function = self.ctx.function
+        cls = _class_of(function)
+        self.cancelled_attrs.setdefault(cls, set()).add(attr)
+        if function.is_method:
+            self.cancelling_methods.setdefault(cls, {}).setdefault(function.name, set()).add(attr)
 
     def _module_global(self, expr: ast.AST | None) -> str | None:
         """``G`` when ``expr`` is a name bound at module level, read from a function."""
@@ -168,6 +179,7 @@ class CancellationChecker(Checker):
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
         func = node.func
+        self._note_self_call(node)
         if isinstance(func, ast.Attribute):
             if func.attr in _DELIBERATE_METHODS or (func.attr in _EXC_INFO and ctx.qualified_name(func) in _CAPTURE):
                 self._mark_enclosing_handlers()
@@ -178,8 +190,8 @@ class CancellationChecker(Checker):
                 checked = node.args[1].elts if isinstance(node.args[1], ast.Tuple) else [node.args[1]]
                 if any(exception_class(ctx, t) in _TELLS_CANCELLATION for t in checked):
                     self._decides(node.args[0])
-            elif func.id in _EXC_INFO and ctx.qualified_name(func) in _CAPTURE:
-                self._mark_enclosing_handlers()  # ``from sys import exc_info``
+            elif _asks_on_purpose(ctx, node, func):
+                self._mark_enclosing_handlers()  # ``from sys import exc_info``, ``getattr(task, "cancelling")``
         self.main_coroutines.called(node)
         if not node.args and not node.keywords:
             return
@@ -206,6 +218,12 @@ class CancellationChecker(Checker):
                 if isinstance(operand, ast.Call) and isinstance(operand.func, ast.Name) and operand.func.id == "type":
                     operand = operand.args[0] if len(operand.args) == 1 else None  # ``type(exc) is ...``
                 self._decides(operand)
+
+    def _note_self_call(self, node: ast.Call) -> None:
+        """``self._finished()``, which may cancel the task the function reaps next."""
+        method = _self_attr(node.func)
+        if method is not None:
+            self.self_calls.setdefault(self.ctx.function, []).append((method, node.lineno))
 
     def _helper_call(self, node: ast.Call, name: str) -> None:
         """``self._convert_error(exc)`` in a handler of the current function (``name``: the
@@ -350,9 +368,8 @@ class CancellationChecker(Checker):
 
     def _excused(self, candidate: _Candidate) -> bool:
         handler, function = candidate.handler, candidate.function
-        first_cancel = self.first_cancel.get(function)
-        if first_cancel is not None and first_cancel < handler.lineno:
-            return True  # the cancel-then-reap idiom (a closure the function defines counts: nested bodies come later)
+        if self._cancels_before(function, handler.lineno, candidate.try_node):
+            return True  # the cancel-then-reap idiom
         if handler in self.deliberate or self.helper_calls.get(handler, set()) & self.keepers:
             return True
         if self._entry_point(handler, function):
@@ -373,6 +390,22 @@ class CancellationChecker(Checker):
         # reaps the class's (or the module's) task, which something cancels: fine when leaving the
         # handler ends the function, not when the function goes on as if the task had failed
         return try_node in self.last_statements or self._ends(candidate) <= _ENDS_FUNCTION
+
+    def _cancels_before(self, function: Scope, line: int, try_node: ast.AST) -> bool:
+        """Whether ``function`` calls ``.cancel()`` before ``line``: itself, in a closure it defines
+        (nested bodies are walked after their function, hence this is asked at the module's end),
+        or through a method of its class that cancels the very ``self.<attr>`` the ``try`` awaits
+        (``self._finished()`` cancelling ``self._task``, then ``await self._task``)."""
+        first_cancel = self.first_cancel.get(function)
+        if first_cancel is not None and first_cancel < line:
+            return True
+        awaited = self.awaited_attrs.get(try_node)
+        if not awaited or not function.is_method:
+            return False
+        cancelling = self.cancelling_methods.get(_class_of(function), {})
+        return any(
+            at < line and awaited & cancelling.get(name, set()) for name, at in self.self_calls.get(function, ())
+        )
 
     def _kept(self, handler: ast.ExceptHandler, function: Scope) -> bool:
         """The caught exception saved in a local (or a copy of one: ``error = exc`` ... ``to_raise =
@@ -428,6 +461,14 @@ class CancellationChecker(Checker):
             classes = self.classes
             candidate.ends = handler_outcomes(handler, classes.same, classes.cancellation_test(handler))
         return candidate.ends
+
+
+def _asks_on_purpose(ctx: Context, call: ast.Call, func: ast.Name) -> bool:
+    """``exc_info()`` imported from ``sys``, or ``getattr(task, "cancelling", ...)``."""
+    if func.id == "getattr":
+        args = call.args
+        return len(args) > 1 and isinstance(args[1], ast.Constant) and args[1].value in _DELIBERATE_METHODS
+    return func.id in _EXC_INFO and ctx.qualified_name(func) in _CAPTURE
 
 
 def _self_attr(node: ast.AST) -> str | None:

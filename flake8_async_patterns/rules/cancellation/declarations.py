@@ -12,8 +12,9 @@ SEED_CANCELLATION = (
 REAP_NOTE = (
     "The cancel-then-reap idiom is not reported: when the function calls `.cancel()` on anything "
     "before the handler (`task.cancel()` then `try: await task` / `except CancelledError: pass`) -- "
-    "itself or in a closure it defines there (`def _cancel(): task.cancel()` handed to `loop.call_later`, a "
-    "hand-rolled timeout) -- the CancelledError it catches is the one it asked for."
+    "itself, in a closure it defines there (`def _cancel(): task.cancel()` handed to `loop.call_later`, a "
+    "hand-rolled timeout), or through a method of its class that calls `.cancel()` (`self._finished()`) -- the "
+    "CancelledError it catches is the one it asked for."
 )
 PATHS_NOTE = (
     "Path by path: `raise` (or `raise e` of the caught name) re-raises; `return`, `break`, "
@@ -42,7 +43,8 @@ FORWARD_NOTE = (
     "else the helper does is not followed); "
     "`sys.exc_info()`/`sys.exception()` captured in the handler; a handler that tests the caught "
     "exception (`isinstance(exc, CancelledError)`, `isinstance(exc, Exception)`, `exc is not "
-    "incoming`, `type(exc) is ...`) or asks `current_task().cancelling()`/`uncancel()`; "
+    "incoming`, `type(exc) is ...`) or asks `current_task().cancelling()`/`uncancel()` (also through "
+    '`getattr(task, "cancelling", ...)`); '
     "a handler nested in an outer `except` whose every path raises (an exception is already "
     "leaving)."
 )
