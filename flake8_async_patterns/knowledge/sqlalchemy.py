@@ -77,6 +77,9 @@ def is_async_session(ctx: Context, expr: ast.AST) -> bool:
         binding = ctx.lookup(expr.id)
         if binding is not None and (binding.kind is BindingKind.IMPORT or _typed_otherwise(binding)):
             return False
+        value = binding.value if binding is not None and binding.kind is BindingKind.ASSIGN else None
+        if isinstance(value, ast.Attribute) and ctx.instance_class(value.value) is not None:
+            return is_async_session(ctx, value)  # ``session = self.session``: what the attribute is
         return expr.id in ctx.settings.session_names
     if isinstance(expr, ast.Attribute) and ctx.instance_class(expr.value) is not None:
         if any(_typed_otherwise(b) for b in ctx.attribute_bindings(expr)):

@@ -112,7 +112,9 @@ DEPRECATED_GET_EVENT_LOOP = declare(
         "the loop, where `get_event_loop()` returns the running loop), nor are nested defs and "
         "lambdas of a coroutine (they usually run on the loop).",
         "Not reported where the call cannot fail: in a `try` that handles `RuntimeError` (what 3.14 "
-        "raises; the 3.12-3.13 warning is the code's own choice then), in a sync method of an "
+        "raises; the 3.12-3.13 warning is the code's own choice then), in the body of an `if` that holds only "
+        "while a loop runs (`if loop and loop.is_running():` after `loop = asyncio.get_running_loop()`, the "
+        "nest_asyncio pattern: `get_event_loop()` returns the running loop there), in a sync method of an "
         "`unittest.IsolatedAsyncioTestCase` (its runner sets the loop before the test runs), and in "
         "a module that uses `@asyncio.coroutine` -- removed in 3.11, so the module only runs on "
         "Pythons where `get_event_loop()` neither warns nor raises.",
@@ -175,8 +177,13 @@ class LoopChecker(Checker):
             return True
         if function.is_method and derives_from(ctx, function.parent, ASYNC_TEST_CASE):
             return True
-        for node, child in within_scope(frame, TRY_NODES):
-            if in_statement_list(child, node.body) and any(_catches_runtime_error(ctx, h) for h in node.handlers):
+        for node, child in within_scope(frame, (*TRY_NODES, ast.If)):
+            if not in_statement_list(child, node.body):
+                continue
+            if isinstance(node, ast.If):
+                if _says_running(node.test):  # ``if loop and loop.is_running():`` -- it returns that loop
+                    return True
+            elif any(_catches_runtime_error(ctx, h) for h in node.handlers):
                 return True
         return False
 
@@ -222,6 +229,14 @@ def _catches_runtime_error(ctx: Context, handler: ast.ExceptHandler) -> bool:
         return True
     types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
     return any(ctx.qualified_name(t) in _RUNTIME_ERROR_CATCHERS for t in types)
+
+
+def _says_running(test: ast.expr) -> bool:
+    """An ``if`` test that holds only while a loop runs: ``loop.is_running()``, alone or as a
+    conjunct of ``and``."""
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return any(_says_running(value) for value in test.values)
+    return isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr == "is_running"
 
 
 def _drives_loop(frame: Frame) -> bool:

@@ -95,8 +95,8 @@ DANGLING_TASK = declare(
         "function) counts. Module-level bindings are not locals and are not reported, nor are "
         "tasks bound through `global`/`nonlocal` (the outer scope keeps the reference).",
         "`task = other = create_task(...)` is one task: it is used when either name is, and reported once.",
-        "Not reported in a finalizer -- `__del__`, or a function this module registers with "
-        "`weakref.ref(obj, callback)`/`weakref.finalize` -- where best-effort cleanup is scheduled "
+        "Not reported in a finalizer -- `__del__`, or a function (or a method, `self.close_session`) this module "
+        "registers with `weakref.ref(obj, callback)`/`weakref.finalize` -- where best-effort cleanup is scheduled "
         "with nobody left to keep the task.",
     ),
     options=(PYTHON_VERSION,),
@@ -294,7 +294,11 @@ class TaskChecker(Checker):
         ctx = self.ctx
         qn = ctx.qualified_name(node.func)
         if qn in _FINALIZER_REGISTRATIONS and len(node.args) >= 2:
-            callback = ctx.binding_of(node.args[1])
+            registered = node.args[1]
+            callback = ctx.binding_of(registered)
+            if isinstance(registered, ast.Attribute):  # ``weakref.finalize(self, self.close_session, ...)``
+                cls = ctx.instance_class(registered.value)
+                callback = ctx.method_binding(cls, registered.attr) if cls is not None else None
             if callback is not None and callback.kind is BindingKind.DEF:
                 self.finalizers.add(callback.func_scope)
             return

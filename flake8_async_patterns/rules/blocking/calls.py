@@ -264,7 +264,8 @@ BLOCKING_METHODS: dict[Kind, tuple[Family, frozenset[str], str]] = {
     Kind.CF_FUTURE: (Family.WAIT, frozenset({"result", "exception"}), "'await asyncio.wrap_future(future)'"),
 }
 # Redis methods that only build a helper object (no round trip).
-REDIS_LOCAL_METHODS = frozenset({"pipeline", "pubsub", "lock", "register_script", "monitor", "client"})
+# ``close`` releases the connection and disconnects the pool's sockets: no round trip to the server
+REDIS_LOCAL_METHODS = frozenset({"pipeline", "pubsub", "lock", "register_script", "monitor", "client", "close"})
 # ``with x:`` on these blocks until the lock is free.
 BLOCKING_CONTEXT_KINDS: dict[Kind, str] = {
     Kind.THREAD_LOCK: "'asyncio.Lock' with 'async with'",

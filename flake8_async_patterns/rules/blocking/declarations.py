@@ -201,7 +201,8 @@ BLOCKING_DATABASE = blocking_rule(
         "calls in the same coroutine are not reported again. When the connection was made elsewhere (a module "
         "global, a `self` attribute, a parameter annotated with the driver's class), its query methods (`execute`, "
         "`commit`, cursor `fetch*`, ...) are reported where the coroutine calls them. `redis.Redis()` connects "
-        "lazily: its methods are reported, except those that only build a helper (`pipeline`, `pubsub`, `lock`, ...).",
+        "lazily: its methods are reported, except those that only build a helper (`pipeline`, `pubsub`, `lock`, ...) "
+        "and `close()` (it releases the connection and disconnects the pool's sockets: no round trip).",
         "`sqlite3.connect(':memory:')` (or a `file::memory:` / `mode=memory` URI) opens no file and is not reported.",
         "A factory bound in the module to a sync `sessionmaker(...)` makes sync sessions: calling it in a coroutine "
         "is this rule, never AIO601. A sync Session is reported at its constructor/factory call and at `.query(...)`.",
@@ -289,7 +290,8 @@ BLOCKING_WAIT = blocking_rule(
         "`timeout=0` (by keyword or position) do not block, nor do `get(block=False)`, `get(False)`, `get_nowait` "
         "and `put_nowait`; `multiprocessing.Pool` waits are `join/map/starmap/apply`.",
         "`put()` on a `queue.SimpleQueue`, or on a `queue.Queue`/`LifoQueue`/`PriorityQueue` or `multiprocessing."
-        "Queue`/`JoinableQueue` made without a positive `maxsize`, never waits. Nor does a `get()` right after the "
+        "Queue`/`JoinableQueue` made without a positive `maxsize` (also as a field's `default_factory=Queue`, "
+        "pydantic or dataclasses), never waits. Nor does a `get()` right after the "
         "code saw an item there: inside `while/if not q.empty():`, or after `while q.empty(): await ...` (no `break`) "
         "or `if q.empty(): return`, with no await and no other `get()` of that queue in between. `thread.join()` after "
         "awaiting a future the thread was handed (`args=(future,)`; in the `try`'s `else` or after) waits only for "

@@ -38,17 +38,20 @@ _LOOK_BACK = 8  # statements searched backwards for a guard
 
 def unbounded(ctx: Context, queue: ast.AST) -> bool:
     """A ``queue.SimpleQueue()``, or a ``queue.Queue/LifoQueue/PriorityQueue()`` or
-    ``multiprocessing.Queue/JoinableQueue()`` made without a positive ``maxsize``: its ``put``
-    never waits."""
+    ``multiprocessing.Queue/JoinableQueue()`` made without a positive ``maxsize`` (also as a
+    field's ``default_factory=Queue``, pydantic or dataclasses): its ``put`` never waits."""
     made = constructor_call(ctx, queue)
     if made is None:
         return False
     call, scope = made
-    qn = ctx.qualified_name(call.func, scope)
+    factory = keyword_value(call, "default_factory")  # ``Field(default_factory=Queue)``: ``Queue()``
+    qn = ctx.qualified_name(factory if factory is not None else call.func, scope)
     if qn == "queue.SimpleQueue":
         return True
     if qn not in _BOUNDED_QUEUES:
         return False
+    if factory is not None:
+        return True
     maxsize = keyword_value(call, "maxsize") or (call.args[0] if call.args else None)
     if maxsize is None:
         return True
