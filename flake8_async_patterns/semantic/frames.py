@@ -144,7 +144,8 @@ def version_condition(test: ast.AST, qualified_name: Callable) -> Callable[[tupl
     compare = _COMPARISONS.get(type(test.ops[0]))
     if bound is None or compare is None:
         return None
-    return lambda version: compare(version[: len(bound)], bound)
+    # ``(3, 14)`` is ``(3, 14, 0)`` against a three-part bound (``sys.version_info < (3, 14, 0)``)
+    return lambda version: compare((*version, 0, 0, 0)[: len(bound)], bound)
 
 
 def only_before(frame: Frame, version: tuple[int, int], qualified_name: Callable) -> bool:

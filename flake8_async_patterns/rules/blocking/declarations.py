@@ -289,13 +289,15 @@ BLOCKING_WAIT = blocking_rule(
         "The primitive may be a local, a module global or a `self` attribute; `blocking=False`, `block=False` and "
         "`timeout=0` (by keyword or position) do not block, nor do `get(block=False)`, `get(False)`, `get_nowait` "
         "and `put_nowait`; `multiprocessing.Pool` waits are `join/map/starmap/apply`.",
-        "`put()` on a `queue.SimpleQueue`, or on a `queue.Queue`/`LifoQueue`/`PriorityQueue` or `multiprocessing."
-        "Queue`/`JoinableQueue` made without a positive `maxsize` (also as a field's `default_factory=Queue`, "
-        "pydantic or dataclasses), never waits. Nor does a `get()` right after the "
-        "code saw an item there: inside `while/if not q.empty():`, or after `while q.empty(): await ...` (no `break`) "
-        "or `if q.empty(): return`, with no await and no other `get()` of that queue in between. `thread.join()` after "
-        "awaiting a future the thread was handed (`args=(future,)`; in the `try`'s `else` or after) waits only for "
-        "the thread to return (CPython's `shutdown_default_executor`).",
+        "`put()` on a `queue.SimpleQueue`, or on a `queue.Queue`/`LifoQueue`/`PriorityQueue` or "
+        "`multiprocessing.Queue`/`JoinableQueue` made without a positive `maxsize` (also as a field's "
+        "`default_factory=Queue`, pydantic or dataclasses; a multiprocessing context's `ctx.Queue()`), never waits; "
+        "`put()` on a queue made where the module cannot see (a parameter, another module) is not reported either: "
+        "only a bound in sight makes it a wait (on held-out code every such report was an unbounded queue). Nor does a "
+        "`get()` right after the code saw an item there: inside `while/if not q.empty():`, or after `while q.empty(): "
+        "await ...` (no `break`) or `if q.empty(): return`, with no await and no other `get()` of that queue in "
+        "between. `thread.join()` after awaiting a future the thread was handed (`args=(future,)`; in the `try`'s "
+        "`else` or after) waits only for the thread to return (CPython's `shutdown_default_executor`).",
         "A thread lock (`Lock`/`RLock`, or a `Condition`'s lock: its waiters release it inside `wait()`) taken with "
         "a plain `with` is reported only when the block holds it across an await point (then another task taking it "
         "blocks the loop for good); a short section of in-memory work under a lock shared with threads -- such as "

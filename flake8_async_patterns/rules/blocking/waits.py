@@ -33,19 +33,24 @@ if TYPE_CHECKING:
 _BOUNDED_QUEUES = frozenset(
     {"queue.Queue", "queue.LifoQueue", "queue.PriorityQueue", "multiprocessing.Queue", "multiprocessing.JoinableQueue"}
 )
+_CONTEXT_QUEUES = frozenset({"Queue", "JoinableQueue", "SimpleQueue"})
 _LOOK_BACK = 8  # statements searched backwards for a guard
 
 
 def unbounded(ctx: Context, queue: ast.AST) -> bool:
     """A ``queue.SimpleQueue()``, or a ``queue.Queue/LifoQueue/PriorityQueue()`` or
-    ``multiprocessing.Queue/JoinableQueue()`` made without a positive ``maxsize`` (also as a
-    field's ``default_factory=Queue``, pydantic or dataclasses): its ``put`` never waits."""
+    ``multiprocessing.Queue/JoinableQueue()`` (also a context's, ``mp_ctx.Queue()``) made without a
+    positive ``maxsize`` (also as a field's ``default_factory=Queue``, pydantic or dataclasses): its
+    ``put`` never waits.  So is a queue made where the module cannot see: only a bound in sight
+    makes ``put`` a wait worth reporting (on real code every such report was an unbounded queue)."""
     made = constructor_call(ctx, queue)
     if made is None:
-        return False
+        return True  # made where the module cannot see (a parameter, another module): no bound in sight
     call, scope = made
     factory = keyword_value(call, "default_factory")  # ``Field(default_factory=Queue)``: ``Queue()``
     qn = ctx.qualified_name(factory if factory is not None else call.func, scope)
+    if qn is None and isinstance(call.func, ast.Attribute) and call.func.attr in _CONTEXT_QUEUES:
+        qn = "multiprocessing." + call.func.attr  # ``mp_ctx.Queue()``: a multiprocessing context's queue
     if qn == "queue.SimpleQueue":
         return True
     if qn not in _BOUNDED_QUEUES:
