@@ -44,8 +44,8 @@ KEYBOARD_INTERRUPT = "builtins.KeyboardInterrupt"
 _HANDLER = (ast.ExceptHandler,)
 _EXC_INFO = frozenset({"exc_info", "exception"})
 _CAPTURE = frozenset({"sys.exc_info", "sys.exception"})
-# Methods that hand the caught exception on: to a future, or into a container raised from later.
-_HANDING_ON = frozenset({"set_exception", "append", "appendleft", "add", "put_nowait"})
+# Methods that hand the caught exception on: to a future, a container raised from later, a generator (``throw``).
+_HANDING_ON = frozenset({"set_exception", "append", "appendleft", "add", "put_nowait", "throw", "athrow"})
 # Classes whose isinstance test tells a cancellation apart (CancelledError is no Exception).
 _TELLS_CANCELLATION = frozenset({CANCELLED_ERROR, "builtins.Exception"})
 _DELIBERATE_METHODS = frozenset({"uncancel", "cancelling"})

@@ -30,7 +30,8 @@ PATHS_NOTE = (
 )
 FORWARD_NOTE = (
     "Not reported where the exception is handed on or its fate decided on purpose: the caught "
-    "name passed to `fut.set_exception(exc)`, stored in a container or attribute (`errors[i] = "
+    "name passed to `fut.set_exception(exc)` or thrown into the generator being driven (`gen.throw(exc)`: it "
+    "comes back out unless the generator catches it), stored in a container or attribute (`errors[i] = "
     "exc`, `errors.append(exc)`, `self.error = exc`) -- itself or wrapped by a class "
     "(`holder.append(Error(exc))`, `Result(error=exc)`; not `str(exc)`, nor `raise Wrapper(exc)`) -- "
     "returned (`return Error(exc)`), or kept in a local -- or a copy of one (`error = exc` ... `to_raise = "
