@@ -22,7 +22,7 @@ def built_once(ctx: Context) -> bool:
     kept under a lock).  The code then runs once per key or per object."""
     for node, child in within_scope(ctx.frame, (ast.stmt,)):
         if isinstance(node, ast.If) and in_statement_list(child, node.body):
-            cache = _cache_missed(ctx, node.test)
+            cache = _cache_test(ctx, node.test, hit=False)
             if cache is not None and any(_fills(statement, *cache) for statement in node.body):
                 return True
         for statements in statement_lists(node):
@@ -37,7 +37,7 @@ def _returns_on_hit(ctx: Context, statements: list, position: int) -> bool:
     for statement in statements[max(0, position - _LOOK_BACK) : position]:
         if not isinstance(statement, ast.If):
             continue
-        cache = _cache_hit(ctx, statement.test)
+        cache = _cache_test(ctx, statement.test, hit=True)
         if (
             cache is not None
             and any(isinstance(node, ast.Return) for node in ast.walk(statement))
@@ -47,27 +47,20 @@ def _returns_on_hit(ctx: Context, statements: list, position: int) -> bool:
     return False
 
 
-def _cache_hit(ctx: Context, test: ast.AST) -> tuple[str, bool] | None:
-    """(the cache's spelling, whether it is filled by subscript) for a cache-hit test."""
+def _cache_test(ctx: Context, test: ast.AST, hit: bool) -> tuple[str, bool] | None:
+    """(the cache's spelling, whether it is filled by subscript) for a test that holds on a cache
+    hit (``key in CACHE``, ``self.x is not None``, ``self.x``) or, with ``hit`` false, on a miss
+    (``key not in CACHE``, ``self.x is None``, ``not self.x``)."""
     if isinstance(test, ast.Compare) and len(test.ops) == 1:
-        operator, right = test.ops[0], test.comparators[0]
-        if isinstance(operator, ast.In):
+        operator, right = type(test.ops[0]), test.comparators[0]
+        if operator is (ast.In if hit else ast.NotIn):
             return _persistent(ctx, right, True)
-        if isinstance(operator, ast.IsNot) and isinstance(right, ast.Constant) and right.value is None:
+        if operator is (ast.IsNot if hit else ast.Is) and isinstance(right, ast.Constant) and right.value is None:
             return _persistent(ctx, test.left, False)
         return None
-    return _persistent(ctx, test, False)  # ``if self.x:``
-
-
-def _cache_missed(ctx: Context, test: ast.AST) -> tuple[str, bool] | None:
-    """(the cache's spelling, whether it is filled by subscript) for a cache-miss test."""
-    if isinstance(test, ast.Compare) and len(test.ops) == 1:
-        operator, right = test.ops[0], test.comparators[0]
-        if isinstance(operator, ast.NotIn):
-            return _persistent(ctx, right, True)
-        if isinstance(operator, ast.Is) and isinstance(right, ast.Constant) and right.value is None:
-            return _persistent(ctx, test.left, False)
-    elif isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+    if hit:
+        return _persistent(ctx, test, False)
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         return _persistent(ctx, test.operand, False)
     return None
 

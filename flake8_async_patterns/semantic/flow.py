@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from .frames import TRY_NODES, Frame, in_finally, in_statement_list, parent_frame, statement_frame, statement_lists
 from .scope import Binding
 from .symbols import Symbol
+from .text import last_segment
 
 
 class Use:
@@ -296,11 +297,7 @@ def _catches_same(caught: ast.expr | None, same: Same) -> bool:
     if caught is None:
         return True
     classes = caught.elts if isinstance(caught, ast.Tuple) else [caught]
-    return any(
-        (c.id if isinstance(c, ast.Name) else c.attr if isinstance(c, ast.Attribute) else "") == "BaseException"
-        or (same is not None and same(c))
-        for c in classes
-    )
+    return any(last_segment(c) == "BaseException" or (same is not None and same(c)) for c in classes)
 
 
 def handler_outcomes(handler: ast.ExceptHandler, same: Same = None, decided: Decided = None) -> frozenset[Outcome]:

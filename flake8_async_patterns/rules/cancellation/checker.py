@@ -220,8 +220,8 @@ class CancellationChecker(Checker):
                 self._decides(operand)
 
     def _note_self_call(self, node: ast.Call) -> None:
-        """``self._finished()``, which may cancel the task the function reaps next."""
-        method = _self_attr(node.func)
+        """``self._finished()`` in a coroutine method (only coroutines have handlers): it may cancel a task."""
+        method = _self_attr(node.func) if self.ctx.in_async and self.ctx.function.is_method else None
         if method is not None:
             self.self_calls.setdefault(self.ctx.function, []).append((method, node.lineno))
 
