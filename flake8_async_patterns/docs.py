@@ -111,6 +111,8 @@ def rule_markdown(rule: Rule) -> str:
         "- **Reported in test files:** "
         + ("yes" if rule.in_test_files else "no (its harm is event-loop latency; see `--aio-test-files`)")
     )
+    if not rule.in_cli_files:
+        out.append("- **Reported in command-line modules:** no (a command runs alone on its loop; `--aio-cli-files`)")
     if rule.raises_or_warns:
         out.append(
             "- **Fails at run time:** yes -- not reported inside `pytest.raises`/`pytest.warns`/"

@@ -41,16 +41,16 @@ _IMPORT, _ASSIGN, _PARAM, _LOOPVAR = BindingKind.IMPORT, BindingKind.ASSIGN, Bin
 _WITH, _UNPACK, _OTHER, _DELETED = BindingKind.WITH, BindingKind.UNPACK, BindingKind.OTHER, BindingKind.DELETED
 
 
-def _selection(settings: Settings, checkers: tuple, test_file: bool) -> tuple[Settings, tuple]:
-    """The settings a file is linted with and the checkers that have a selected rule -- decided
-    once per settings object, checker list and kind of file (test or not), then reused."""
-    key = ("selection", checkers, test_file)
+def _selection(settings: Settings, checkers: tuple, test_file: bool, cli_file: bool) -> tuple[Settings, tuple]:
+    """The settings a file is linted with and the checkers that have a selected rule -- decided once
+    per settings object, checker list and kind of file (test, command-line, other), then reused."""
+    key = ("selection", checkers, test_file, cli_file)
     found = settings.memo.get(key)
     if found is None:
         effective = settings
-        if test_file:
-            kept = frozenset(r.code for c in checkers for r in c.rules if r.in_test_files and settings.wants(r))
-            effective = settings.replace(enabled=kept)
+        if test_file or cli_file:
+            rules = [r for c in checkers for r in c.rules if r.reported_in(test_file, cli_file)]
+            effective = settings.replace(enabled=frozenset(r.code for r in rules if settings.wants(r)))
         selected = tuple(cls for cls in checkers if any(effective.wants(r) for r in cls.rules))
         if len(settings.memo) >= 32:  # callers that pass ever new checker lists (tests) stay bounded
             settings.memo.clear()
@@ -72,10 +72,10 @@ class Engine:
         strict: bool = False,
     ) -> None:
         """``source``, the file's text when known, lets checkers that cannot report anything in it
-        stay out (``Checker.requires``); ``filename`` decides whether it is a test file, where rules
-        about event-loop latency are not reported (``--aio-test-files``)."""
-        test_file = bool(settings.test_files) and settings.is_test_file(filename)
-        settings, selected = _selection(settings, tuple(checkers), test_file)
+        stay out (``Checker.requires``); ``filename`` decides whether it is a test file or a
+        command-line module, where some rules are not reported (``--aio-test-files``/``-cli-files``)."""
+        test_file, cli_file = settings.is_test_file(filename), settings.is_cli_file(filename)
+        settings, selected = _selection(settings, tuple(checkers), test_file, cli_file)
         self.results: list[tuple[int, int, str]] = []
         self.strict = strict
         self.ctx = Context(tree, settings, self.results, canonical, star_exports)

@@ -44,6 +44,7 @@ class Rule:
         "default_enabled",
         "example",
         "example_options",
+        "in_cli_files",
         "in_test_files",
         "message",
         "min_python",
@@ -82,6 +83,7 @@ class Rule:
         example_options: tuple[str, ...] = (),
         raises_or_warns: bool = False,
         in_test_files: bool = True,
+        in_cli_files: bool = True,
     ) -> None:
         self.code = code
         self.name = name
@@ -106,6 +108,9 @@ class Rule:
         # Reported in test files (``--aio-test-files``): no for rules whose harm is event-loop
         # latency (a test pays it once); yes for mistakes that make a test pass vacuously, leak or crash.
         self.in_test_files = in_test_files
+        # Reported in command-line modules (``--aio-cli-files``): no for rules about blocking the
+        # event loop -- a command runs alone on its loop, so blocking it delays nothing else.
+        self.in_cli_files = in_cli_files
         self._validate()
 
     def __repr__(self) -> str:
@@ -120,6 +125,10 @@ class Rule:
             for _, name, _, _ in string.Formatter().parse(text):
                 if name is not None and (not name or name.isdigit()):
                     raise ValueError(f"{self.code}: message placeholders must be named: {text!r}")
+
+    def reported_in(self, test_file: bool, cli_file: bool) -> bool:
+        """Whether the rule is reported in a file of that kind (``--aio-test-files``, ``--aio-cli-files``)."""
+        return (self.in_test_files or not test_file) and (self.in_cli_files or not cli_file)
 
     def template(self, variant: str | None = None) -> str:
         return self.message if variant is None else self.variants[variant]

@@ -216,7 +216,7 @@ BLOCKING_CALLS = Option(
 DEFAULT_TEST_FILES = ("test_*.py", "*_test.py", "conftest.py", "*/tests/*", "*/test/*")
 
 
-def parse_test_files(value: Any, option: str = "--aio-test-files") -> tuple[str, ...]:
+def parse_file_patterns(value: Any, option: str = "--aio-test-files") -> tuple[str, ...]:
     """fnmatch patterns; blank items are dropped and an empty value turns the policy off."""
     patterns = _items(value)
     for pattern in patterns:
@@ -235,13 +235,28 @@ def parse_test_files(value: Any, option: str = "--aio-test-files") -> tuple[str,
 TEST_FILES = Option(
     flag="--aio-test-files",
     field="test_files",
-    parse=parse_test_files,
+    parse=parse_file_patterns,
     default=DEFAULT_TEST_FILES,
     default_text=", ".join(DEFAULT_TEST_FILES),
     help=(
         "Comma-separated fnmatch patterns of test files, where rules about event-loop latency are not "
         "reported (a pattern with '/' matches the path from the current directory, one without matches the "
         "file name); an empty value reports every rule everywhere."
+    ),
+)
+
+# Command-line programs: a command runs alone on its own event loop, so blocking that loop
+# delays nothing but the command itself.
+DEFAULT_CLI_FILES = ("__main__.py", "cli.py", "*/cli/*", "*/scripts/*", "*/management/commands/*")
+CLI_FILES = Option(
+    flag="--aio-cli-files",
+    field="cli_files",
+    parse=lambda raw: parse_file_patterns(raw, "--aio-cli-files"),
+    default=DEFAULT_CLI_FILES,
+    default_text=", ".join(DEFAULT_CLI_FILES),
+    help=(
+        "Comma-separated fnmatch patterns of command-line modules, where rules about blocking the event "
+        "loop are not reported (matched like --aio-test-files); an empty value reports them everywhere."
     ),
 )
 
@@ -275,6 +290,7 @@ OPTIONS: tuple[Option, ...] = (
     SESSION_FACTORIES,
     BLOCKING_CALLS,
     TEST_FILES,
+    CLI_FILES,
     EXPIRE_ON_COMMIT,
 )
 
@@ -291,6 +307,7 @@ class Settings:
         "session_factories",
         "blocking_calls",
         "test_files",
+        "cli_files",
         "expire_on_commit",
     )
     __slots__ = (*FIELDS, "memo")
@@ -303,6 +320,7 @@ class Settings:
         session_factories: tuple[str, ...] = SESSION_FACTORIES.default,
         blocking_calls: tuple[BlockingCall, ...] = BLOCKING_CALLS.default,
         test_files: tuple[str, ...] = TEST_FILES.default,
+        cli_files: tuple[str, ...] = CLI_FILES.default,
         expire_on_commit: bool = EXPIRE_ON_COMMIT.default,
     ) -> None:
         init = object.__setattr__
@@ -312,6 +330,7 @@ class Settings:
         init(self, "session_factories", session_factories)
         init(self, "blocking_calls", blocking_calls)
         init(self, "test_files", test_files)
+        init(self, "cli_files", cli_files)
         init(self, "expire_on_commit", expire_on_commit)
         # Scratch space for what the engine derives from these settings alone (which checkers
         # run, the settings of test files): computed for the first file, reused for the others.
@@ -351,25 +370,34 @@ class Settings:
         return version is None or self.python_version is None or self.python_version >= version
 
     def is_test_file(self, filename: str | None) -> bool:
-        """Whether ``filename`` matches ``--aio-test-files``: a pattern without '/' against the
-        file name, one with '/' against the path from the current directory (as '/a/b.py', so
-        '*/tests/*' also matches a top-level 'tests/' folder; a file outside the current directory
-        is matched by its absolute path)."""
-        if not self.test_files or not filename or filename.startswith("<"):
-            return False
-        path = filename.replace(os.sep, "/")
-        name = path.rpartition("/")[2]
-        relative = None
-        for pattern in self.test_files:
-            if "/" not in pattern:
-                if fnmatch.fnmatchcase(name, pattern):
-                    return True
-                continue
-            if relative is None:
-                relative = _relative_path(filename)
-            if fnmatch.fnmatchcase(relative, pattern):
-                return True
+        """Whether ``filename`` matches ``--aio-test-files``."""
+        return _matches(self.test_files, filename)
+
+    def is_cli_file(self, filename: str | None) -> bool:
+        """Whether ``filename`` matches ``--aio-cli-files``."""
+        return _matches(self.cli_files, filename)
+
+
+def _matches(patterns: tuple[str, ...], filename: str | None) -> bool:
+    """Whether ``filename`` matches one of ``patterns``: a pattern without '/' against the file
+    name, one with '/' against the path from the current directory (as '/a/b.py', so '*/tests/*'
+    also matches a top-level 'tests/' folder; a file outside the current directory is matched by
+    its absolute path)."""
+    if not patterns or not filename or filename.startswith("<"):
         return False
+    path = filename.replace(os.sep, "/")
+    name = path.rpartition("/")[2]
+    relative = None
+    for pattern in patterns:
+        if "/" not in pattern:
+            if fnmatch.fnmatchcase(name, pattern):
+                return True
+            continue
+        if relative is None:
+            relative = _relative_path(filename)
+        if fnmatch.fnmatchcase(relative, pattern):
+            return True
+    return False
 
 
 def _relative_path(filename: str) -> str:

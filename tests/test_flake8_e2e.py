@@ -187,15 +187,21 @@ def test_examples_show_what_the_readme_promises():
 BLOCKING_TEST = "import time\n\n\nasync def test_slow():\n    time.sleep(1)\n"
 
 
-def test_test_files_policy_end_to_end(tmp_path):
-    (tmp_path / "tests").mkdir()
-    (tmp_path / "tests" / "test_slow.py").write_text(BLOCKING_TEST)
+@pytest.mark.parametrize(
+    "option, folder, exempt",
+    [("aio-test-files", "tests", "test_slow.py"), ("aio-cli-files", "tool", "cli.py")],
+)
+def test_file_policies_end_to_end(tmp_path, option, folder, exempt):
+    """Blocking calls are not reported in test files nor in command-line modules; an empty option
+    value reports them there too; a malformed pattern is a usage error."""
+    (tmp_path / folder).mkdir()
+    (tmp_path / folder / exempt).write_text(BLOCKING_TEST)
     (tmp_path / "app.py").write_text(BLOCKING_TEST)
     found = parse(flake8(".", cwd=tmp_path).stdout)
     assert {(name, c) for name, _, _, c in found} == {("app.py", code("blocking-sleep"))}
-    (tmp_path / "setup.cfg").write_text("[flake8]\naio-test-files =\n")
+    (tmp_path / "setup.cfg").write_text(f"[flake8]\n{option} =\n")
     found = parse(flake8(".", cwd=tmp_path, isolated=False).stdout)
-    assert {name for name, *_ in found} == {"app.py", "test_slow.py"}
-    result = flake8("--aio-test-files=tests/[unit", ".", cwd=tmp_path)
-    assert result.returncode != 0 and "--aio-test-files" in result.stderr and "unbalanced" in result.stderr
+    assert {name for name, *_ in found} == {"app.py", exempt}
+    result = flake8(f"--{option}={folder}/[unit", ".", cwd=tmp_path)
+    assert result.returncode != 0 and f"--{option}" in result.stderr and "unbalanced" in result.stderr
     assert "Traceback" not in result.stderr

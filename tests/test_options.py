@@ -269,6 +269,49 @@ def test_latency_rules_are_not_reported_in_test_files():
     assert {c for _, c in codes_in(TEST_FILE_SOURCE, "tests/test_app.py", test_files="")} == {blocking, unawaited}
 
 
+@pytest.mark.parametrize(
+    "filename, expected",
+    [
+        ("pkg/__main__.py", True),
+        ("cli.py", True),
+        ("pkg/cli.py", True),
+        ("pkg/cli/commands/run.py", True),
+        ("scripts/release.py", True),
+        ("app/management/commands/sync_feeds.py", True),
+        ("pkg/client.py", False),
+        ("pkg/clients/http.py", False),
+        ("pkg/commands/ban.py", False),  # a chat bot's commands are request handlers
+        ("pkg/main.py", False),
+    ],
+)
+def test_is_cli_file(filename, expected, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert Settings().is_cli_file(filename) is expected
+    assert Settings(cli_files=()).is_cli_file(filename) is False
+
+
+@pytest.mark.parametrize("value, expected", [("", ()), ("tools/*, run.py", ("tools/*", "run.py"))])
+def test_cli_files_parse(value, expected):
+    assert build_settings(cli_files=value).cli_files == expected
+
+
+def test_cli_files_reject_unbalanced_brackets():
+    with pytest.raises(OptionError, match=r"--aio-cli-files: pattern 'bin/\[x' has an unbalanced '\['"):
+        build_settings(cli_files="bin/[x")
+
+
+def test_blocking_rules_are_not_reported_in_cli_modules():
+    blocking, unawaited = code("blocking-sleep"), code("unawaited-coroutine")
+    assert {c for _, c in codes_in(TEST_FILE_SOURCE, "pkg/cli.py")} == {unawaited}
+    assert {c for _, c in codes_in(TEST_FILE_SOURCE, "pkg/cli.py", cli_files="")} == {blocking, unawaited}
+    assert {c for _, c in codes_in(TEST_FILE_SOURCE, "tools/run.py", cli_files="*/tools/*")} == {unawaited}
+
+
+def test_only_the_blocking_family_is_exempt_in_cli_modules():
+    exempt = {rule.code for rule in RULES.values() if not rule.in_cli_files}
+    assert exempt == {rule.code for rule in RULES.values() if rule.code.startswith("AIO2")}
+
+
 def codes_in(source: str, filename: str, **options) -> set[tuple[int, str]]:
     results = lint(source, build_settings(**options), filename)
     return without_stand_in_noise({(line, message.split()[0]) for line, _, message in results})

@@ -21,7 +21,7 @@ COMMON_NOTES = (
     "or an instance of a project class named `...Typer` --, `cyclopts.App` or `click.group`): it runs alone in "
     "its program, so blocking its loop delays nothing. A chat bot's or web framework's command is a request "
     "handler and stays checked.",
-    "Not reported in test files (`--aio-test-files`).",
+    "Not reported in test files (`--aio-test-files`) nor in command-line modules (`--aio-cli-files`).",
 )
 # Where the detector of :mod:`.checker` runs (not the import and path-metadata checkers).
 MAIN_COROUTINE_NOTE = (
@@ -55,6 +55,7 @@ def blocking_rule(
         default_enabled=default_enabled,
         async_only=True,
         in_test_files=False,
+        in_cli_files=False,
         message=MESSAGE,
         summary=summary,
         why=why,
@@ -453,6 +454,7 @@ TRANSITIVE_BLOCKING_CALL = declare(
     default_enabled=True,
     async_only=True,
     in_test_files=False,
+    in_cli_files=False,
     message=(
         "'{call}' in async function '{function}' blocks the event loop: {chain}; run it with 'await "
         "asyncio.to_thread(...)' or make the chain async"
