@@ -33,6 +33,7 @@ from . import (
 from .blocking import arguments as blocking_arguments
 from .blocking import calls as blocking_calls
 from .blocking import checker as blocking_checker
+from .blocking import conditions as blocking_conditions
 from .blocking import declarations as blocking_declarations
 from .blocking import imports as blocking_imports
 from .blocking import metadata as blocking_metadata
@@ -74,6 +75,7 @@ MODULES = (
     blocking_declarations,
     blocking_transitive,
     blocking_waits,
+    blocking_conditions,
     blocking_checker,
     blocking_imports,
     blocking_metadata,

@@ -13,11 +13,11 @@ from ...knowledge.cli import is_cli_command
 from ...knowledge.inference import kind_of, session_factory_kind
 from ...knowledge.kinds import Kind
 from ...registry import Rule
-from ...semantic.frames import Frame, in_try_handling, parent_of
+from ...semantic.frames import Frame, parent_of
 from ...semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ...semantic.source import ASYNC_CODE
 from ...semantic.text import describe, dotted_name, is_false, is_zero, keyword_value
-from .arguments import datagram_connect, does_not_wait, in_memory_database, is_pipe_transport
+from .arguments import does_not_wait, in_memory_database, is_pipe_transport
 from .calls import (
     ANY_METHOD,
     BLOCKING_CONTEXT_KINDS,
@@ -31,6 +31,7 @@ from .calls import (
     WAITING_FUNCTIONS,
     Family,
 )
+from .conditions import EXCUSED, Condition, file_condition, socket_condition
 from .declarations import (
     BLOCKING_DATABASE,
     BLOCKING_DIRECTORY_SCAN,
@@ -82,41 +83,6 @@ class Blocking:
         self.replacement = replacement
 
 
-class _Condition:
-    """What would excuse a blocking call, known only at the module end: the socket made
-    non-blocking (a local, or a ``self`` attribute anywhere in its class), the file from a
-    descriptor handed to the event loop's pipe transport, a lazy directory scan kept in a local
-    that the coroutine never iterates, or the coroutine that runs it turning out to be the
-    program's main coroutine (the call is before its first await point).  A helper's ``get()``
-    of a ``self`` queue is excused where the coroutine calling it just saw an item there."""
-
-    __slots__ = ("attribute", "files", "queue", "scans", "socket", "startup")
-
-    def __init__(
-        self,
-        socket: Binding | None = None,
-        attribute: tuple[Scope, str] | None = None,
-        files: list[Binding] | None = None,
-        startup: Scope | None = None,
-        queue: str | None = None,
-    ) -> None:
-        self.socket = socket
-        self.startup = startup
-        self.attribute = attribute
-        self.files = [] if files is None else files
-        self.scans: list[Binding] = []
-        self.queue = queue  # a helper's ``self.jobs.get()``: excused where the caller just saw an item
-
-
-_EXCUSED = _Condition()  # excused already: never blocking
-
-
-# A socket call in a ``try`` handling these is the non-blocking idiom: it fails instead of waiting.
-_NONBLOCKING_ERRORS = frozenset(
-    {"builtins.BlockingIOError", "builtins.InterruptedError", "ssl.SSLWantReadError", "ssl.SSLWantWriteError"}
-)
-
-
 class BlockingChecker(Checker):
     """The blocking family."""
 
@@ -149,7 +115,7 @@ class BlockingChecker(Checker):
         )
         # sync function -> its blocking calls in order, each with what could still excuse it (the
         # list ends at the first one nothing can)
-        self.helper_blocks: dict[Scope, list[tuple[str, _Condition | None]]] = {}
+        self.helper_blocks: dict[Scope, list[tuple[str, Condition | None]]] = {}
         self.helper_calls: dict[Scope, list[Scope]] = {}  # sync function -> same-module callees
         self.once_calls: set[tuple[Scope, Scope]] = set()  # (caller, callee) called where built once
         self.every_time_calls: set[tuple[Scope, Scope]] = set()  # the other (caller, callee) calls
@@ -157,13 +123,14 @@ class BlockingChecker(Checker):
         self.async_calls: list[tuple[ast.Call, Scope, str, Scope | None, Frame]] = []
         self.main_coroutines = main_coroutines(ctx)
         # blocking calls in async context whose report waits for the module end
-        self.deferred: list[tuple[ast.Call, Blocking, str, _Condition]] = []
+        self.deferred: list[tuple[ast.Call, Blocking, str, Condition]] = []
         self.nonblocking_sockets: set[Binding] = set()
         self.held_locks: dict[ast.With, list[tuple[ast.AST, str]]] = {}  # ``with thread_lock:`` being walked
         self.held_since: dict[ast.With, int] = {}  # ``with thread_lock:`` -> await points before it
         self.nonblocking_attributes: set[tuple[Scope, str]] = set()  # (class, attribute)
-        self.fdopened: dict[ast.Call, _Condition] = {}  # os.fdopen call -> the files it made
-        self.lazy_scans: dict[ast.Call, _Condition] = {}  # ``gen = root.walk()`` -> the locals it made
+        self.fdopened: dict[ast.Call, Condition] = {}  # os.fdopen call -> the files it made
+        self.lazy_scans: dict[ast.Call, Condition] = {}  # ``gen = root.walk()`` -> the locals it made
+        self.file_data: set[tuple[Scope, str]] = set()  # (function, file object) read or written there
 
     # --- detection -------------------------------------------------------------------------
     def detect(self, call: ast.Call) -> Blocking | None:
@@ -303,8 +270,8 @@ class BlockingChecker(Checker):
                 condition = self._condition(node, found)
                 queue = helper_get(node) if condition is None and found.rule is BLOCKING_WAIT else None
                 if queue is not None:  # ``self.jobs.get()``: the coroutine calling it decides
-                    condition = _Condition(queue=queue)
-                if condition is not _EXCUSED:
+                    condition = Condition(queue=queue)
+                if condition is not EXCUSED:
                     blocks = self.helper_blocks.setdefault(function, [])
                     if not blocks and found.rule is BLOCKING_SSL_CONTEXT:
                         self.ssl_helpers.add(function)
@@ -357,56 +324,47 @@ class BlockingChecker(Checker):
     def _report_or_defer(self, call: ast.Call, found: Blocking, function: str) -> None:
         """Report now, never, or at the module end when the function may still excuse the call."""
         condition = self._condition(call, found)
-        if condition is not _EXCUSED:
+        if condition is not EXCUSED:
             startup = self.main_coroutines.startup(self.ctx.function)
             if startup is not None:
-                condition = condition or _Condition()
+                condition = condition or Condition()
                 condition.startup = startup
         if condition is None:
             self.ctx.report(call, found.rule, call=found.call, function=function, replacement=found.replacement)
-        elif condition is not _EXCUSED:
+        elif condition is not EXCUSED:
             self.deferred.append((call, found, function, condition))
 
-    def _condition(self, call: ast.Call, found: Blocking) -> _Condition | None:
-        """None: the call blocks.  ``_EXCUSED``: it does not (a socket call in a ``try`` handling
+    def _condition(self, call: ast.Call, found: Blocking) -> Condition | None:
+        """None: the call blocks.  ``EXCUSED``: it does not (a socket call in a ``try`` handling
         ``BlockingIOError``, a descriptor's file handed to the event loop's pipe transport).  A
         condition: the module end decides (a socket made non-blocking later, or elsewhere in
         its class; a file handed to a pipe transport later)."""
         ctx = self.ctx
         func = call.func
         if (found.rule is BLOCKING_SSL_CONTEXT and built_once(ctx)) or offloaded_in_other_branch(ctx, call):
-            return _EXCUSED  # built once (what the rule asks for), or the other branch uses a thread
+            return EXCUSED  # built once (what the rule asks for), or the other branch uses a thread
         if (
             found.rule is BLOCKING_NETWORK
             and isinstance(func, ast.Attribute)
             and kind_of(ctx, func.value) is Kind.SOCKET
         ):
-            if in_try_handling(ctx.frame, _NONBLOCKING_ERRORS, ctx.qualified_name) or (  # non-blocking idiom
-                func.attr == "connect" and datagram_connect(call, self._made_here(func.value))
-            ):
-                return _EXCUSED  # or a UDP socket's connect: it only records the peer
-            if isinstance(func.value, ast.Name):
-                binding = ctx.lookup(func.value.id)
-                if binding is not None:
-                    return _Condition(socket=binding)
-            elif isinstance(func.value, ast.Attribute):
-                cls = ctx.instance_class(func.value.value)
-                if cls is not None:
-                    return _Condition(attribute=(cls, func.value.attr))
+            return socket_condition(ctx, call, self._made_here)
+        if found.rule is BLOCKING_FILE_OBJECT_METHOD:
+            return file_condition(ctx.function, func, self.file_data)
         if found.rule is BLOCKING_DIRECTORY_SCAN and lazy_scan(ctx, call):
             parent = ctx.parent()
             if iterates(parent, call):
                 return None
             if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
-                condition = self.lazy_scans[call] = _Condition()
+                condition = self.lazy_scans[call] = Condition()
                 return condition
-            return _EXCUSED  # handed on un-iterated: whoever iterates it scans
+            return EXCUSED  # handed on un-iterated: whoever iterates it scans
         if found.rule is BLOCKING_FILE_IO and ctx.qualified_name(func) == "os.fdopen":
             parent = ctx.parent()
             if isinstance(parent, ast.Call) and is_pipe_transport(parent):
-                return _EXCUSED
+                return EXCUSED
             if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
-                condition = self.fdopened[call] = _Condition()
+                condition = self.fdopened[call] = Condition()
                 return condition
         return None
 
@@ -438,7 +396,7 @@ class BlockingChecker(Checker):
             if cls is not None:
                 self.nonblocking_attributes.add((cls, receiver.attr))
 
-    def _excused(self, condition: _Condition | None) -> bool:
+    def _excused(self, condition: Condition | None) -> bool:
         if condition is None:
             return False
         if self.main_coroutines.is_main(condition.startup):
@@ -449,6 +407,8 @@ class BlockingChecker(Checker):
             return condition.attribute in self.nonblocking_attributes
         if condition.scans:
             return not any(iterated_later(binding) for binding in condition.scans)
+        if condition.seek is not None:
+            return condition.seek not in self.file_data
         return any(
             isinstance(parent_of(load), ast.Call) and is_pipe_transport(parent_of(load))
             for binding in condition.files

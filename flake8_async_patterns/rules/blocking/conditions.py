@@ -1,0 +1,87 @@
+"""What would excuse a blocking call, and the excuses decided by the call's own receiver: a
+socket in the non-blocking idiom or made non-blocking somewhere, a file object's ``seek()`` that
+moves no data."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from ...semantic.frames import in_try_handling
+from ...semantic.text import dotted_name
+from .arguments import datagram_connect
+
+if TYPE_CHECKING:
+    from ...semantic.context import Context
+    from ...semantic.scope import Binding, Scope
+
+
+class Condition:
+    """What would excuse a blocking call, known only at the module end: the socket made
+    non-blocking (a local, or a ``self`` attribute anywhere in its class), the file from a
+    descriptor handed to the event loop's pipe transport, a lazy directory scan kept in a local
+    that the coroutine never iterates, or the coroutine that runs it turning out to be the
+    program's main coroutine (the call is before its first await point).  A helper's ``get()``
+    of a ``self`` queue is excused where the coroutine calling it just saw an item there; a
+    ``seek()`` where its function neither reads nor writes that file object (it moves no data)."""
+
+    __slots__ = ("attribute", "files", "queue", "scans", "seek", "socket", "startup")
+
+    def __init__(
+        self,
+        socket: Binding | None = None,
+        attribute: tuple[Scope, str] | None = None,
+        files: list[Binding] | None = None,
+        startup: Scope | None = None,
+        queue: str | None = None,
+    ) -> None:
+        self.socket = socket
+        self.startup = startup
+        self.attribute = attribute
+        self.files = [] if files is None else files
+        self.scans: list[Binding] = []
+        self.queue = queue  # a helper's ``self.jobs.get()``: excused where the caller just saw an item
+        self.seek: tuple[Scope, str] | None = None  # (function, file object) of a ``seek()``
+
+
+EXCUSED = Condition()  # excused already: never blocking
+
+
+# A socket call in a ``try`` handling these is the non-blocking idiom: it fails instead of waiting.
+NONBLOCKING_ERRORS = frozenset(
+    {"builtins.BlockingIOError", "builtins.InterruptedError", "ssl.SSLWantReadError", "ssl.SSLWantWriteError"}
+)
+
+
+def socket_condition(ctx: Context, call: ast.Call, made_here: Callable[[ast.AST], ast.Call | None]) -> Condition | None:
+    """A socket method call: excused in a ``try`` handling ``BlockingIOError`` & co. (the
+    non-blocking idiom) or when it connects a datagram socket (that only records the peer); else
+    blocking unless the module end finds the socket made non-blocking (a local, or a ``self``
+    attribute anywhere in its class)."""
+    func = call.func
+    if in_try_handling(ctx.frame, NONBLOCKING_ERRORS, ctx.qualified_name) or (
+        func.attr == "connect" and datagram_connect(call, made_here(func.value))
+    ):
+        return EXCUSED
+    if isinstance(func.value, ast.Name):
+        binding = ctx.lookup(func.value.id)
+        if binding is not None:
+            return Condition(socket=binding)
+    elif isinstance(func.value, ast.Attribute):
+        cls = ctx.instance_class(func.value.value)
+        if cls is not None:
+            return Condition(attribute=(cls, func.value.attr))
+    return None
+
+
+def file_condition(function: Scope, func: ast.Attribute, file_data: set[tuple[Scope, str]]) -> Condition | None:
+    """A file object's method call.  ``seek()`` moves no data: it blocks only where the same
+    function also reads or writes that object (``file_data`` collects those, for the module end)."""
+    key = (function, dotted_name(func.value))
+    if func.attr != "seek" or key[1] is None:
+        file_data.add(key)
+        return None
+    condition = Condition()
+    condition.seek = key
+    return condition
