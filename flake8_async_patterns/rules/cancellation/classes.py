@@ -49,13 +49,18 @@ class ExceptionClasses:
         return (last_segment(target) or "").endswith("CancelledError")
 
     def is_cancellation(self, cls: ast.expr) -> bool | None:
-        """Whether a cancellation is an instance of ``cls`` (None: unknown -- a local alias, say)."""
+        """Whether a cancellation is an instance of ``cls`` (None: unknown -- a local alias named
+        for it, say).  A class the module does not show (a parameter, an attribute such as
+        ``self._connection.transport_errors``) is the errors the handler is about, not the
+        cancellation -- unless its name says it is one (``cancelled_exc_class``)."""
         qualified = exception_class(self.ctx, cls)
         if qualified in _CATCHES_CANCELLATION or self.same(cls):
             return True
         if isinstance(cls, ast.Name) and cls.id in self.other_classes:
             return False
-        return False if "." in qualified else None  # a builtin or imported class: not a cancellation
+        if "." in qualified:
+            return False  # a builtin or imported class: not a cancellation
+        return None if "cancel" in (last_segment(cls) or "").lower() else False
 
     def cancellation_test(self, handler: ast.ExceptHandler) -> Decided:
         """What an ``if`` test in ``handler`` is when the exception caught is the cancellation:
