@@ -9,7 +9,7 @@ from ..semantic.frames import runs_after_await
 from ..semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ..semantic.source import ASYNC_CODE, Word
 from ..semantic.symbols import Symbol
-from ..semantic.text import decorator_target, last_segment
+from ..semantic.text import decorator_target, is_stub, last_segment
 from .http import (
     AIOFILES_COROUTINE_METHODS,
     AWAITABLE_CONTEXT_FUNCTIONS,
@@ -18,7 +18,13 @@ from .http import (
 )
 from .inference import SPAWN_METHODS, kind_of, task_spawner
 from .kinds import Kind
-from .sqlalchemy import NEW_SESSION_WORDS, SERIAL_DB_KINDS, SESSION_COROUTINE_METHODS, is_async_session
+from .sqlalchemy import (
+    NEW_SESSION_WORDS,
+    SERIAL_DB_KINDS,
+    SESSION_COROUTINE_METHODS,
+    fits_session_method,
+    is_async_session,
+)
 
 TASKGROUP_PYTHON = (3, 11)  # asyncio.TaskGroup and asyncio.timeout
 
@@ -368,7 +374,20 @@ class CoroutineSource:
         for decorator in node.decorator_list:
             if ctx.qualified_name(decorator_target(decorator), binding.scope) not in COROUTINE_PRESERVING_DECORATORS:
                 return None
-        return CoroutineKind.ASYNC_GENERATOR if binding.func_scope.has_yield else CoroutineKind.COROUTINE
+        if binding.func_scope.has_yield or (is_stub(node.body) and _returns_async_iterator(node)):
+            return CoroutineKind.ASYNC_GENERATOR  # a stub annotated so: its overrides are async generators
+        return CoroutineKind.COROUTINE
+
+
+_ASYNC_ITERATORS = frozenset({"AsyncGenerator", "AsyncIterator", "AsyncIterable"})
+
+
+def _returns_async_iterator(node: ast.AsyncFunctionDef) -> bool:
+    """``-> AsyncGenerator[...]`` (or ``AsyncIterator``, ``AsyncIterable``), any import spelling."""
+    annotation = node.returns
+    if isinstance(annotation, ast.Subscript):
+        annotation = annotation.value
+    return last_segment(annotation) in _ASYNC_ITERATORS if annotation is not None else False
 
 
 _LIBRARY_COROUTINE = CoroutineSource()
@@ -406,6 +425,6 @@ def coroutine_source(ctx: Context, call: ast.Call) -> CoroutineSource | None:
         if func.attr in AWAITABLE_CONTEXT_METHODS.get(kind, ()):
             return _AWAITABLE_CONTEXT
         return _LIBRARY_COROUTINE if func.attr in COROUTINE_METHODS.get(kind, ()) else None
-    if func.attr in SESSION_COROUTINE_METHODS and is_async_session(ctx, receiver):
+    if func.attr in SESSION_COROUTINE_METHODS and fits_session_method(call) and is_async_session(ctx, receiver):
         return _LIBRARY_COROUTINE
     return None

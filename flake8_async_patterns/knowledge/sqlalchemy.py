@@ -164,7 +164,16 @@ def session_method_call(ctx: Context, call: ast.AST, names: Collection[str]) -> 
         isinstance(call, ast.Call)
         and isinstance(call.func, ast.Attribute)
         and call.func.attr in names
+        and fits_session_method(call)
         and is_async_session(ctx, call.func.value)
     ):
         return dotted_name(call.func.value)
     return None
+
+
+def fits_session_method(call: ast.Call) -> bool:
+    """Whether the call's arguments fit the AsyncSession method it names: ``get``/``get_one`` take
+    the entity and its identity -- ``session.get("runs")``, one argument, is a mapping's ``get``."""
+    if call.func.attr in ("get", "get_one"):
+        return len(call.args) >= 2 or any(keyword.arg == "ident" for keyword in call.keywords)
+    return True

@@ -74,6 +74,8 @@ COROUTINE_PASSED_TO_WAIT = declare(
         "A local counts when its visible binding in the same function is the literal or "
         "comprehension (`coros = [fetch(u) for u in urls]`).",
         "Reported at the `asyncio.wait(...)`/`asyncio.shield(...)` call.",
+        "Not `asyncio.shield(asyncio.to_thread(f))`: the shield is there so that `f` finishes, and a function "
+        "running in a thread finishes whatever becomes of the task that waits for it.",
     ),
     references=(
         "https://docs.python.org/3/library/asyncio-task.html#asyncio.wait",
@@ -82,6 +84,7 @@ COROUTINE_PASSED_TO_WAIT = declare(
 )
 
 _NAMES = frozenset({WAIT.rpartition(".")[2], SHIELD.rpartition(".")[2]})
+_TO_THREAD = "asyncio.to_thread"
 _COLLECTIONS = (ast.List, ast.Set, ast.Tuple)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp)
 
@@ -109,7 +112,12 @@ class CoroutinePassedToWaitChecker(Checker):
             value = self._value(argument)
             for call in self._coroutine_calls(value):
                 self._note(node, call, "single" if call is value else None)
-        elif qualified == SHIELD and node.args and isinstance(node.args[0], ast.Call):
+        elif (
+            qualified == SHIELD
+            and node.args
+            and isinstance(node.args[0], ast.Call)
+            and self.ctx.qualified_name(node.args[0].func) != _TO_THREAD  # its thread runs to the end anyway
+        ):
             self._note(node, node.args[0], "shield")
 
     def _value(self, argument: ast.AST | None) -> ast.AST | None:

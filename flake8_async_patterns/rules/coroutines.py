@@ -45,7 +45,8 @@ UNAWAITED_COROUTINE = declare(
         "methods of the enclosing class (and its same-module bases), known library coroutine "
         "functions (`asyncio.sleep`, `wait_for`, `wait`, `to_thread`, `open_connection`, "
         "`create_subprocess_exec/_shell`, ...), and coroutine methods of known async objects: a "
-        "known SQLAlchemy session (`commit`, `execute`, `get`, ...), a local aiohttp "
+        'known SQLAlchemy session (`commit`, `execute`, `get(entity, ident)`, ... -- `session.get("runs")`, '
+        "one argument, is a mapping's), a local aiohttp "
         "`ClientSession` or httpx `AsyncClient` (`get`, `post`, ..., `close`/`aclose`), asyncio "
         "locks, events, queues, streams and event loops. A bare call of a same-module async "
         "generator function is reported as never iterated."
@@ -75,6 +76,9 @@ UNAWAITED_COROUTINE = declare(
         "`close`/`send`/`throw`/`cr_*` count as handling it.",
         "`return fetch()` inside an `async def` is reported; returning the "
         "coroutine from a plain `def` hands ownership to the caller and is not.",
+        "A stub `async def` (docstring, `pass`, `...`, `raise NotImplementedError`) annotated to return "
+        "`AsyncGenerator`/`AsyncIterator`/`AsyncIterable` is taken at its word: its overrides are async "
+        "generators, and `return self.stream(url)` hands one to be iterated.",
         "A same-module `async def` whose decorators are not known to keep it a coroutine function "
         "(`staticmethod`, `classmethod`, `abstractmethod`, `override`, `functools.wraps`) is not "
         "treated as one: decorators such as Celery's `@app.task` change what a call returns.",

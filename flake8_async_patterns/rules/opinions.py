@@ -11,7 +11,7 @@ from ..semantic.fields import annotations_of
 from ..semantic.frames import parent_of
 from ..semantic.scope import Scope, ScopeKind
 from ..semantic.source import ASYNC_CODE
-from ..semantic.text import names_in
+from ..semantic.text import is_stub, names_in
 
 if TYPE_CHECKING:
     from ..semantic.context import Context
@@ -92,7 +92,7 @@ class AsyncWithoutAwaitChecker(Checker):
         parent = scope.parent
         if parent is not None and parent.kind is not ScopeKind.MODULE:
             return  # a method, or a nested function: almost always a callback something awaits
-        if _is_stub(node.body):
+        if is_stub(node.body):
             return
         self.candidates.append(node)
 
@@ -100,20 +100,3 @@ class AsyncWithoutAwaitChecker(Checker):
         for node in self.candidates:
             if node.name not in self.handed:  # passed or stored somewhere: a callback that is awaited
                 self.ctx.report(node, ASYNC_WITHOUT_AWAIT, function=node.name)
-
-
-def _is_stub(body: list[ast.stmt]) -> bool:
-    for statement in body:
-        if isinstance(statement, ast.Pass):
-            continue
-        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
-            continue  # a docstring or ``...``
-        if isinstance(statement, ast.Raise) and _names_not_implemented(statement.exc):
-            continue
-        return False
-    return True
-
-
-def _names_not_implemented(exc: ast.AST | None) -> bool:
-    target = exc.func if isinstance(exc, ast.Call) else exc
-    return isinstance(target, ast.Name) and target.id == "NotImplementedError"

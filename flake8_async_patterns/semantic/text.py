@@ -111,3 +111,21 @@ def is_zero(expr: ast.AST | None) -> bool:
 def decorator_target(decorator: ast.AST) -> ast.AST:
     """What a decorator names: ``cache`` for ``@cache`` and for ``@lru_cache(maxsize=2)``'s ``lru_cache``."""
     return decorator.func if isinstance(decorator, ast.Call) else decorator
+
+
+def is_stub(body: list[ast.stmt]) -> bool:
+    """A body that only says it is not there: a docstring, `pass`, `...`, `raise NotImplementedError`."""
+    for statement in body:
+        if isinstance(statement, ast.Pass):
+            continue
+        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
+            continue  # a docstring or ``...``
+        if isinstance(statement, ast.Raise) and _names_not_implemented(statement.exc):
+            continue
+        return False
+    return True
+
+
+def _names_not_implemented(exc: ast.AST | None) -> bool:
+    target = exc.func if isinstance(exc, ast.Call) else exc
+    return isinstance(target, ast.Name) and target.id == "NotImplementedError"

@@ -17,7 +17,9 @@ KNOWN_SESSION_NOTE = (
     "says nothing else: an annotation naming another class (a MongoDB `ClientSession`) or a visible "
     "construction of another class (`async with Database(url) as db`, `db = DBSession()`) or a "
     'literal (`session = {"token": ...}`, `session = event.get("session", {})`) wins over the name, and a '
-    "local copied from `self.<attr>` (`session = self.session`) is whatever that attribute is. A factory is a "
+    "local copied from `self.<attr>` (`session = self.session`) is whatever that attribute is; "
+    "`session.get(\"runs\")` with one argument is a mapping's `get` (AsyncSession's takes the entity and its "
+    "identity). A factory is a "
     "module-level name bound to `async_sessionmaker(...)` or `sessionmaker(..., class_=AsyncSession)`, "
     "or a name in `--aio-session-factories`; one bound to a plain `sessionmaker(...)` is sync: its "
     "sessions are reported as blocking database calls in async code, never as AsyncSession misuse."
