@@ -9,9 +9,9 @@ from ..checker import Checker
 from ..knowledge.asyncio import COROUTINE_WORDS, CoroutineKind, CoroutineSource, coroutine_source
 from ..registry import declare
 from ..semantic.flow import Use, use_of
-from ..semantic.frames import enclosing_function_node, parent_of
+from ..semantic.frames import enclosing_function_node, other_branch, parent_of
 from ..semantic.scope import Binding, BindingKind, Scope, ScopeKind
-from ..semantic.text import describe
+from ..semantic.text import describe, dotted_name
 
 if TYPE_CHECKING:
     from ..semantic.context import Context
@@ -76,6 +76,9 @@ UNAWAITED_COROUTINE = declare(
         "`close`/`send`/`throw`/`cr_*` count as handling it.",
         "`return fetch()` inside an `async def` is reported; returning the "
         "coroutine from a plain `def` hands ownership to the caller and is not.",
+        "A method call left un-awaited in one arm of an `if` whose other arm awaits the same call "
+        "(`if isinstance(db, AsyncDb): await db.close()` / `else: db.close()`) is not reported: the test "
+        "told the async object from the sync one. A same-module `async def` is a coroutine in every arm.",
         "A stub `async def` (docstring, `pass`, `...`, `raise NotImplementedError`) annotated to return "
         "`AsyncGenerator`/`AsyncIterator`/`AsyncIterable` is taken at its word: its overrides are async "
         "generators, and `return self.stream(url)` hands one to be iterated.",
@@ -169,8 +172,23 @@ class CoroutineChecker(Checker):
         call = node.value
         if isinstance(call, ast.Call):
             source = coroutine_source(self.ctx, call)
-            if source is not None:
+            if source is not None and not (source.binding is None and self._awaited_in_other_branch(call)):
                 self.candidates.append(_Candidate(call, source))
+
+    def _awaited_in_other_branch(self, call: ast.Call) -> bool:
+        """``if isinstance(db, AsyncDb): await db.close()`` / ``else: db.close()``: the test told the
+        async object from the sync one (a method of an object of a known kind, or of a session by name)."""
+        if not isinstance(call.func, ast.Attribute):
+            return False
+        other = other_branch(self.ctx.frame)
+        spelled = dotted_name(call.func)
+        return bool(other) and any(
+            isinstance(inner, ast.Await)
+            and isinstance(inner.value, ast.Call)
+            and dotted_name(inner.value.func) == spelled
+            for statement in other
+            for inner in ast.walk(statement)
+        )
 
     def visit_Return(self, node: ast.Return) -> None:
         ctx = self.ctx

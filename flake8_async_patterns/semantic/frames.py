@@ -264,3 +264,26 @@ def runs_after_await(frame: Frame) -> bool:
         if again and _has_await_point(ancestor):
             return True
     return False
+
+
+def other_branch(frame: Frame) -> list[ast.stmt] | None:
+    """The other branch of the innermost ``if`` around the node of ``frame`` (None: no ``if``
+    before the enclosing function): the ``else`` when the node is in the body (or the statements
+    after the ``if`` when the body ends in ``return``/``raise``), the body when it is in the ``else``."""
+    path = branch_path(frame)
+    for node, child in path:
+        if isinstance(node, SCOPE_NODES):
+            return None
+        if not isinstance(node, ast.If) or child is node.test:
+            continue
+        if not in_statement_list(child, node.body):
+            return node.body
+        if node.orelse or not isinstance(node.body[-1], (ast.Return, ast.Raise)):
+            return node.orelse
+        holder = next(path, (None, None))[0]
+        for statements in statement_lists(holder):  # the statements after the ``if`` in its holder's list
+            index = statement_position(node, statements)
+            if index is not None:
+                return statements[index + 1 :]
+        return []
+    return None

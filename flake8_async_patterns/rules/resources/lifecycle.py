@@ -122,6 +122,9 @@ CLIENT_SESSION_IN_LOOP = declare(
         "The loop's iterable is evaluated once: a client made there is not per iteration.",
         "A client that opens a websocket (`client.ws_connect(...)`) in the loop is a reconnect loop: "
         "each pass holds one long-lived connection, and a fresh client per reconnect is reasonable.",
+        "A client entered with `async with` whose block leaves the loop (`return`, `break`) once its "
+        "request worked is a retry or a readiness poll: the next pass makes a client only after this one "
+        "failed, when there is no pooled connection to reuse. Not reported.",
         "Reported at the creating call.",
     ),
     references=(AIOHTTP_CLIENT_DOC + "#client-session", HTTPX_ASYNC_DOC),
@@ -180,7 +183,7 @@ class AsyncResourceChecker(Checker):
                 self._in_loop(node, "comprehension")
                 return
             if in_statement_list(child, block.body):
-                if _kept_at_once(frame):
+                if _kept_at_once(frame) or _retry_attempt(frame):
                     return
                 self._in_loop(node, _LOOP_WORDS[type(block)])
                 return
@@ -214,6 +217,24 @@ def _kept_at_once(frame: Frame) -> bool:
         return any(isinstance(t, (ast.Attribute, ast.Subscript)) for t in parent.targets)
     if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Attribute):
         return parent.func.attr in _KEEPERS
+    return False
+
+
+def _retry_attempt(frame: Frame) -> bool:
+    """``async with aiohttp.ClientSession() as s:`` whose block leaves the loop (``return``,
+    ``break``) once its request worked: a retry or a readiness poll -- the next pass makes a new
+    client only after this one failed, when there is no pooled connection to reuse."""
+    item = parent_of(frame)
+    block = parent_of(parent_frame(frame)) if isinstance(item, ast.withitem) else None
+    if not isinstance(block, ast.AsyncWith):
+        return False
+    pending = list(block.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.Return, ast.Break)):
+            return True
+        if not isinstance(node, (*LOOP_NODES, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            pending.extend(ast.iter_child_nodes(node))
     return False
 
 
