@@ -74,7 +74,7 @@ class Engine:
         """``source``, the file's text when known, lets checkers that cannot report anything in it
         stay out (``Checker.requires``); ``filename`` decides whether it is a test file or a
         command-line module, where some rules are not reported (``--aio-test-files``/``-cli-files``)."""
-        test_file, cli_file = settings.is_test_file(filename), settings.is_cli_file(filename)
+        test_file, cli_file = settings.file_kinds(filename)
         settings, selected = _selection(settings, tuple(checkers), test_file, cli_file)
         self.results: list[tuple[int, int, str]] = []
         self.strict = strict

@@ -371,33 +371,35 @@ class Settings:
 
     def is_test_file(self, filename: str | None) -> bool:
         """Whether ``filename`` matches ``--aio-test-files``."""
-        return _matches(self.test_files, filename)
+        return self.file_kinds(filename)[0]
 
     def is_cli_file(self, filename: str | None) -> bool:
         """Whether ``filename`` matches ``--aio-cli-files``."""
-        return _matches(self.cli_files, filename)
+        return self.file_kinds(filename)[1]
 
+    def file_kinds(self, filename: str | None) -> tuple[bool, bool]:
+        """(a test file, a command-line module) -- its name and path worked out once for both:
+        a pattern without '/' matches the file name, one with '/' the path from the current
+        directory (as '/a/b.py', so '*/tests/*' also matches a top-level 'tests/' folder; a file
+        outside the current directory is matched by its absolute path)."""
+        if not filename or filename.startswith("<") or not (self.test_files or self.cli_files):
+            return False, False
+        name = filename.replace(os.sep, "/").rpartition("/")[2]
+        relative: list[str] = []  # worked out on the first pattern with a '/'
 
-def _matches(patterns: tuple[str, ...], filename: str | None) -> bool:
-    """Whether ``filename`` matches one of ``patterns``: a pattern without '/' against the file
-    name, one with '/' against the path from the current directory (as '/a/b.py', so '*/tests/*'
-    also matches a top-level 'tests/' folder; a file outside the current directory is matched by
-    its absolute path)."""
-    if not patterns or not filename or filename.startswith("<"):
-        return False
-    path = filename.replace(os.sep, "/")
-    name = path.rpartition("/")[2]
-    relative = None
-    for pattern in patterns:
-        if "/" not in pattern:
-            if fnmatch.fnmatchcase(name, pattern):
-                return True
-            continue
-        if relative is None:
-            relative = _relative_path(filename)
-        if fnmatch.fnmatchcase(relative, pattern):
-            return True
-    return False
+        def matches(patterns: tuple[str, ...]) -> bool:
+            for pattern in patterns:
+                if "/" not in pattern:
+                    if fnmatch.fnmatchcase(name, pattern):
+                        return True
+                    continue
+                if not relative:
+                    relative.append(_relative_path(filename))
+                if fnmatch.fnmatchcase(relative[0], pattern):
+                    return True
+            return False
+
+        return matches(self.test_files), matches(self.cli_files)
 
 
 def _relative_path(filename: str) -> str:

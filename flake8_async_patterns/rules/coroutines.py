@@ -9,7 +9,7 @@ from ..checker import Checker
 from ..knowledge.asyncio import COROUTINE_WORDS, CoroutineKind, CoroutineSource, coroutine_source
 from ..registry import declare
 from ..semantic.flow import Use, use_of
-from ..semantic.frames import enclosing_function_node, other_branch, parent_of
+from ..semantic.frames import enclosing_function_node, in_other_branch, parent_of
 from ..semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ..semantic.text import describe, dotted_name
 
@@ -180,14 +180,14 @@ class CoroutineChecker(Checker):
         async object from the sync one (a method of an object of a known kind, or of a session by name)."""
         if not isinstance(call.func, ast.Attribute):
             return False
-        other = other_branch(self.ctx.frame)
         spelled = dotted_name(call.func)
-        return bool(other) and any(
-            isinstance(inner, ast.Await)
-            and isinstance(inner.value, ast.Call)
-            and dotted_name(inner.value.func) == spelled
-            for statement in other
-            for inner in ast.walk(statement)
+        return in_other_branch(
+            self.ctx.frame,
+            lambda inner: (
+                isinstance(inner, ast.Await)
+                and isinstance(inner.value, ast.Call)
+                and dotted_name(inner.value.func) == spelled
+            ),
         )
 
     def visit_Return(self, node: ast.Return) -> None:

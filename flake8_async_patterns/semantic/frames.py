@@ -287,3 +287,9 @@ def other_branch(frame: Frame) -> list[ast.stmt] | None:
                 return statements[index + 1 :]
         return []
     return None
+
+
+def in_other_branch(frame: Frame, found: Callable[[ast.AST], bool]) -> bool:
+    """Whether a node of the innermost ``if``'s other branch (:func:`other_branch`) is ``found``."""
+    other = other_branch(frame)
+    return bool(other) and any(found(inner) for statement in other for inner in ast.walk(statement))

@@ -35,6 +35,7 @@ class Condition:
         files: list[Binding] | None = None,
         startup: Scope | None = None,
         queue: str | None = None,
+        seek: tuple[Scope, str] | None = None,
     ) -> None:
         self.socket = socket
         self.startup = startup
@@ -42,7 +43,7 @@ class Condition:
         self.files = [] if files is None else files
         self.scans: list[Binding] = []
         self.queue = queue  # a helper's ``self.jobs.get()``: excused where the caller just saw an item
-        self.seek: tuple[Scope, str] | None = None  # (function, file object) of a ``seek()``
+        self.seek = seek  # (function, file object) of a ``seek()``
 
 
 EXCUSED = Condition()  # excused already: never blocking
@@ -82,6 +83,4 @@ def file_condition(function: Scope, func: ast.Attribute, file_data: set[tuple[Sc
     if func.attr != "seek" or key[1] is None:
         file_data.add(key)
         return None
-    condition = Condition()
-    condition.seek = key
-    return condition
+    return Condition(seek=key)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from ...semantic.frames import other_branch
+from ...semantic.frames import in_other_branch
 from ...semantic.text import dotted_name, last_segment
 
 if TYPE_CHECKING:
@@ -22,16 +22,12 @@ _OFFLOADERS = frozenset({"run_in_threadpool", "to_thread", "run_sync", "run_in_e
 def offloaded_in_other_branch(ctx: Context, call: ast.Call) -> bool:
     """Whether the innermost ``if`` around ``call`` hands ``call.func`` itself to a thread in its
     other branch (:func:`other_branch`)."""
-    other = other_branch(ctx.frame)
     spelled = dotted_name(call.func)
-    return (
-        other is not None
-        and spelled is not None
-        and any(
+    return spelled is not None and in_other_branch(
+        ctx.frame,
+        lambda inner: (
             isinstance(inner, ast.Call)
             and last_segment(inner.func) in _OFFLOADERS
             and any(dotted_name(arg) == spelled for arg in inner.args)
-            for statement in other
-            for inner in ast.walk(statement)
-        )
+        ),
     )
