@@ -176,26 +176,39 @@ ASYNCIO_RUN = "asyncio.run"
 # (``asyncio.run(main())``) or, for anyio and trio, by the function passed (``anyio.run(main, x)``).
 _RUNS_COROUTINE = frozenset({ASYNCIO_RUN, "uvloop.run"})
 _RUNS_FUNCTION = frozenset({"anyio.run", "trio.run"})
+# A loop's method that runs a coroutine on it -> what made the loop (a local of that origin).
+_RUNS_ON_OWN_LOOP = {"run_until_complete": "asyncio.new_event_loop", "run": "asyncio.Runner"}
 
 
 def started_coroutine(ctx: Context, call: ast.Call) -> ast.Name | None:
     """The name ``main`` when ``call`` runs ``main`` as the first and only task of a new event loop:
     ``asyncio.run(main())``, ``uvloop.run(main())``, ``anyio.run(main, ...)``, ``trio.run(main,
-    ...)``, any import spelling (``from asyncio import run as arun``)."""
+    ...)``, any import spelling (``from asyncio import run as arun``); or on a loop the code made
+    itself: ``loop = asyncio.new_event_loop(); loop.run_until_complete(main())``, ``with
+    asyncio.Runner() as runner: runner.run(main())``."""
     if not call.args:
         return None
     func, started = call.func, call.args[0]
     if isinstance(started, ast.Call):
         started = started.func
-    if not isinstance(started, ast.Name) or not (last_segment(func) == "run" or isinstance(func, ast.Name)):
+    if not isinstance(started, ast.Name):
+        return None
+    if (
+        isinstance(func, ast.Attribute)
+        and started is not call.args[0]
+        and ctx.origin(func.value) == _RUNS_ON_OWN_LOOP.get(func.attr)
+    ):
+        return started
+    if not (last_segment(func) == "run" or isinstance(func, ast.Name)):
         return None
     runners = _RUNS_FUNCTION if started is call.args[0] else _RUNS_COROUTINE  # passed, or called
     return started if ctx.qualified_name(func) in runners else None
 
 
 class MainCoroutines:
-    """The module's main coroutines: module-level ``async def``s that the module names *only* to run
-    them, each as the first and only task of a new event loop (``asyncio.run(main())``, see
+    """The module's main coroutines: ``async def``s (at module level, or local to a function) that
+    the module names *only* to run them, each as the first and only task of a new event loop
+    (``asyncio.run(main())``, ``new_event_loop().run_until_complete(main())``, see
     :func:`started_coroutine`).  A function the module also awaits, gathers, makes into a task,
     passes on or rebinds is not one.  Until its first await point a main coroutine is the only code
     on its loop; and the cancellation it receives is the one ``Ctrl-C`` brings to the program.
@@ -209,14 +222,15 @@ class MainCoroutines:
 
     def __init__(self, ctx: Context) -> None:
         self._ctx = ctx
-        self._functions: dict[ast.AST, Binding] = {}  # module-level ``async def`` -> its binding, watched
+        self._functions: dict[ast.AST, Binding] = {}  # ``async def`` -> its binding, watched
         self._runs: set[ast.Name] = set()  # ``main`` in ``asyncio.run(main())``
         self._last_call: ast.Call | None = None
 
     def defined(self, node: ast.AsyncFunctionDef) -> None:
-        """``node``'s header has just been left: at module level, watch its name's every use."""
+        """``node``'s header has just been left: at module level or in a function, watch its name's
+        every use (not in a class, whose methods are named through ``self``)."""
         ctx = self._ctx
-        if node in self._functions or ctx.scope.kind is not ScopeKind.MODULE:
+        if node in self._functions or ctx.scope.kind is ScopeKind.CLASS:
             return
         binding = ctx.lookup(node.name)
         if binding is not None and binding.node is node:

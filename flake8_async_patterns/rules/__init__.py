@@ -37,6 +37,7 @@ from .blocking import conditions as blocking_conditions
 from .blocking import declarations as blocking_declarations
 from .blocking import imports as blocking_imports
 from .blocking import metadata as blocking_metadata
+from .blocking import notes as blocking_notes
 from .blocking import offload as blocking_offload
 from .blocking import scans as blocking_scans
 from .blocking import startup as blocking_startup
@@ -72,6 +73,7 @@ MODULES = (
     blocking_arguments,
     blocking_scans,
     blocking_offload,
+    blocking_notes,
     blocking_declarations,
     blocking_transitive,
     blocking_waits,

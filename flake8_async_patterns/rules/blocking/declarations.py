@@ -4,34 +4,10 @@ from __future__ import annotations
 
 from ...registry import Rule, declare
 from ...settings import BLOCKING_CALLS
+from .notes import COMMON_NOTES, MAIN_COROUTINE_NOTE, SEED_BLOCKING
 
 MESSAGE = "blocking call '{call}' in async function '{function}'; use {replacement}"
 ASYNCIO_DEV_DOC = "https://docs.python.org/3/library/asyncio-dev.html#running-blocking-code"
-SEED_BLOCKING = '002 "Avoid Blocking the Event Loop" and Anti-Patterns §4; 003 Step 5'
-COMMON_NOTES = (
-    "Only in async context: the body of an `async def`, not a nested `def` or `lambda` inside it (those may run "
-    "in a thread), and not a function passed to `asyncio.to_thread` or `loop.run_in_executor` -- passing a "
-    "callable is not calling it. Not a method call awaited on the spot (`await file.write(data)` behind an "
-    "`inspect.iscoroutinefunction(file.write)` test, aioboto3): its receiver is an async object, whatever it "
-    "looked like.",
-    "Not a call whose other branch of the same `if` runs that very callable in a thread (`if self._in_memory: "
-    "return self.file.read(n)` / `return await run_in_threadpool(self.file.read, n)`, starlette's `UploadFile`): "
-    "the test that picks the branch is the author's knowledge of when the call can wait.",
-    "Not in the coroutine of a command-line command (`@click.command()`, `@app.command()` on a `typer.Typer` -- "
-    "or an instance of a project class named `...Typer` --, `cyclopts.App` or `click.group`): it runs alone in "
-    "its program, so blocking its loop delays nothing. A chat bot's or web framework's command is a request "
-    "handler and stays checked.",
-    "Not reported in test files (`--aio-test-files`) nor in command-line modules (`--aio-cli-files`).",
-)
-# Where the detector of :mod:`.checker` runs (not the import and path-metadata checkers).
-MAIN_COROUTINE_NOTE = (
-    "Not a call (or import) in the program's main coroutine before its first await point: a module-level "
-    "`async def main()` that the module names only to run it, in `asyncio.run(main())` (or `uvloop.run(main())`, "
-    "`anyio.run(main)`, `trio.run(main)`) -- never awaited, gathered, made a task or handed on. Until it first "
-    "awaits, it is the only code its new event loop has, so reading a manifest or a certificate there delays "
-    "nothing. After an await -- including one in the call's own arguments, or in a loop or comprehension that "
-    "runs the call again -- servers and tasks may be running, and the call is reported.",
-)
 
 
 def blocking_rule(

@@ -79,8 +79,10 @@ OWNED_NOTE = (
     "exemptions were such shrugs: consumer loops, reaps and entry points)."
 )
 ENTRY_NOTE = (
-    "Nor the program's main coroutine: a module-level `main` that the module names only to run it "
-    "with `asyncio.run(main())` (or `uvloop.run(main())`, `anyio.run(main)`, `trio.run(main)`; a "
+    "Nor the program's main coroutine: an `async def` (module-level or local) that the module names only "
+    "to run it with `asyncio.run(main())` (or `uvloop.run(main())`, `anyio.run(main)`, `trio.run(main)`, "
+    "`runner.run(main())` of an `asyncio.Runner`, `loop.run_until_complete(main())` of a loop from "
+    "`asyncio.new_event_loop()`, as a thread that needs a loop of its own does; a "
     "coroutine the module also awaits or gathers is not one -- one it also starts as a task falls "
     "under the task exemption above), a "
     "command-line command (click/typer), or a handler that also catches `KeyboardInterrupt` -- "
