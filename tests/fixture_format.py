@@ -50,6 +50,7 @@ class Fixture:
     options: dict[str, str] = field(default_factory=dict)
     expected: list[Expected] = field(default_factory=list)
     correct_from: int | None = None
+    silenced: str | None = None  # ``# silenced: why``: a fact of the whole file keeps the rule quiet
 
     @property
     def source(self) -> str:
@@ -88,6 +89,8 @@ def _read_annotations(fixture: Fixture) -> Fixture:
             for arg in shlex.split(text[len("options:") :]):
                 key, _, value = arg.lstrip("-").partition("=")
                 fixture.options[key] = value
+        elif text.startswith("silenced:"):
+            fixture.silenced = text[len("silenced:") :].strip()
         elif text == "correct" or text.startswith(("correct:", "correct ")):
             fixture.correct_from = fixture.correct_from or line
         elif text.startswith("error:"):

@@ -9,6 +9,7 @@ import pytest
 
 from flake8_async_patterns.runner import lint
 
+from fixture_format import FIXTURES
 from rules_by_name import code
 
 OLD_STYLE = """\
@@ -219,3 +220,19 @@ def test_a_long_not_chain_in_a_handler_test_is_unwound_without_recursion():
     assert not [m for _, _, m in lint(source) if m.startswith(code("cancellation-swallowed"))]
     flipped = source.replace(test, "not " + test)  # now the raise of another exception is the cancellation's
     assert [m for _, _, m in lint(flipped) if m.startswith(code("cancellation-swallowed"))]
+
+
+def test_a_coroutine_trampoline_silences_the_blocking_family_in_its_whole_module():
+    """A sync function that steps its coroutine parameter with ``send(None)`` and takes the result
+    from ``StopIteration`` runs the module's coroutines with no event loop: the blocking calls of
+    the fixture are reported once that function is no trampoline, and only the blocking family is
+    silenced with it."""
+    path = FIXTURES / "AIO201_blocking_sleep_by_hand.py"
+    source = path.read_text(encoding="utf-8")
+    silenced = {message.split()[0] for _, _, message in lint(source, filename=str(path))}
+    assert silenced == {code("cancelled-error-not-reraised"), code("dangling-task")}
+    stepped = source.replace("coro.send(None)", "coro.send(1)")
+    assert stepped != source
+    reported = {message.split()[0] for _, _, message in lint(stepped, filename=str(path))}
+    blocking = {code("blocking-sleep"), code("blocking-network-call"), code("blocking-wait")}
+    assert reported == silenced | blocking

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from ..semantic.context import Context
-from ..semantic.frames import runs_after_await
+from ..semantic.frames import TRY_NODES, in_statement_list, runs_after_await, within_scope
 from ..semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ..semantic.source import ASYNC_CODE, Word
 from ..semantic.symbols import Symbol
@@ -168,6 +168,30 @@ def caught_exceptions(ctx: Context, handler: ast.ExceptHandler) -> set[str]:
         return {BASE_EXCEPTION}
     types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
     return {exception_class(ctx, t) for t in types}
+
+
+STOP_ITERATION = "builtins.StopIteration"
+
+
+def steps_coroutine_by_hand(ctx: Context, call: ast.Call) -> bool:
+    """``coro.send(None)`` on a parameter of the sync function it is in, inside a ``try`` that
+    catches ``StopIteration``: the function drives a coroutine with no event loop (a trampoline:
+    gel's blocking client runs its async code through one).  The module's coroutines then run where
+    blocking waits for nobody but the caller."""
+    func = call.func
+    if type(func) is not ast.Attribute or func.attr != "send" or ctx.in_async or len(call.args) != 1:
+        return False
+    arg = call.args[0]
+    if type(arg) is not ast.Constant or arg.value is not None:
+        return False
+    binding = ctx.binding_of(func.value)
+    if binding is None or binding.kind is not BindingKind.PARAM or binding.scope is not ctx.function:
+        return False
+    return any(
+        in_statement_list(child, try_node.body)
+        and any(STOP_ITERATION in caught_exceptions(ctx, h) for h in try_node.handlers)
+        for try_node, child in within_scope(ctx.frame, TRY_NODES)
+    )
 
 
 # --- event loop management --------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import builtins
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .frames import Frame
@@ -72,6 +72,7 @@ class Context:
         # Arms of ``if`` statements that never run: (first line, last line, the module constants
         # deciding it).  Findings there are dropped at the end.
         self.dead_arms: list[tuple[int, int, list[Binding]]] = []
+        self.muted: set[str] = set()  # codes whose findings in this file are dropped at the end (``mute``)
         self.memo: dict[str, Any] = {}  # per-file scratch space of the knowledge layer
         self._members: dict[int, set[int]] = {}  # id(statement list) -> ids of its statements
 
@@ -137,13 +138,21 @@ class Context:
         return None if value is None else value is not negated
 
     def drop_dead_findings(self) -> None:
-        """Drop the findings in arms that never run (their constants never rebound after all)."""
+        """Drop the findings in arms that never run (their constants never rebound after all), and
+        those of muted rules."""
         module = self.module.bindings
         arms = [
             (start, end) for start, end, deciding in self.dead_arms if all(module.get(b.name) is b for b in deciding)
         ]
         if arms:
             self.results[:] = [r for r in self.results if not any(start <= r[0] <= end for start, end in arms)]
+        if self.muted:
+            self.results[:] = [r for r in self.results if r[2].partition(" ")[0] not in self.muted]
+
+    def mute(self, rules: Iterable[Rule]) -> None:
+        """Whatever ``rules`` report in this file -- before or after this call -- is dropped at the end:
+        a fact found anywhere in the file (a coroutine trampoline) says their harm cannot happen here."""
+        self.muted.update(rule.code for rule in rules)
 
     def expect_failure(self, node: ast.stmt) -> None:
         """The block of ``node`` is expected to raise or warn (a test says so)."""

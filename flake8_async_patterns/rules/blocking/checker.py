@@ -7,7 +7,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from ...checker import Checker
-from ...knowledge.asyncio import main_coroutines
+from ...knowledge.asyncio import main_coroutines, steps_coroutine_by_hand
 from ...knowledge.caching import built_once
 from ...knowledge.cli import is_cli_command
 from ...knowledge.inference import kind_of, session_factory_kind
@@ -260,7 +260,7 @@ class BlockingChecker(Checker):
                     startup = self.main_coroutines.startup(function)
                     self.async_calls.append((node, helper, function.name, startup, ctx.frame))
             return
-        self.main_coroutines.called(node)
+        self._sync_call(node)
         if not self.want_transitive or function.kind is not ScopeKind.FUNCTION or function.is_async_def:
             return
         blocks = self.helper_blocks.get(function)
@@ -321,6 +321,12 @@ class BlockingChecker(Checker):
                 self._report_with(expr, "held_across_await", replacement)
 
     # --- reports that depend on what the function does next ---------------------------------
+    def _sync_call(self, node: ast.Call) -> None:
+        """A call outside async context: ``asyncio.run(main())``, or a coroutine trampoline."""
+        self.main_coroutines.called(node)
+        if steps_coroutine_by_hand(self.ctx, node):
+            self.ctx.mute(self.rules)  # the module's coroutines run with no event loop to block
+
     def _report_or_defer(self, call: ast.Call, found: Blocking, function: str) -> None:
         """Report now, never, or at the module end when the function may still excuse the call."""
         condition = self._condition(call, found)

@@ -17,6 +17,11 @@ COMMON_NOTES = (
     "its program, so blocking its loop delays nothing. A chat bot's or web framework's command is a request "
     "handler and stays checked.",
     "Not reported in test files (`--aio-test-files`) nor in command-line modules (`--aio-cli-files`).",
+    "Not reported in a module that drives its coroutines by hand: a sync function that steps a coroutine it is "
+    "given with `coro.send(None)` and takes the result from `StopIteration` (gel's blocking client runs its "
+    "async connection code so). Such coroutines run in the caller's thread with no event loop, where blocking "
+    "waits for nobody else. Stepping an attribute (`self._gen.send(None)`) or priming a generator without "
+    "catching `StopIteration` is no trampoline.",
 )
 # Where the detector of :mod:`.checker` runs (not the import and path-metadata checkers).
 MAIN_COROUTINE_NOTE = (

@@ -6,7 +6,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from ...checker import Checker
-from ...knowledge.asyncio import main_coroutines
+from ...knowledge.asyncio import main_coroutines, steps_coroutine_by_hand
 
 if TYPE_CHECKING:
     from ...registry import Rule
@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 class StartupAwareChecker(Checker):
     """Base of a blocking checker whose findings need nothing but the node: a finding in a
     coroutine that may be the program's main coroutine, before its first await point, waits for
-    the module end and is dropped if the coroutine is one (see ``MainCoroutines``).  A subclass
+    the module end and is dropped if the coroutine is one (see ``MainCoroutines``); in a module
+    that drives its coroutines by hand (:func:`steps_coroutine_by_hand`) nothing is.  A subclass
     that handles calls itself calls ``super().visit_Call(node)``."""
 
     def __init__(self, ctx: Context) -> None:
@@ -30,6 +31,8 @@ class StartupAwareChecker(Checker):
 
     def visit_Call(self, node: ast.Call) -> None:
         self.main_coroutines.called(node)
+        if steps_coroutine_by_hand(self.ctx, node):
+            self.ctx.mute(self.rules)  # the module's coroutines run with no event loop to block
 
     def report_blocking(self, node: ast.AST, rule: Rule, **fields: str) -> None:
         startup = self.main_coroutines.startup(self.ctx.function)
