@@ -48,6 +48,7 @@ from .cancellation import classes as cancellation_classes
 from .cancellation import declarations as cancellation_declarations
 from .cancellation import spawns as cancellation_spawns
 from .cancellation import structure as cancellation_structure
+from .cancellation import suspension as cancellation_suspension
 from .resources import _shared as resources_shared
 from .resources import import_time as resources_import_time
 from .resources import lifecycle as resources_lifecycle
@@ -88,6 +89,7 @@ MODULES = (
     cancellation_declarations,
     cancellation_spawns,
     cancellation_structure,
+    cancellation_suspension,
     cancellation_classes,
     cancellation_checker,
     cancel_scopes,

@@ -29,7 +29,8 @@ from ...semantic.source import ASYNC_CODE
 from .classes import ExceptionClasses
 from .declarations import CANCELLATION_SWALLOWED, CANCELLED_ERROR_NOT_RERAISED
 from .spawns import ANY_OBJECT, SELF, spawned_coroutine
-from .structure import ends_function, wraps_the_loop
+from .structure import class_of, ends_function, wraps_the_loop
+from .suspension import never_suspends
 
 if TYPE_CHECKING:
     from ...registry import Rule
@@ -110,6 +111,7 @@ class CancellationChecker(Checker):
         self.handler_stack: list[ast.ExceptHandler] = []  # handlers being walked (the current function's on top)
         self.helper_calls: dict[ast.AST, set[str]] = {}  # handler -> f of ``f(exc)``/``self.f(exc)`` in it
         self.candidates: list[_Candidate] = []
+        self.scopes: dict[ast.AST, Scope] = {}  # the module's function nodes -> their scopes
 
     # --- facts ------------------------------------------------------------------------------
     def _await_point(self, node: ast.AST) -> None:
@@ -119,7 +121,7 @@ class CancellationChecker(Checker):
             callee = node.value.func
             method = _self_attr(callee)
             if method is not None:
-                self.awaited_calls.setdefault(_class_of(self.ctx.function), set()).add(method)
+                self.awaited_calls.setdefault(class_of(self.ctx.function), set()).add(method)
             elif isinstance(callee, ast.Name):
                 self.awaited_calls.setdefault(None, set()).add(callee.id)
         for try_node, child in within_scope(self.ctx.frame, TRY_NODES):
@@ -164,7 +166,7 @@ class CancellationChecker(Checker):
         """``self.<attr>.cancel()`` in the current function: the class cancels that attribute, and
         a method doing so cancels it for whoever calls it (``self._finished()``)."""
         function = self.ctx.function
-        cls = _class_of(function)
+        cls = class_of(function)
         self.cancelled_attrs.setdefault(cls, set()).add(attr)
         if function.is_method:
             self.cancelling_methods.setdefault(cls, {}).setdefault(function.name, set()).add(attr)
@@ -207,10 +209,13 @@ class CancellationChecker(Checker):
             if whose == ANY_OBJECT:
                 self.spawned_methods.add(name)  # ``create_task(self.cycle.run_asgi(app))``
             else:
-                self.spawned.setdefault(_class_of(ctx.function) if whose == SELF else None, set()).add(name)
+                self.spawned.setdefault(class_of(ctx.function) if whose == SELF else None, set()).add(name)
 
     def leave_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
         self.main_coroutines.defined(node)
+
+    def function_start(self, scope: Scope) -> None:
+        self.scopes[scope.node] = scope
 
     def visit_Compare(self, node: ast.Compare) -> None:
         if any(isinstance(op, (ast.Is, ast.IsNot)) for op in node.ops):
@@ -376,7 +381,9 @@ class CancellationChecker(Checker):
             return True
         if self._kept(handler, function):
             return True  # kept in a local, raised or handed on later
-        owner = _class_of(function)
+        if never_suspends(self.ctx, candidate.try_node, function, self.scopes):
+            return True  # no cancellation can arrive in the ``try`` body
+        owner = class_of(function)
         spawned = function.name in self.spawned.get(owner if function.is_method else None, ()) or (
             function.is_method and function.name in self.spawned_methods
         )
@@ -402,7 +409,7 @@ class CancellationChecker(Checker):
         awaited = self.awaited_attrs.get(try_node)
         if not awaited or not function.is_method:
             return False
-        cancelling = self.cancelling_methods.get(_class_of(function), {})
+        cancelling = self.cancelling_methods.get(class_of(function), {})
         return any(
             at < line and awaited & cancelling.get(name, set()) for name, at in self.self_calls.get(function, ())
         )
@@ -429,7 +436,7 @@ class CancellationChecker(Checker):
     def _awaited_inline(self, function: Scope) -> bool:
         """Whether the module awaits ``function`` directly (``await f()``, ``await self.f()``):
         then its caller, not a task, is the one whose cancellation the handler swallows."""
-        return function.name in self.awaited_calls.get(_class_of(function) if function.is_method else None, ())
+        return function.name in self.awaited_calls.get(class_of(function) if function.is_method else None, ())
 
     def _entry_point(self, handler: ast.ExceptHandler, function: Scope) -> bool:
         """The program's main coroutine (``asyncio.run(main())``, a command-line command, or a
@@ -475,20 +482,6 @@ def _self_attr(node: ast.AST) -> str | None:
     """``X`` of ``self.X``."""
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
         return node.attr
-    return None
-
-
-def _class_of(function: Scope) -> Scope | None:
-    """The class whose ``self`` ``function`` sees: its own, as a method, or that of the method it
-    is nested in (``lambda: self._task.cancel()`` in a method)."""
-    scope = function
-    while scope.kind is not ScopeKind.MODULE:
-        parent = scope.parent
-        if parent is None:
-            return None
-        if parent.kind is ScopeKind.CLASS:
-            return parent if scope.kind is not ScopeKind.CLASS else None
-        scope = parent
     return None
 
 

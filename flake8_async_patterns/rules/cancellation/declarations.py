@@ -99,7 +99,12 @@ TRIO_NOTE = (
 AWAIT_NOTE = (
     "Only handlers of a `try` whose body has an await point (`await`, `async for`, `async with`): "
     "without one, the exception cannot be this task's cancellation (a `task.result()` of a "
-    "cancelled task raises CancelledError too, and handling that is fine)."
+    "cancelled task raises CancelledError too, and handling that is fine). Nor when every await point "
+    "there awaits, or iterates, a call of a coroutine or async generator function of the module that has "
+    "no await point of its own and is neither decorated nor a stub -- one named directly, or a method of "
+    "the class called through `self` (letta's `async for m in self._process_event(e)` over a generator "
+    "that only yields): such a call runs to its end without giving the event loop a turn, and a task's "
+    "cancellation arrives only where it suspends."
 )
 
 CANCELLED_ERROR_NOT_RERAISED = declare(
@@ -224,7 +229,7 @@ CANCELLATION_SWALLOWED = declare(
     peers="flake8-async ASYNC103 (no-reraise-cancelled; trio/anyio wording)",
     notes=(
         PATHS_NOTE,
-        "Only when the `try` body has an await point (`await`, `async for`, `async with`): cancellation arrives there.",
+        AWAIT_NOTE,
         REAP_NOTE,
         FORWARD_NOTE,
         OWNED_NOTE,

@@ -7,6 +7,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from ...semantic.frames import LOOP_NODES, await_points_in, branch_path, in_statement_list
+from ...semantic.scope import ScopeKind
 
 if TYPE_CHECKING:
     from ...semantic.frames import Frame
@@ -44,3 +45,17 @@ def ends_function(frame: Frame) -> bool:
 def last_statement(try_node: ast.AST, function: Scope) -> bool:
     body = getattr(function.node, "body", None)
     return isinstance(body, list) and bool(body) and body[-1] is try_node
+
+
+def class_of(function: Scope) -> Scope | None:
+    """The class whose ``self`` ``function`` sees: its own, as a method, or that of the method it
+    is nested in (``lambda: self._task.cancel()`` in a method)."""
+    scope = function
+    while scope.kind is not ScopeKind.MODULE:
+        parent = scope.parent
+        if parent is None:
+            return None
+        if parent.kind is ScopeKind.CLASS:
+            return parent if scope.kind is not ScopeKind.CLASS else None
+        scope = parent
+    return None
