@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ..checker import Checker
 from ..knowledge.deprecations import (
@@ -24,6 +26,9 @@ from ..registry import declare
 from ..semantic.frames import in_try_handling, never_from, under_feature_test, within_scope
 from ..semantic.text import describe, keyword_value
 from ..settings import PYTHON_VERSION
+
+if TYPE_CHECKING:
+    from ..semantic.context import Context
 
 DEPRECATED_ASYNCIO_API = declare(
     code="AIO306",
@@ -87,7 +92,13 @@ DEPRECATED_ASYNCIO_API = declare(
         "sys.version_info < (3, 11):`, `loop=` in the `else` of `if sys.version_info[0:2] >= (3, 10):`) or "
         "with a fallback for when it is gone (`try: from asyncio "
         "import coroutine` / `except ImportError:`), nor either branch of a feature test "
-        "(`if hasattr(inspect, 'markcoroutinefunction'):`): all are compatibility shims.",
+        "(`if hasattr(inspect, 'markcoroutinefunction'):`): all are compatibility shims. Nor the body of an `if` "
+        "whose test is an `and` holding `hasattr(asyncio, 'X')` (`if os.name != 'nt' and hasattr(asyncio, "
+        "'SafeChildWatcher'):`), nor an operand after that test in an `and` (`hasattr(asyncio, 'X') and "
+        "isinstance(policy, asyncio.X)`), when X is the name used or goes no later than it (HAP-python's "
+        "`set_child_watcher` beside `SafeChildWatcher`): that code stops running before the name is gone, and "
+        "meanwhile only warns. A test of something else (`hasattr(tool, 'func')`) guards nothing, nor does "
+        "it guard the `else`.",
         'A deprecated (not yet removed) name inside `with warnings.catch_warnings(action="ignore")` '
         "(without `lineno=`), or "
         "after a statement of a `catch_warnings()` block that ignores every DeprecationWarning "
@@ -170,14 +181,15 @@ class DeprecatedAsyncioApiChecker(Checker):
                 return ctx.qualified_name(binding.value)
         return ctx.qualified_name(expr)
 
-    def _gated(self, deprecation: Deprecation) -> bool:
+    def _gated(self, deprecation: Deprecation, qualified: str = "") -> bool:
         """The code being handled never meets what the target deprecates or lacks: it sits where
         a version gate (``if sys.version_info < (3, 14):``) or a feature test keeps it from the
         deprecation, or -- the target lacking the API -- from the removal (``if sys.version_info <
         (3, 11): @asyncio.coroutine``, the ``else`` of ``>= (3, 10)`` passing ``loop=``), or in a
         ``try`` whose ``except ImportError`` falls back."""
         ctx, gate = self.ctx, self._gate
-        if never_from(ctx.frame, deprecation.deprecated, gate) or under_feature_test(ctx.frame):
+        guards = _feature_guards(ctx, qualified, deprecation) if qualified else None
+        if never_from(ctx.frame, deprecation.deprecated, gate) or under_feature_test(ctx.frame, guards):
             return True
         removed = deprecation.removed
         return (
@@ -190,7 +202,7 @@ class DeprecatedAsyncioApiChecker(Checker):
 
     def _report(self, node: ast.AST, qualified: str, deprecation: Deprecation) -> None:
         target, ctx = self._target, self.ctx
-        if not applies(deprecation, target) or self._gated(deprecation):
+        if not applies(deprecation, target) or self._gated(deprecation, qualified):
             return
         removed = deprecation.removed
         variant = "removed" if removed is not None and (target or NEWEST_KNOWN) >= removed else None
@@ -229,6 +241,29 @@ class DeprecatedAsyncioApiChecker(Checker):
                     if signature is not None and _ignores(value, *signature):
                         return True
         return False
+
+
+def _feature_guards(ctx: Context, used: str, deprecation: Deprecation) -> Callable[[ast.Call], bool]:
+    """Which ``hasattr(M, "Y")`` tests keep a use of ``used`` from running where it is gone: the
+    name itself, or an asyncio name removed no later (``hasattr(asyncio, "SafeChildWatcher")``
+    guards ``asyncio.set_child_watcher``, both removed in 3.14).  A test of something else
+    (``hasattr(tool, "func")``) guards nothing."""
+
+    def guards(call: ast.Call) -> bool:
+        if len(call.args) != 2 or not isinstance(call.args[1], ast.Constant) or not isinstance(call.args[1].value, str):
+            return False
+        tested = f"{ctx.qualified_name(call.args[0])}.{call.args[1].value}"
+        if tested == used:
+            return True
+        other = ASYNCIO_DEPRECATIONS.get(tested)
+        return (
+            other is not None
+            and other.removed is not None
+            and deprecation.removed is not None
+            and other.removed <= deprecation.removed
+        )
+
+    return guards
 
 
 _CATCH_WARNINGS = "warnings.catch_warnings"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import operator
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 Frame = tuple  # (node, parent frame or None, phase)
 
@@ -201,17 +201,42 @@ def _short_circuited(test: ast.BoolOp, operand: ast.AST, version: tuple[int, int
     return False
 
 
-def under_feature_test(frame: Frame) -> bool:
+def under_feature_test(frame: Frame, guards: Callable[[ast.Call], bool] | None = None) -> bool:
     """Whether the node of ``frame`` sits in either branch of ``if hasattr(...):`` (or ``not
-    hasattr``): a compatibility shim choosing what exists on the running Python."""
+    hasattr``): a compatibility shim choosing what exists on the running Python.  With
+    ``guards`` -- which ``hasattr(M, "X")`` calls keep the node from running where what it uses
+    is gone -- also in the body of an ``if`` whose test is an ``and`` with such a call among its
+    operands (``if os.name != "nt" and hasattr(asyncio, "SafeChildWatcher"):``), or in an operand
+    after one in an ``and`` (``hasattr(asyncio, "X") and isinstance(policy, asyncio.X)``)."""
     for ancestor, child in branch_path(frame):
         if isinstance(ancestor, (ast.If, ast.IfExp)) and child is not ancestor.test:
             test = ancestor.test
-            if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-                test = test.operand
-            if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "hasattr":
+            if _hasattr_call(test.operand if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) else test):
+                return True
+            body = [ancestor.body] if isinstance(ancestor, ast.IfExp) else ancestor.body
+            if (
+                guards is not None
+                and in_statement_list(child, body)
+                and _guarded(test.values if _is_and(test) else (), guards)
+            ):
+                return True
+        elif guards is not None and _is_and(ancestor):
+            before = ancestor.values[: next((i for i, operand in enumerate(ancestor.values) if operand is child), 0)]
+            if _guarded(before, guards):
                 return True
     return False
+
+
+def _is_and(node: ast.AST) -> bool:
+    return isinstance(node, ast.BoolOp) and isinstance(node.op, ast.And)
+
+
+def _guarded(tests: Iterable[ast.AST], guards: Callable[[ast.Call], bool]) -> bool:
+    return any(_hasattr_call(test) and guards(test) for test in tests)
+
+
+def _hasattr_call(test: ast.AST) -> bool:
+    return isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "hasattr"
 
 
 def in_try_handling(frame: Frame, errors: frozenset[str], qualified_name: Callable) -> bool:
