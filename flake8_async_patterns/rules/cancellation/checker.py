@@ -29,8 +29,8 @@ from ...semantic.source import ASYNC_CODE
 from .classes import ExceptionClasses
 from .declarations import CANCELLATION_SWALLOWED, CANCELLED_ERROR_NOT_RERAISED
 from .spawns import ANY_OBJECT, SELF, spawned_coroutine
-from .structure import class_of, ends_function, wraps_the_loop
-from .suspension import never_suspends
+from .structure import class_of, ends_function, handler_spelling, self_attr, spelling, wraps_the_loop
+from .suspension import never_suspends, tells_awaited_apart
 
 if TYPE_CHECKING:
     from ...registry import Rule
@@ -115,11 +115,11 @@ class CancellationChecker(Checker):
 
     # --- facts ------------------------------------------------------------------------------
     def _await_point(self, node: ast.AST) -> None:
-        attr = _self_attr(node.value) if isinstance(node, ast.Await) else None
+        attr = self_attr(node.value) if isinstance(node, ast.Await) else None
         task = self._module_global(node.value) if isinstance(node, ast.Await) else None
         if isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
             callee = node.value.func
-            method = _self_attr(callee)
+            method = self_attr(callee)
             if method is not None:
                 self.awaited_calls.setdefault(class_of(self.ctx.function), set()).add(method)
             elif isinstance(callee, ast.Name):
@@ -145,7 +145,7 @@ class CancellationChecker(Checker):
         if ctx.origin(node.value) == CURRENT_TASK:
             self._mark_enclosing_handlers()  # ``asyncio.current_task().cancel()``: cancelled again
             return
-        attr = _self_attr(node.value)
+        attr = self_attr(node.value)
         if attr is not None:
             self._cancels_attr(attr)
             return
@@ -154,7 +154,7 @@ class CancellationChecker(Checker):
             binding = ctx.lookup(receiver.id)
             if binding is not None and binding.scope.kind is not ScopeKind.MODULE:
                 receiver = binding.value  # ``task = _worker`` ... ``task.cancel()``
-                attr = _self_attr(receiver)  # ``task = self._task`` ... ``task.cancel()``
+                attr = self_attr(receiver)  # ``task = self._task`` ... ``task.cancel()``
                 if attr is not None:
                     self._cancels_attr(attr)
                     return
@@ -183,10 +183,7 @@ class CancellationChecker(Checker):
         func = node.func
         self._note_self_call(node)
         if isinstance(func, ast.Attribute):
-            if func.attr in _DELIBERATE_METHODS or (func.attr in _EXC_INFO and ctx.qualified_name(func) in _CAPTURE):
-                self._mark_enclosing_handlers()
-            elif func.attr in _HANDING_ON and node.args:
-                self._hands_on(node.args[0])  # ``fut.set_exception(exc)``, ``errors.append(Error(exc))``
+            self._method_call(node, func)
         elif isinstance(func, ast.Name):
             if func.id == "isinstance" and len(node.args) == 2:
                 checked = node.args[1].elts if isinstance(node.args[1], ast.Tuple) else [node.args[1]]
@@ -211,6 +208,12 @@ class CancellationChecker(Checker):
             else:
                 self.spawned.setdefault(class_of(ctx.function) if whose == SELF else None, set()).add(name)
 
+    def _method_call(self, node: ast.Call, func: ast.Attribute) -> None:
+        if func.attr in _DELIBERATE_METHODS or (func.attr in _EXC_INFO and self.ctx.qualified_name(func) in _CAPTURE):
+            self._mark_enclosing_handlers()
+        elif func.attr in _HANDING_ON and node.args:
+            self._hands_on(node.args[0])  # ``fut.set_exception(exc)``, ``errors.append(Error(exc))``
+
     def leave_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
         self.main_coroutines.defined(node)
 
@@ -226,7 +229,7 @@ class CancellationChecker(Checker):
 
     def _note_self_call(self, node: ast.Call) -> None:
         """``self._finished()`` in a coroutine method (only coroutines have handlers): it may cancel a task."""
-        method = _self_attr(node.func) if self.ctx.in_async and self.ctx.function.is_method else None
+        method = self_attr(node.func) if self.ctx.in_async and self.ctx.function.is_method else None
         if method is not None:
             self.self_calls.setdefault(self.ctx.function, []).append((method, node.lineno))
 
@@ -349,13 +352,13 @@ class CancellationChecker(Checker):
         for handler in node.handlers:
             names = caught_exceptions(ctx, handler)
             if CANCELLED_ERROR in names:
-                fields = {"exception": _spelling(handler), "function": function.name}
+                fields = {"exception": spelling(handler), "function": function.name}
                 self.candidates.append(
                     _Candidate(handler, CANCELLED_ERROR_NOT_RERAISED, fields, function, node, star, stops_loop)
                 )
                 return  # later handlers never see the cancellation
             if BASE_EXCEPTION in names:
-                fields = {"clause": _handler_spelling(handler), "function": function.name}
+                fields = {"clause": handler_spelling(handler), "function": function.name}
                 self.candidates.append(
                     _Candidate(handler, CANCELLATION_SWALLOWED, fields, function, node, star, stops_loop)
                 )
@@ -377,6 +380,8 @@ class CancellationChecker(Checker):
             return True  # the cancel-then-reap idiom
         if handler in self.deliberate or self.helper_calls.get(handler, set()) & self.keepers:
             return True
+        if tells_awaited_apart(candidate.try_node, handler) and Outcome.RERAISE in self._ends(candidate):
+            return True  # ``if fut.cancelled(): return`` / ``raise``: the awaited future's own cancellation
         if self._entry_point(handler, function):
             return True
         if self._kept(handler, function):
@@ -476,18 +481,3 @@ def _asks_on_purpose(ctx: Context, call: ast.Call, func: ast.Name) -> bool:
         args = call.args
         return len(args) > 1 and isinstance(args[1], ast.Constant) and args[1].value in _DELIBERATE_METHODS
     return func.id in _EXC_INFO and ctx.qualified_name(func) in _CAPTURE
-
-
-def _self_attr(node: ast.AST) -> str | None:
-    """``X`` of ``self.X``."""
-    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
-        return node.attr
-    return None
-
-
-def _spelling(handler: ast.ExceptHandler) -> str:
-    return ast.unparse(handler.type) if handler.type is not None else "BaseException"
-
-
-def _handler_spelling(handler: ast.ExceptHandler) -> str:
-    return "except:" if handler.type is None else f"except {ast.unparse(handler.type)}:"

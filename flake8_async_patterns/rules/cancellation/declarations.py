@@ -106,6 +106,14 @@ AWAIT_NOTE = (
     "that only yields): such a call runs to its end without giving the event loop a turn, and a task's "
     "cancellation arrives only where it suspends."
 )
+STATE_NOTE = (
+    "Nor a handler that first tests `F.cancelled()` or `F.done()` of a future or task the `try` awaits "
+    "(`await asyncio.shield(connect_task)`, `await wait_for(shield(wrap_future(future)), t)`), leaves "
+    "without raising only where F is over and re-raises where it still runs (`if future.cancelled(): "
+    "return None` then `raise`; `if not connect_task.done(): ... raise`): a CancelledError there is F's "
+    "own when F is over (openhands, camel-ai). `if F.done(): raise` that goes on when F still runs "
+    "swallows the task's own cancellation and is reported (asgiref)."
+)
 
 CANCELLED_ERROR_NOT_RERAISED = declare(
     code="AIO401",
@@ -168,6 +176,7 @@ CANCELLED_ERROR_NOT_RERAISED = declare(
     notes=(
         PATHS_NOTE,
         AWAIT_NOTE,
+        STATE_NOTE,
         REAP_NOTE,
         "`concurrent.futures.CancelledError` is a different class since Python 3.8 (asyncio's derives "
         "from `BaseException`): a handler for it does not catch a task's cancellation and is not "
@@ -230,6 +239,7 @@ CANCELLATION_SWALLOWED = declare(
     notes=(
         PATHS_NOTE,
         AWAIT_NOTE,
+        STATE_NOTE,
         REAP_NOTE,
         FORWARD_NOTE,
         OWNED_NOTE,

@@ -59,3 +59,18 @@ def class_of(function: Scope) -> Scope | None:
             return parent if scope.kind is not ScopeKind.CLASS else None
         scope = parent
     return None
+
+
+def self_attr(node: ast.AST) -> str | None:
+    """``X`` of ``self.X``."""
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+        return node.attr
+    return None
+
+
+def spelling(handler: ast.ExceptHandler) -> str:
+    return ast.unparse(handler.type) if handler.type is not None else "BaseException"
+
+
+def handler_spelling(handler: ast.ExceptHandler) -> str:
+    return "except:" if handler.type is None else f"except {ast.unparse(handler.type)}:"

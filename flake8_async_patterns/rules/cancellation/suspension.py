@@ -9,6 +9,9 @@ from ...semantic.frames import await_points_in
 from ...semantic.scope import BindingKind
 from ...semantic.text import is_stub
 
+# A future's or task's methods that tell whether it was cancelled, or is over.
+STATE_METHODS = frozenset({"cancelled", "done"})
+
 if TYPE_CHECKING:
     from ...semantic.context import Context
     from ...semantic.scope import Scope
@@ -54,3 +57,37 @@ def _runs_through(ctx: Context, point: ast.AST, function: Scope, scopes: dict[as
         and not scope.has_await
         and not is_stub(node.body)  # an override may wait
     )
+
+
+def tells_awaited_apart(try_node: ast.Try, handler: ast.ExceptHandler) -> bool:
+    """Whether the handler first asks ``F.cancelled()``/``F.done()`` of a future or task the
+    ``try`` body awaits, directly or wrapped (``await asyncio.shield(connect_task)``, ``await
+    wait_for(shield(wrap_future(future)), t)``), and re-raises in the arm where F is still running
+    (``if not F.done(): ... raise``) or leaves without raising only in the arm where F is over
+    (``if F.cancelled(): return None``): a CancelledError there is F's own when F is over, and the
+    task's when F still runs (camel-ai's MCP connect, openhands' prompt drain; asgiref's ``if
+    exec_coro.done(): raise``, which swallows the task's own, is no such test).  Walks the ``try``
+    body's await points: ask about a handler about to be reported."""
+    awaited = {
+        node.id
+        for statement in try_node.body
+        for point in await_points_in(statement, (ast.Await,))
+        if type(point) is ast.Await  # (an async comprehension's ``for`` comes too)
+        for node in ast.walk(point.value)
+        if type(node) is ast.Name
+    }
+    for statement in handler.body:
+        if not isinstance(statement, ast.If):
+            continue
+        test, negated = statement.test, False
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            test, negated = test.operand, True
+        func = test.func if isinstance(test, ast.Call) and not test.args else None
+        if not (isinstance(func, ast.Attribute) and func.attr in STATE_METHODS and type(func.value) is ast.Name):
+            continue
+        if func.value.id not in awaited:
+            return False
+        last = statement.body[-1]
+        reraises = isinstance(last, ast.Raise) and last.exc is None
+        return reraises if negated else not reraises
+    return False
