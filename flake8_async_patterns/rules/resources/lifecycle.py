@@ -11,8 +11,16 @@ from ...knowledge.http import AWAITED_CONSTRUCTORS, POOLED_CLIENTS, RESOURCE_CLO
 from ...knowledge.kinds import EXIT_STACK_TAKERS
 from ...registry import declare
 from ...semantic.flow import Use, closed_on_every_path, hands_on, use_of
-from ...semantic.frames import COMPREHENSION_NODES, LOOP_NODES, in_statement_list, parent_frame, parent_of, within_scope
-from ...semantic.scope import Binding, BindingKind, ScopeKind
+from ...semantic.frames import (
+    COMPREHENSION_NODES,
+    LOOP_NODES,
+    in_statement_list,
+    parent_frame,
+    parent_of,
+    statement_position,
+    within_scope,
+)
+from ...semantic.scope import STATEMENT_LISTS, Binding, BindingKind, ScopeKind
 from ...semantic.text import describe
 from ._shared import AIOHTTP_CLIENT_DOC, HTTPX_ASYNC_DOC, SEED_RESOURCES, created_call
 
@@ -123,8 +131,9 @@ CLIENT_SESSION_IN_LOOP = declare(
         "A client that opens a websocket (`client.ws_connect(...)`) in the loop is a reconnect loop: "
         "each pass holds one long-lived connection, and a fresh client per reconnect is reasonable.",
         "A client entered with `async with` whose block leaves the loop (`return`, `break`) once its "
-        "request worked is a retry or a readiness poll: the next pass makes a client only after this one "
-        "failed, when there is no pooled connection to reuse. Not reported.",
+        "request worked -- or whose block is followed at once by a plain `return`/`break` -- is a retry or "
+        "a readiness poll: the next pass makes a client only after this one failed, when there is no "
+        "pooled connection to reuse. Not reported. A `break` only on failure after the block is no retry.",
         "Reported at the creating call.",
     ),
     references=(AIOHTTP_CLIENT_DOC + "#client-session", HTTPX_ASYNC_DOC),
@@ -222,12 +231,19 @@ def _kept_at_once(frame: Frame) -> bool:
 
 def _retry_attempt(frame: Frame) -> bool:
     """``async with aiohttp.ClientSession() as s:`` whose block leaves the loop (``return``,
-    ``break``) once its request worked: a retry or a readiness poll -- the next pass makes a new
-    client only after this one failed, when there is no pooled connection to reuse."""
+    ``break``) once its request worked, or that is followed at once by a plain ``return``/``break``
+    (letta): a retry or a readiness poll -- the next pass makes a new client only after this one
+    failed, when there is no pooled connection to reuse."""
     item = parent_of(frame)
-    block = parent_of(parent_frame(frame)) if isinstance(item, ast.withitem) else None
+    block_frame = parent_frame(frame) if isinstance(item, ast.withitem) else None
+    block = parent_of(block_frame) if block_frame is not None else None
     if not isinstance(block, ast.AsyncWith):
         return False
+    for statements in _statement_lists(parent_of(parent_frame(block_frame))):
+        position = statement_position(block, statements)
+        following = statements[position + 1 : position + 2] if position is not None else []
+        if following and isinstance(following[0], (ast.Return, ast.Break)):
+            return True  # the pass that got through the block leaves the loop at once
     pending = list(block.body)
     while pending:
         node = pending.pop()
@@ -236,6 +252,10 @@ def _retry_attempt(frame: Frame) -> bool:
         if not isinstance(node, (*LOOP_NODES, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             pending.extend(ast.iter_child_nodes(node))
     return False
+
+
+def _statement_lists(node: ast.AST | None) -> list[list]:
+    return [value for field in STATEMENT_LISTS if isinstance(value := getattr(node, field, None), list)]
 
 
 def _kept(binding: Binding) -> bool:
