@@ -217,11 +217,8 @@ def started_coroutine(ctx: Context, call: ast.Call) -> ast.Name | None:
         started = started.func
     if not isinstance(started, ast.Name):
         return None
-    if (
-        isinstance(func, ast.Attribute)
-        and started is not call.args[0]
-        and ctx.origin(func.value) == _RUNS_ON_OWN_LOOP.get(func.attr)
-    ):
+    own_loop = _RUNS_ON_OWN_LOOP.get(func.attr) if isinstance(func, ast.Attribute) else None  # the cheap test first
+    if own_loop is not None and started is not call.args[0] and ctx.origin(func.value) == own_loop:
         return started
     if not (last_segment(func) == "run" or isinstance(func, ast.Name)):
         return None
