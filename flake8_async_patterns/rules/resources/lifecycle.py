@@ -17,10 +17,11 @@ from ...semantic.frames import (
     in_statement_list,
     parent_frame,
     parent_of,
+    statement_lists,
     statement_position,
     within_scope,
 )
-from ...semantic.scope import STATEMENT_LISTS, Binding, BindingKind, ScopeKind
+from ...semantic.scope import Binding, BindingKind, ScopeKind
 from ...semantic.text import describe
 from ._shared import AIOHTTP_CLIENT_DOC, HTTPX_ASYNC_DOC, SEED_RESOURCES, created_call
 
@@ -239,7 +240,7 @@ def _retry_attempt(frame: Frame) -> bool:
     block = parent_of(block_frame) if block_frame is not None else None
     if not isinstance(block, ast.AsyncWith):
         return False
-    for statements in _statement_lists(parent_of(parent_frame(block_frame))):
+    for statements in statement_lists(parent_of(parent_frame(block_frame))):
         position = statement_position(block, statements)
         following = statements[position + 1 : position + 2] if position is not None else []
         if following and isinstance(following[0], (ast.Return, ast.Break)):
@@ -252,10 +253,6 @@ def _retry_attempt(frame: Frame) -> bool:
         if not isinstance(node, (*LOOP_NODES, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             pending.extend(ast.iter_child_nodes(node))
     return False
-
-
-def _statement_lists(node: ast.AST | None) -> list[list]:
-    return [value for field in STATEMENT_LISTS if isinstance(value := getattr(node, field, None), list)]
 
 
 def _kept(binding: Binding) -> bool:
