@@ -290,6 +290,7 @@ def main_coroutines(ctx: Context) -> MainCoroutines:
 
 
 GET_EVENT_LOOP = "asyncio.get_event_loop"
+SET_EVENT_LOOP = "asyncio.set_event_loop"
 NEW_EVENT_LOOP = "asyncio.new_event_loop"
 LOOP_RUNNERS = frozenset({"run_until_complete", "run_forever"})
 

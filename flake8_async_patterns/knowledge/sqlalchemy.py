@@ -106,7 +106,8 @@ def _typed_otherwise(binding: Binding) -> bool:
     """The binding says what its value is, and it is not a known session (the caller knows the
     kind is unknown): an annotation, an assignment of a literal or display (a dict, a list...), or
     an assignment/``with`` of a class instantiation (``Database(url)``, ``DBSession()`` -- a
-    capitalised callable), or a lookup whose default is a display (``event.get("session", {})``)."""
+    capitalised callable) or of a ``connect(...)`` call, or a lookup whose default is a display
+    (``event.get("session", {})``)."""
     if binding.annotation is not None:
         return True
     value = binding.value
@@ -121,7 +122,9 @@ def _typed_otherwise(binding: Binding) -> bool:
     if isinstance(value.func, ast.Attribute) and value.func.attr == "get" and len(value.args) == 2:
         return isinstance(value.args[1], _DISPLAYS)  # ``session = event.get("session", {})``: a dict
     name = last_segment(value.func)
-    return name is not None and name[:1].isupper()
+    # ``Database(url)``: another class; ``client.live.connect(...)``: a connection of an unknown
+    # library (a driver's or SQLAlchemy's own connect() has a kind of its own), never an ORM session.
+    return name is not None and (name[:1].isupper() or name == "connect")
 
 
 def db_receiver(ctx: Context, expr: ast.AST) -> str | None:

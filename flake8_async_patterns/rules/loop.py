@@ -6,7 +6,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from ..checker import Checker
-from ..knowledge.asyncio import ASYNCIO_RUN, GET_EVENT_LOOP, LOOP_RUNNERS
+from ..knowledge.asyncio import ASYNCIO_RUN, GET_EVENT_LOOP, LOOP_RUNNERS, SET_EVENT_LOOP
 from ..knowledge.inference import is_loop, kind_of
 from ..knowledge.kinds import Kind
 from ..knowledge.testing import ASYNC_TEST_CASE, derives_from
@@ -115,7 +115,9 @@ DEPRECATED_GET_EVENT_LOOP = declare(
         "raises; the 3.12-3.13 warning is the code's own choice then), in the body of an `if` that holds only "
         "while a loop runs (`if loop and loop.is_running():` after `loop = asyncio.get_running_loop()`, the "
         "nest_asyncio pattern: `get_event_loop()` returns the running loop there), in a sync method of an "
-        "`unittest.IsolatedAsyncioTestCase` (its runner sets the loop before the test runs), and in "
+        "`unittest.IsolatedAsyncioTestCase` (its runner sets the loop before the test runs), after "
+        "`asyncio.set_event_loop(loop)` (not `None`) earlier in the same function -- or after an earlier call of a "
+        "module-level function of the module that makes that call (robyn's `initialize_event_loop()`) -- and in "
         "a module that uses `@asyncio.coroutine` -- removed in 3.11, so the module only runs on "
         "Pythons where `get_event_loop()` neither warns nor raises.",
     ),
@@ -132,13 +134,19 @@ class LoopChecker(Checker):
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.loop_locals: list[tuple[Binding, ast.Call]] = []
-        self.deprecated: list[ast.Call] = []  # get_event_loop() calls to report at the end
+        self.deprecated: list[tuple[ast.Call, Scope]] = []  # get_event_loop() calls to report at the end
+        self.sets_loop: dict[Scope, int] = {}  # scope -> line of its first ``asyncio.set_event_loop(loop)``
+        self.name_calls: dict[Scope, list[tuple[str, int]]] = {}  # sync scope -> (f, line) of its ``f()`` calls
         self.pre_311_module = False
 
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
         func = node.func
         qn = ctx.qualified_name(func)
+        if not ctx.in_async and isinstance(func, ast.Name):
+            self.name_calls.setdefault(ctx.function, []).append((func.id, node.lineno))
+        if qn == SET_EVENT_LOOP and not (node.args and _is_none(node.args[0])):
+            self.sets_loop.setdefault(ctx.function, node.lineno)
         if qn == ASYNCIO_RUN:
             if ctx.in_async:
                 ctx.report(node, RUN_IN_COROUTINE, call=describe(node), function=ctx.function.name)
@@ -162,11 +170,11 @@ class LoopChecker(Checker):
         if self._excused(ctx.frame, function):
             return
         if function is ctx.module:  # module level, module-level class bodies
-            self.deprecated.append(node)
+            self.deprecated.append((node, function))
             return
         parent = ctx.parent()
         if isinstance(parent, ast.Attribute) and parent.attr in LOOP_RUNNERS:
-            self.deprecated.append(node)
+            self.deprecated.append((node, function))
 
     def _excused(self, frame: Frame, function: Scope) -> bool:
         """Where ``get_event_loop()`` cannot fail: nested in a coroutine (runs on the loop), in a
@@ -213,10 +221,16 @@ class LoopChecker(Checker):
     def module_end(self) -> None:
         for binding, call in self.loop_locals:
             if any(_drives_loop(frame) for frame in binding.loads) and not self._excused(binding.frame, binding.scope):
-                self.deprecated.append(call)
+                self.deprecated.append((call, binding.scope))
         if self.pre_311_module:
             return
-        for call in self.deprecated:
+        module = self.ctx.module
+        setters = {scope.name for scope in self.sets_loop if scope.parent is module and scope is not module}
+        for call, function in self.deprecated:
+            if self.sets_loop.get(function, call.lineno) < call.lineno or any(
+                name in setters and line < call.lineno for name, line in self.name_calls.get(function, ())
+            ):
+                continue  # ``asyncio.set_event_loop(loop)`` came first, itself or in a helper of the module
             self.ctx.report(call, DEPRECATED_GET_EVENT_LOOP, call=describe(call))
 
 
@@ -229,6 +243,10 @@ def _catches_runtime_error(ctx: Context, handler: ast.ExceptHandler) -> bool:
         return True
     types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
     return any(ctx.qualified_name(t) in _RUNTIME_ERROR_CATCHERS for t in types)
+
+
+def _is_none(expr: ast.expr) -> bool:
+    return isinstance(expr, ast.Constant) and expr.value is None
 
 
 def _says_running(test: ast.expr) -> bool:

@@ -7,7 +7,15 @@ import ast
 from typing import TYPE_CHECKING
 
 from ..checker import Checker
-from ..knowledge.asyncio import GATHER, SHIELD, SPAWN_WORDS, WAIT_FOR, is_unowned_task_spawn, taskgroup_variant
+from ..knowledge.asyncio import (
+    GATHER,
+    LOOP_RUNNERS,
+    SHIELD,
+    SPAWN_WORDS,
+    WAIT_FOR,
+    is_unowned_task_spawn,
+    taskgroup_variant,
+)
 from ..registry import declare
 from ..semantic.flow import Use, use_of
 from ..semantic.frames import grandparent_of, parent_frame, parent_of
@@ -95,6 +103,9 @@ DANGLING_TASK = declare(
         "function) counts. Module-level bindings are not locals and are not reported, nor are "
         "tasks bound through `global`/`nonlocal` (the outer scope keeps the reference).",
         "`task = other = create_task(...)` is one task: it is used when either name is, and reported once.",
+        "A local of a sync function that later runs the loop itself (`_ = loop.create_task(broker.start())` then "
+        "`loop.run_forever()` or `run_until_complete(...)`) is not reported: the frame, and the local with it, "
+        "lives as long as the loop runs.",
         "Not reported in a finalizer -- `__del__`, or a function (or a method, `self.close_session`) this module "
         "registers with `weakref.ref(obj, callback)`/`weakref.finalize` -- where best-effort cleanup is scheduled "
         "with nobody left to keep the task.",
@@ -142,7 +153,8 @@ UNCHECKED_GATHER = declare(
         "included) counts as inspecting the results: checking for the expected type "
         "(`isinstance(r, dict)`) sorts exceptions out as well as checking for them; so does a "
         "test for a literal value (`results[0] is True`, `r == 'ok'`), which no exception passes. Passing "
-        "the results (or, in a `for` loop over them, each one) to a function other than a few builtins "
+        "the results (or, in a `for` loop over them -- also paired through `zip(requests, results)` or "
+        "`enumerate(results)` into a tuple target -- each one) to a function other than a few builtins "
         "that cannot inspect them (`list`, `zip`, `enumerate`, `sum`, `max`, `print`, ...) is assumed to "
         "inspect them.",
         "The cancel-and-drain idiom -- `t.cancel()` for each task, then "
@@ -251,6 +263,7 @@ class TaskChecker(Checker):
         # thrown-away tasks and gathers, with their function: a finalizer's are excused at the end,
         # once every ``weakref.finalize(obj, callback)`` of the module has been seen
         self.dropped: list[tuple[ast.Call, str | None, Scope]] = []
+        self.loop_runs: dict[Scope, list[int]] = {}  # sync function -> lines of its ``loop.run_forever()``...
 
     # --- dangling-task -----------------------------------------------------------------------
     def visit_Expr(self, node: ast.Expr) -> None:
@@ -292,6 +305,8 @@ class TaskChecker(Checker):
     # --- unchecked-gather-exceptions -----------------------------------------------------------
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
+        if isinstance(node.func, ast.Attribute) and node.func.attr in LOOP_RUNNERS and not ctx.in_async:
+            self.loop_runs.setdefault(ctx.function, []).append(node.lineno)
         qn = ctx.qualified_name(node.func)
         if qn in _FINALIZER_REGISTRATIONS and len(node.args) >= 2:
             registered = node.args[1]
@@ -361,6 +376,8 @@ class TaskChecker(Checker):
         for call, bindings in self.unused_candidates.items():
             if self._finalizer(bindings[0].scope):
                 continue
+            if any(line > call.lineno for line in self.loop_runs.get(bindings[0].scope, ())):
+                continue  # ``_ = loop.create_task(main())`` then ``loop.run_forever()``: held while it runs
             if not any(binding.loads for binding in bindings):  # ``task = other = create_task(...)``
                 variant = taskgroup_variant(ctx, "unused")
                 ctx.report(call, DANGLING_TASK, variant, name=bindings[0].name, call=describe(call))
@@ -381,16 +398,23 @@ class TaskChecker(Checker):
             parent = parent_of(frame)
             if use_of(frame) is Use.ARGUMENT and ctx.qualified_name(parent.func) not in _TRANSPARENT_BUILTINS:
                 return False  # passed to code that may inspect them
-            if isinstance(parent, ast.For) and parent.iter is frame[0] and self._passes_each(parent):
+            if isinstance(parent, ast.For) and parent.iter is frame[0] and self._passes_each(parent, parent.target):
                 return False  # ``for r in results: self.log_result(r)``: each one, to such code
+            loop = grandparent_of(frame)
+            if (
+                isinstance(loop, ast.For)
+                and loop.iter is parent
+                and self._passes_each(loop, _paired(loop, parent, frame[0]))
+            ):
+                return False  # ``for request, result in zip(requests, results): settle(request, result)``
             used = True
         return used
 
-    def _passes_each(self, loop: ast.For) -> bool:
-        """The loop passes its variable to a call of code that may inspect it."""
-        if not isinstance(loop.target, ast.Name):
+    def _passes_each(self, loop: ast.For, target: ast.AST | None) -> bool:
+        """The loop passes its variable ``target`` to a call of code that may inspect it."""
+        if not isinstance(target, ast.Name):
             return False
-        name, ctx = loop.target.id, self.ctx
+        name, ctx = target.id, self.ctx
         return any(
             isinstance(node, ast.Call)
             and ctx.qualified_name(node.func) not in _TRANSPARENT_BUILTINS
@@ -398,3 +422,16 @@ class TaskChecker(Checker):
             for statement in loop.body
             for node in ast.walk(statement)
         )
+
+
+def _paired(loop: ast.For, call: ast.Call, results: ast.AST) -> ast.AST | None:
+    """The loop variable that takes each result when ``results`` is iterated through ``call`` --
+    ``zip(..., results, ...)`` or ``enumerate(results)`` -- into a tuple target of the loop."""
+    target, func = loop.target, call.func
+    if not isinstance(target, ast.Tuple) or not isinstance(func, ast.Name) or call.keywords:
+        return None
+    if func.id == "zip" and len(target.elts) == len(call.args):
+        return target.elts[call.args.index(results)]
+    if func.id == "enumerate" and len(target.elts) == 2 and call.args[:1] == [results]:
+        return target.elts[1]
+    return None

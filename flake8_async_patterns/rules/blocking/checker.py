@@ -50,7 +50,7 @@ from .declarations import (
 from .offload import offloaded_in_other_branch
 from .scans import iterated_later, iterates, lazy_scan
 from .transitive import blocking_chains, spell_chain, sync_helper
-from .waits import filled, helper_get, signalled_done, takes_seen_item, unbounded
+from .waits import filled, helper_get, reentrant, signalled_done, takes_seen_item, unbounded
 
 if TYPE_CHECKING:
     from ...semantic.context import Context
@@ -302,8 +302,9 @@ class BlockingChecker(Checker):
             if replacement is None:
                 continue
             if kind is Kind.THREAD_LOCK or kind is Kind.THREAD_CONDITION:
-                self.held_locks.setdefault(node, []).append((expr, replacement))
-                self.held_since.setdefault(node, self.ctx.await_points)
+                if not reentrant(ctx, expr):  # an RLock: another task of the loop's thread re-enters it
+                    self.held_locks.setdefault(node, []).append((expr, replacement))
+                    self.held_since.setdefault(node, self.ctx.await_points)
                 continue
             self._report_with(expr, "with", replacement)
 

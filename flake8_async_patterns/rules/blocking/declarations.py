@@ -275,12 +275,15 @@ BLOCKING_WAIT = blocking_rule(
         "await ...` (no `break`) or `if q.empty(): return`, with no await and no other `get()` of that queue in "
         "between. `thread.join()` after awaiting a future the thread was handed (`args=(future,)`; in the `try`'s "
         "`else` or after) waits only for the thread to return (CPython's `shutdown_default_executor`).",
-        "A thread lock (`Lock`/`RLock`, or a `Condition`'s lock: its waiters release it inside `wait()`) taken with "
-        "a plain `with` is reported only when the block holds it across an await point (then another task taking it "
-        "blocks the loop for good); a short section of in-memory work under a lock shared with threads -- such as "
-        "`with cond: cond.notify()` -- is the usual design and waits only for other threads' equally short sections. "
-        "A condition's `wait()` is reported where it is called. Semaphores, which exist to make callers wait, are "
-        "always reported; so is `acquire()`, except on a lock the function made itself (nobody else can hold it yet).",
+        "A thread lock (`Lock`/`RLock`, or a `Condition`'s lock: its waiters release it inside `wait()`) taken with a"
+        " plain `with` is reported only when the block holds it across an await point (then another task taking it "
+        "blocks the loop for good) -- unless it is seen made as a `threading.RLock()`, or a `Condition()` made "
+        "without a lock (an RLock underneath): its owner is a thread, and every task of the loop runs on that one "
+        "thread, so another task re-enters it at once; a short section of in-memory work under a lock shared with "
+        "threads -- such as `with cond: cond.notify()` -- is the usual design and waits only for other threads' "
+        "equally short sections. A condition's `wait()` is reported where it is called. Semaphores, which exist to "
+        "make callers wait, are always reported; so is `acquire()`, except on a lock the function made itself (nobody"
+        " else can hold it yet).",
     ),
 )
 

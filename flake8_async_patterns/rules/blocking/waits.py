@@ -2,7 +2,7 @@
 after the code saw the queue hold an item -- inside ``while/if not q.empty():``, or after ``while
 q.empty(): ...`` (no ``break``) or ``if q.empty(): return`` ("right after": no await point and no
 other ``get`` of that queue in between, so nothing else takes the item first); ``thread.join()``
-after awaiting the future the thread sets as its work ends."""
+after awaiting the future the thread sets as its work ends; a reentrant lock held across an await."""
 
 from __future__ import annotations
 
@@ -35,6 +35,26 @@ _BOUNDED_QUEUES = frozenset(
 )
 _CONTEXT_QUEUES = frozenset({"Queue", "JoinableQueue", "SimpleQueue"})
 _LOOK_BACK = 8  # statements searched backwards for a guard
+
+
+_REENTRANT_LOCKS = frozenset({"threading.RLock", "multiprocessing.RLock"})
+_CONDITIONS = frozenset({"threading.Condition", "multiprocessing.Condition"})
+
+
+def reentrant(ctx: Context, lock: ast.AST) -> bool:
+    """A ``threading.RLock()`` (or a ``Condition()`` made without a lock: it makes an RLock), seen
+    made: its owner is a thread, and every task of the loop runs on the loop's thread, so another
+    task's ``with lock:`` re-enters it at once -- holding it across an await blocks nothing."""
+    made = constructor_call(ctx, lock)
+    if made is None:
+        return False
+    call, scope = made
+    qn = ctx.qualified_name(call.func, scope)
+    if qn in _REENTRANT_LOCKS:
+        return True
+    if qn in _CONDITIONS:
+        return not call.args and keyword_value(call, "lock") is None
+    return False
 
 
 def unbounded(ctx: Context, queue: ast.AST) -> bool:

@@ -29,8 +29,8 @@ from ...semantic.source import ASYNC_CODE
 from .classes import ExceptionClasses
 from .declarations import CANCELLATION_SWALLOWED, CANCELLED_ERROR_NOT_RERAISED
 from .spawns import ANY_OBJECT, SELF, spawned_coroutine
-from .structure import class_of, ends_function, handler_spelling, self_attr, spelling, wraps_the_loop
-from .suspension import never_suspends, tells_awaited_apart
+from .structure import class_of, ends_function, handler_spelling, reraised_after, self_attr, spelling, wraps_the_loop
+from .suspension import done_before, never_suspends, tells_awaited_apart
 
 if TYPE_CHECKING:
     from ...registry import Rule
@@ -112,6 +112,7 @@ class CancellationChecker(Checker):
         self.helper_calls: dict[ast.AST, set[str]] = {}  # handler -> f of ``f(exc)``/``self.f(exc)`` in it
         self.candidates: list[_Candidate] = []
         self.scopes: dict[ast.AST, Scope] = {}  # the module's function nodes -> their scopes
+        self.found_done: dict[ast.AST, frozenset[str]] = {}  # try -> futures ``if F.done():`` around it saw over
 
     # --- facts ------------------------------------------------------------------------------
     def _await_point(self, node: ast.AST) -> None:
@@ -342,6 +343,8 @@ class CancellationChecker(Checker):
         if any(handler_outcomes(outer) <= _RAISES for outer, _ in within_scope(ctx.frame, _HANDLER)):
             return  # an exception is already on its way out of the function
         star = not isinstance(node, ast.Try)
+        if over := done_before(ctx.frame):
+            self.found_done[node] = over
         if ends_function(ctx.frame):
             self.last_statements.add(node)
         stops_loop = None
@@ -386,7 +389,11 @@ class CancellationChecker(Checker):
             return True
         if self._kept(handler, function):
             return True  # kept in a local, raised or handed on later
-        if never_suspends(self.ctx, candidate.try_node, function, self.scopes):
+        if reraised_after(self._ends(candidate), candidate.try_node, function, self.classes.same):
+            return True  # falls through to clean-up that raises CancelledError again
+        if never_suspends(
+            self.ctx, candidate.try_node, function, self.scopes, self.found_done.get(candidate.try_node, frozenset())
+        ):
             return True  # no cancellation can arrive in the ``try`` body
         owner = class_of(function)
         spawned = function.name in self.spawned.get(owner if function.is_method else None, ()) or (

@@ -4,14 +4,19 @@ cancellation-swallowed that need leaving the handler to end the function (reaps,
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from ...semantic.flow import Outcome, outcomes
 from ...semantic.frames import LOOP_NODES, await_points_in, branch_path, in_statement_list
 from ...semantic.scope import ScopeKind
 
 if TYPE_CHECKING:
     from ...semantic.frames import Frame
     from ...semantic.scope import Scope
+
+
+_FALLS_OR_RERAISES = frozenset({Outcome.FALL, Outcome.RERAISE})
 
 
 def wraps_the_loop(try_node: ast.AST, function: Scope) -> bool:
@@ -22,6 +27,19 @@ def wraps_the_loop(try_node: ast.AST, function: Scope) -> bool:
         isinstance(statement, LOOP_NODES) and next(await_points_in(statement), None) is not None
         for statement in try_node.body
     )
+
+
+def reraised_after(
+    ends: frozenset[Outcome], try_node: ast.AST, function: Scope, same: Callable[[ast.expr], bool]
+) -> bool:
+    """A handler that falls off its end (``ends``: the ways it leaves, re-raising the others) of
+    ``try: ... except CancelledError: log(...)`` in the function's own body, then clean-up that
+    ends, on every path, in ``raise CancelledError(...)`` (gcloud-aio's subscriber shutting its
+    workers down): the task still ends cancelled."""
+    body = getattr(function.node, "body", None)
+    if Outcome.FALL not in ends or not ends <= _FALLS_OR_RERAISES or try_node not in (body or ()):
+        return False
+    return outcomes(body[body.index(try_node) + 1 :], bare=False, same=same) == {Outcome.RERAISE}
 
 
 def ends_function(frame: Frame) -> bool:

@@ -5,20 +5,41 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from ...semantic.frames import await_points_in
+from ...semantic.frames import await_points_in, within_scope
 from ...semantic.scope import BindingKind
-from ...semantic.text import is_stub
+from ...semantic.text import dotted_name, is_stub
 
 # A future's or task's methods that tell whether it was cancelled, or is over.
 STATE_METHODS = frozenset({"cancelled", "done"})
 
 if TYPE_CHECKING:
     from ...semantic.context import Context
+    from ...semantic.frames import Frame
     from ...semantic.scope import Scope
 
 
-def never_suspends(ctx: Context, try_node: ast.Try, function: Scope, scopes: dict[ast.AST, Scope]) -> bool:
-    """Whether every await point of ``try_node``'s body awaits (or iterates) a call of a coroutine
+def done_before(frame: Frame) -> frozenset[str]:
+    """The futures or tasks (``name``, ``self.attr``) that the ``if`` statements around the node
+    of ``frame`` found over: it sits in the body of ``if F.done():`` (or of an ``and`` with that
+    test among its operands)."""
+    over = set()
+    for statement, child in within_scope(frame, ast.If):
+        if child is statement.test or child not in statement.body:
+            continue
+        test = statement.test
+        for operand in test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else [test]:
+            func = operand.func if isinstance(operand, ast.Call) and not operand.args else None
+            if isinstance(func, ast.Attribute) and func.attr == "done" and (name := dotted_name(func.value)):
+                over.add(name)
+    return frozenset(over)
+
+
+def never_suspends(
+    ctx: Context, try_node: ast.Try, function: Scope, scopes: dict[ast.AST, Scope], over: frozenset[str] = frozenset()
+) -> bool:
+    """Whether every await point of ``try_node``'s body awaits a future or task in ``over`` --
+    found done before the ``try`` (``done_before``): awaiting it returns or raises its outcome at
+    once -- or awaits (or iterates) a call of a coroutine
     (or async generator) function of the module that has no await point of its own: a module or
     enclosing function named directly, or a method of ``function``'s class called through
     ``self``.  Such a call runs to its end -- or to its next value -- without giving the event loop
@@ -27,7 +48,11 @@ def never_suspends(ctx: Context, try_node: ast.Try, function: Scope, scopes: dic
     the module end, when every body has been walked.  Walks the ``try`` body: ask about a handler
     about to be reported."""
     points = [point for statement in try_node.body for point in await_points_in(statement)]
-    return bool(points) and all(_runs_through(ctx, point, function, scopes) for point in points)
+    return bool(points) and all(
+        (isinstance(point, ast.Await) and dotted_name(point.value) in over)
+        or _runs_through(ctx, point, function, scopes)
+        for point in points
+    )
 
 
 def _runs_through(ctx: Context, point: ast.AST, function: Scope, scopes: dict[ast.AST, Scope]) -> bool:

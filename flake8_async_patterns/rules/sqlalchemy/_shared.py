@@ -15,7 +15,9 @@ KNOWN_SESSION_NOTE = (
     "or -- in async code only -- a parameter, variable or `self.<attr>` named as in "
     "`--aio-session-names` (default `session`, `db`, `db_session`, `async_session`) whose making "
     "says nothing else: an annotation naming another class (a MongoDB `ClientSession`) or a visible "
-    "construction of another class (`async with Database(url) as db`, `db = DBSession()`) or a "
+    "construction of another class (`async with Database(url) as db`, `db = DBSession()`), a "
+    "`connect(...)` call of a library without a kind of its own (`async with client.live.connect() as "
+    "session`: a connection, such as a full-duplex websocket, not an ORM session) or a "
     'literal (`session = {"token": ...}`, `session = event.get("session", {})`) wins over the name, and a '
     "local copied from `self.<attr>` (`session = self.session`) is whatever that attribute is; "
     "`session.get(\"runs\")` with one argument is a mapping's `get` (AsyncSession's takes the entity and its "
