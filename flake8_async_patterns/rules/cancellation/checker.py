@@ -30,7 +30,7 @@ from .classes import ExceptionClasses
 from .declarations import CANCELLATION_SWALLOWED, CANCELLED_ERROR_NOT_RERAISED
 from .spawns import ANY_OBJECT, SELF, spawned_coroutine
 from .structure import class_of, ends_function, handler_spelling, reraised_after, self_attr, spelling, wraps_the_loop
-from .suspension import done_before, never_suspends, tells_awaited_apart
+from .suspension import done_before, never_suspends, tells_awaited_apart, tells_closing_apart
 
 if TYPE_CHECKING:
     from ...registry import Rule
@@ -383,7 +383,9 @@ class CancellationChecker(Checker):
             return True  # the cancel-then-reap idiom
         if handler in self.deliberate or self.helper_calls.get(handler, set()) & self.keepers:
             return True
-        if tells_awaited_apart(candidate.try_node, handler) and Outcome.RERAISE in self._ends(candidate):
+        if (tells_awaited_apart(candidate.try_node, handler) or tells_closing_apart(handler)) and (
+            Outcome.RERAISE in self._ends(candidate)
+        ):
             return True  # ``if fut.cancelled(): return`` / ``raise``: the awaited future's own cancellation
         if self._entry_point(handler, function):
             return True

@@ -117,7 +117,13 @@ STATE_NOTE = (
     "without raising only where F is over and re-raises where it still runs (`if future.cancelled(): "
     "return None` then `raise`; `if not connect_task.done(): ... raise`): a CancelledError there is F's "
     "own when F is over (openhands, camel-ai). `if F.done(): raise` that goes on when F still runs "
-    "swallows the task's own cancellation and is reported (asgiref)."
+    "swallows the task's own cancellation and is reported (asgiref). Likewise a handler that first asks "
+    "whether its object is shutting down -- a `self` flag or method named `closed`, `closing`, `stopped`, "
+    "`stopping`, `shutdown`, `terminating` (also `_`-prefixed, `is_`-prefixed, called, or-ed together: "
+    "`self._conn.is_closed()`) -- and re-raises where it is not (`if not self.closed: raise`; `if "
+    "self.is_closed(): raise ClientClosed` then `raise`): the cancellation the other arm swallows or replaces "
+    "is the shutdown's own, which cancels the object's tasks (slack-sdk, modal). Leaving quietly while the "
+    "object still runs (`if self.is_closed: raise`, then a retry) is reported."
 )
 
 CANCELLED_ERROR_NOT_RERAISED = declare(

@@ -11,6 +11,11 @@ from ...semantic.text import dotted_name, is_stub
 
 # A future's or task's methods that tell whether it was cancelled, or is over.
 STATE_METHODS = frozenset({"cancelled", "done"})
+# An object's flags (``self.closed``, ``self._stopping``, ``self._conn.is_closed()``) that its own
+# shutdown sets before it cancels the tasks it runs.
+CLOSING_WORDS = frozenset(
+    {"closed", "closing", "close_called", "stopped", "stopping", "shutdown", "shutting_down", "terminating"}
+)
 
 if TYPE_CHECKING:
     from ...semantic.context import Context
@@ -116,3 +121,36 @@ def tells_awaited_apart(try_node: ast.Try, handler: ast.ExceptHandler) -> bool:
         reraises = isinstance(last, ast.Raise) and last.exc is None
         return reraises if negated else not reraises
     return False
+
+
+def tells_closing_apart(handler: ast.ExceptHandler) -> bool:
+    """Whether the handler first asks whether its object is shutting down -- ``self.closed``,
+    ``self._stopping``, ``self._conn.is_closed()``, alone or or-ed together -- and re-raises
+    where it is not (``if not self.closed: raise``; ``if self.is_closed(): raise ClientClosed``
+    then ``raise``): the cancellation the other arm swallows or replaces is the object's own
+    shutdown's (slack-sdk's message processor, modal's client, nats' subscription).  Leaving
+    quietly where the object still runs (aio-pika's ``if closed: raise``, then a retry) is no such
+    test."""
+    for index, statement in enumerate(handler.body):
+        if not isinstance(statement, ast.If):
+            continue
+        test, negated = statement.test, False
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            test, negated = test.operand, True
+        flags = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or) and not negated else [test]
+        if not all(_closing_flag(flag) for flag in flags):
+            return False
+        running_arm = statement.body if negated else statement.orelse or handler.body[index + 1 :]
+        last = running_arm[-1] if running_arm else None
+        return isinstance(last, ast.Raise) and last.exc is None
+    return False
+
+
+def _closing_flag(test: ast.AST) -> bool:
+    if isinstance(test, ast.Call) and not test.args and not test.keywords:
+        test = test.func
+    name = dotted_name(test) if isinstance(test, ast.Attribute) else None
+    if name is None or not name.startswith("self."):
+        return False
+    word = name.rsplit(".", 1)[1].lstrip("_")
+    return word.removeprefix("is_") in CLOSING_WORDS
