@@ -190,8 +190,9 @@ class BlockingChecker(Checker):
             or (method == "get" and filled(self.ctx.frame, dotted_name(receiver)))
             or (kind is Kind.THREAD and signalled_done(self.ctx, receiver, self.ctx.frame))
             or (kind is Kind.THREAD_LOCK and self._made_here(receiver) is not None)
+            or (method == "acquire" and reentrant(self.ctx, receiver))
         ):
-            return None  # a lock made in this very function: nobody else can hold it yet
+            return None  # a lock made in this very function (nobody else holds it yet), or an RLock
         if kind in EAGER_KINDS or kind in CONNECTING_KINDS:
             made_by = self._made_here(receiver)
             if made_by is not None and (kind in EAGER_KINDS or self._connects(made_by)):

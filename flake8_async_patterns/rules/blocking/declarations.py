@@ -283,7 +283,8 @@ BLOCKING_WAIT = blocking_rule(
         "threads -- such as `with cond: cond.notify()` -- is the usual design and waits only for other threads' "
         "equally short sections. A condition's `wait()` is reported where it is called. Semaphores, which exist to "
         "make callers wait, are always reported; so is `acquire()`, except on a lock the function made itself (nobody"
-        " else can hold it yet).",
+        " else can hold it yet) and on a reentrant one, seen made as above: a task re-enters it, and other threads"
+        " hold it for short sections as with a plain `with`.",
     ),
 )
 

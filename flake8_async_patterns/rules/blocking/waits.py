@@ -23,6 +23,7 @@ from ...semantic.frames import (
     statement_lists,
     statement_position,
 )
+from ...semantic.scope import BindingKind
 from ...semantic.text import dotted_name, keyword_value
 
 if TYPE_CHECKING:
@@ -46,6 +47,14 @@ def reentrant(ctx: Context, lock: ast.AST) -> bool:
     made: its owner is a thread, and every task of the loop runs on the loop's thread, so another
     task's ``with lock:`` re-enters it at once -- holding it across an await blocks nothing."""
     made = constructor_call(ctx, lock)
+    if made is None and isinstance(lock, ast.Name):  # ``lock = self._lock``: a copy, what it copies
+        binding = ctx.lookup(lock.id)
+        if (
+            binding is not None
+            and binding.kind is BindingKind.ASSIGN
+            and isinstance(binding.value, (ast.Attribute, ast.Name))
+        ):
+            made = constructor_call(ctx, binding.value, binding.scope)
     if made is None:
         return False
     call, scope = made

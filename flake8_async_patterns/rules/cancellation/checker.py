@@ -387,7 +387,7 @@ class CancellationChecker(Checker):
             Outcome.RERAISE in self._ends(candidate)
         ):
             return True  # ``if fut.cancelled(): return`` / ``raise``: the awaited future's own cancellation
-        if self._entry_point(handler, function):
+        if self._entry_point(candidate.try_node, function):
             return True
         if self._kept(handler, function):
             return True  # kept in a local, raised or handed on later
@@ -452,13 +452,16 @@ class CancellationChecker(Checker):
         then its caller, not a task, is the one whose cancellation the handler swallows."""
         return function.name in self.awaited_calls.get(class_of(function) if function.is_method else None, ())
 
-    def _entry_point(self, handler: ast.ExceptHandler, function: Scope) -> bool:
+    def _entry_point(self, try_node: ast.Try, function: Scope) -> bool:
         """The program's main coroutine (``asyncio.run(main())``, a command-line command, or a
-        handler that also catches ``KeyboardInterrupt``): swallowing the cancellation that Ctrl-C
-        brings there ends the program gracefully (``asyncio.run`` then returns normally)."""
-        if self.main_coroutines.is_main(function):
+        ``try`` whose handlers also catch ``KeyboardInterrupt``, in the same handler or another):
+        swallowing the cancellation that Ctrl-C brings there ends the program gracefully."""
+        if self.main_coroutines.is_main(function) or is_cli_command(self.ctx, function):
             return True
-        return KEYBOARD_INTERRUPT in caught_exceptions(self.ctx, handler) or is_cli_command(self.ctx, function)
+        return any(
+            KEYBOARD_INTERRUPT in caught_exceptions(self.ctx, handler) and not handler_outcomes(handler) <= _RAISES
+            for handler in try_node.handlers
+        )  # ``except KeyboardInterrupt: raise`` beside ``except BaseException: log(...)`` is no graceful stop
 
     def _decide(self, candidate: _Candidate) -> None:
         handler, rule = candidate.handler, candidate.rule

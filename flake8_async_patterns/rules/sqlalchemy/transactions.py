@@ -69,7 +69,9 @@ COMMIT_FAILURE_SWALLOWED = session_rule(
     seed='000/001 "Transaction Boundaries" (`except Exception: await session.rollback(); raise`)',
     notes=(
         "Raising any exception in the handler counts as propagating, and `await s.close()` counts as rolling back.",
-        "`async with s.begin():` blocks roll back on their own and need no handler.",
+        "`async with s.begin():` blocks roll back on their own and need no handler: a `flush()`/`commit()` "
+        "inside `async with s.begin():` (or `begin_nested()`) of the same session is not reported for a "
+        "`try` around that block -- the block has rolled back before the handler runs (dbos' step retry).",
         "Handlers for unrelated exceptions (`except KeyError:`) cannot catch the failure and are "
         "not reported, nor is a `try` around the session's own `async with FACTORY() as s:` -- "
         "leaving that block rolls back and closes the session before the handler runs.",
@@ -186,7 +188,11 @@ class TransactionChecker(Checker):
         session = session_method_call(ctx, call, ("commit", "flush"))
         if session is not None:
             opened_at = self._opened_by_async_with(call.func.value)
-            for try_node, child in within_scope(ctx.frame, TRY_NODES):
+            for try_node, child in within_scope(ctx.frame, (*TRY_NODES, ast.AsyncWith)):
+                if isinstance(try_node, ast.AsyncWith):
+                    if in_statement_list(child, try_node.body) and self._begins(try_node, session):
+                        break  # ``async with s.begin():`` rolls back before any handler around it runs
+                    continue
                 if (
                     opened_at is not None
                     and any(node is opened_at for node, _ in within_scope(ctx.frame, (ast.AsyncWith,)))
@@ -238,6 +244,13 @@ class TransactionChecker(Checker):
         ):
             return None
         return next((node for node, _ in within_scope(binding.frame, (ast.AsyncWith,))), None)
+
+    def _begins(self, statement: ast.AsyncWith, session: str) -> bool:
+        """``async with session.begin():`` (or ``begin_nested()``) of this very session."""
+        return any(
+            session_method_call(self.ctx, item.context_expr, ("begin", "begin_nested")) == session
+            for item in statement.items
+        )
 
     @staticmethod
     def _inside(statement: ast.stmt, try_node: ast.Try) -> bool:
