@@ -29,7 +29,17 @@ from ...semantic.source import ASYNC_CODE
 from .classes import ExceptionClasses
 from .declarations import CANCELLATION_SWALLOWED, CANCELLED_ERROR_NOT_RERAISED
 from .spawns import ANY_OBJECT, SELF, spawned_coroutine
-from .structure import class_of, ends_function, handler_spelling, reraised_after, self_attr, spelling, wraps_the_loop
+from .structure import (
+    class_of,
+    ends_function,
+    handler_spelling,
+    module_global,
+    only_cleanup_of,
+    reraised_after,
+    self_attr,
+    spelling,
+    wraps_the_loop,
+)
 from .suspension import done_before, never_suspends, tells_awaited_apart, tells_closing_apart
 
 if TYPE_CHECKING:
@@ -43,6 +53,7 @@ _STOPS_THE_LOOP_INSIDE = frozenset({Outcome.EXIT, Outcome.BREAK})
 _STOPS_THE_LOOP_AROUND = frozenset({Outcome.EXIT, Outcome.FALL})
 KEYBOARD_INTERRUPT = "builtins.KeyboardInterrupt"
 _HANDLER = (ast.ExceptHandler,)
+_CATCHES_IT = frozenset({CANCELLED_ERROR, BASE_EXCEPTION})
 _EXC_INFO = frozenset({"exc_info", "exception"})
 _CAPTURE = frozenset({"sys.exc_info", "sys.exception"})
 # Methods that hand the caught exception on: to a future, a container raised from later, a generator (``throw``).
@@ -89,7 +100,7 @@ class CancellationChecker(Checker):
         super().__init__(ctx)
         self.awaiting: set[ast.AST] = set()  # try statements whose body has an await point
         self.main_coroutines = main_coroutines(ctx)
-        self.awaited_calls: dict[Scope | None, set[str]] = {}  # class (None: module) -> f of ``await f()``
+        self.awaited_calls: dict[tuple, list] = {}  # (class or None, f) of ``await f()`` -> handler around each
         self.awaited_attrs: dict[ast.AST, set[str]] = {}  # try -> X of ``await self.X`` in its body
         self.first_cancel: dict[Scope, int] = {}  # function -> line of its first ``.cancel``
         self.cancelling_methods: dict[Scope | None, dict[str, set[str]]] = {}  # class -> method -> X of self.X.cancel
@@ -117,14 +128,13 @@ class CancellationChecker(Checker):
     # --- facts ------------------------------------------------------------------------------
     def _await_point(self, node: ast.AST) -> None:
         attr = self_attr(node.value) if isinstance(node, ast.Await) else None
-        task = self._module_global(node.value) if isinstance(node, ast.Await) else None
+        task = module_global(self.ctx, node.value) if isinstance(node, ast.Await) else None
         if isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
             callee = node.value.func
             method = self_attr(callee)
-            if method is not None:
-                self.awaited_calls.setdefault(class_of(self.ctx.function), set()).add(method)
-            elif isinstance(callee, ast.Name):
-                self.awaited_calls.setdefault(None, set()).add(callee.id)
+            key = (class_of(self.ctx.function), method) if method else (None, getattr(callee, "id", None))
+            handler = next((handler for handler, _ in within_scope(self.ctx.frame, _HANDLER)), None)
+            self.awaited_calls.setdefault(key, []).append(handler)
         for try_node, child in within_scope(self.ctx.frame, TRY_NODES):
             if in_statement_list(child, try_node.body):
                 self.awaiting.add(try_node)
@@ -159,7 +169,7 @@ class CancellationChecker(Checker):
                 if attr is not None:
                     self._cancels_attr(attr)
                     return
-            task = self._module_global(receiver)
+            task = module_global(self.ctx, receiver)
             if task is not None:
                 self.cancelled_globals.add(task)
 
@@ -171,13 +181,6 @@ class CancellationChecker(Checker):
         self.cancelled_attrs.setdefault(cls, set()).add(attr)
         if function.is_method:
             self.cancelling_methods.setdefault(cls, {}).setdefault(function.name, set()).add(attr)
-
-    def _module_global(self, expr: ast.AST | None) -> str | None:
-        """``G`` when ``expr`` is a name bound at module level, read from a function."""
-        if not isinstance(expr, ast.Name):
-            return None
-        binding = self.ctx.lookup(expr.id)
-        return expr.id if binding is not None and binding.scope.kind is ScopeKind.MODULE else None
 
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
@@ -403,6 +406,9 @@ class CancellationChecker(Checker):
         )
         if spawned and not self._awaited_inline(function):
             return True  # only ever started as a task: its owner cancels it and reaps the end
+        sites = self.awaited_calls.get((owner if function.is_method else None, function.name))
+        if not spawned and only_cleanup_of(sites, lambda h: bool(_CATCHES_IT & caught_exceptions(self.ctx, h))):
+            return True  # awaited only by handlers that re-raise the cancellation afterwards
         try_node = candidate.try_node
         if not (self.awaited_attrs.get(try_node, set()) & self.cancelled_attrs.get(owner, set())) and not (
             self.awaited_globals.get(try_node, set()) & self.cancelled_globals
@@ -448,9 +454,8 @@ class CancellationChecker(Checker):
         )
 
     def _awaited_inline(self, function: Scope) -> bool:
-        """Whether the module awaits ``function`` directly (``await f()``, ``await self.f()``):
-        then its caller, not a task, is the one whose cancellation the handler swallows."""
-        return function.name in self.awaited_calls.get(class_of(function) if function.is_method else None, ())
+        """The module awaits ``function`` (``await f()``/``self.f()``): its caller's cancellation is at stake."""
+        return (class_of(function) if function.is_method else None, function.name) in self.awaited_calls
 
     def _entry_point(self, try_node: ast.Try, function: Scope) -> bool:
         """The program's main coroutine (``asyncio.run(main())``, a command-line command, or a

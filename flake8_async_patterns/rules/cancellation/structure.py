@@ -7,11 +7,12 @@ import ast
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ...semantic.flow import Outcome, outcomes
+from ...semantic.flow import Outcome, handler_outcomes, outcomes
 from ...semantic.frames import LOOP_NODES, await_points_in, branch_path, in_statement_list
 from ...semantic.scope import ScopeKind
 
 if TYPE_CHECKING:
+    from ...semantic.context import Context
     from ...semantic.frames import Frame
     from ...semantic.scope import Scope
 
@@ -92,3 +93,23 @@ def spelling(handler: ast.ExceptHandler) -> str:
 
 def handler_spelling(handler: ast.ExceptHandler) -> str:
     return "except:" if handler.type is None else f"except {ast.unparse(handler.type)}:"
+
+
+def only_cleanup_of(sites: list | None, catches_cancellation: Callable[[ast.ExceptHandler], bool]) -> bool:
+    """Every place the module awaits the function (``sites``: the handler around each call, None
+    outside any) is a handler that catches the cancellation and re-raises it on every path
+    (``except CancelledError: await self._cancel_abandoned_crawl(job); raise``, firecrawl): a
+    cancellation the function swallows during that clean-up cannot stop its task ending
+    cancelled."""
+    return bool(sites) and all(
+        handler is not None and catches_cancellation(handler) and handler_outcomes(handler) <= {Outcome.RERAISE}
+        for handler in sites
+    )
+
+
+def module_global(ctx: Context, expr: ast.AST | None) -> str | None:
+    """``G`` when ``expr`` is a name bound at module level, read from a function."""
+    if not isinstance(expr, ast.Name):
+        return None
+    binding = ctx.lookup(expr.id)
+    return expr.id if binding is not None and binding.scope.kind is ScopeKind.MODULE else None
