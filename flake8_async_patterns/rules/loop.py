@@ -14,7 +14,7 @@ from ..registry import declare
 from ..semantic.frames import TRY_NODES, in_statement_list, parent_of, within_scope
 from ..semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ..semantic.source import ASYNC_CODE
-from ..semantic.text import describe
+from ..semantic.text import describe, is_none
 
 if TYPE_CHECKING:
     from ..semantic.context import Context
@@ -145,7 +145,7 @@ class LoopChecker(Checker):
         qn = ctx.qualified_name(func)
         if not ctx.in_async and isinstance(func, ast.Name):
             self.name_calls.setdefault(ctx.function, []).append((func.id, node.lineno))
-        if qn == SET_EVENT_LOOP and not (node.args and _is_none(node.args[0])):
+        if qn == SET_EVENT_LOOP and not (node.args and is_none(node.args[0])):
             self.sets_loop.setdefault(ctx.function, node.lineno)
         if qn == ASYNCIO_RUN:
             if ctx.in_async:
@@ -243,10 +243,6 @@ def _catches_runtime_error(ctx: Context, handler: ast.ExceptHandler) -> bool:
         return True
     types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
     return any(ctx.qualified_name(t) in _RUNTIME_ERROR_CATCHERS for t in types)
-
-
-def _is_none(expr: ast.expr) -> bool:
-    return isinstance(expr, ast.Constant) and expr.value is None
 
 
 def _says_running(test: ast.expr) -> bool:

@@ -25,7 +25,7 @@ from ..knowledge.task_outcomes import (
 from ..registry import declare
 from ..semantic.frames import Frame, parent_frame, parent_of
 from ..semantic.scope import Binding, BindingKind, Scope, ScopeKind
-from ..semantic.text import describe
+from ..semantic.text import describe, is_none
 
 if TYPE_CHECKING:
     from ..semantic.context import Context
@@ -164,10 +164,6 @@ _GROUP_STORE_METHODS = frozenset({"extend", "update"})  # ``tasks.extend([create
 _BUILTIN_NAMES = frozenset(name.rpartition(".")[2] for name in SIZE_BUILTINS | COPY_BUILTINS)
 
 
-def _is_none(value: ast.AST | None) -> bool:
-    return isinstance(value, ast.Constant) and value.value is None
-
-
 def _in_display(node: ast.AST, parent: ast.AST) -> bool:
     """``node`` is an element (a value, not a key) of the display or comprehension ``parent``."""
     if isinstance(parent, (ast.List, ast.Set, ast.Tuple)):
@@ -294,7 +290,7 @@ class TaskExceptionChecker(Checker):
             ctx.watch(binding)
             return
         outer_name = not local and type(value) is ast.Name  # ``global _task; _task = task``
-        if not (spawns is not None or outer_name or _is_none(value) or self._fresh(value, owner)):
+        if not (spawns is not None or outer_name or is_none(value) or self._fresh(value, owner)):
             return
         self.name_holders[binding] = maker
         ctx.watch(binding)
@@ -467,7 +463,7 @@ class TaskExceptionChecker(Checker):
         if binding.kind is not BindingKind.ASSIGN:
             return False
         value = binding.value
-        if value is None or _is_none(value) or value in self.spawn_calls:
+        if value is None or is_none(value) or value in self.spawn_calls:
             return True
         if type(value) is ast.Name:
             return value in self.stored_into

@@ -132,9 +132,10 @@ class CancellationChecker(Checker):
         if isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
             callee = node.value.func
             method = self_attr(callee)
-            key = (class_of(self.ctx.function), method) if method else (None, getattr(callee, "id", None))
-            handler = next((handler for handler, _ in within_scope(self.ctx.frame, _HANDLER)), None)
-            self.awaited_calls.setdefault(key, []).append(handler)
+            owner, name = (class_of(self.ctx.function), method) if method else (None, getattr(callee, "id", None))
+            if name is not None:  # ``await other.f()``: no function of the module the table could name
+                handler = next((handler for handler, _ in within_scope(self.ctx.frame, _HANDLER)), None)
+                self.awaited_calls.setdefault((owner, name), []).append(handler)
         for try_node, child in within_scope(self.ctx.frame, TRY_NODES):
             if in_statement_list(child, try_node.body):
                 self.awaiting.add(try_node)
@@ -386,9 +387,8 @@ class CancellationChecker(Checker):
             return True  # the cancel-then-reap idiom
         if handler in self.deliberate or self.helper_calls.get(handler, set()) & self.keepers:
             return True
-        if (tells_awaited_apart(candidate.try_node, handler) or tells_closing_apart(handler)) and (
-            Outcome.RERAISE in self._ends(candidate)
-        ):
+        told_apart = tells_awaited_apart(candidate.try_node, handler) or tells_closing_apart(handler)
+        if told_apart and Outcome.RERAISE in self._ends(candidate):
             return True  # ``if fut.cancelled(): return`` / ``raise``: the awaited future's own cancellation
         if self._entry_point(candidate.try_node, function):
             return True

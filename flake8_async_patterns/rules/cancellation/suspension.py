@@ -109,9 +109,7 @@ def tells_awaited_apart(try_node: ast.Try, handler: ast.ExceptHandler) -> bool:
     for statement in handler.body:
         if not isinstance(statement, ast.If):
             continue
-        test, negated = statement.test, False
-        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-            test, negated = test.operand, True
+        test, negated = _negation(statement.test)
         func = test.func if isinstance(test, ast.Call) and not test.args else None
         if not (isinstance(func, ast.Attribute) and func.attr in STATE_METHODS and type(func.value) is ast.Name):
             continue
@@ -134,9 +132,7 @@ def tells_closing_apart(handler: ast.ExceptHandler) -> bool:
     for index, statement in enumerate(handler.body):
         if not isinstance(statement, ast.If):
             continue
-        test, negated = statement.test, False
-        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-            test, negated = test.operand, True
+        test, negated = _negation(statement.test)
         flags = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or) and not negated else [test]
         if not all(_closing_flag(flag) for flag in flags):
             return False
@@ -144,6 +140,13 @@ def tells_closing_apart(handler: ast.ExceptHandler) -> bool:
         last = running_arm[-1] if running_arm else None
         return isinstance(last, ast.Raise) and last.exc is None
     return False
+
+
+def _negation(test: ast.expr) -> tuple[ast.expr, bool]:
+    """``not X`` -> (X, True); anything else -> (itself, False)."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return test.operand, True
+    return test, False
 
 
 def _closing_flag(test: ast.AST) -> bool:
