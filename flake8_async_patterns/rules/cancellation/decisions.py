@@ -1,0 +1,199 @@
+"""Cancellation swallowed by exception handlers: deciding the handlers the checker collected, at
+the end of the module, once its ``.cancel()`` calls, task spawns and exception classes are known."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ...knowledge.asyncio import BASE_EXCEPTION, CANCELLED_ERROR, caught_exceptions, trio_only
+from ...knowledge.cli import is_cli_command
+from ...semantic.flow import Outcome, handler_outcomes
+from .declarations import CANCELLED_ERROR_NOT_RERAISED
+from .structure import class_of, only_cleanup_of, reraised_after
+from .suspension import never_suspends, tells_awaited_apart, tells_closing_apart
+
+if TYPE_CHECKING:
+    import ast
+
+    from ...knowledge.asyncio import MainCoroutines
+    from ...registry import Rule
+    from ...semantic.context import Context
+    from ...semantic.scope import Scope
+    from .classes import ExceptionClasses
+
+LEAVES_WITHOUT_RERAISE = frozenset({Outcome.FALL, Outcome.EXIT, Outcome.BREAK, Outcome.CONTINUE})
+RAISES = frozenset({Outcome.RERAISE, Outcome.RAISE})
+KEYBOARD_INTERRUPT = "builtins.KeyboardInterrupt"
+_CATCHES_IT = frozenset({CANCELLED_ERROR, BASE_EXCEPTION})
+_ENDS_FUNCTION = frozenset({Outcome.EXIT, Outcome.RERAISE})  # leaving the handler leaves the function
+
+
+class Candidate:
+    __slots__ = ("ends", "fields", "function", "handler", "rule", "star", "stops_loop", "try_node")
+
+    def __init__(
+        self,
+        handler: ast.ExceptHandler,
+        rule: Rule,
+        fields: dict[str, str],
+        function: Scope,
+        try_node: ast.AST,
+        star: bool,
+        stops_loop: frozenset[Outcome] | None,
+    ) -> None:
+        self.handler = handler
+        self.rule = rule
+        self.fields = fields
+        self.function = function
+        self.try_node = try_node
+        self.star = star
+        self.stops_loop = stops_loop  # the handler's ends that stop the function's loop (None: no loop)
+        self.ends: frozenset[Outcome] | None = None  # how leaving the handler goes, once asked (_ends)
+
+
+class Decisions:
+    """The deciding half of the cancellation checker (mixed into it): which collected handlers
+    an idiom excuses, and how the others are reported.  The facts are the checker's."""
+
+    ctx: Context
+    candidates: list[Candidate]
+    deliberate: set[ast.AST]
+    helper_calls: dict[ast.AST, set[str]]
+    keepers: set[str]
+    classes: ExceptionClasses
+    main_coroutines: MainCoroutines
+    scopes: dict[ast.AST, Scope]
+    found_done: dict[ast.AST, frozenset[str]]
+    spawned: dict[Scope | None, set[str]]
+    spawned_methods: set[str]
+    awaited_calls: dict[tuple, list]
+    awaited_attrs: dict[ast.AST, set[str]]
+    cancelled_attrs: dict[Scope | None, set[str]]
+    awaited_globals: dict[ast.AST, set[str]]
+    cancelled_globals: set[str]
+    last_statements: set[ast.AST]
+    first_cancel: dict[Scope, int]
+    cancelling_methods: dict[Scope | None, dict[str, set[str]]]
+    self_calls: dict[Scope, list[tuple[str, int]]]
+    copies: dict[Scope, dict[str, set[str]]]
+    saved: dict[ast.AST, set[str]]
+    raised: dict[Scope, set[str]]
+    flags: dict[ast.AST, set[str]]
+    flag_raises: dict[Scope, list[tuple[ast.expr, set[str]]]]
+
+    def module_end(self) -> None:
+        if trio_only(self.ctx):
+            return
+        for candidate in self.candidates:
+            if not self._excused(candidate):
+                self._decide(candidate)
+
+    def _excused(self, candidate: Candidate) -> bool:
+        handler, function = candidate.handler, candidate.function
+        if self._cancels_before(function, handler.lineno, candidate.try_node):
+            return True  # the cancel-then-reap idiom
+        if handler in self.deliberate or self.helper_calls.get(handler, set()) & self.keepers:
+            return True
+        told_apart = tells_awaited_apart(candidate.try_node, handler) or tells_closing_apart(handler)
+        if told_apart and Outcome.RERAISE in self._ends(candidate):
+            return True  # ``if fut.cancelled(): return`` / ``raise``: the awaited future's own cancellation
+        if self._entry_point(candidate.try_node, function):
+            return True
+        if self._kept(handler, function):
+            return True  # kept in a local, raised or handed on later
+        if reraised_after(self._ends(candidate), candidate.try_node, function, self.classes.same):
+            return True  # falls through to clean-up that raises CancelledError again
+        if never_suspends(
+            self.ctx, candidate.try_node, function, self.scopes, self.found_done.get(candidate.try_node, frozenset())
+        ):
+            return True  # no cancellation can arrive in the ``try`` body
+        owner = class_of(function)
+        spawned = function.name in self.spawned.get(owner if function.is_method else None, ()) or (
+            function.is_method and function.name in self.spawned_methods
+        )
+        if spawned and not self._awaited_inline(function):
+            return True  # only ever started as a task: its owner cancels it and reaps the end
+        sites = self.awaited_calls.get((owner if function.is_method else None, function.name))
+        if not spawned and only_cleanup_of(sites, lambda h: bool(_CATCHES_IT & caught_exceptions(self.ctx, h))):
+            return True  # awaited only by handlers that re-raise the cancellation afterwards
+        try_node = candidate.try_node
+        if not (self.awaited_attrs.get(try_node, set()) & self.cancelled_attrs.get(owner, set())) and not (
+            self.awaited_globals.get(try_node, set()) & self.cancelled_globals
+        ):
+            return False
+        # reaps the class's (or the module's) task, which something cancels: fine when leaving the
+        # handler ends the function, not when the function goes on as if the task had failed
+        return try_node in self.last_statements or self._ends(candidate) <= _ENDS_FUNCTION
+
+    def _cancels_before(self, function: Scope, line: int, try_node: ast.AST) -> bool:
+        """Whether ``function`` calls ``.cancel()`` before ``line``: itself, in a closure it defines
+        (nested bodies are walked after their function, hence this is asked at the module's end),
+        or through a method of its class that cancels the very ``self.<attr>`` the ``try`` awaits
+        (``self._finished()`` cancelling ``self._task``, then ``await self._task``)."""
+        first_cancel = self.first_cancel.get(function)
+        if first_cancel is not None and first_cancel < line:
+            return True
+        awaited = self.awaited_attrs.get(try_node)
+        if not awaited or not function.is_method:
+            return False
+        cancelling = self.cancelling_methods.get(class_of(function), {})
+        return any(
+            at < line and awaited & cancelling.get(name, set()) for name, at in self.self_calls.get(function, ())
+        )
+
+    def _kept(self, handler: ast.ExceptHandler, function: Scope) -> bool:
+        """The caught exception saved in a local (or a copy of one: ``error = exc`` ... ``to_raise =
+        error``) that the function raises or hands on later, or a flag the handler sets that guards
+        a later ``raise CancelledError`` (``cancelled = True`` ... ``if cancelled: raise
+        CancelledError``, the standard library's ``Condition.wait``): the cancellation is deferred."""
+        copies = self.copies.get(function, {})
+        saved, pending = set(), list(self.saved.get(handler, ()))
+        while pending:
+            name = pending.pop()
+            if name not in saved:
+                saved.add(name)
+                pending.extend(copies.get(name, ()))
+        if saved & self.raised.get(function, set()):
+            return True
+        flags = self.flags.get(handler)
+        return bool(flags) and any(
+            flags & tests and self.classes.same(exc) for exc, tests in self.flag_raises.get(function, ())
+        )
+
+    def _awaited_inline(self, function: Scope) -> bool:
+        """The module awaits ``function`` (``await f()``/``self.f()``): its caller's cancellation is at stake."""
+        return (class_of(function) if function.is_method else None, function.name) in self.awaited_calls
+
+    def _entry_point(self, try_node: ast.Try, function: Scope) -> bool:
+        """The program's main coroutine (``asyncio.run(main())``, a command-line command, or a
+        ``try`` whose handlers also catch ``KeyboardInterrupt``, in the same handler or another):
+        swallowing the cancellation that Ctrl-C brings there ends the program gracefully."""
+        if self.main_coroutines.is_main(function) or is_cli_command(self.ctx, function):
+            return True
+        return any(
+            KEYBOARD_INTERRUPT in caught_exceptions(self.ctx, handler) and not handler_outcomes(handler) <= RAISES
+            for handler in try_node.handlers
+        )  # ``except KeyboardInterrupt: raise`` beside ``except BaseException: log(...)`` is no graceful stop
+
+    def _decide(self, candidate: Candidate) -> None:
+        handler, rule = candidate.handler, candidate.rule
+        ends = self._ends(candidate)
+        stops = candidate.stops_loop
+        if stops is not None and ends <= stops and not self._awaited_inline(candidate.function):
+            return  # a task's ``while ...: try: ... except CancelledError: break``: the loop stops
+        variant = None
+        if ends <= {Outcome.RERAISE}:
+            if not (candidate.star and rule is CANCELLED_ERROR_NOT_RERAISED):
+                return
+            variant = "group"
+        elif rule is CANCELLED_ERROR_NOT_RERAISED and not ends & LEAVES_WITHOUT_RERAISE:
+            variant = "replaced"  # every path raises, but not a CancelledError
+        self.ctx.report(handler, rule, variant, **candidate.fields)
+
+    def _ends(self, candidate: Candidate) -> frozenset[Outcome]:
+        """The ways leaving the candidate's handler can go, computed once."""
+        if candidate.ends is None:
+            handler = candidate.handler
+            classes = self.classes
+            candidate.ends = handler_outcomes(handler, classes.same, classes.cancellation_test(handler))
+        return candidate.ends
