@@ -28,7 +28,7 @@ async def fetch():
 async def dashboard(session):
     fetch()
     await asyncio.gather(session.execute(1), session.execute(2))
-    asyncio.create_task(fetch())
+    asyncio.create_task(asyncio.sleep(1))
 """
 
 

@@ -19,12 +19,15 @@ def built_once(ctx: Context) -> bool:
     attribute of ``self``/``cls``) or ``if self.x is None: ... self.x = ...`` (also ``if not
     self.x:`` and module globals) -- or after a cache-hit test that returns, in a block that fills
     that cache: ``if self.x is not None: return self.x`` ... ``self.x = ...`` (neo4j's SSL context,
-    kept under a lock).  The code then runs once per key or per object."""
+    kept under a lock).  A miss test and-ed with others counts too.  The code then runs once per
+    key or per object."""
     for node, child in within_scope(ctx.frame, (ast.stmt,)):
         if isinstance(node, ast.If) and in_statement_list(child, node.body):
-            cache = _cache_test(ctx, node.test, hit=False)
-            if cache is not None and any(_fills(statement, *cache) for statement in node.body):
-                return True
+            test = node.test  # ``if scheme == "rtsps" and not self.ssl:``: the body still runs on a miss only
+            for operand in test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else (test,):
+                cache = _cache_test(ctx, operand, hit=False)
+                if cache is not None and any(_fills(statement, *cache) for statement in node.body):
+                    return True
         for statements in statement_lists(node):
             position = statement_position(child, statements)
             if position is not None and _returns_on_hit(ctx, statements, position):

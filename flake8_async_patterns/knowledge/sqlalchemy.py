@@ -75,19 +75,25 @@ def is_async_session(ctx: Context, expr: ast.AST) -> bool:
     # and so is a visible construction of another class (``async with Database(url) as db``).
     if isinstance(expr, ast.Name):
         binding = ctx.lookup(expr.id)
-        if binding is not None and (binding.kind is BindingKind.IMPORT or _typed_otherwise(binding)):
+        if binding is not None and (binding.kind is BindingKind.IMPORT or _typed_otherwise(ctx, binding)):
             return False
         value = binding.value if binding is not None and binding.kind is BindingKind.ASSIGN else None
         if isinstance(value, ast.Attribute) and ctx.instance_class(value.value) is not None:
             return is_async_session(ctx, value)  # ``session = self.session``: what the attribute is
         return expr.id in ctx.settings.session_names
     if isinstance(expr, ast.Attribute) and ctx.instance_class(expr.value) is not None:
-        if any(_typed_otherwise(b) for b in ctx.attribute_bindings(expr)):
+        if any(_typed_otherwise(ctx, b) for b in ctx.attribute_bindings(expr)):
             return False
         return expr.attr in ctx.settings.session_names
     return False
 
 
+# Standard-library modules whose functions make plain data (``json.loads``, ``pickle.load``...).  Not
+# ``builtins``, ``typing`` or ``asyncio``: ``anext(get_session())``, ``cast(AsyncSession, s)`` and
+# ``wait_for(factory(), t)`` hand a session on.
+_DATA_MODULES = frozenset(
+    {"json", "pickle", "marshal", "tomllib", "csv", "configparser", "urllib", "base64", "shlex", "plistlib", "re"}
+)
 _DISPLAYS = (
     ast.Dict,
     ast.List,
@@ -102,12 +108,12 @@ _DISPLAYS = (
 )
 
 
-def _typed_otherwise(binding: Binding) -> bool:
+def _typed_otherwise(ctx: Context, binding: Binding) -> bool:
     """The binding says what its value is, and it is not a known session (the caller knows the
     kind is unknown): an annotation, an assignment of a literal or display (a dict, a list...), or
     an assignment/``with`` of a class instantiation (``Database(url)``, ``DBSession()`` -- a
-    capitalised callable) or of a ``connect(...)`` call, or a lookup whose default is a display
-    (``event.get("session", {})``)."""
+    capitalised callable), of a ``connect(...)`` call or of a standard-library function that
+    makes plain data (``json.loads(body)``), or a lookup whose default is a display (``event.get("session", {})``)."""
     if binding.annotation is not None:
         return True
     value = binding.value
@@ -121,6 +127,9 @@ def _typed_otherwise(binding: Binding) -> bool:
         return False
     if isinstance(value.func, ast.Attribute) and value.func.attr == "get" and len(value.args) == 2:
         return isinstance(value.args[1], _DISPLAYS)  # ``session = event.get("session", {})``: a dict
+    qualified = ctx.qualified_name(value.func, binding.scope)
+    if qualified is not None and qualified.partition(".")[0] in _DATA_MODULES:
+        return True  # ``session = json.loads(body)``: parsed data, not an ORM session
     name = last_segment(value.func)
     # ``Database(url)``: another class; ``client.live.connect(...)``: a connection of an unknown
     # library (a driver's or SQLAlchemy's own connect() has a kind of its own), never an ORM session.
@@ -178,5 +187,7 @@ def fits_session_method(call: ast.Call) -> bool:
     """Whether the call's arguments fit the AsyncSession method it names: ``get``/``get_one`` take
     the entity and its identity -- ``session.get("runs")``, one argument, is a mapping's ``get``."""
     if call.func.attr in ("get", "get_one"):
+        if call.args and isinstance(call.args[0], ast.Constant):
+            return False  # ``session.get("cursor", 0)``: a key, where the session's get takes a mapped class
         return len(call.args) >= 2 or any(keyword.arg == "ident" for keyword in call.keywords)
     return True

@@ -45,6 +45,7 @@ from .blocking import transitive as blocking_transitive
 from .blocking import waits as blocking_waits
 from .cancellation import checker as cancellation_checker
 from .cancellation import classes as cancellation_classes
+from .cancellation import decisions as cancellation_decisions
 from .cancellation import declarations as cancellation_declarations
 from .cancellation import spawns as cancellation_spawns
 from .cancellation import structure as cancellation_structure
@@ -91,6 +92,7 @@ MODULES = (
     cancellation_structure,
     cancellation_suspension,
     cancellation_classes,
+    cancellation_decisions,
     cancellation_checker,
     cancel_scopes,
     shielding,

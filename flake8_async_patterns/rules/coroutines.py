@@ -46,7 +46,7 @@ UNAWAITED_COROUTINE = declare(
         "functions (`asyncio.sleep`, `wait_for`, `wait`, `to_thread`, `open_connection`, "
         "`create_subprocess_exec/_shell`, ...), and coroutine methods of known async objects: a "
         'known SQLAlchemy session (`commit`, `execute`, `get(entity, ident)`, ... -- `session.get("runs")`, '
-        "one argument, is a mapping's), a local aiohttp "
+        'one argument, or `session.get("cursor", 0)`, a literal key, is a mapping\'s), a local aiohttp '
         "`ClientSession` or httpx `AsyncClient` (`get`, `post`, ..., `close`/`aclose`), asyncio "
         "locks, events, queues, streams and event loops. A bare call of a same-module async "
         "generator function is reported as never iterated."

@@ -21,7 +21,7 @@ from ..semantic.flow import Use, use_of
 from ..semantic.frames import grandparent_of, parent_frame, parent_of
 from ..semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ..semantic.symbols import Symbol
-from ..semantic.text import describe, is_true, keyword_value
+from ..semantic.text import describe, is_stub, is_true, keyword_value
 from ..settings import PYTHON_VERSION
 
 if TYPE_CHECKING:
@@ -109,6 +109,12 @@ DANGLING_TASK = declare(
         "Not reported in a finalizer -- `__del__`, or a function (or a method, `self.close_session`) this module "
         "registers with `weakref.ref(obj, callback)`/`weakref.finalize` -- where best-effort cleanup is scheduled "
         "with nobody left to keep the task.",
+        "Not reported when the task runs an `async def` of this module (a function, or a method through "
+        "`self`) that never suspends -- no `await`, `async for` or `async with` in its body "
+        "(`create_task(self.terminate())` where `terminate` only calls `.cancel()`), is not decorated and is "
+        "no stub (`async def on_timeout(self): pass` is a hook that subclasses fill in): the task ends in its "
+        "first step, and until then the loop's queue of ready callbacks holds it. Keeping a reference would "
+        "change nothing -- an exception it raises goes unobserved either way.",
     ),
     options=(PYTHON_VERSION,),
     references=(ASYNCIO_TASKS_DOC + "#asyncio.create_task",),
@@ -156,7 +162,8 @@ UNCHECKED_GATHER = declare(
         "the results (or, in a `for` loop over them -- also paired through `zip(requests, results)` or "
         "`enumerate(results)` into a tuple target -- each one) to a function other than a few builtins "
         "that cannot inspect them (`list`, `zip`, `enumerate`, `sum`, `max`, `print`, ...) is assumed to "
-        "inspect them.",
+        "inspect them; so is raising each one (`for ex in results: if ex is not None: raise ex`, for "
+        "awaitables that return `None` on success).",
         "The cancel-and-drain idiom -- `t.cancel()` for each task, then "
         "`await gather(*tasks, return_exceptions=True)` with the result discarded -- is not "
         "reported: results that are never used need no check.",
@@ -264,6 +271,7 @@ class TaskChecker(Checker):
         # once every ``weakref.finalize(obj, callback)`` of the module has been seen
         self.dropped: list[tuple[ast.Call, str | None, Scope]] = []
         self.loop_runs: dict[Scope, list[int]] = {}  # sync function -> lines of its ``loop.run_forever()``...
+        self.callees: dict[ast.Call, tuple[Scope, str, bool]] = {}  # task call -> where its coroutine function is
 
     # --- dangling-task -----------------------------------------------------------------------
     def visit_Expr(self, node: ast.Expr) -> None:
@@ -273,6 +281,7 @@ class TaskChecker(Checker):
         ctx = self.ctx
         for call in _dropped_calls(node.value):
             if is_unowned_task_spawn(ctx, call):
+                self._note_callee(call)
                 self.dropped.append((call, taskgroup_variant(ctx, None), ctx.function))
             elif call is node.value and ctx.qualified_name(call.func) == GATHER:
                 self.dropped.append((call, "gather", ctx.function))
@@ -300,7 +309,37 @@ class TaskChecker(Checker):
             and is_unowned_task_spawn(self.ctx, value)
         ):
             self.ctx.watch(binding)
+            self._note_callee(value)
             self.unused_candidates.setdefault(value, []).append(binding)
+
+    def _note_callee(self, call: ast.Call) -> None:
+        """Where the module's end looks up the coroutine function the task runs: ``self.M()`` ->
+        (class, M, True), ``f()`` -> (scope, f, False)."""
+        coroutine = call.args[0] if call.args else None
+        func = coroutine.func if isinstance(coroutine, ast.Call) else None
+        if isinstance(func, ast.Attribute):
+            cls = self.ctx.instance_class(func.value)
+            if cls is not None:
+                self.callees[call] = (cls, func.attr, True)
+        elif isinstance(func, ast.Name):
+            self.callees[call] = (self.ctx.scope, func.id, False)
+
+    def _one_step(self, call: ast.Call) -> bool:
+        """The task runs an ``async def`` of this module that never suspends (no ``await``, ``async
+        for`` or ``async with``): it ends in its first step, while the loop's ready queue still
+        holds it -- nothing is left for the garbage collector to lose."""
+        where = self.callees.get(call)
+        if where is None:
+            return False
+        scope, name, method = where
+        binding = self.ctx.method_binding(scope, name) if method else self.ctx.lookup(name, scope)
+        node = binding.node if binding is not None and binding.kind is BindingKind.DEF else None
+        return (
+            isinstance(node, ast.AsyncFunctionDef)
+            and not binding.func_scope.has_await
+            and not node.decorator_list
+            and not is_stub(node.body)  # ``async def on_timeout(self): pass``: a hook subclasses fill in
+        )
 
     # --- unchecked-gather-exceptions -----------------------------------------------------------
     def visit_Call(self, node: ast.Call) -> None:
@@ -371,10 +410,10 @@ class TaskChecker(Checker):
     def module_end(self) -> None:
         ctx = self.ctx
         for call, variant, function in self.dropped:
-            if not self._finalizer(function):
+            if not self._finalizer(function) and not self._one_step(call):
                 ctx.report(call, DANGLING_TASK, variant, call=describe(call))
         for call, bindings in self.unused_candidates.items():
-            if self._finalizer(bindings[0].scope):
+            if self._finalizer(bindings[0].scope) or self._one_step(call):
                 continue
             if any(line > call.lineno for line in self.loop_runs.get(bindings[0].scope, ())):
                 continue  # ``_ = loop.create_task(main())`` then ``loop.run_forever()``: held while it runs
@@ -411,14 +450,18 @@ class TaskChecker(Checker):
         return used
 
     def _passes_each(self, loop: ast.For, target: ast.AST | None) -> bool:
-        """The loop passes its variable ``target`` to a call of code that may inspect it."""
+        """The loop passes its variable ``target`` to a call of code that may inspect it, or raises
+        it (``for ex in results: if ex is not None: raise ex``: the exceptions come out)."""
         if not isinstance(target, ast.Name):
             return False
         name, ctx = target.id, self.ctx
         return any(
-            isinstance(node, ast.Call)
-            and ctx.qualified_name(node.func) not in _TRANSPARENT_BUILTINS
-            and any(isinstance(arg, ast.Name) and arg.id == name for arg in node.args)
+            (
+                isinstance(node, ast.Call)
+                and ctx.qualified_name(node.func) not in _TRANSPARENT_BUILTINS
+                and any(isinstance(arg, ast.Name) and arg.id == name for arg in node.args)
+            )
+            or (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Name) and node.exc.id == name)
             for statement in loop.body
             for node in ast.walk(statement)
         )

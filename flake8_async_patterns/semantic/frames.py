@@ -38,6 +38,21 @@ def grandparent_of(frame: Frame) -> ast.AST | None:
     return parent[1][0]
 
 
+def awaited_chain(frame: Frame) -> bool:
+    """The node of ``frame`` is awaited, itself or as the start of a chain of attributes and calls
+    (``await conn.ft(name).info()``): what it came from is an async API."""
+    node, frame = frame[0], frame[1]
+    while frame is not None:
+        parent = frame[0]
+        chained = (
+            parent.value is node if type(parent) is ast.Attribute else type(parent) is ast.Call and parent.func is node
+        )
+        if not chained:
+            return type(parent) is ast.Await
+        node, frame = parent, frame[1]
+    return False
+
+
 def ancestors(frame: Frame) -> Iterator[ast.AST]:
     """Nodes enclosing the node of ``frame``, innermost first (not including it)."""
     frame = frame[1]
@@ -171,9 +186,12 @@ def never_from(frame: Frame, version: tuple[int, int], qualified_name: Callable)
     """Whether the node of ``frame`` sits in a branch that never runs on ``version`` or later
     (``if sys.version_info < (3, 12):`` body -- also as one operand of an ``and`` --, or the
     ``else`` of ``>= (3, 12)``, for 3.12 or 3.14) -- or in a later operand of a short-circuit
-    whose earlier operand decides it first (``sys.version_info < (3, 14) and f()``, ``... or f()``)."""
+    whose earlier operand decides it first (``sys.version_info < (3, 14) and f()``, ``... or f()``),
+    or after an ``if sys.version_info >= (3, 12): ... return`` that leaves first."""
     for ancestor, child in branch_path(frame):
         if isinstance(ancestor, ast.BoolOp) and _short_circuited(ancestor, child, version, qualified_name):
+            return True
+        if isinstance(child, ast.stmt) and _left_before(ancestor, child, version, qualified_name):
             return True
         if isinstance(ancestor, (ast.If, ast.IfExp)) and child is not ancestor.test:
             in_body = child is ancestor.body or (
@@ -184,6 +202,29 @@ def never_from(frame: Frame, version: tuple[int, int], qualified_name: Callable)
             for operand in test.values if conjunction else [test]:  # a body runs only when every operand holds
                 condition = version_condition(operand, qualified_name)
                 if condition is not None and (condition(version) if in_body else not condition(version)) is False:
+                    return True
+    return False
+
+
+_FAR_FUTURE = (3, 99)
+
+
+def _left_before(parent: ast.AST, statement: ast.stmt, version: tuple[int, int], qualified_name: Callable) -> bool:
+    """Whether an earlier statement of ``statement``'s list is ``if <version gate>: ... return``
+    (or ``raise``, without ``else``) that holds on ``version`` and every later one: pgqueuer's
+    ``if sys.version_info >= (3, 12): return asyncio.run(...)`` before the 3.10-only fallback."""
+    for statements in statement_lists(parent):
+        position = statement_position(statement, statements)
+        if position is None:
+            continue
+        for earlier in statements[:position]:
+            if (
+                isinstance(earlier, ast.If)
+                and not earlier.orelse
+                and isinstance(earlier.body[-1], (ast.Return, ast.Raise))
+            ):
+                condition = version_condition(earlier.test, qualified_name)
+                if condition is not None and condition(version) and condition(_FAR_FUTURE):
                     return True
     return False
 

@@ -13,7 +13,7 @@ from ...knowledge.cli import is_cli_command
 from ...knowledge.inference import kind_of, session_factory_kind
 from ...knowledge.kinds import Kind
 from ...registry import Rule
-from ...semantic.frames import Frame, parent_of
+from ...semantic.frames import Frame, awaited_chain, parent_of
 from ...semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ...semantic.source import ASYNC_CODE
 from ...semantic.text import describe, dotted_name, is_false, is_zero, keyword_value
@@ -163,8 +163,8 @@ class BlockingChecker(Checker):
     def _blocking_method(self, call: ast.Call, func: ast.Attribute) -> Blocking | None:
         receiver = func.value
         kind = kind_of(self.ctx, receiver)
-        if kind is None or isinstance(self.ctx.parent(), ast.Await):
-            return None  # ``await file.write(data)``: the method is async, whatever the receiver looked like
+        if kind is None or awaited_chain(self.ctx.frame):
+            return None  # ``await file.write(data)``, ``await conn.ft(name).info()``: async, whatever it looked like
         method = func.attr
         if kind is Kind.SYNC_SESSION:
             if method == "query":

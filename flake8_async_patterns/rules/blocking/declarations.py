@@ -181,6 +181,9 @@ BLOCKING_DATABASE = blocking_rule(
         "lazily: its methods are reported, except those that only build a helper (`pipeline`, `pubsub`, `lock`, ...) "
         "and `close()` (it releases the connection and disconnects the pool's sockets: no round trip).",
         "`sqlite3.connect(':memory:')` (or a `file::memory:` / `mode=memory` URI) opens no file and is not reported.",
+        "A method call that is awaited, itself or as the start of a chain (`await conn.ft(name).info()`), belongs to "
+        "an async client, whatever the receiver looked like: redis-om's generated async code keeps the sync "
+        "client's annotation `conn: redis.Redis`.",
         "A factory bound in the module to a sync `sessionmaker(...)` makes sync sessions: calling it in a coroutine "
         "is this rule, never AIO601. A sync Session is reported at its constructor/factory call and at `.query(...)`.",
     ),
@@ -377,7 +380,8 @@ BLOCKING_SSL_CONTEXT = blocking_rule(
     notes=(
         "A context built at module level or in sync code is not reported: that is the fix.",
         "Nor one built in a lazy initialisation -- the body of `if key not in CACHE:` that stores `CACHE[key] = ...`, "
-        "or of `if self._context is None:` (or `if not self._context:`) that stores `self._context = ...`, the cache a "
+        "or of `if self._context is None:` (or `if not self._context:`, also and-ed with other tests: "
+        "`if scheme == 'rtsps' and not self.ssl:`) that stores `self._context = ...`, the cache a "
         "module global or an attribute of `self`/`cls` -- or after `if self._context is not None: return "
         "self._context` (a return somewhere under a cache-hit test) in a block that then stores `self._context = "
         "...` (neo4j's context, served under a lock): it is built once per key or object and then reused, which is "

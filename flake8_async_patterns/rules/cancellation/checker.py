@@ -50,6 +50,10 @@ _EXC_INFO = frozenset({"exc_info", "exception"})
 _CAPTURE = frozenset({"sys.exc_info", "sys.exception"})
 # Methods that hand the caught exception on: to a future, a container raised from later, a generator (``throw``).
 _HANDING_ON = frozenset({"set_exception", "append", "appendleft", "add", "put_nowait", "throw", "athrow"})
+# Loop methods that call a callback later with the arguments given: the exception goes to it.
+_SCHEDULING = frozenset({"call_soon", "call_soon_threadsafe", "call_later", "call_at"})
+_SIGINT = "signal.SIGINT"
+_SIGNAL_SETTERS = frozenset({"add_signal_handler", "signal"})
 # Classes whose isinstance test tells a cancellation apart (CancelledError is no Exception).
 _TELLS_CANCELLATION = frozenset({CANCELLED_ERROR, "builtins.Exception"})
 _DELIBERATE_METHODS = frozenset({"uncancel", "cancelling"})
@@ -92,6 +96,8 @@ class CancellationChecker(Decisions, Checker):
         self.candidates: list[Candidate] = []
         self.scopes: dict[ast.AST, Scope] = {}  # the module's function nodes -> their scopes
         self.found_done: dict[ast.AST, frozenset[str]] = {}  # try -> futures ``if F.done():`` around it saw over
+        self.awaited_objects: set[ast.AST] = set()  # try statements that await a task by name (``await self._task``)
+        self.sigint_handled = False  # the module installs a SIGINT handler: Ctrl-C cancels on purpose
 
     # --- facts ------------------------------------------------------------------------------
     def _await_point(self, node: ast.AST) -> None:
@@ -104,9 +110,12 @@ class CancellationChecker(Decisions, Checker):
             if name is not None:  # ``await other.f()``: no function of the module the table could name
                 handler = next((handler for handler, _ in within_scope(self.ctx.frame, _HANDLER)), None)
                 self.awaited_calls.setdefault((owner, name), []).append(handler)
+        awaits_object = isinstance(node, ast.Await) and isinstance(node.value, (ast.Name, ast.Attribute))
         for try_node, child in within_scope(self.ctx.frame, TRY_NODES):
             if in_statement_list(child, try_node.body):
                 self.awaiting.add(try_node)
+                if awaits_object:
+                    self.awaited_objects.add(try_node)
                 if attr is not None:
                     self.awaited_attrs.setdefault(try_node, set()).add(attr)
                 if task is not None:
@@ -186,6 +195,11 @@ class CancellationChecker(Decisions, Checker):
             self._mark_enclosing_handlers()
         elif func.attr in _HANDING_ON and node.args:
             self._hands_on(node.args[0])  # ``fut.set_exception(exc)``, ``errors.append(Error(exc))``
+        elif func.attr in _SCHEDULING:
+            for value in node.args:  # ``loop.call_soon_threadsafe(set_exception, promise, exc)``
+                self._hands_on(value)
+        if func.attr in _SIGNAL_SETTERS and node.args and self.ctx.qualified_name(node.args[0]) == _SIGINT:
+            self.sigint_handled = True  # ``loop.add_signal_handler(signal.SIGINT, ...)``, ``signal.signal(...)``
 
     def leave_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
         self.main_coroutines.defined(node)

@@ -80,6 +80,8 @@ class Decisions:
     raised: dict[Scope, set[str]]
     flags: dict[ast.AST, set[str]]
     flag_raises: dict[Scope, list[tuple[ast.expr, set[str]]]]
+    awaited_objects: set[ast.AST]
+    sigint_handled: bool
 
     def module_end(self) -> None:
         if trio_only(self.ctx):
@@ -167,8 +169,13 @@ class Decisions:
     def _entry_point(self, try_node: ast.Try, function: Scope) -> bool:
         """The program's main coroutine (``asyncio.run(main())``, a command-line command, or a
         ``try`` whose handlers also catch ``KeyboardInterrupt``, in the same handler or another):
-        swallowing the cancellation that Ctrl-C brings there ends the program gracefully."""
+        swallowing the cancellation that Ctrl-C brings there ends the program gracefully.  In a
+        module whose SIGINT handler turns Ctrl-C into a cancellation, a ``try`` awaiting a task by
+        name (``await self._command_task``) reaps the command Ctrl-C cancelled: an interactive
+        shell goes back to its prompt."""
         if self.main_coroutines.is_main(function) or is_cli_command(self.ctx, function):
+            return True
+        if self.sigint_handled and try_node in self.awaited_objects:
             return True
         return any(
             KEYBOARD_INTERRUPT in caught_exceptions(self.ctx, handler) and not handler_outcomes(handler) <= RAISES

@@ -32,7 +32,9 @@ PATHS_NOTE = (
 )
 FORWARD_NOTE = (
     "Not reported where the exception is handed on or its fate decided on purpose: the caught "
-    "name passed to `fut.set_exception(exc)` or thrown into the generator being driven (`gen.throw(exc)`: it "
+    "name passed to `fut.set_exception(exc)`, to a callback the loop runs later "
+    "(`loop.call_soon_threadsafe(set_exception, promise, exc)`: mode's thread proxy sends it back to the "
+    "caller's loop) or thrown into the generator being driven (`gen.throw(exc)`: it "
     "comes back out unless the generator catches it), stored in a container or attribute (`errors[i] = "
     "exc`, `errors.append(exc)`, `self.error = exc`) -- itself or wrapped by a class "
     "(`holder.append(Error(exc))`, `Result(error=exc)`; not `str(exc)`, nor `raise Wrapper(exc)`) -- "
@@ -95,7 +97,10 @@ ENTRY_NOTE = (
     "(SystemExit, KeyboardInterrupt): raise` beside `except BaseException:` is no such stop) -- "
     "swallowing the cancellation Ctrl-C brings there ends the program gracefully: `asyncio.run` "
     "(3.11+) then returns normally (it raises KeyboardInterrupt only when the main task ends "
-    "cancelled)."
+    "cancelled). Likewise, in a module that installs a SIGINT handler (`loop.add_signal_handler(signal.SIGINT, "
+    "...)`, `signal.signal(signal.SIGINT, ...)`), a `try` that awaits a task by name (`await self.current`, "
+    "`await task`; not a coroutine call): an interactive shell whose Ctrl-C cancels the running command "
+    "and goes back to its prompt (pyinsteon's tools, aiosmb's aiocmd)."
 )
 TRIO_NOTE = (
     "Nor in a module that imports trio and neither asyncio nor anyio: trio's cancellation is "
@@ -124,8 +129,9 @@ STATE_NOTE = (
     "own when F is over (openhands, camel-ai). `if F.done(): raise` that goes on when F still runs "
     "swallows the task's own cancellation and is reported (asgiref). Likewise a handler that first asks "
     "whether its object is shutting down -- a `self` flag or method named `closed`, `closing`, `stopped`, "
-    "`stopping`, `shutdown`, `terminating` (also `_`-prefixed, `is_`-prefixed, called, or-ed together: "
-    "`self._conn.is_closed()`) -- and re-raises where it is not (`if not self.closed: raise`; `if "
+    "`stopping`, `should_stop`, `shutdown`, `terminating`, `interrupted` or `sigint...` (also `_`-prefixed, "
+    "`is_`-prefixed, called, or-ed together: `self._conn.is_closed()`, aioconsole's `self._sigint_received`) "
+    "-- and re-raises where it is not (`if not self.closed: raise`; `if "
     "self.is_closed(): raise ClientClosed` then `raise`): the cancellation the other arm swallows or replaces "
     "is the shutdown's own, which cancels the object's tasks (slack-sdk, modal). Leaving quietly while the "
     "object still runs (`if self.is_closed: raise`, then a retry) is reported."

@@ -14,7 +14,18 @@ STATE_METHODS = frozenset({"cancelled", "done"})
 # An object's flags (``self.closed``, ``self._stopping``, ``self._conn.is_closed()``) that its own
 # shutdown sets before it cancels the tasks it runs.
 CLOSING_WORDS = frozenset(
-    {"closed", "closing", "close_called", "stopped", "stopping", "shutdown", "shutting_down", "terminating"}
+    {
+        "closed",
+        "closing",
+        "close_called",
+        "stopped",
+        "stopping",
+        "should_stop",
+        "shutdown",
+        "shutting_down",
+        "terminating",
+        "interrupted",
+    }
 )
 
 if TYPE_CHECKING:
@@ -156,4 +167,4 @@ def _closing_flag(test: ast.AST) -> bool:
     if name is None or not name.startswith("self."):
         return False
     word = name.rsplit(".", 1)[1].lstrip("_")
-    return word.removeprefix("is_") in CLOSING_WORDS
+    return word.removeprefix("is_") in CLOSING_WORDS or word.startswith("sigint")  # ``self._sigint_received``

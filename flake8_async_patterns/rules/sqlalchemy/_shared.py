@@ -18,10 +18,11 @@ KNOWN_SESSION_NOTE = (
     "construction of another class (`async with Database(url) as db`, `db = DBSession()`), a "
     "`connect(...)` call of a library without a kind of its own (`async with client.live.connect() as "
     "session`: a connection, such as a full-duplex websocket, not an ORM session) or a "
-    'literal (`session = {"token": ...}`, `session = event.get("session", {})`) wins over the name, and a '
+    'literal (`session = {"token": ...}`, `session = event.get("session", {})`) or a call of a standard-library '
+    "function that parses data (`session = json.loads(body)`, `pickle`, `tomllib`, ...) wins over the name, and a "
     "local copied from `self.<attr>` (`session = self.session`) is whatever that attribute is; "
-    "`session.get(\"runs\")` with one argument is a mapping's `get` (AsyncSession's takes the entity and its "
-    "identity). A factory is a "
+    '`session.get("runs")` with one argument, or `session.get("cursor", 0)` with a literal key, is a '
+    "mapping's `get` (AsyncSession's takes the entity class and its identity). A factory is a "
     "module-level name bound to `async_sessionmaker(...)` or `sessionmaker(..., class_=AsyncSession)`, "
     "or a name in `--aio-session-factories`; one bound to a plain `sessionmaker(...)` is sync: its "
     "sessions are reported as blocking database calls in async code, never as AsyncSession misuse."
