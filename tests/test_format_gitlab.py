@@ -19,7 +19,8 @@ from rules_by_name import code
 # https://docs.gitlab.com/ci/testing/code_quality/#code-quality-report-format
 SEVERITIES = {"info", "minor", "major", "critical", "blocker"}
 SOURCE = (
-    "import asyncio\nimport time\n\n\nasync def handler():\n    time.sleep(1)\n    asyncio.create_task(asyncio.sleep(1))\n"
+    "import asyncio\nimport time\n\n\nasync def handler():\n    time.sleep(1)\n"
+    "    asyncio.create_task(asyncio.sleep(1))\n"
 )
 FOUND = {(code("blocking-sleep"), "pkg/app.py", 6), (code("dangling-task"), "pkg/app.py", 7)}
 
