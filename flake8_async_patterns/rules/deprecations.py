@@ -23,7 +23,7 @@ from ..knowledge.deprecations import (
 )
 from ..knowledge.testing import passed_to_expected_failure
 from ..registry import declare
-from ..semantic.frames import in_try_handling, never_from, under_feature_test, within_scope
+from ..semantic.frames import TRY_NODES, in_try_handling, never_from, under_feature_test, within_scope
 from ..semantic.text import describe, keyword_value
 from ..settings import PYTHON_VERSION
 
@@ -88,7 +88,8 @@ DEPRECATED_ASYNCIO_API = declare(
         "or an operand after a gate that ends the test there (`sys.version_info < (3, 14) and "
         "asyncio.iscoroutinefunction(f)`, `sys.version_info >= (3, 14) or ...`), or what follows an "
         "`if sys.version_info >= (3, 12): ... return` that leaves first on the newer versions (pgqueuer's 3.10-only "
-        "policy fallback) "
+        "policy fallback), or an `except ImportError:` fallback behind an import of the replacement (adrf's `try: "
+        "from inspect import iscoroutinefunction` / `except ImportError: from asyncio import iscoroutinefunction`) "
         "-- is not reported (a module alias, `PY_VERSION = sys.version_info`, gates too), nor a removed "
         "name where the code never runs on the removing version (`@asyncio.coroutine` under `if "
         "sys.version_info < (3, 11):`, `loop=` in the `else` of `if sys.version_info[0:2] >= (3, 10):`) or "
@@ -193,6 +194,8 @@ class DeprecatedAsyncioApiChecker(Checker):
         guards = _feature_guards(ctx, qualified, deprecation) if qualified else None
         if never_from(ctx.frame, deprecation.deprecated, gate) or under_feature_test(ctx.frame, guards):
             return True
+        if self._behind_replacement(deprecation):
+            return True
         removed = deprecation.removed
         return (
             removed is not None
@@ -201,6 +204,25 @@ class DeprecatedAsyncioApiChecker(Checker):
                 never_from(ctx.frame, removed, gate) or in_try_handling(ctx.frame, _FALLBACK_ERRORS, ctx.qualified_name)
             )
         )
+
+    def _behind_replacement(self, deprecation: Deprecation) -> bool:
+        """In the ``except ImportError:`` of a ``try`` that imports the replacement first (adrf's ``try:
+        from inspect import iscoroutinefunction`` / ``except ImportError: from asyncio import
+        iscoroutinefunction``): the replacement exists wherever the deprecation does, so the
+        fallback never runs."""
+        ctx = self.ctx
+        for node, child in within_scope(ctx.frame, TRY_NODES):
+            if not isinstance(child, ast.ExceptHandler) or not any(h is child for h in node.handlers):
+                continue
+            types = child.type.elts if isinstance(child.type, ast.Tuple) else [child.type]
+            if not any(t is not None and ctx.qualified_name(t) in _FALLBACK_ERRORS for t in types):
+                continue
+            for statement in node.body:
+                if isinstance(statement, ast.ImportFrom) and statement.module and not statement.level:
+                    names = (f"'{statement.module}.{alias.name}" for alias in statement.names)
+                    if any(name in deprecation.replacement for name in names):
+                        return True
+        return False
 
     def _report(self, node: ast.AST, qualified: str, deprecation: Deprecation) -> None:
         target, ctx = self._target, self.ctx

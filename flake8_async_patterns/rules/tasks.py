@@ -163,7 +163,9 @@ UNCHECKED_GATHER = declare(
         "`enumerate(results)` into a tuple target -- each one) to a function other than a few builtins "
         "that cannot inspect them (`list`, `zip`, `enumerate`, `sum`, `max`, `print`, ...) is assumed to "
         "inspect them; so is raising each one (`for ex in results: if ex is not None: raise ex`, for "
-        "awaitables that return `None` on success).",
+        "awaitables that return `None` on success). Results returned at once from a function whose return "
+        "annotation names `BaseException` or `Exception` (`-> list[R | BaseException]`) are that function's API: "
+        "its callers check them.",
         "The cancel-and-drain idiom -- `t.cancel()` for each task, then "
         "`await gather(*tasks, return_exceptions=True)` with the result discarded -- is not "
         "reported: results that are never used need no check.",
@@ -398,6 +400,8 @@ class TaskChecker(Checker):
         holder = grandparent_of(frame)
         if isinstance(holder, ast.Expr):
             return None
+        if isinstance(holder, ast.Return) and _returns_exceptions(self.ctx.function.node):
+            return None  # ``-> list[R | BaseException]``: the results, exceptions included, are the API
         if isinstance(holder, (ast.Assign, ast.AnnAssign)):
             targets = holder.targets if isinstance(holder, ast.Assign) else [holder.target]
             if len(targets) == 1 and isinstance(targets[0], ast.Name):
@@ -478,3 +482,17 @@ def _paired(loop: ast.For, call: ast.Call, results: ast.AST) -> ast.AST | None:
     if func.id == "enumerate" and len(target.elts) == 2 and call.args[:1] == [results]:
         return target.elts[1]
     return None
+
+
+def _returns_exceptions(function: ast.AST) -> bool:
+    """The function's return annotation names ``BaseException`` or ``Exception`` (also in a string)."""
+    returns = getattr(function, "returns", None)
+    if returns is None:
+        return False
+    for node in ast.walk(returns):
+        name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
+        if name in ("BaseException", "Exception"):
+            return True
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and "Exception" in node.value:
+            return True
+    return False

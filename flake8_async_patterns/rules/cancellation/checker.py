@@ -96,6 +96,9 @@ class CancellationChecker(Decisions, Checker):
         self.candidates: list[Candidate] = []
         self.scopes: dict[ast.AST, Scope] = {}  # the module's function nodes -> their scopes
         self.found_done: dict[ast.AST, frozenset[str]] = {}  # try -> futures ``if F.done():`` around it saw over
+        self.awaiting_callers: dict[
+            tuple, set[Scope]
+        ] = {}  # (class or None, f) of ``await f()`` -> the awaiting functions
         self.awaited_objects: set[ast.AST] = set()  # try statements that await a task by name (``await self._task``)
         self.sigint_handled = False  # the module installs a SIGINT handler: Ctrl-C cancels on purpose
 
@@ -110,6 +113,7 @@ class CancellationChecker(Decisions, Checker):
             if name is not None:  # ``await other.f()``: no function of the module the table could name
                 handler = next((handler for handler, _ in within_scope(self.ctx.frame, _HANDLER)), None)
                 self.awaited_calls.setdefault((owner, name), []).append(handler)
+                self.awaiting_callers.setdefault((owner, name), set()).add(self.ctx.function)
         awaits_object = isinstance(node, ast.Await) and isinstance(node.value, (ast.Name, ast.Attribute))
         for try_node, child in within_scope(self.ctx.frame, TRY_NODES):
             if in_statement_list(child, try_node.body):
@@ -245,11 +249,13 @@ class CancellationChecker(Decisions, Checker):
             self._hands_on(value)
             return
         targets = {t.id for t in node.targets if isinstance(t, ast.Name)}
-        if isinstance(value, ast.Name):
-            for handler in self._handlers_of(value):
-                self.saved.setdefault(handler, set()).update(targets)
-            self.copies.setdefault(self.ctx.function, {}).setdefault(value.id, set()).update(targets)
-        elif isinstance(value, ast.Constant) and value.value is True:
+        # ``error = exc``, or ``cancellation = cancellation or exc`` (the first one caught is kept)
+        for name in value.values if isinstance(value, ast.BoolOp) else (value,):
+            if isinstance(name, ast.Name):
+                for handler in self._handlers_of(name):
+                    self.saved.setdefault(handler, set()).update(targets)
+                self.copies.setdefault(self.ctx.function, {}).setdefault(name.id, set()).update(targets)
+        if isinstance(value, ast.Constant) and value.value is True:
             for handler in self._handlers_of_name(None)[:1]:  # ``except CancelledError: cancelled = True``
                 self.flags.setdefault(handler, set()).update(targets)
 

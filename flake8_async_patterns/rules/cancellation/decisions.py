@@ -9,7 +9,7 @@ from ...knowledge.asyncio import BASE_EXCEPTION, CANCELLED_ERROR, caught_excepti
 from ...knowledge.cli import is_cli_command
 from ...semantic.flow import Outcome, handler_outcomes
 from .declarations import CANCELLED_ERROR_NOT_RERAISED
-from .structure import class_of, only_cleanup_of, reraised_after
+from .structure import class_of, only_cleanup_of, raises_unless_unwinding, reraised_after
 from .suspension import never_suspends, tells_awaited_apart, tells_closing_apart
 
 if TYPE_CHECKING:
@@ -81,6 +81,7 @@ class Decisions:
     flags: dict[ast.AST, set[str]]
     flag_raises: dict[Scope, list[tuple[ast.expr, set[str]]]]
     awaited_objects: set[ast.AST]
+    awaiting_callers: dict[tuple, set[Scope]]
     sigint_handled: bool
 
     def module_end(self) -> None:
@@ -103,6 +104,8 @@ class Decisions:
             return True
         if self._kept(handler, function):
             return True  # kept in a local, raised or handed on later
+        if raises_unless_unwinding(handler, function):
+            return True  # ``__aexit__``: swallowed only while the block's own exception goes on
         if reraised_after(self._ends(candidate), candidate.try_node, function, self.classes.same):
             return True  # falls through to clean-up that raises CancelledError again
         if never_suspends(
@@ -110,9 +113,7 @@ class Decisions:
         ):
             return True  # no cancellation can arrive in the ``try`` body
         owner = class_of(function)
-        spawned = function.name in self.spawned.get(owner if function.is_method else None, ()) or (
-            function.is_method and function.name in self.spawned_methods
-        )
+        spawned = self._spawned(function)
         if spawned and not self._awaited_inline(function):
             return True  # only ever started as a task: its owner cancels it and reaps the end
         sites = self.awaited_calls.get((owner if function.is_method else None, function.name))
@@ -162,6 +163,21 @@ class Decisions:
             flags & tests and self.classes.same(exc) for exc, tests in self.flag_raises.get(function, ())
         )
 
+    def _spawned(self, function: Scope) -> bool:
+        """The module starts ``function`` as a task (``create_task(self.f())``, ``create_task(f())``)."""
+        owner = class_of(function) if function.is_method else None
+        return function.name in self.spawned.get(owner, ()) or (
+            function.is_method and function.name in self.spawned_methods
+        )
+
+    def _task_body(self, function: Scope) -> bool:
+        """Nothing awaits ``function`` but coroutines the module only starts as tasks (aiosonic's
+        ``reader_t`` task, whose body is ``await self._read_events()``): its loop stopping ends a task."""
+        callers = self.awaiting_callers.get((class_of(function) if function.is_method else None, function.name))
+        return not callers or all(
+            caller is not function and self._spawned(caller) and not self._awaited_inline(caller) for caller in callers
+        )
+
     def _awaited_inline(self, function: Scope) -> bool:
         """The module awaits ``function`` (``await f()``/``self.f()``): its caller's cancellation is at stake."""
         return (class_of(function) if function.is_method else None, function.name) in self.awaited_calls
@@ -186,7 +202,7 @@ class Decisions:
         handler, rule = candidate.handler, candidate.rule
         ends = self._ends(candidate)
         stops = candidate.stops_loop
-        if stops is not None and ends <= stops and not self._awaited_inline(candidate.function):
+        if stops is not None and ends <= stops and self._task_body(candidate.function):
             return  # a task's ``while ...: try: ... except CancelledError: break``: the loop stops
         variant = None
         if ends <= {Outcome.RERAISE}:

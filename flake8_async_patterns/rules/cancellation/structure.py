@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from ...semantic.flow import Outcome, handler_outcomes, outcomes
 from ...semantic.frames import LOOP_NODES, await_points_in, branch_path, in_statement_list
 from ...semantic.scope import ScopeKind
+from ...semantic.text import is_none
 
 if TYPE_CHECKING:
     from ...semantic.context import Context
@@ -113,3 +114,27 @@ def module_global(ctx: Context, expr: ast.AST | None) -> str | None:
         return None
     binding = ctx.lookup(expr.id)
     return expr.id if binding is not None and binding.scope.kind is ScopeKind.MODULE else None
+
+
+def raises_unless_unwinding(handler: ast.ExceptHandler, function: Scope) -> bool:
+    """In ``__aexit__``, a handler that first re-raises when the block raised nothing (``if exc_type
+    is None: raise``): it swallows a clean-up error -- a cancellation too -- only while the block's
+    own exception is on its way out, and ``__aexit__`` returning lets that one go on
+    (fastapi-async-sqlalchemy's session middleware: "another exception is already being raised")."""
+    node = function.node
+    if function.name != "__aexit__" or not isinstance(node, ast.AsyncFunctionDef) or not handler.body:
+        return False
+    first = handler.body[0]
+    if not (isinstance(first, ast.If) and not first.orelse and len(first.body) == 1):
+        return False
+    reraise, test = first.body[0], first.test
+    return (
+        isinstance(reraise, ast.Raise)
+        and reraise.exc is None
+        and isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.Is)
+        and is_none(test.comparators[0])
+        and isinstance(test.left, ast.Name)
+        and test.left.id in {argument.arg for argument in node.args.args[1:3]}
+    )
