@@ -299,3 +299,33 @@ def test_settings_are_read_only_and_compare_by_value():
     import pickle
 
     assert pickle.loads(pickle.dumps(settings)) == settings
+
+
+def test_an_import_chosen_by_a_flag_resolves_under_the_same_test():
+    """``if REST: from requests import Session`` / ``else: from aiohttp import ClientSession as
+    Session``: under another ``if REST:`` (or ``if not REST:``) the name is that arm's import;
+    elsewhere, the one made last."""
+    seen = {}
+
+    class Names(Checker):
+        rules = (PROBE,)
+
+        def visit_Call(self, node):
+            seen[ast.unparse(node)] = self.ctx.qualified_name(node.func)
+
+    source = (
+        "REST = False\n"
+        "if REST:\n    from requests import Session\nelse:\n    from aiohttp import ClientSession as Session\n"
+        "if REST:\n    class Sync:\n        def open(self):\n            return Session(1)\n"
+        "if not REST:\n    Session(2)\n"
+        "else:\n    Session(3)\n"
+        "Session(4)\n"
+        "try:\n    import ujson as json\nexcept ImportError:\n    import json\n"
+        "json.loads(5)\n"
+    )
+    Engine(ast.parse(source), Settings(), [Names], strict=True).run()
+    assert seen["Session(1)"] == "requests.Session"
+    assert seen["Session(2)"] == "aiohttp.ClientSession"
+    assert seen["Session(3)"] == "requests.Session"
+    assert seen["Session(4)"] == "aiohttp.ClientSession"
+    assert seen["json.loads(5)"] == "json.loads"

@@ -6,7 +6,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from ..semantic.context import Context
-from ..semantic.scope import Binding, BindingKind
+from ..semantic.scope import Binding, BindingKind, Scope
 from ..semantic.source import Word
 from ..semantic.text import dotted_name, last_segment
 from .inference import kind_of
@@ -130,10 +130,34 @@ def _typed_otherwise(ctx: Context, binding: Binding) -> bool:
     qualified = ctx.qualified_name(value.func, binding.scope)
     if qualified is not None and qualified.partition(".")[0] in _DATA_MODULES:
         return True  # ``session = json.loads(body)``: parsed data, not an ORM session
+    returns = _declared_return(ctx, value.func, binding.scope)
+    if returns is not None:
+        return not _names_sqlalchemy(ctx, returns, binding.scope)  # ``-> SubprocessSession``: the author's word
     name = last_segment(value.func)
     # ``Database(url)``: another class; ``client.live.connect(...)``: a connection of an unknown
     # library (a driver's or SQLAlchemy's own connect() has a kind of its own), never an ORM session.
     return name is not None and (name[:1].isupper() or name == "connect")
+
+
+def _declared_return(ctx: Context, func: ast.AST, scope: Scope) -> ast.AST | None:
+    """The return annotation of the function of this module that ``func`` names, if it has one."""
+    if not isinstance(func, ast.Name):
+        return None
+    callee = ctx.lookup(func.id, scope)
+    node = callee.node if callee is not None and callee.kind is BindingKind.DEF else None
+    return getattr(node, "returns", None)
+
+
+def _names_sqlalchemy(ctx: Context, annotation: ast.AST, scope: Scope) -> bool:
+    """The annotation names a SQLAlchemy class, or says ``AsyncSession`` in a string."""
+    for node in ast.walk(annotation):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and "Session" in node.value:
+            return True
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            qualified = ctx.qualified_name(node, scope) or ""
+            if qualified.startswith("sqlalchemy.") or last_segment(node) == "AsyncSession":
+                return True
+    return False
 
 
 def db_receiver(ctx: Context, expr: ast.AST) -> str | None:

@@ -14,6 +14,8 @@ from ..knowledge.asyncio import (
     taskgroup_variant,
 )
 from ..registry import declare
+from ..semantic.flow import Outcome, outcomes
+from ..semantic.frames import ancestors, parent_of, statement_frame, statement_lists, statement_position
 from ..semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ..semantic.text import describe, is_stub
 from ..settings import PYTHON_VERSION
@@ -99,6 +101,11 @@ DANGLING_TASK = declare(
         "A local of a sync function that later runs the loop itself (`_ = loop.create_task(broker.start())` then "
         "`loop.run_forever()` or `run_until_complete(...)`) is not reported: the frame, and the local with it, "
         "lives as long as the loop runs.",
+        "Nor is a local followed by statements that never end -- a `while True:` with no `break` or `return` "
+        "(`_ = create_task(keepalive(writer))`, then a reader loop): only an error leaves the function, and "
+        "until then its frame holds the task; nor a local rebound inside a loop that reads it, when control "
+        "may go round again after the binding (`task = ensure_future(factory()); continue` back to "
+        "`await shield(task)`): the next round uses the new task.",
         "Not reported in a finalizer -- `__del__`, or a function (or a method, `self.close_session`) this module "
         "registers with `weakref.ref(obj, callback)`/`weakref.finalize` -- where best-effort cleanup is scheduled "
         "with nobody left to keep the task.",
@@ -114,6 +121,7 @@ DANGLING_TASK = declare(
 )
 
 
+_GOES_ON = frozenset({Outcome.FALL, Outcome.CONTINUE})  # ways on to a loop's next round
 _FINALIZER_REGISTRATIONS = frozenset({"weakref.ref", "weakref.finalize"})
 
 # Expressions whose value is (part of) their own value: what is thrown away with them is lost.
@@ -252,6 +260,44 @@ class TaskChecker(Checker):
                 continue
             if any(line > call.lineno for line in self.loop_runs.get(bindings[0].scope, ())):
                 continue  # ``_ = loop.create_task(main())`` then ``loop.run_forever()``: held while it runs
+            if _never_left(bindings[0]) or any(_used_next_round(binding) for binding in bindings):
+                continue  # held by a frame that never returns, or read by the loop's next round
             if not any(binding.loads for binding in bindings):  # ``task = other = create_task(...)``
                 variant = taskgroup_variant(ctx, "unused")
                 ctx.report(call, DANGLING_TASK, variant, name=bindings[0].name, call=describe(call))
+
+
+def _rest(binding: Binding) -> list[ast.stmt] | None:
+    """The statements after the one that makes ``binding``, in its own statement list."""
+    statement = statement_frame(binding.frame) if binding.frame is not None else None
+    parent = parent_of(statement) if statement is not None else None
+    for statements in statement_lists(parent):
+        position = statement_position(statement[0], statements)
+        if position is not None:
+            return statements[position + 1 :]
+    return None
+
+
+def _never_left(binding: Binding) -> bool:
+    """The statements after the one that makes ``binding`` never end -- ``while True:`` with no
+    ``break`` or ``return``: only an error leaves the function, so its frame holds the local as
+    long as the function runs."""
+    rest = _rest(binding)
+    return bool(rest) and not outcomes(rest)
+
+
+def _used_next_round(binding: Binding) -> bool:
+    """``task`` rebound in a loop that reads it (``await shield(task)`` at the top), and control
+    may go round again after the binding: the next round uses the new task."""
+    rest = _rest(binding)
+    if rest is None or (rest and not outcomes(rest) & _GOES_ON):
+        return False
+    for node in ancestors(binding.frame):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            return False
+        if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
+            name = binding.name
+            return any(
+                type(found) is ast.Name and found.id == name and type(found.ctx) is ast.Load for found in ast.walk(node)
+            )
+    return False

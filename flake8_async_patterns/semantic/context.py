@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from .frames import Frame
+from .frames import Frame, branch_arms
 from .scope import Binding, BindingKind, Scope, ScopeKind
 from .text import MAX_CHAIN
 
@@ -203,6 +203,8 @@ class Context:
                 or (binding.kind is _DEF and type(previous.node) is not type(binding.node))
                 or previous.conflicting
             )
+            if binding.kind is _IMPORT and previous.kind is _IMPORT and previous.qualname != binding.qualname:
+                binding.alternative = _other_arm(previous, binding)
         scope.bindings[name] = binding
         history = scope.history.get(name)
         if history is not None:
@@ -315,7 +317,7 @@ class Context:
                 if binding is None:
                     result = self._unbound(node.id)
                 elif binding.kind is _IMPORT:
-                    result = binding.qualname
+                    result = (binding if binding.alternative is None else self._arm_import(binding)).qualname
                 if result is not None and attrs:
                     result = result + "." + ".".join(reversed(attrs))
             break
@@ -323,6 +325,26 @@ class Context:
             result = self.canonical(result)
         cache[expr] = result
         return result
+
+    def _arm_import(self, binding: Binding) -> Binding:
+        """``if REST: from requests import Session`` / ``else: from aiohttp import ClientSession as
+        Session``: inside a block under the same test (``if REST:`` again, or ``if not REST:``)
+        the name is that arm's import; elsewhere the one made last."""
+        other, test, in_body = binding.alternative
+        wanted = ast.dump(test)
+        frame = self.frame
+        child = frame[0] if frame else None
+        frame = frame[1] if frame else None
+        while frame is not None:
+            node = frame[0]
+            if type(node) is ast.If and child is not node.test:
+                negated = type(node.test) is ast.UnaryOp and type(node.test.op) is ast.Not
+                tested = ast.dump(node.test.operand if negated else node.test)
+                if tested == wanted:
+                    body = any(statement is child for statement in node.body) is not negated
+                    return binding if body is in_body else other
+            child, frame = node, frame[1]
+        return binding
 
     def _unbound(self, name: str) -> str | None:
         """What a name no binding explains refers to: the last star-imported module that exports it
@@ -419,3 +441,15 @@ class Context:
                 if base_binding is not None and base_binding.kind is _CLASSDEF:
                     todo.append(base_binding.func_scope)
         return None
+
+
+def _other_arm(previous: Binding, binding: Binding) -> tuple[Binding, ast.expr, bool] | None:
+    """(previous, the test, whether ``binding`` is in the body) when the two imports sit in the
+    two arms of one ``if`` (``else`` or ``elif``-free): a flag chooses between them."""
+    if previous.frame is None or binding.frame is None:
+        return None
+    arms = dict(branch_arms(binding.frame))
+    for node, in_body in branch_arms(previous.frame):
+        if node in arms and arms[node] is not in_body:
+            return previous, node.test, arms[node]
+    return None

@@ -162,6 +162,7 @@ class Binding:
 
     __slots__ = (
         "_block",
+        "alternative",
         "annotation",
         "conflicting",
         "frame",
@@ -205,6 +206,9 @@ class Binding:
         self.is_async_with = is_async_with
         self.loads: list | None = None  # frames of later loads, once watched (``Context.watch``)
         self.conflicting = False  # a def/class/import name also bound to another kind of definition
+        # An import in one arm of an ``if`` whose other arm imports the name from elsewhere: (that
+        # other import, the ``if`` test, whether this one is in the body)
+        self.alternative: tuple[Binding, ast.expr, bool] | None = None
         # What the bound value is, as worked out by the knowledge layer (its memo; see
         # ``knowledge.inference``); ``UNINFERRED`` until asked.
         self.inferred: Any = UNINFERRED

@@ -1,6 +1,6 @@
 """What a call's own arguments say about whether it blocks: ``get(block=False)`` and the other
-polling forms of a wait, an in-memory database, a descriptor handed to the event loop's pipe
-transport, ``connect`` on a datagram socket."""
+polling forms of a wait, an in-memory database, a kernel pseudo-file, a descriptor handed to the
+event loop's pipe transport, ``connect`` on a datagram socket."""
 
 from __future__ import annotations
 
@@ -38,6 +38,20 @@ def in_memory_database(call: ast.Call) -> bool:
     database = call.args[0] if call.args else keyword_value(call, "database")
     name = database.value if isinstance(database, ast.Constant) else None
     return isinstance(name, str) and (name == ":memory:" or name.startswith("file::memory:") or "mode=memory" in name)
+
+
+# Kernel pseudo-file systems: their files are made in memory by the kernel when read, no disk behind them.
+_PSEUDO_FILE_ROOTS = ("/proc/", "/sys/")
+
+
+def pseudo_file(call: ast.Call) -> bool:
+    """``open("/proc/meminfo")``, ``open(f"/proc/{pid}/stat")``, ``open("/sys/class/...")``: the path is
+    a literal (or an f-string whose literal start) under ``/proc`` or ``/sys``."""
+    path = call.args[0] if call.args else keyword_value(call, "file")
+    if isinstance(path, ast.JoinedStr):
+        path = path.values[0] if path.values else None
+    text = path.value if isinstance(path, ast.Constant) else None
+    return isinstance(text, str) and text.startswith(_PSEUDO_FILE_ROOTS)
 
 
 def datagram_connect(connect: ast.Call, made_by: ast.Call | None) -> bool:

@@ -17,7 +17,7 @@ from ...semantic.frames import Frame, awaited_chain, parent_of
 from ...semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ...semantic.source import ASYNC_CODE
 from ...semantic.text import describe, dotted_name, is_false, is_zero, keyword_value
-from .arguments import does_not_wait, in_memory_database, is_pipe_transport
+from .arguments import does_not_wait, in_memory_database, is_pipe_transport, pseudo_file
 from .calls import (
     ANY_METHOD,
     BLOCKING_CONTEXT_KINDS,
@@ -70,6 +70,7 @@ _FAMILY_RULES = {
 }
 _DEFAULT_CONFIGURED_REPLACEMENT = "an async equivalent or 'await asyncio.to_thread(...)'"
 _SYNC_SESSION_REPLACEMENT = "'AsyncSession' (from 'async_sessionmaker')"
+_OPENERS = frozenset({"builtins.open", "io.open"})
 
 
 class Blocking:
@@ -144,6 +145,8 @@ class BlockingChecker(Checker):
                     return None  # ``concurrent.futures.wait(fs, timeout=0)`` polls
                 if qn == "sqlite3.connect" and in_memory_database(call):
                     return None
+                if qn in _OPENERS and pseudo_file(call):
+                    return None  # ``open("/proc/self/stat")``: the kernel answers from memory
                 return Blocking(_FAMILY_RULES[found[0]], describe(call), found[1])
             found = CONNECTING_CONSTRUCTORS.get(qn)
             if found is not None:

@@ -57,6 +57,7 @@ _SIGNAL_SETTERS = frozenset({"add_signal_handler", "signal"})
 # Classes whose isinstance test tells a cancellation apart (CancelledError is no Exception).
 _TELLS_CANCELLATION = frozenset({CANCELLED_ERROR, "builtins.Exception"})
 _DELIBERATE_METHODS = frozenset({"uncancel", "cancelling"})
+_ASKS_CANCELLATION = frozenset({"uncancel", "cancelling", "cancelled"})  # they hand nothing on
 _CLOSURES = frozenset({ScopeKind.FUNCTION, ScopeKind.LAMBDA})
 
 
@@ -88,6 +89,7 @@ class CancellationChecker(Decisions, Checker):
         self.raised: dict[Scope, set[str]] = {}  # function -> names raised (``raise v``) or handed on
         self.copies: dict[Scope, dict[str, set[str]]] = {}  # function -> local -> locals copied from it
         self.flags: dict[ast.AST, set[str]] = {}  # handler -> locals it sets to True
+        self.forwards: set[ast.AST] = set()  # handlers that hand the cancellation on (``op_cancel(op)``)
         self.flag_raises: dict[Scope, list[tuple[ast.expr, set[str]]]] = {}  # function -> raise, names tested
         self.classes = ExceptionClasses(ctx)  # the module's exception classes
         self.keepers: set[str] = set()  # functions that raise, or hand on, a parameter (or re-raise bare)
@@ -178,9 +180,11 @@ class CancellationChecker(Decisions, Checker):
             elif _asks_on_purpose(ctx, node, func):
                 self._mark_enclosing_handlers()  # ``from sys import exc_info``, ``getattr(task, "cancelling")``
         self.main_coroutines.called(node)
+        segment = func.attr if type(func) is ast.Attribute else func.id if type(func) is ast.Name else ""
+        if self.handler_stack and "cancel" in segment and segment not in _ASKS_CANCELLATION:
+            self.forwards.update(self._handlers_of_name(None)[:1])  # ``lib.nng_aio_cancel(aio)``
         if not node.args and not node.keywords:
             return
-        segment = func.attr if type(func) is ast.Attribute else func.id if type(func) is ast.Name else ""
         if segment[:1].isupper() and not isinstance(ctx.parent(), ast.Raise):
             for value in (*node.args, *(k.value for k in node.keywords)):  # ``Result(error=exc)`` carries it
                 self._hands_on(value, keeps=False)

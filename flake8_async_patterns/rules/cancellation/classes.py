@@ -7,6 +7,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from ...knowledge.asyncio import BASE_EXCEPTION, CANCELLED_ERROR, exception_class
+from ...semantic.scope import BindingKind
 from ...semantic.text import last_segment
 
 if TYPE_CHECKING:
@@ -65,38 +66,57 @@ class ExceptionClasses:
     def cancellation_test(self, handler: ast.ExceptHandler) -> Decided:
         """What an ``if`` test in ``handler`` is when the exception caught is the cancellation:
         ``isinstance(exc, ValueError)`` is false then, so the cancellation never takes its body
-        (httpcore's ``if isinstance(exc, h2.exceptions.ProtocolError): raise LocalProtocolError``)."""
-        name = handler.name
-        if name is None:
+        (httpcore's ``if isinstance(exc, h2.exceptions.ProtocolError): raise LocalProtocolError``).
+        A predicate of this module called on the exception counts for the test it returns
+        (stagehand's ``if not _is_finished_process_error(error): raise``)."""
+        caught = handler.name
+        if caught is None:
             return None
 
-        def holds(test: ast.expr, depth: int = 0) -> bool | None:
+        def holds(test: ast.expr, name: str, depth: int = 0) -> bool | None:
             negated = False
             while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):  # a loop: any depth
                 test, negated = test.operand, not negated
-            value = known(test, depth)
+            value = known(test, name, depth)
             return None if value is None else value is not negated
 
-        def known(test: ast.expr, depth: int) -> bool | None:
+        def known(test: ast.expr, name: str, depth: int) -> bool | None:
             if isinstance(test, ast.BoolOp) and depth < 16:
-                values = [holds(operand, depth + 1) for operand in test.values]
+                values = [holds(operand, name, depth + 1) for operand in test.values]
                 decisive = isinstance(test.op, ast.Or)  # an operand with this value decides the test
                 if decisive in values:
                     return decisive
                 return (not decisive) if all(v is not None for v in values) else None
-            if (
+            if not (
                 isinstance(test, ast.Call)
                 and isinstance(test.func, ast.Name)
-                and test.func.id == "isinstance"
-                and len(test.args) == 2
+                and test.args
                 and isinstance(test.args[0], ast.Name)
                 and test.args[0].id == name
             ):
+                return None
+            if test.func.id == "isinstance" and len(test.args) == 2:
                 classes = test.args[1].elts if isinstance(test.args[1], ast.Tuple) else [test.args[1]]
                 values = [self.is_cancellation(c) for c in classes]
                 if True in values:
                     return True
                 return False if all(v is False for v in values) else None
-            return None
+            predicate = self._predicate(test.func) if depth < 16 else None
+            return holds(predicate[1], predicate[0], depth + 1) if predicate is not None else None
 
-        return holds
+        return lambda test: holds(test, caught)
+
+    def _predicate(self, func: ast.Name) -> tuple[str, ast.expr] | None:
+        """(first parameter, returned expression) of a function of this module whose body is one
+        ``return`` (after a docstring): ``def finished(error): return isinstance(error, X)``."""
+        binding = self.ctx.lookup(func.id)
+        node = binding.node if binding is not None and binding.kind is BindingKind.DEF else None
+        if not isinstance(node, ast.FunctionDef) or node.decorator_list:
+            return None
+        parameters = [*node.args.posonlyargs, *node.args.args]
+        first = node.body[0]
+        docstring = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+        body = node.body[1:] if docstring else node.body
+        if not parameters or len(body) != 1 or not isinstance(body[0], ast.Return) or body[0].value is None:
+            return None
+        return parameters[0].arg, body[0].value

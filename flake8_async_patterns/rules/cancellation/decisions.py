@@ -79,6 +79,7 @@ class Decisions:
     saved: dict[ast.AST, set[str]]
     raised: dict[Scope, set[str]]
     flags: dict[ast.AST, set[str]]
+    forwards: set[ast.AST]
     flag_raises: dict[Scope, list[tuple[ast.expr, set[str]]]]
     awaited_objects: set[ast.AST]
     awaiting_callers: dict[tuple, set[Scope]]
@@ -148,7 +149,10 @@ class Decisions:
         """The caught exception saved in a local (or a copy of one: ``error = exc`` ... ``to_raise =
         error``) that the function raises or hands on later, or a flag the handler sets that guards
         a later ``raise CancelledError`` (``cancelled = True`` ... ``if cancelled: raise
-        CancelledError``, the standard library's ``Condition.wait``): the cancellation is deferred."""
+        CancelledError``, the standard library's ``Condition.wait``), or a handler that hands the
+        cancellation to the operation (``lib.nng_aio_cancel(aio)``) in a function that raises
+        CancelledError later (pynng, once the operation reports it stopped): the cancellation is
+        deferred."""
         copies = self.copies.get(function, {})
         saved, pending = set(), list(self.saved.get(handler, ()))
         while pending:
@@ -159,9 +163,10 @@ class Decisions:
         if saved & self.raised.get(function, set()):
             return True
         flags = self.flags.get(handler)
-        return bool(flags) and any(
-            flags & tests and self.classes.same(exc) for exc, tests in self.flag_raises.get(function, ())
-        )
+        later = self.flag_raises.get(function, ())
+        if handler in self.forwards and any(exc.lineno > handler.lineno and self.classes.same(exc) for exc, _ in later):
+            return True  # the operation is told to stop; the function raises CancelledError when it did
+        return bool(flags) and any(flags & tests and self.classes.same(exc) for exc, tests in later)
 
     def _spawned(self, function: Scope) -> bool:
         """The module starts ``function`` as a task (``create_task(self.f())``, ``create_task(f())``)."""

@@ -19,7 +19,9 @@ KNOWN_SESSION_NOTE = (
     "`connect(...)` call of a library without a kind of its own (`async with client.live.connect() as "
     "session`: a connection, such as a full-duplex websocket, not an ORM session) or a "
     'literal (`session = {"token": ...}`, `session = event.get("session", {})`) or a call of a standard-library '
-    "function that parses data (`session = json.loads(body)`, `pickle`, `tomllib`, ...) wins over the name, and a "
+    "function that parses data (`session = json.loads(body)`, `pickle`, `tomllib`, ...) or of a function of the "
+    "module whose return annotation names a class that is not SQLAlchemy's (`session = start_worker()` with "
+    "`def start_worker() -> SubprocessSession`) wins over the name, and a "
     "local copied from `self.<attr>` (`session = self.session`) is whatever that attribute is; "
     '`session.get("runs")` with one argument, or `session.get("cursor", 0)` with a literal key, is a '
     "mapping's `get` (AsyncSession's takes the entity class and its identity). A factory is a "

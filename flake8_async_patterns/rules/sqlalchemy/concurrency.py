@@ -73,7 +73,8 @@ CONCURRENT_SESSION_USE = session_rule(
     seed='000/001 "Concurrent vs Sequential Queries" (its "correct" gather over one session is the bug)',
     notes=(
         "A session shared by two awaitables counts when it is their receiver or one of their "
-        "arguments; a comprehension or generator passed with `*` counts as many awaitables.",
+        "arguments; a comprehension or generator passed with `*` counts as many awaitables -- except for a "
+        "session the comprehension's own loop takes (`[s.close() for s in self.sessions]`: another one each time).",
         "Reported at the `gather(`/`wait(`/`as_completed(` call, or at the second overlapping `create_task`.",
         "asyncpg pools (`pool.fetch`) hand each call its own connection and are not reported.",
     ),
@@ -161,7 +162,12 @@ class SessionConcurrencyChecker(Checker):
                 return self._awaitables(expr.args[0], depth + 1)
             return [(self._sessions(expr), 1)]
         if isinstance(expr, _COMPREHENSIONS) and isinstance(expr.elt, ast.Call):
-            return [(used, 2) for used, _ in self._awaitables(expr.elt, depth + 1)]
+            # ``[s.close() for s in self.sessions]``: a session the loop takes is another one each time
+            own = {name.id for loop in expr.generators for name in ast.walk(loop.target) if isinstance(name, ast.Name)}
+            return [
+                ({key for key in used if key.partition(".")[0] not in own}, 2)
+                for used, _ in self._awaitables(expr.elt, depth + 1)
+            ]
         if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
             found = []
             for elt in expr.elts:
