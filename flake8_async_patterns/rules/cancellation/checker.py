@@ -190,9 +190,7 @@ class CancellationChecker(Decisions, Checker):
                 self._hands_on(value, keeps=False)
         if self.handler_stack and segment:
             self._helper_call(node, segment)
-        spawned = spawned_coroutine(ctx, node, segment) if node.args or node.keywords else None
-        if spawned is not None:
-            whose, name = spawned
+        for whose, name in spawned_coroutine(ctx, node, segment):
             if whose == ANY_OBJECT:
                 self.spawned_methods.add(name)  # ``create_task(self.cycle.run_asgi(app))``
             else:

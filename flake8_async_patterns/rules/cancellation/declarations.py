@@ -73,7 +73,7 @@ OWNED_NOTE = (
     "a future (`app.add_task(...)`, `start_pending_task(...)`, `spawn(...)`, `self.add_future(...)`), "
     "a coroutine kept in a local first (`wrapped = self._run(); loop.create_task(wrapped)`), a spawner "
     "handed to a scheduler (`loop.call_soon_threadsafe(loop.create_task, f())`), a task group's "
-    "`start_soon(self._run)`; "
+    "`start_soon(self._run)`, either of `create_task(limited() if flag else plain())`; "
     "a method started on another object (`create_task(self.cycle.run_asgi(app))`) exempts every "
     "method of that name in the module: the task is "
     "the top of its own stack, cancelled by its owner, who reaps a normal end as well as a "

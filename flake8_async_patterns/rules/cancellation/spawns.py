@@ -24,37 +24,39 @@ def _spawns(segment: str) -> bool:
     return segment in SPAWN_METHODS or segment.endswith(("_task", "_future")) or segment == "spawn"
 
 
-def spawned_coroutine(ctx: Context, call: ast.Call, segment: str) -> tuple[str, str] | None:
-    """(whose, name) of the coroutine function ``call`` starts as a task: ``create_task(f())``,
+def spawned_coroutine(ctx: Context, call: ast.Call, segment: str) -> list[tuple[str, str]]:
+    """(whose, name) of each coroutine function ``call`` may start as a task: ``create_task(f())``,
     ``loop.create_task(self.m())``, ``create_task(self.cycle.run_asgi(app))``, a coroutine kept in
     a local first (``wrapped = self._run(); loop.create_task(wrapped)``), a spawner handed to a
     scheduler (``loop.call_soon_threadsafe(loop.create_task, f())``), ``tg.start_soon(self._run)``,
-    ``create_task(name=..., coro=f())`` (kopf).  ``segment`` is the last segment of the callee's name
+    ``create_task(name=..., coro=f())`` (kopf), both of ``create_task(limited() if flag else
+    plain())`` (lightrag).  ``segment`` is the last segment of the callee's name
     ("" for other callees): spawns are known by name (an import alias such as ``create_task as go``
     is not followed)."""
     func = call.func
     args = call.args or [k.value for k in call.keywords if k.arg in ("coro", "coroutine", "func")]
     if not args:
-        return None
+        return []
     started = args[0]
     if type(started) is ast.Attribute and started.attr in SPAWN_METHODS and len(args) > 1:
         started = args[1]
     elif not _spawns(segment):
         if segment in _STARTS_FUNCTION and type(func) is ast.Attribute and not isinstance(started, ast.Call):
             return _owner(started)
-        return None
+        return []
     else:  # the first call among the arguments: ``entry.async_create_background_task(hass, self._run(), name)``
-        started = next((arg for arg in args if isinstance(arg, ast.Call)), started)
+        started = next((arg for arg in args if isinstance(arg, (ast.Call, ast.IfExp))), started)
     if isinstance(started, ast.Name):
         binding = ctx.lookup(started.id)
         started = binding.value if binding is not None else None
-    return _owner(started.func) if isinstance(started, ast.Call) else None
+    arms = (started.body, started.orelse) if isinstance(started, ast.IfExp) else (started,)
+    return [owner for arm in arms if isinstance(arm, ast.Call) for owner in _owner(arm.func)]
 
 
-def _owner(callee: ast.expr) -> tuple[str, str] | None:
+def _owner(callee: ast.expr) -> list[tuple[str, str]]:
     if isinstance(callee, ast.Name):
-        return MODULE, callee.id
+        return [(MODULE, callee.id)]
     if isinstance(callee, ast.Attribute):
         mine = isinstance(callee.value, ast.Name) and callee.value.id == "self"
-        return (SELF if mine else ANY_OBJECT), callee.attr
-    return None
+        return [((SELF if mine else ANY_OBJECT), callee.attr)]
+    return []
