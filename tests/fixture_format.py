@@ -142,7 +142,11 @@ SAMPLE = textwrap.dedent(
 )
 # SAMPLE and two un-awaited commits: line 16's on ``uow`` (a session by --aio-session-names only),
 # line 17's on ``session`` (a session by the default names).
-SAMPLE_WITH_COMMITS = SAMPLE + "\n\nasync def save(uow, session):\n    uow.commit()\n    session.commit()\n"
+SAMPLE_WITH_COMMITS = SAMPLE + (
+    "\n\nasync def save(uow, session):\n    uow.commit()\n    session.commit()\n"
+    # the module awaits methods of both names: sessions known by name alone count only then
+    "\n\nasync def load(uow, session, item):\n    await uow.refresh(item)\n    await session.refresh(item)\n"
+)
 
 
 # --- runtime witnesses: pieces of a fixture compiled and run --------------------------------------

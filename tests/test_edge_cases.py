@@ -236,3 +236,26 @@ def test_a_coroutine_trampoline_silences_the_blocking_family_in_its_whole_module
     reported = {message.split()[0] for _, _, message in lint(stepped, filename=str(path))}
     blocking = {code("blocking-sleep"), code("blocking-network-call"), code("blocking-wait")}
     assert reported == silenced | blocking
+
+
+def test_a_session_known_by_its_name_needs_an_await_somewhere_in_the_module():
+    """``self.db.query(...)``/``db.commit()`` in a module that never awaits a method of ``db``:
+    a sync ``Session`` (JupyterHub's handlers).  One ``await db.flush()`` in the module makes the
+    name an AsyncSession's again, and the fixture's calls are reported."""
+    path = FIXTURES / "AIO607_sync_session_api_on_async_session_sync_module.py"
+    source = path.read_text(encoding="utf-8")
+    wanted = {code("sync-session-api-on-async-session"), code("unawaited-coroutine")}
+
+    def found(text: str) -> list[tuple[int, str]]:
+        return sorted(
+            (line, message.split()[0])
+            for line, _, message in lint(text, filename=str(path))
+            if message.split()[0] in wanted
+        )
+
+    assert not found(source)
+    awaited = source + "\n\nasync def flush(db):\n    await db.flush()\n"
+    assert {name for _, name in found(awaited)} == wanted
+    assert [line for line, _ in found(awaited)] == [32, 37]  # ``db`` only: ``self.db`` is another name
+    both = awaited + "\n\nclass Other:\n    async def save(self):\n        await self.db.commit()\n"
+    assert [line for line, _ in found(both)] == [23, 27, 28, 32, 37]

@@ -98,6 +98,11 @@ SESSION_SOURCE = """\
 async def save(session, uow, item):
     session.commit()
     uow.commit()
+
+
+async def load(session, uow, item):  # awaits methods of both names: sessions by name count only then
+    await session.refresh(item)
+    await uow.refresh(item)
 """
 
 

@@ -9,7 +9,7 @@ from ..semantic.frames import TRY_NODES, in_statement_list, runs_after_await, wi
 from ..semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ..semantic.source import ASYNC_CODE, Word
 from ..semantic.symbols import Symbol
-from ..semantic.text import decorator_target, is_stub, last_segment
+from ..semantic.text import decorator_target, dotted_name, is_stub, last_segment
 from .http import (
     AIOFILES_COROUTINE_METHODS,
     AWAITABLE_CONTEXT_FUNCTIONS,
@@ -392,11 +392,14 @@ class CoroutineSource:
     method), or an ``async def`` of this module -- whose body, generator or not, is known only
     once the module has been walked (ask :meth:`kind` then)."""
 
-    __slots__ = ("awaitable_context", "binding")
+    __slots__ = ("awaitable_context", "binding", "named")
 
-    def __init__(self, binding: Binding | None = None, awaitable_context: bool = False) -> None:
+    def __init__(
+        self, binding: Binding | None = None, awaitable_context: bool = False, named: str | None = None
+    ) -> None:
         self.binding = binding  # the ``def`` binding of a same-module function or method
         self.awaitable_context = awaitable_context  # an awaitable context manager: only a bare call loses it
+        self.named = named  # a method of a session known by its name alone: the receiver's spelling
 
     def kind(self, ctx: Context) -> CoroutineKind | None:
         """What calling it makes: a coroutine, an async generator, or None (not a coroutine
@@ -462,5 +465,5 @@ def coroutine_source(ctx: Context, call: ast.Call) -> CoroutineSource | None:
             return _AWAITABLE_CONTEXT
         return _LIBRARY_COROUTINE if func.attr in COROUTINE_METHODS.get(kind, ()) else None
     if func.attr in SESSION_COROUTINE_METHODS and fits_session_method(call) and is_async_session(ctx, receiver):
-        return _LIBRARY_COROUTINE
+        return CoroutineSource(named=dotted_name(receiver))  # an AsyncSession by its name only
     return None

@@ -160,6 +160,19 @@ def _names_sqlalchemy(ctx: Context, annotation: ast.AST, scope: Scope) -> bool:
     return False
 
 
+def named_session(ctx: Context, expr: ast.AST) -> bool:
+    """A known session by its name alone (no kind: nothing the module shows says what it is)."""
+    return kind_of(ctx, expr) is None and is_async_session(ctx, expr)
+
+
+def awaited_receiver(node: ast.AST) -> str | None:
+    """The spelling of the object an ``await x.m(...)`` (or ``async with x.m(...)``, an item of
+    one) calls a method of: the module uses ``x`` as an async object."""
+    value = node.value if type(node) is ast.Await else node.context_expr if type(node) is ast.withitem else None
+    func = value.func if type(value) is ast.Call else None
+    return dotted_name(func.value) if type(func) is ast.Attribute else None
+
+
 def db_receiver(ctx: Context, expr: ast.AST) -> str | None:
     """The spelling of ``expr`` when it is a known session or a DB connection that runs one
     statement at a time (AsyncSession, AsyncConnection, asyncpg/aiosqlite connection)."""

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from ..checker import Checker
 from ..knowledge.asyncio import COROUTINE_WORDS, CoroutineKind, CoroutineSource, coroutine_source
+from ..knowledge.sqlalchemy import awaited_receiver
 from ..registry import declare
 from ..semantic.flow import Use, use_of
 from ..semantic.frames import enclosing_function_node, in_other_branch, parent_of
@@ -89,6 +90,9 @@ UNAWAITED_COROUTINE = declare(
         "fallback under `if`/`else`) is ambiguous and not reported.",
         "Calls of coroutine functions imported from other modules are out of reach without type "
         "information; mypy/pyright cover typed code.",
+        "A session known by its name alone (`db.commit()`, `self.session.execute(...)`: no annotation, no "
+        "visible factory) counts only in a module that awaits a method of that same spelling somewhere: "
+        "a module that never does treats it as a sync `Session` (JupyterHub's `self.db.commit()`).",
         "aiohttp request methods (`session.get(...)`, ...) and `aiofiles.open(...)` return "
         "awaitable context managers: a bare call loses them and is reported, but returning one "
         "or keeping it for a later `async with` is fine.",
@@ -167,6 +171,15 @@ class CoroutineChecker(Checker):
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.candidates: list[_Candidate] = []
+        self.awaited_receivers: set[str] = set()  # ``x`` of every ``await x.m(...)`` / ``async with x.m()``
+
+    def visit_Await(self, node: ast.Await) -> None:
+        receiver = awaited_receiver(node)
+        if receiver is not None:
+            self.awaited_receivers.add(receiver)
+
+    def visit_AsyncWith(self, node: ast.AsyncWith) -> None:
+        self.awaited_receivers.update(filter(None, map(awaited_receiver, node.items)))
 
     def visit_Expr(self, node: ast.Expr) -> None:
         call = node.value
@@ -217,8 +230,9 @@ class CoroutineChecker(Checker):
         ctx = self.ctx
         for candidate in self.candidates:
             kind = candidate.source.kind(ctx)
-            if kind is None:
-                continue
+            named = candidate.source.named
+            if kind is None or (named is not None and named not in self.awaited_receivers):
+                continue  # a session by name that the module never awaits anything of: a sync one
             call = describe(candidate.call)
             if candidate.stored_in is not None:
                 binding = candidate.stored_in

@@ -23,7 +23,14 @@ from ..knowledge.deprecations import (
 )
 from ..knowledge.testing import passed_to_expected_failure
 from ..registry import declare
-from ..semantic.frames import TRY_NODES, in_try_handling, never_from, under_feature_test, within_scope
+from ..semantic.frames import (
+    TRY_NODES,
+    VersionGate,
+    in_try_handling,
+    never_from,
+    under_feature_test,
+    within_scope,
+)
 from ..semantic.text import describe, keyword_value
 from ..settings import PYTHON_VERSION
 
@@ -90,8 +97,9 @@ DEPRECATED_ASYNCIO_API = declare(
         "`if sys.version_info >= (3, 12): ... return` that leaves first on the newer versions (pgqueuer's 3.10-only "
         "policy fallback), or an `except ImportError:` fallback behind an import of the replacement (adrf's `try: "
         "from inspect import iscoroutinefunction` / `except ImportError: from asyncio import iscoroutinefunction`) "
-        "-- is not reported (a module alias, `PY_VERSION = sys.version_info`, gates too), nor a removed "
-        "name where the code never runs on the removing version (`@asyncio.coroutine` under `if "
+        "-- is not reported (a module alias, `PY_VERSION = sys.version_info`, gates too, and so does a "
+        "module flag storing a comparison, `PY_352 = sys.version_info >= (3, 5, 2)` ... `if not PY_352:`), "
+        "nor a removed name where the code never runs on the removing version (`@asyncio.coroutine` under `if "
         "sys.version_info < (3, 11):`, `loop=` in the `else` of `if sys.version_info[0:2] >= (3, 10):`) or "
         "with a fallback for when it is gone (`try: from asyncio "
         "import coroutine` / `except ImportError:`), nor either branch of a feature test "
@@ -184,13 +192,21 @@ class DeprecatedAsyncioApiChecker(Checker):
                 return ctx.qualified_name(binding.value)
         return ctx.qualified_name(expr)
 
+    def _stored_test(self, name: ast.Name) -> ast.AST | None:
+        """The comparison a module-level flag stores (``PY_352 = sys.version_info >= (3, 5, 2)``
+        ... ``if not PY_352:``)."""
+        binding = self.ctx.lookup(name.id)
+        value = binding.value if binding is not None and binding.scope is self.ctx.module else None
+        return value if isinstance(value, ast.Compare) else None
+
     def _gated(self, deprecation: Deprecation, qualified: str = "") -> bool:
         """The code being handled never meets what the target deprecates or lacks: it sits where
         a version gate (``if sys.version_info < (3, 14):``) or a feature test keeps it from the
         deprecation, or -- the target lacking the API -- from the removal (``if sys.version_info <
         (3, 11): @asyncio.coroutine``, the ``else`` of ``>= (3, 10)`` passing ``loop=``), or in a
         ``try`` whose ``except ImportError`` falls back."""
-        ctx, gate = self.ctx, self._gate
+        ctx = self.ctx
+        gate = VersionGate(self._gate, self._stored_test)
         guards = _feature_guards(ctx, qualified, deprecation) if qualified else None
         if never_from(ctx.frame, deprecation.deprecated, gate) or under_feature_test(ctx.frame, guards):
             return True

@@ -9,7 +9,7 @@ from ..checker import Checker
 from ..knowledge.asyncio import GATHER, SHIELD, WAIT_FOR
 from ..registry import declare
 from ..semantic.flow import Use, use_of
-from ..semantic.frames import grandparent_of, parent_frame, parent_of
+from ..semantic.frames import grandparent_of, parent_frame, parent_of, statement_frame
 from ..semantic.scope import Binding, BindingKind, Scope
 from ..semantic.symbols import Symbol
 from ..semantic.text import describe, is_true, keyword_value
@@ -62,7 +62,8 @@ UNCHECKED_GATHER = declare(
         "`enumerate(results)` into a tuple target -- each one) to a function other than a few builtins "
         "that cannot inspect them (`list`, `zip`, `enumerate`, `sum`, `max`, `print`, ...) is assumed to "
         "inspect them; so is raising each one (`for ex in results: if ex is not None: raise ex`, for "
-        "awaitables that return `None` on success). Results returned at once from a function whose return "
+        "awaitables that return `None` on success). Results returned -- at once, or in the `return` statement's "
+        "value (`return dict(zip(keys, results))`) -- from a function whose return "
         "annotation names `BaseException` or `Exception` (`-> list[R | BaseException]`) are that function's API: "
         "its callers check them.",
         "The cancel-and-drain idiom -- `t.cancel()` for each task, then "
@@ -208,7 +209,10 @@ class GatherChecker(Checker):
         """Every load must be a use that does not hand the results to unknown code."""
         ctx = self.ctx
         used = False
+        annotated = _returns_exceptions(binding.scope.node)
         for frame in binding.loads:
+            if annotated and isinstance(statement_frame(frame)[0], ast.Return):
+                return False  # ``return dict(zip(keys, results))`` under ``-> dict[K, R | BaseException]``
             parent = parent_of(frame)
             if use_of(frame) is Use.ARGUMENT and ctx.qualified_name(parent.func) not in _TRANSPARENT_BUILTINS:
                 return False  # passed to code that may inspect them

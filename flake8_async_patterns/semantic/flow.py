@@ -198,6 +198,18 @@ _LEAVING = {
 _ENDS_PROCESS = frozenset({"_exit", "abort"})
 
 
+_RERAISING = frozenset({Outcome.RERAISE})
+# Context managers whose exit raises the exception being handled again: SQLAlchemy's ``util.safe_reraise()``.
+_RERAISING_MANAGERS = frozenset({"safe_reraise"})
+
+
+def _reraises_on_exit(item: ast.withitem) -> bool:
+    call = item.context_expr
+    func = call.func if type(call) is ast.Call else None
+    name = func.attr if type(func) is ast.Attribute else func.id if type(func) is ast.Name else None
+    return name in _RERAISING_MANAGERS
+
+
 def _ends_process(statement: ast.Expr) -> bool:
     call = statement.value
     func = call.func if type(call) is ast.Call else None
@@ -226,7 +238,10 @@ def _statement_outcomes(
             return body
         return body | (outcomes(statement.orelse, caught, bare, depth, same, decided) if statement.orelse else _FALL)
     if isinstance(statement, (ast.With, ast.AsyncWith)):
-        return outcomes(statement.body, caught, bare, depth, same, decided)
+        body = outcomes(statement.body, caught, bare, depth, same, decided)
+        if bare and Outcome.FALL in body and any(_reraises_on_exit(item) for item in statement.items):
+            return (body - _FALL) | _RERAISING  # ``with util.safe_reraise():`` re-raises what is being handled
+        return body
     if isinstance(statement, (ast.For, ast.AsyncFor, ast.While)):
         forever = (
             isinstance(statement, ast.While) and isinstance(statement.test, ast.Constant) and bool(statement.test.value)

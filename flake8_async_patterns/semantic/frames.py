@@ -146,8 +146,35 @@ def _version_tuple(expr: ast.AST) -> tuple[int, ...] | None:
     return None
 
 
+class VersionGate:
+    """A ``qualified_name`` for the version tests below that also knows module-level flags storing
+    a version comparison (``stored(name)``: ``PY_352 = sys.version_info >= (3, 5, 2)``)."""
+
+    __slots__ = ("qualified_name", "stored")
+
+    def __init__(self, qualified_name: Callable, stored: Callable[[ast.Name], ast.AST | None]) -> None:
+        self.qualified_name = qualified_name
+        self.stored = stored
+
+    def __call__(self, expr: ast.AST) -> str | None:
+        return self.qualified_name(expr)
+
+
 def version_condition(test: ast.AST, qualified_name: Callable) -> Callable[[tuple], bool] | None:
-    """For ``sys.version_info <op> (3, x)`` tests: a function version -> bool, else None."""
+    """For ``sys.version_info <op> (3, x)`` tests (also negated with ``not``, or stored in a flag
+    that a :class:`VersionGate` knows): a function version -> bool, else None."""
+    negated = False
+    while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test, negated = test.operand, not negated
+    if isinstance(test, ast.Name) and isinstance(qualified_name, VersionGate):
+        test = qualified_name.stored(test)
+    condition = _compared_version(test, qualified_name)
+    if condition is None or not negated:
+        return condition
+    return lambda version: not condition(version)
+
+
+def _compared_version(test: ast.AST | None, qualified_name: Callable) -> Callable[[tuple], bool] | None:
     if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
         return None
     left = test.left

@@ -10,7 +10,7 @@ from ...checker import Checker
 from ...knowledge.http import AWAITED_CONSTRUCTORS, POOLED_CLIENTS, RESOURCE_CLOSERS, RESOURCE_CONSTRUCTORS
 from ...knowledge.kinds import EXIT_STACK_TAKERS
 from ...registry import declare
-from ...semantic.flow import Use, closed_on_every_path, hands_on, use_of
+from ...semantic.flow import Outcome, Use, closed_on_every_path, hands_on, outcomes, use_of
 from ...semantic.frames import (
     COMPREHENSION_NODES,
     LOOP_NODES,
@@ -132,7 +132,8 @@ CLIENT_SESSION_IN_LOOP = declare(
         "A client that opens a websocket (`client.ws_connect(...)`) in the loop is a reconnect loop: "
         "each pass holds one long-lived connection, and a fresh client per reconnect is reasonable.",
         "A client entered with `async with` whose block leaves the loop (`return`, `break`) once its "
-        "request worked -- or whose block is followed at once by a plain `return`/`break` -- is a retry or "
+        "request worked -- or whose block is followed by statements that leave the loop on every path (a "
+        "plain `return`/`break`, or parsing the response and then returning) -- is a retry or "
         "a readiness poll: the next pass makes a client only after this one failed, when there is no "
         "pooled connection to reuse. Not reported. A `break` only on failure after the block is no retry.",
         "Reported at the creating call.",
@@ -140,6 +141,7 @@ CLIENT_SESSION_IN_LOOP = declare(
     references=(AIOHTTP_CLIENT_DOC + "#client-session", HTTPX_ASYNC_DOC),
 )
 
+_GOES_ROUND = frozenset({Outcome.FALL, Outcome.CONTINUE})  # ways on to the loop's next pass
 _KEEPERS = frozenset({"append", "add", "extend", "insert", "put", "put_nowait", "setdefault", "appendleft"})
 _KEPT_USES = frozenset({Use.RETURNED, Use.YIELDED, Use.STORED, Use.COLLECTED})
 _LOOP_WORDS = {ast.For: "'for' loop", ast.AsyncFor: "'async for' loop", ast.While: "'while' loop"}
@@ -232,8 +234,9 @@ def _kept_at_once(frame: Frame) -> bool:
 
 def _retry_attempt(frame: Frame) -> bool:
     """``async with aiohttp.ClientSession() as s:`` whose block leaves the loop (``return``,
-    ``break``) once its request worked, or that is followed at once by a plain ``return``/``break``
-    (letta): a retry or a readiness poll -- the next pass makes a new client only after this one
+    ``break``) once its request worked, or whose statements after it never go round again -- a plain
+    ``return``/``break`` (letta), or parsing the response first and returning on every path
+    (autogen's NLIP client): a retry or a readiness poll -- the next pass makes a new client only after this one
     failed, when there is no pooled connection to reuse."""
     item = parent_of(frame)
     block_frame = parent_frame(frame) if isinstance(item, ast.withitem) else None
@@ -242,9 +245,9 @@ def _retry_attempt(frame: Frame) -> bool:
         return False
     for statements in statement_lists(parent_of(parent_frame(block_frame))):
         position = statement_position(block, statements)
-        following = statements[position + 1 : position + 2] if position is not None else []
-        if following and isinstance(following[0], (ast.Return, ast.Break)):
-            return True  # the pass that got through the block leaves the loop at once
+        following = statements[position + 1 :] if position is not None else []
+        if following and not outcomes(following) & _GOES_ROUND:
+            return True  # the pass that got through the block leaves the loop: return, break or raise
     pending = list(block.body)
     while pending:
         node = pending.pop()

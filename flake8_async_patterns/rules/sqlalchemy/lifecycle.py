@@ -14,7 +14,9 @@ from ...knowledge.sqlalchemy import (
     NEW_SESSION_WORDS,
     SESSION_CLOSERS,
     SESSION_DEPENDENCY_NAMES,
+    awaited_receiver,
     is_async_session,
+    named_session,
     new_session_call,
 )
 from ...semantic.fields import annotations_of
@@ -22,7 +24,7 @@ from ...semantic.flow import closed_on_every_path, hands_on
 from ...semantic.frames import parent_of
 from ...semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ...semantic.source import ASYNC_CODE
-from ...semantic.text import describe
+from ...semantic.text import describe, dotted_name
 from ._shared import SA_ASYNCIO, SA_SESSION_BASICS, SEED_LIFECYCLE, session_rule
 
 if TYPE_CHECKING:
@@ -176,10 +178,15 @@ SYNC_SESSION_API = session_rule(
         "`AttributeError`. Queries are 2.0-style `select()` statements run with "
         "`await session.execute(...)`/`session.scalars(...)`."
     ),
-    example=("async def active_users(session, User):\n    return session.query(User).filter(User.active).all()\n"),
+    example=(
+        "from sqlalchemy.ext.asyncio import AsyncSession\n\n"
+        "async def active_users(session: AsyncSession, User):\n"
+        "    return session.query(User).filter(User.active).all()\n"
+    ),
     use_instead=(
-        "from sqlalchemy import select\n\n"
-        "async def active_users(session, User):\n"
+        "from sqlalchemy import select\n"
+        "from sqlalchemy.ext.asyncio import AsyncSession\n\n"
+        "async def active_users(session: AsyncSession, User):\n"
         "    result = await session.scalars(select(User).where(User.active))\n"
         "    return result.all()\n"
     ),
@@ -188,6 +195,10 @@ SYNC_SESSION_API = session_rule(
         "In sync code only annotations and constructors make a session async; the "
         "name heuristic applies inside coroutines only. A sync Session's `.query` in a coroutine "
         "is AIO205.",
+        "A session known by its name alone (`db`, `self.db`: no annotation, no visible factory) is taken for "
+        "an AsyncSession only in a module that awaits a method of that same spelling somewhere (`await "
+        "db.execute(...)`, `async with db.begin()`): a module that only ever calls `db.query(...)` and "
+        "`db.commit()` uses a sync `Session` (JupyterHub's handlers), and is not reported.",
     ),
     references=(
         SA_ASYNCIO + "#synopsis-orm",
@@ -321,8 +332,32 @@ class SessionApiChecker(Checker):
     # a known AsyncSession is made or annotated in the file, or named so in async code
     requires = (("query",), (ASYNC_CODE, *NEW_SESSION_WORDS))
 
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self.named: list[tuple[ast.Call, str]] = []  # ``db.query()`` on a session known by its name only
+        self.awaited_receivers: set[str] = set()  # ``x`` of every ``await x.m(...)`` / ``async with x.m()``
+
+    def visit_Await(self, node: ast.Await) -> None:
+        receiver = awaited_receiver(node)
+        if receiver is not None:
+            self.awaited_receivers.add(receiver)
+
+    def visit_AsyncWith(self, node: ast.AsyncWith) -> None:
+        self.awaited_receivers.update(filter(None, map(awaited_receiver, node.items)))
+
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
         func = node.func
-        if isinstance(func, ast.Attribute) and func.attr == "query" and is_async_session(ctx, func.value):
+        if not (isinstance(func, ast.Attribute) and func.attr == "query" and is_async_session(ctx, func.value)):
+            return
+        if named_session(ctx, func.value):
+            self.named.append((node, dotted_name(func.value) or ""))  # decided once every await is seen
+        else:
             ctx.report(node, SYNC_SESSION_API, call=describe(node), name=describe(func.value))
+
+    def module_end(self) -> None:
+        """A session known by its name only counts when the module awaits a method of it somewhere:
+        a module that only ever calls ``db.query(...)``, ``db.commit()`` uses a sync ``Session``."""
+        for node, receiver in self.named:
+            if receiver in self.awaited_receivers:
+                self.ctx.report(node, SYNC_SESSION_API, call=describe(node), name=describe(node.func.value))
