@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from ..semantic.context import Context
-from ..semantic.frames import TRY_NODES, in_statement_list, runs_after_await, within_scope
+from ..semantic.frames import TRY_NODES, in_statement_list, never_from, runs_after_await, within_scope
 from ..semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ..semantic.source import ASYNC_CODE, Word
 from ..semantic.symbols import Symbol
@@ -467,3 +467,15 @@ def coroutine_source(ctx: Context, call: ast.Call) -> CoroutineSource | None:
     if func.attr in SESSION_COROUTINE_METHODS and fits_session_method(call) and is_async_session(ctx, receiver):
         return CoroutineSource(named=dotted_name(receiver))  # an AsyncSession by its name only
     return None
+
+
+_OLD_STYLE_COROUTINE = frozenset({"asyncio.coroutine", "asyncio.coroutines.coroutine"})
+
+
+def decorated_before_311(ctx: Context, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """``@asyncio.coroutine`` (removed in Python 3.11) on ``node`` (the node being handled), where
+    it runs on 3.11 too -- not under ``if sys.version_info < (3, 11):``: a module that applies it
+    runs only on older Pythons."""
+    return any(
+        ctx.qualified_name(decorator) in _OLD_STYLE_COROUTINE for decorator in node.decorator_list
+    ) and not never_from(ctx.frame, (3, 11), ctx.qualified_name)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..checker import Checker
+from ..knowledge.asyncio import decorated_before_311
 from ..knowledge.deprecations import (
     ASYNCIO_DEPRECATIONS,
     LOOP_PARAMETER_FUNCTIONS,
@@ -89,6 +90,9 @@ DEPRECATED_ASYNCIO_API = declare(
         "`PidfdChildWatcher` went then without a deprecation period), `@asyncio.coroutine` from 3.11 "
         "(Removed), `loop=` from 3.10 (Removed).",
         "`asyncio.get_event_loop()` is deprecated-get-event-loop's.",
+        "In a module that applies `@asyncio.coroutine` (removed in 3.11) -- it fails to import from 3.11 on -- "
+        "what 3.11 and later deprecate is not reported (aiopool's `asyncio.iscoroutinefunction`); the "
+        "decorator, and `loop=`, are.",
         "A name imported from asyncio is reported once, at the import; `asyncio.X` at each reference.",
         "Code that never runs on the deprecating version -- the body of `if sys.version_info < (3, 14):` "
         "(also `if sys.platform == 'win32' and sys.version_info < (3, 14):`), the `else` of `>= (3, 12)`, "
@@ -133,6 +137,7 @@ DEPRECATED_ASYNCIO_API = declare(
 )
 
 
+_BEFORE_311 = (3, 10)  # the newest Python a module applying ``@asyncio.coroutine`` runs on
 # A ``try`` handling these around a removed name is a fallback for when it is gone.
 _FALLBACK_ERRORS = frozenset({"builtins.ImportError", "builtins.ModuleNotFoundError", "builtins.AttributeError"})
 
@@ -143,6 +148,24 @@ class DeprecatedAsyncioApiChecker(Checker):
 
     rules = (DEPRECATED_ASYNCIO_API,)
     requires = (("asyncio",),)
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self.before_311 = False  # the module applies ``@asyncio.coroutine``: it runs on 3.10 at most
+        self.later: list[tuple[ast.AST, str | None, dict[str, str]]] = []  # deprecated from 3.11 on
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        if decorated_before_311(self.ctx, node):
+            self.before_311 = True
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def module_end(self) -> None:
+        """A module that applies ``@asyncio.coroutine`` fails to import from 3.11 on: what later
+        Pythons deprecate never meets it (the decorator itself is reported)."""
+        if not self.before_311:
+            for node, variant, fields in self.later:
+                self.ctx.report(node, DEPRECATED_ASYNCIO_API, variant, **fields)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         if node.attr in _LAST_SEGMENTS and isinstance(node.ctx, ast.Load):
@@ -250,15 +273,16 @@ class DeprecatedAsyncioApiChecker(Checker):
             variant = "dropped"
         if (variant is None and self._silenced()) or passed_to_expected_failure(ctx):
             return  # a deliberate use: the code ignores, or a test expects, what it causes
-        self.ctx.report(
-            node,
-            DEPRECATED_ASYNCIO_API,
-            variant,
-            name=qualified,
-            deprecated=spelled(deprecation.deprecated),
-            removed=spelled(removed) if removed else "a future version",
-            replacement=deprecation.replacement,
-        )
+        fields = {
+            "name": qualified,
+            "deprecated": spelled(deprecation.deprecated),
+            "removed": spelled(removed) if removed else "a future version",
+            "replacement": deprecation.replacement,
+        }
+        if deprecation.deprecated > _BEFORE_311:
+            self.later.append((node, variant, fields))  # decided once the module's decorators are known
+        else:
+            self.ctx.report(node, DEPRECATED_ASYNCIO_API, variant, **fields)
 
     def _silenced(self) -> bool:
         """Inside ``with warnings.catch_warnings(action="ignore")``, or after a statement of a

@@ -6,7 +6,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from ..checker import Checker
-from ..knowledge.asyncio import ASYNCIO_RUN, GET_EVENT_LOOP, LOOP_RUNNERS, SET_EVENT_LOOP
+from ..knowledge.asyncio import ASYNCIO_RUN, GET_EVENT_LOOP, LOOP_RUNNERS, SET_EVENT_LOOP, decorated_before_311
 from ..knowledge.inference import is_loop, kind_of
 from ..knowledge.kinds import Kind
 from ..knowledge.testing import ASYNC_TEST_CASE, derives_from
@@ -198,9 +198,8 @@ class LoopChecker(Checker):
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
         """``@asyncio.coroutine`` (removed in Python 3.11): the module runs only on older Pythons,
         where ``get_event_loop()`` neither warns nor raises."""
-        for decorator in node.decorator_list:
-            if self.ctx.qualified_name(decorator) in _OLD_STYLE_COROUTINE:
-                self.pre_311_module = True
+        if decorated_before_311(self.ctx, node):
+            self.pre_311_module = True
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
@@ -234,7 +233,6 @@ class LoopChecker(Checker):
             self.ctx.report(call, DEPRECATED_GET_EVENT_LOOP, call=describe(call))
 
 
-_OLD_STYLE_COROUTINE = frozenset({"asyncio.coroutine", "asyncio.coroutines.coroutine"})
 _RUNTIME_ERROR_CATCHERS = frozenset({"builtins.RuntimeError", "builtins.Exception", "builtins.BaseException"})
 
 

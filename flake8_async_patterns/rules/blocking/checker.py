@@ -49,7 +49,7 @@ from .declarations import (
 )
 from .offload import offloaded_in_other_branch
 from .scans import iterated_later, iterates, lazy_scan
-from .transitive import blocking_chains, spell_chain, sync_helper
+from .transitive import Gates, blocking_chains, spell_chain, sync_helper
 from .waits import filled, helper_get, reentrant, signalled_done, takes_seen_item, unbounded
 
 if TYPE_CHECKING:
@@ -122,6 +122,7 @@ class BlockingChecker(Checker):
         self.every_time_calls: set[tuple[Scope, Scope]] = set()  # the other (caller, callee) calls
         self.ssl_helpers: set[Scope] = set()  # helpers whose first blocking call builds an SSL context
         self.async_calls: list[tuple[ast.Call, Scope, str, Scope | None, Frame]] = []
+        self.gates = Gates()  # helpers that block only when a parameter asks them to
         self.main_coroutines = main_coroutines(ctx)
         # blocking calls in async context whose report waits for the module end
         self.deferred: list[tuple[ast.Call, Blocking, str, Condition]] = []
@@ -280,10 +281,12 @@ class BlockingChecker(Checker):
                     if not blocks and found.rule is BLOCKING_SSL_CONTEXT:
                         self.ssl_helpers.add(function)
                     blocks.append((found.call, condition))
+                    self.gates.note_block(function, ctx.frame)
                 return
         helper = sync_helper(self.ctx, node)
         if helper is not None:
             self.helper_calls.setdefault(function, []).append(helper)
+            self.gates.note_call(function, helper, node, ctx.frame)
             if built_once(ctx):  # ``if key not in CACHE: CACHE[key] = make_context()``
                 self.once_calls.add((function, helper))
             else:
@@ -438,17 +441,21 @@ class BlockingChecker(Checker):
             blocking = next((call for call, condition in candidates if not self._excused(condition)), None)
             if blocking is not None:
                 direct[helper] = blocking
-        links = blocking_chains(direct, self.helper_calls)
+        helper_calls = self.helper_calls
+        links = blocking_chains(direct, helper_calls)
+        if self.gates.settle(direct, helper_calls, links):  # some helpers block only when asked to
+            helper_calls = self.gates.open_calls(helper_calls)
+            links = blocking_chains(direct, helper_calls)
         cached = {
             edge
             for edge in self.once_calls - self.every_time_calls
             if edge[1] in links and links[edge[1]].last in self.ssl_helpers
         }
         if cached:  # an SSL context made by a helper whose every call here is built once (blocking-ssl-context)
-            calls = {f: [c for c in callees if (f, c) not in cached] for f, callees in self.helper_calls.items()}
+            calls = {f: [c for c in callees if (f, c) not in cached] for f, callees in helper_calls.items()}
             links = blocking_chains(direct, calls)
         for call, helper, function, startup, frame in self.async_calls:
-            if helper not in links or self.main_coroutines.is_main(startup):
+            if helper not in links or self.main_coroutines.is_main(startup) or self.gates.leaves_shut(helper, call):
                 continue
             if not any(callee in links for callee in self.helper_calls.get(helper, ())) and takes_seen_item(
                 call, frame, self.helper_blocks.get(helper, ()), self._excused

@@ -7,6 +7,7 @@ import ast
 from collections import deque
 
 from ...semantic.context import Context
+from ...semantic.frames import Frame, statement_position
 from ...semantic.scope import BindingKind, Scope
 from ...semantic.text import decorator_target
 from .calls import TRANSPARENT_DECORATORS
@@ -88,3 +89,115 @@ def spell_chain(helper: Scope, links: dict[Scope, Link]) -> str:
         shown.append(f"... {link.length - CHAIN_HEAD - 1:,} more ...")
         shown.append(link.last.name + "()")
     return " -> ".join([*shown, link.blocking])
+
+
+class Gates:
+    """Helpers that block only when the caller asks: their blocking calls, and their calls of
+    blocking helpers, all come after ``if not wait: return`` at the top of their body, with
+    ``wait`` a parameter whose default is false (flet's ``_invoke_method(...,
+    wait_for_result=False)`` waits on its ``threading.Event`` only then).  A call that leaves the
+    parameter out, or passes a false literal, does not reach the blocking call."""
+
+    __slots__ = ("_candidates", "blocks", "calls", "edges", "gate")
+
+    def __init__(self) -> None:
+        self._candidates: dict[Scope, list[tuple[int, str, int]]] = {}  # function -> its gates
+        self.blocks: dict[Scope, tuple[str, int] | None] = {}  # function -> the gate of its blocking calls
+        self.edges: dict[tuple[Scope, Scope], tuple[str, int] | None] = {}  # (caller, helper) -> their gate
+        self.calls: dict[tuple[Scope, Scope], list[ast.Call]] = {}  # (caller, helper) -> the calls
+        self.gate: dict[Scope, tuple[str, int]] = {}  # helper -> (parameter, position), once settled
+
+    def _gate_at(self, function: Scope, frame: Frame) -> tuple[str, int] | None:
+        candidates = self._candidates.get(function)
+        if candidates is None:
+            candidates = self._candidates[function] = _gates_of(function.node)
+        if not candidates:
+            return None
+        statement = _top_statement(frame, function.node)
+        position = statement_position(statement, function.node.body) if statement is not None else None
+        return next(((p, i) for at, p, i in candidates if position is not None and at < position), None)
+
+    def note_block(self, function: Scope, frame: Frame) -> None:
+        _merge(self.blocks, function, self._gate_at(function, frame))
+
+    def note_call(self, function: Scope, helper: Scope, call: ast.Call, frame: Frame) -> None:
+        _merge(self.edges, (function, helper), self._gate_at(function, frame))
+        self.calls.setdefault((function, helper), []).append(call)
+
+    def settle(self, direct: dict[Scope, str], calls: dict[Scope, list[Scope]], links: dict) -> bool:
+        """Which blocking helpers are gated; whether any is."""
+        for helper in links:
+            found = {self.blocks.get(helper)} if helper in direct else set()
+            found.update(self.edges.get((helper, callee)) for callee in calls.get(helper, ()) if callee in links)
+            if len(found) == 1 and None not in found:
+                self.gate[helper] = found.pop()
+        return bool(self.gate)
+
+    def open_calls(self, calls: dict[Scope, list[Scope]]) -> dict[Scope, list[Scope]]:
+        """``calls`` (helper -> helpers it calls) without the calls that leave a gate shut."""
+        return {f: [c for c in callees if not self._shut(f, c)] for f, callees in calls.items()}
+
+    def _shut(self, caller: Scope, helper: Scope) -> bool:
+        calls = self.calls.get((caller, helper))
+        return helper in self.gate and bool(calls) and all(self.leaves_shut(helper, call) for call in calls)
+
+    def leaves_shut(self, helper: Scope, call: ast.Call) -> bool:
+        """``call`` of ``helper`` leaves its gate's parameter out or false."""
+        gate = self.gate.get(helper)
+        if gate is None:
+            return False
+        name, index = gate
+        if any(isinstance(arg, ast.Starred) for arg in call.args) or any(k.arg is None for k in call.keywords):
+            return False  # ``*args``/``**kwargs``: anything may be passed
+        if isinstance(call.func, ast.Attribute) and helper.is_method:
+            index -= 1  # ``self.m(...)``: the instance is not among the arguments
+        value = next((k.value for k in call.keywords if k.arg == name), None)
+        if value is None and 0 <= index < len(call.args):
+            value = call.args[index]
+        return value is None or (isinstance(value, ast.Constant) and not value.value)
+
+
+def _merge(found: dict, key: object, gate: tuple[str, int] | None) -> None:
+    """One more place: the key keeps its gate only while every place has the same one."""
+    known = found.get(key, gate)
+    found[key] = gate if known == gate else None
+
+
+def _gates_of(node: ast.AST) -> list[tuple[int, str, int]]:
+    """(position, parameter, index) of each ``if not P: return`` at the top of ``node``'s body, P a
+    parameter whose default is a false literal."""
+    arguments = getattr(node, "args", None)
+    if arguments is None:
+        return []
+    positional = [*arguments.posonlyargs, *arguments.args]
+    with_defaults = [a.arg for a in positional[len(positional) - len(arguments.defaults) :]]
+    defaults = dict(zip(with_defaults, arguments.defaults, strict=True))
+    keyword_only = zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True)
+    defaults.update((a.arg, d) for a, d in keyword_only if d is not None)
+    names = [a.arg for a in positional]
+    found = []
+    for position, statement in enumerate(node.body):
+        test = statement.test if isinstance(statement, ast.If) else None
+        if (
+            isinstance(test, ast.UnaryOp)
+            and isinstance(test.op, ast.Not)
+            and isinstance(test.operand, ast.Name)
+            and len(statement.body) == 1
+            and isinstance(statement.body[0], ast.Return)
+            and not statement.orelse
+        ):
+            name = test.operand.id
+            default = defaults.get(name)
+            if isinstance(default, ast.Constant) and not default.value:
+                found.append((position, name, names.index(name) if name in names else -1))
+    return found
+
+
+def _top_statement(frame: Frame | None, function_node: ast.AST) -> ast.AST | None:
+    """The statement of ``function_node``'s own body that holds the node of ``frame``."""
+    child = None
+    while frame is not None:
+        if frame[0] is function_node:
+            return child
+        child, frame = frame[0], frame[1]
+    return None
