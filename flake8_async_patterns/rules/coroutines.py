@@ -5,14 +5,13 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from ..checker import Checker
 from ..knowledge.asyncio import COROUTINE_WORDS, CoroutineKind, CoroutineSource, coroutine_source
-from ..knowledge.sqlalchemy import awaited_receiver
 from ..registry import declare
 from ..semantic.flow import Use, use_of
 from ..semantic.frames import enclosing_function_node, in_other_branch, parent_of
 from ..semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ..semantic.text import describe, dotted_name
+from .sqlalchemy._shared import AwaitedReceivers
 
 if TYPE_CHECKING:
     from ..semantic.context import Context
@@ -162,7 +161,7 @@ class _Candidate:
         self.stored_in = stored_in  # ``name = call()``: a watched local
 
 
-class CoroutineChecker(Checker):
+class CoroutineChecker(AwaitedReceivers):
     """unawaited-coroutine."""
 
     rules = (UNAWAITED_COROUTINE,)
@@ -171,15 +170,6 @@ class CoroutineChecker(Checker):
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.candidates: list[_Candidate] = []
-        self.awaited_receivers: set[str] = set()  # ``x`` of every ``await x.m(...)`` / ``async with x.m()``
-
-    def visit_Await(self, node: ast.Await) -> None:
-        receiver = awaited_receiver(node)
-        if receiver is not None:
-            self.awaited_receivers.add(receiver)
-
-    def visit_AsyncWith(self, node: ast.AsyncWith) -> None:
-        self.awaited_receivers.update(filter(None, map(awaited_receiver, node.items)))
 
     def visit_Expr(self, node: ast.Expr) -> None:
         call = node.value

@@ -1,9 +1,18 @@
-"""What the SQLAlchemy rules' declarations share: documentation links and the known-session note."""
+"""What the SQLAlchemy rules share: documentation links, the known-session note, and the base of
+the checkers that ask which objects the module awaits methods of."""
 
 from __future__ import annotations
 
+import ast
+from typing import TYPE_CHECKING
+
+from ...checker import Checker
+from ...knowledge.sqlalchemy import awaited_receiver
 from ...registry import Rule, declare
 from ...settings import SESSION_FACTORIES, SESSION_NAMES
+
+if TYPE_CHECKING:
+    from ...semantic.context import Context
 
 SA_ASYNCIO = "https://docs.sqlalchemy.org/en/20/orm/extensions/asyncio.html"
 SA_SESSION_BASICS = "https://docs.sqlalchemy.org/en/20/orm/session_basics.html"
@@ -36,3 +45,21 @@ def session_rule(*, notes: tuple[str, ...] = (), **fields: object) -> Rule:
     """``declare`` with what every SQLAlchemy rule shares: the session options and the
     known-session note first among its notes."""
     return declare(options=(SESSION_NAMES, SESSION_FACTORIES), notes=(KNOWN_SESSION_NOTE, *notes), **fields)
+
+
+class AwaitedReceivers(Checker):
+    """Base of a checker that asks, at the module end, whether the module awaits a method of an
+    object somewhere (``awaited_receivers``: the ``x`` of every ``await x.m(...)``, ``async with x.m()``).
+    It implements no rule itself."""
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self.awaited_receivers: set[str] = set()
+
+    def visit_Await(self, node: ast.Await) -> None:
+        receiver = awaited_receiver(node)
+        if receiver is not None:
+            self.awaited_receivers.add(receiver)
+
+    def visit_AsyncWith(self, node: ast.AsyncWith) -> None:
+        self.awaited_receivers.update(filter(None, map(awaited_receiver, node.items)))

@@ -14,7 +14,6 @@ from ...knowledge.sqlalchemy import (
     NEW_SESSION_WORDS,
     SESSION_CLOSERS,
     SESSION_DEPENDENCY_NAMES,
-    awaited_receiver,
     is_async_session,
     named_session,
     new_session_call,
@@ -25,7 +24,7 @@ from ...semantic.frames import parent_of
 from ...semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ...semantic.source import ASYNC_CODE
 from ...semantic.text import describe, dotted_name
-from ._shared import SA_ASYNCIO, SA_SESSION_BASICS, SEED_LIFECYCLE, session_rule
+from ._shared import SA_ASYNCIO, SA_SESSION_BASICS, SEED_LIFECYCLE, AwaitedReceivers, session_rule
 
 if TYPE_CHECKING:
     from ...semantic.context import Context
@@ -325,7 +324,7 @@ class SessionLifecycleChecker(Checker):
         return False
 
 
-class SessionApiChecker(Checker):
+class SessionApiChecker(AwaitedReceivers):
     """sync-session-api-on-async-session."""
 
     rules = (SYNC_SESSION_API,)
@@ -335,15 +334,6 @@ class SessionApiChecker(Checker):
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.named: list[tuple[ast.Call, str]] = []  # ``db.query()`` on a session known by its name only
-        self.awaited_receivers: set[str] = set()  # ``x`` of every ``await x.m(...)`` / ``async with x.m()``
-
-    def visit_Await(self, node: ast.Await) -> None:
-        receiver = awaited_receiver(node)
-        if receiver is not None:
-            self.awaited_receivers.add(receiver)
-
-    def visit_AsyncWith(self, node: ast.AsyncWith) -> None:
-        self.awaited_receivers.update(filter(None, map(awaited_receiver, node.items)))
 
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
