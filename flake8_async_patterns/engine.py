@@ -70,17 +70,18 @@ class Engine:
         source: str | None = None,
         filename: str | None = None,
         strict: bool = False,
+        prefilter: bool = True,
     ) -> None:
-        """``source``, the file's text when known, lets checkers that cannot report anything in it
-        stay out (``Checker.requires``); ``filename`` decides whether it is a test file or a
-        command-line module, where some rules are not reported (``--aio-test-files``/``-cli-files``)."""
+        """``source``, the file's text when known (``ctx.text``), lets checkers that cannot report in it
+        stay out (``Checker.requires``, unless ``prefilter`` is off); ``filename`` decides whether it is a
+        test file or a command-line module, where some rules are not reported (``--aio-test-files``...)."""
         test_file, cli_file = settings.file_kinds(filename)
         settings, selected = _selection(settings, tuple(checkers), test_file, cli_file)
         self.results: list[tuple[int, int, str]] = []
         self.strict = strict
-        self.ctx = Context(tree, settings, self.results, canonical, star_exports)
+        self.ctx = Context(tree, settings, self.results, canonical, star_exports, text=source)
         self._pending_scope: dict[ast.AST, Scope] = {}
-        if source is not None and selected:
+        if source is not None and selected and prefilter:
             text = SourceText(source, settings)
             selected = [cls for cls in selected if cls.can_report_in(text)]
         self.checkers = [cls(self.ctx) for cls in selected]
@@ -105,10 +106,9 @@ class Engine:
         self._silent = frozenset(c for c in LEAF_TYPES if c not in self.enter and c not in self.exit)
         # A loaded name only matters to the engine when it is watched; skip the handler call.
         self._fast_names = self.enter.get(ast.Name) == [self._name]
-        # Better still, a load of a name nobody watches need not even be pushed -- when nothing
-        # between pushing it and reaching it can start watching its name.  Names start being
-        # watched when they are bound, and the only binding that an earlier sibling expression can
-        # make is a walrus: so without ``:=`` in the text, what is unwatched at push time stays so.
+        # Better still, a load of a name nobody watches need not even be pushed -- when nothing between
+        # pushing it and reaching it can start watching its name.  Names start being watched when bound, and
+        # the only binding an earlier sibling can make is a walrus: without ``:=``, unwatched stays so.
         self._skip_unwatched = self._fast_names and source is not None and ":=" not in source
 
     # --- core handlers: keep the context up to date ------------------------------------------

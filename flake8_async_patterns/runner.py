@@ -17,12 +17,13 @@ def lint_tree(
     source: str | None = None,
     filename: str | None = None,
     strict: bool = False,
+    prefilter: bool = True,
 ) -> list[tuple[int, int, str]]:
     """``(line, col, message)`` findings for a parsed tree, in the order they were found.
-    ``source`` (the text the tree was parsed from) lets checkers that cannot report in it stay out;
-    ``filename`` says whether it is a test file."""
+    ``source`` (the text the tree was parsed from) lets checkers that cannot report in it stay out
+    (unless ``prefilter`` is off); ``filename`` says whether it is a test file."""
     settings = settings or Settings()
-    return Engine(tree, settings, CHECKERS, source=source, filename=filename, strict=strict).run()
+    return Engine(tree, settings, CHECKERS, source=source, filename=filename, strict=strict, prefilter=prefilter).run()
 
 
 def lint(
@@ -36,4 +37,4 @@ def lint(
     """Lint Python source text; ``(line, col, message)`` sorted by position.  A checker that
     raises propagates its exception (``strict``), as the project's tests want."""
     tree = ast.parse(source, filename)
-    return sorted(lint_tree(tree, settings, source=source if prefilter else None, filename=filename, strict=strict))
+    return sorted(lint_tree(tree, settings, source=source, filename=filename, strict=strict, prefilter=prefilter))

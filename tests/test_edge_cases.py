@@ -193,10 +193,13 @@ async def receive(stream):
 """
 
 
+@pytest.mark.parametrize("framework", ["import trio\n", "from twisted.internet import defer\n"])
 @pytest.mark.parametrize(("extra", "reported"), [("", False), ("import asyncio\n", True), ("import anyio\n", True)])
-def test_trio_cancellation_is_raised_again_at_the_next_checkpoint(extra, reported):
-    """A trio-only module's swallowed Cancelled comes back at the next checkpoint: not asyncio's mistake."""
-    codes = {message.split()[0] for _, _, message in lint(extra + TRIO_MODULE)}
+def test_trio_or_twisted_cancellation_is_not_asyncio_s(framework, extra, reported):
+    """A trio-only module's swallowed Cancelled comes back at the next checkpoint, and a Twisted
+    module's coroutines are cancelled through their Deferred with an Exception: not asyncio's mistake."""
+    source = extra + TRIO_MODULE.replace("import trio\n", framework)
+    codes = {message.split()[0] for _, _, message in lint(source)}
     assert (code("cancellation-swallowed") in codes) is reported
 
 
@@ -259,3 +262,15 @@ def test_a_session_known_by_its_name_needs_an_await_somewhere_in_the_module():
     assert [line for line, _ in found(awaited)] == [32, 37]  # ``db`` only: ``self.db`` is another name
     both = awaited + "\n\nclass Other:\n    async def save(self):\n        await self.db.commit()\n"
     assert [line for line, _ in found(both)] == [23, 27, 28, 32, 37]
+
+
+def test_a_type_alias_that_names_itself_is_not_followed_forever():
+    """ddtrace: ``T = Union[T, Extra]`` in an ``else`` -- the alias's name looked up from its own
+    value is the alias again.  Linting ends (no RecursionError) and the parameter is no known kind."""
+    source = (
+        "from typing import Union\ntry:\n    from x import Extra\nexcept ImportError:\n    T = int\n"
+        "else:\n    T = Union[T, Extra]\n    U = T | Extra\n\n\nasync def f(session: T, other: U):\n"
+        "    session.close()\n    other.close()\n"
+    )
+    codes = [message.split()[0] for _, _, message in lint(source)]  # strict: a rule that raises fails here
+    assert code("unawaited-coroutine") not in codes

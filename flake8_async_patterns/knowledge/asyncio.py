@@ -5,8 +5,8 @@ from __future__ import annotations
 import ast
 
 from ..semantic.context import Context
-from ..semantic.frames import TRY_NODES, in_statement_list, never_from, runs_after_await, within_scope
-from ..semantic.scope import Binding, BindingKind, Scope, ScopeKind
+from ..semantic.frames import TRY_NODES, in_statement_list, never_from, within_scope
+from ..semantic.scope import Binding, BindingKind
 from ..semantic.source import ASYNC_CODE, Word
 from ..semantic.symbols import Symbol
 from ..semantic.text import decorator_target, dotted_name, is_stub, last_segment
@@ -150,15 +150,17 @@ def exception_class(ctx: Context, expr: ast.AST) -> str:
     return ctx.qualified_name(expr) or ""
 
 
-def trio_only(ctx: Context) -> bool:
-    """The module imports trio and neither asyncio nor anyio (at module level): its cancellation is
-    trio's, level-triggered -- a swallowed ``Cancelled`` is raised again at the next checkpoint."""
+def cancelled_elsewhere(ctx: Context) -> bool:
+    """The module imports trio or Twisted, and neither asyncio nor anyio (at module level): its
+    cancellation is not asyncio's.  Trio's is level-triggered -- a swallowed ``Cancelled`` is raised
+    again at the next checkpoint; Twisted drives coroutines through Deferreds, whose cancellation
+    is ``twisted.internet.defer.CancelledError``, an ``Exception`` like any other."""
     imported = {
         b.qualname.partition(".")[0]
         for b in ctx.module.bindings.values()
         if b.kind is BindingKind.IMPORT and b.qualname
     }
-    return "trio" in imported and not imported & {"asyncio", "anyio"}
+    return bool(imported & {"trio", "twisted"}) and not imported & {"asyncio", "anyio"}
 
 
 def caught_exceptions(ctx: Context, handler: ast.ExceptHandler) -> set[str]:
@@ -196,99 +198,6 @@ def steps_coroutine_by_hand(ctx: Context, call: ast.Call) -> bool:
 
 # --- event loop management --------------------------------------------------------------------
 ASYNCIO_RUN = "asyncio.run"
-# Calls that start a new event loop whose only task is one coroutine: made by the call's argument
-# (``asyncio.run(main())``) or, for anyio and trio, by the function passed (``anyio.run(main, x)``).
-_RUNS_COROUTINE = frozenset({ASYNCIO_RUN, "uvloop.run"})
-_RUNS_FUNCTION = frozenset({"anyio.run", "trio.run"})
-# A loop's method that runs a coroutine on it -> what made the loop (a local of that origin).
-_RUNS_ON_OWN_LOOP = {"run_until_complete": "asyncio.new_event_loop", "run": "asyncio.Runner"}
-
-
-def started_coroutine(ctx: Context, call: ast.Call) -> ast.Name | None:
-    """The name ``main`` when ``call`` runs ``main`` as the first and only task of a new event loop:
-    ``asyncio.run(main())``, ``uvloop.run(main())``, ``anyio.run(main, ...)``, ``trio.run(main,
-    ...)``, any import spelling (``from asyncio import run as arun``); or on a loop the code made
-    itself: ``loop = asyncio.new_event_loop(); loop.run_until_complete(main())``, ``with
-    asyncio.Runner() as runner: runner.run(main())``."""
-    if not call.args:
-        return None
-    func, started = call.func, call.args[0]
-    if isinstance(started, ast.Call):
-        started = started.func
-    if not isinstance(started, ast.Name):
-        return None
-    own_loop = _RUNS_ON_OWN_LOOP.get(func.attr) if isinstance(func, ast.Attribute) else None  # the cheap test first
-    if own_loop is not None and started is not call.args[0] and ctx.origin(func.value) == own_loop:
-        return started
-    if not (last_segment(func) == "run" or isinstance(func, ast.Name)):
-        return None
-    runners = _RUNS_FUNCTION if started is call.args[0] else _RUNS_COROUTINE  # passed, or called
-    return started if ctx.qualified_name(func) in runners else None
-
-
-class MainCoroutines:
-    """The module's main coroutines: ``async def``s (at module level, or local to a function) that
-    the module names *only* to run them, each as the first and only task of a new event loop
-    (``asyncio.run(main())``, ``new_event_loop().run_until_complete(main())``, see
-    :func:`started_coroutine`).  A function the module also awaits, gathers, makes into a task,
-    passes on or rebinds is not one.  Until its first await point a main coroutine is the only code
-    on its loop; and the cancellation it receives is the one ``Ctrl-C`` brings to the program.
-
-    One per file, shared by the checkers that ask (:func:`main_coroutines`).  Each feeds it from
-    its own handlers -- :meth:`defined` from ``leave_AsyncFunctionDef``, :meth:`called` from
-    ``visit_Call`` -- and a node fed by two checkers counts once.  :meth:`is_main` answers at the
-    module end, when every use of the function's name has been seen."""
-
-    __slots__ = ("_ctx", "_functions", "_last_call", "_runs")
-
-    def __init__(self, ctx: Context) -> None:
-        self._ctx = ctx
-        self._functions: dict[ast.AST, Binding] = {}  # ``async def`` -> its binding, watched
-        self._runs: set[ast.Name] = set()  # ``main`` in ``asyncio.run(main())``
-        self._last_call: ast.Call | None = None
-
-    def defined(self, node: ast.AsyncFunctionDef) -> None:
-        """``node``'s header has just been left: at module level or in a function, watch its name's
-        every use (not in a class, whose methods are named through ``self``)."""
-        ctx = self._ctx
-        if node in self._functions or ctx.scope.kind is ScopeKind.CLASS:
-            return
-        binding = ctx.lookup(node.name)
-        if binding is not None and binding.node is node:
-            self._functions[node] = binding
-            ctx.watch(binding)
-
-    def called(self, call: ast.Call) -> None:
-        """A call: ``asyncio.run(main())`` names ``main`` to run it (not in async context, where
-        ``asyncio.run`` raises ``RuntimeError``)."""
-        if call is self._last_call:  # the checkers' handlers for one node run one after another
-            return
-        self._last_call = call
-        started = None if self._ctx.in_async else started_coroutine(self._ctx, call)
-        if started is not None:
-            self._runs.add(started)
-
-    def startup(self, function: Scope) -> Scope | None:
-        """``function`` when it may turn out to be a main coroutine (known before its body is
-        walked) and the node being handled in it runs before its first await point, in no loop
-        that reaches one: it then runs once, alone on the loop.  Ask :meth:`is_main` at the end."""
-        if function.node not in self._functions or function.has_await or runs_after_await(self._ctx.frame):
-            return None
-        return function
-
-    def is_main(self, function: Scope | None) -> bool:
-        binding = self._functions.get(function.node) if function is not None else None
-        return bool(binding and binding.loads) and all(load[0] in self._runs for load in binding.loads)
-
-
-def main_coroutines(ctx: Context) -> MainCoroutines:
-    """The file's :class:`MainCoroutines` (made on first use, then shared)."""
-    found = ctx.memo.get("main_coroutines")
-    if found is None:
-        found = ctx.memo["main_coroutines"] = MainCoroutines(ctx)
-    return found
-
-
 GET_EVENT_LOOP = "asyncio.get_event_loop"
 SET_EVENT_LOOP = "asyncio.set_event_loop"
 NEW_EVENT_LOOP = "asyncio.new_event_loop"

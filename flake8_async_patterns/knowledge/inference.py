@@ -136,9 +136,15 @@ def _unpacked_element(binding: Binding, value: ast.Tuple | ast.List) -> ast.AST 
     return value.elts[binding.index] if 0 <= binding.index < len(value.elts) else None
 
 
-def annotation_kind(ctx: Context, annotation: ast.AST, scope: Scope | None = None) -> Kind | None:
+_ANNOTATION_DEPTH = 16  # unions and aliases followed inside one another
+
+
+def annotation_kind(ctx: Context, annotation: ast.AST, scope: Scope | None = None, depth: int = 0) -> Kind | None:
     """The kind an annotation names: ``AsyncSession``, ``Optional[AsyncSession]``,
-    ``Annotated[AsyncSession, ...]``, ``AsyncSession | None``, a string of one of those."""
+    ``Annotated[AsyncSession, ...]``, ``AsyncSession | None``, a string of one of those.  ``depth``
+    bounds the nesting followed: an alias may name itself (``T = Union[T, Extra]`` in an ``else``)."""
+    if depth > _ANNOTATION_DEPTH:
+        return None
     for _ in range(8):
         if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
             annotation = _parse_annotation(ctx, annotation.value)
@@ -156,13 +162,12 @@ def annotation_kind(ctx: Context, annotation: ast.AST, scope: Scope | None = Non
                 if wrapper.endswith("Annotated"):
                     annotation = inner.elts[0]
                     continue
-                kinds = {annotation_kind(ctx, elt, scope) for elt in inner.elts} - {None}
+                kinds = {annotation_kind(ctx, elt, scope, depth + 1) for elt in inner.elts} - {None}
                 return kinds.pop() if len(kinds) == 1 else None
             return ANNOTATED_KINDS.get(wrapper)  # a generic class: ``IO[str]``, ``asyncio.Queue[int]``
         if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
-            kinds = {annotation_kind(ctx, annotation.left, scope), annotation_kind(ctx, annotation.right, scope)} - {
-                None
-            }
+            sides = (annotation.left, annotation.right)
+            kinds = {annotation_kind(ctx, side, scope, depth + 1) for side in sides} - {None}
             return kinds.pop() if len(kinds) == 1 else None
         qn = ctx.qualified_name(annotation, scope)
         if qn is not None:

@@ -116,6 +116,9 @@ def _typed_otherwise(ctx: Context, binding: Binding) -> bool:
     makes plain data (``json.loads(body)``), or a lookup whose default is a display (``event.get("session", {})``)."""
     if binding.annotation is not None:
         return True
+    if binding.kind is BindingKind.LOOPVAR:
+        element = _element_annotation(ctx, binding)
+        return element is not None and not _names_sqlalchemy(ctx, element, binding.scope)
     value = binding.value
     if binding.kind not in (BindingKind.ASSIGN, BindingKind.WITH) or value is None:
         return False
@@ -137,6 +140,36 @@ def _typed_otherwise(ctx: Context, binding: Binding) -> bool:
     # ``Database(url)``: another class; ``client.live.connect(...)``: a connection of an unknown
     # library (a driver's or SQLAlchemy's own connect() has a kind of its own), never an ORM session.
     return name is not None and (name[:1].isupper() or name == "connect")
+
+
+_COPIES = frozenset({"list", "tuple", "sorted", "reversed", "set"})
+
+
+def _element_annotation(ctx: Context, binding: Binding) -> ast.AST | None:
+    """What the annotation of the iterable says a loop variable is: ``for session in
+    list(self._sessions.values())`` with ``self._sessions: dict[int, Session]`` -> ``Session``
+    (a mapping's values, or its keys when iterated itself; a sequence's items)."""
+    loop = binding.frame[1][0] if binding.frame is not None and binding.frame[1] is not None else None
+    if getattr(loop, "target", None) is not binding.node:
+        return None
+    iterable = loop.iter
+    while type(iterable) is ast.Call and len(iterable.args) == 1 and getattr(iterable.func, "id", None) in _COPIES:
+        iterable = iterable.args[0]
+    values = type(iterable) is ast.Call and not iterable.args and last_segment(iterable.func) == "values"
+    if values:
+        iterable = iterable.func.value
+    if isinstance(iterable, ast.Name):
+        found = ctx.lookup(iterable.id, binding.scope)
+        annotations = [found.annotation] if found is not None else []
+    elif isinstance(iterable, ast.Attribute):
+        annotations = [b.annotation for b in ctx.attribute_bindings(iterable, binding.scope)]
+    else:
+        return None
+    annotation = next((a for a in annotations if a is not None), None)
+    if type(annotation) is not ast.Subscript:
+        return None
+    items = annotation.slice.elts if type(annotation.slice) is ast.Tuple else [annotation.slice]
+    return items[-1] if values else items[0]
 
 
 def _declared_return(ctx: Context, func: ast.AST, scope: Scope) -> ast.AST | None:

@@ -75,7 +75,10 @@ COROUTINE_PASSED_TO_WAIT = declare(
         "comprehension (`coros = [fetch(u) for u in urls]`).",
         "Reported at the `asyncio.wait(...)`/`asyncio.shield(...)` call.",
         "Not `asyncio.shield(asyncio.to_thread(f))`: the shield is there so that `f` finishes, and a function "
-        "running in a thread finishes whatever becomes of the task that waits for it.",
+        "running in a thread finishes whatever becomes of the task that waits for it. Nor the shield of a "
+        "call of a same-module `async def` whose every await point awaits such a thread -- `asyncio.to_thread(...)` "
+        "or `loop.run_in_executor(...)`, maybe inside `asyncio.wait_for(...)` (aioserial's `_cancel_read_async()`): "
+        "the thread holds the task through the future it completes, and finishes anyway.",
     ),
     references=(
         "https://docs.python.org/3/library/asyncio-task.html#asyncio.wait",
@@ -85,6 +88,7 @@ COROUTINE_PASSED_TO_WAIT = declare(
 
 _NAMES = frozenset({WAIT.rpartition(".")[2], SHIELD.rpartition(".")[2]})
 _TO_THREAD = "asyncio.to_thread"
+_WAIT_FOR = "asyncio.wait_for"
 _COLLECTIONS = (ast.List, ast.Set, ast.Tuple)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp)
 
@@ -101,6 +105,24 @@ class CoroutinePassedToWaitChecker(Checker):
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.found: list[tuple[ast.Call, ast.Call, CoroutineSource, str | None]] = []
+        self.offloading: dict[ast.AST, bool] = {}  # ``async def`` -> every await point awaits a thread
+
+    def _await_point(self, node: ast.AST) -> None:
+        value = node.value if type(node) is ast.Await else None
+        if type(value) is ast.Call and self.ctx.qualified_name(value.func) == _WAIT_FOR and value.args:
+            value = value.args[0]  # ``await asyncio.wait_for(loop.run_in_executor(...), timeout)``
+        function = self.ctx.function.node
+        self.offloading[function] = self.offloading.get(function, True) and self._in_thread(value)
+
+    visit_Await = visit_AsyncFor = visit_AsyncWith = _await_point
+
+    def _in_thread(self, value: ast.AST | None) -> bool:
+        if type(value) is not ast.Call:
+            return False
+        func = value.func
+        return (type(func) is ast.Attribute and func.attr == "run_in_executor") or self.ctx.qualified_name(
+            func
+        ) == _TO_THREAD
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
@@ -153,6 +175,8 @@ class CoroutinePassedToWaitChecker(Checker):
     def module_end(self) -> None:
         reported: set[ast.Call] = set()
         for outer, call, source, variant in self.found:
+            if variant == "shield" and source.binding is not None and self.offloading.get(source.binding.node):
+                continue  # ``shield(self._cancel_read_async())``: its work is a thread's, which ends anyway
             if outer not in reported and source.kind(self.ctx) is CoroutineKind.COROUTINE:
                 reported.add(outer)
                 self.ctx.report(

@@ -126,6 +126,10 @@ DEPRECATED_ASYNCIO_API = declare(
         "`self.assertRaises(TypeError, asyncio.set_event_loop_policy, object())` or "
         "`pytest.warns(DeprecationWarning, f, ...)`, as in the `with` form. Its other arguments are "
         "evaluated before the check starts and are still reported.",
+        "A function that is deprecated itself (it warns `DeprecationWarning`, or is decorated `@deprecated`) is "
+        "reported like any other: until the project removes it, its callers get the AttributeError once the "
+        "name is gone (aio-pika's `iscoroutinepartial()` wraps `asyncio.iscoroutinefunction`, whose drop-in "
+        "replacement `inspect.iscoroutinefunction` it could use today).",
     ),
     references=(
         WHATS_NEW_314_DEPRECATED,

@@ -47,8 +47,10 @@ class Context:
         results: list,
         canonical: Callable[[str], str] = _same,
         star_exports: Callable[[str], frozenset[str] | None] | None = None,
+        text: str | None = None,
     ) -> None:
         self.tree = tree
+        self.text = text  # the file's source, when the caller gave it
         self.settings = settings
         self.results = results
         self.canonical = canonical  # folds internal module paths onto their public spelling

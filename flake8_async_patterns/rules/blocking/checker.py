@@ -7,9 +7,10 @@ import ast
 from typing import TYPE_CHECKING
 
 from ...checker import Checker
-from ...knowledge.asyncio import main_coroutines, steps_coroutine_by_hand
+from ...knowledge.asyncio import steps_coroutine_by_hand
 from ...knowledge.caching import built_once
 from ...knowledge.cli import is_cli_command
+from ...knowledge.entry import main_coroutines
 from ...knowledge.inference import kind_of, session_factory_kind
 from ...knowledge.kinds import Kind
 from ...registry import Rule

@@ -28,7 +28,11 @@ MAIN_COROUTINE_NOTE = (
     "Not a call (or import) in the program's main coroutine before its first await point: an `async def` (module-level "
     "or local) that the module names only to run it, in `asyncio.run(main())` (`uvloop.run`, `anyio.run(main)`, "
     "`trio.run(main)`, `runner.run(main())` of an `asyncio.Runner`, `loop.run_until_complete(main())` of a loop from "
-    "`asyncio.new_event_loop()`) -- never awaited, gathered, made a task or handed on. Until it first awaits, it "
+    "`asyncio.new_event_loop()`) -- never awaited, gathered, made a task or handed on; or a private method run "
+    "the same way, `asyncio.run(self._serve())` in a thread or `self.loop.run_until_complete(self._serve())` "
+    "where every `self.loop = ...` of the class makes a new loop, when every `._serve` spelled in the file (comments "
+    "included) is such a run (gunicorn's control thread and workers; a public method run by a sync twin, "
+    "`def upload(): asyncio.run(self.aupload())`, is an API other modules await too). Until it first awaits, it "
     "is the only code its new event loop has, so reading a manifest or a certificate there delays nothing. After an "
     "await -- including one in the call's own arguments, or in a loop or comprehension that runs the call again -- "
     "servers and tasks may be running, and the call is reported.",

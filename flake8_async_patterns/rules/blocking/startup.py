@@ -6,7 +6,8 @@ import ast
 from typing import TYPE_CHECKING
 
 from ...checker import Checker
-from ...knowledge.asyncio import main_coroutines, steps_coroutine_by_hand
+from ...knowledge.asyncio import steps_coroutine_by_hand
+from ...knowledge.entry import main_coroutines
 
 if TYPE_CHECKING:
     from ...registry import Rule

@@ -13,8 +13,8 @@ from ...knowledge.asyncio import (
     CURRENT_TASK,
     caught_exceptions,
     exception_class,
-    main_coroutines,
 )
+from ...knowledge.entry import main_coroutines
 from ...semantic.flow import Outcome, handler_outcomes
 from ...semantic.frames import (
     LOOP_NODES,
@@ -59,6 +59,8 @@ _TELLS_CANCELLATION = frozenset({CANCELLED_ERROR, "builtins.Exception"})
 _DELIBERATE_METHODS = frozenset({"uncancel", "cancelling"})
 _ASKS_CANCELLATION = frozenset({"uncancel", "cancelling", "cancelled"})  # they hand nothing on
 _CLOSURES = frozenset({ScopeKind.FUNCTION, ScopeKind.LAMBDA})
+
+_THROWS = frozenset({"athrow", "throw"})  # a generator told to raise an exception where it waits
 
 
 class CancellationChecker(Decisions, Checker):
@@ -112,6 +114,9 @@ class CancellationChecker(Decisions, Checker):
             callee = node.value.func
             method = self_attr(callee)
             owner, name = (class_of(self.ctx.function), method) if method else (None, getattr(callee, "id", None))
+            function = self.ctx.function
+            if name == function.name and (method is not None) == function.is_method:
+                name = None  # recursion (``await self._connect(backoff=...)`` in ``_connect``): the same task
             if name is not None:  # ``await other.f()``: no function of the module the table could name
                 handler = next((handler for handler, _ in within_scope(self.ctx.frame, _HANDLER)), None)
                 self.awaited_calls.setdefault((owner, name), []).append(handler)
@@ -130,7 +135,7 @@ class CancellationChecker(Decisions, Checker):
     visit_Await = visit_AsyncFor = visit_AsyncWith = _await_point
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
-        if node.attr != "cancel":
+        if node.attr != "cancel" and not (node.attr in _THROWS and self._throws_cancellation(node)):
             return
         ctx = self.ctx
         scope: Scope | None = ctx.function  # ``t.cancel()``, ``call_soon(t.cancel)``, or in a closure it
@@ -156,6 +161,15 @@ class CancellationChecker(Decisions, Checker):
             task = module_global(self.ctx, receiver)
             if task is not None:
                 self.cancelled_globals.add(task)
+
+    def _throws_cancellation(self, node: ast.Attribute) -> bool:
+        """``gen.athrow(asyncio.CancelledError())``: the function cancels the generator itself, as
+        ``.cancel()`` does a task (ray's streaming wrapper, then ``except CancelledError: pass``)."""
+        call = self.ctx.parent()
+        if type(call) is not ast.Call or call.func is not node or not call.args:
+            return False
+        thrown = call.args[0].func if type(call.args[0]) is ast.Call else call.args[0]
+        return self.classes.same(thrown)
 
     def _cancels_attr(self, attr: str) -> None:
         """``self.<attr>.cancel()`` in the current function: the class cancels that attribute, and

@@ -68,7 +68,9 @@ class ExceptionClasses:
         ``isinstance(exc, ValueError)`` is false then, so the cancellation never takes its body
         (httpcore's ``if isinstance(exc, h2.exceptions.ProtocolError): raise LocalProtocolError``).
         A predicate of this module called on the exception counts for the test it returns
-        (stagehand's ``if not _is_finished_process_error(error): raise``)."""
+        (stagehand's ``if not _is_finished_process_error(error): raise``), and a function named for
+        finding or matching a class, given the exception and an exception class, tests for that
+        class (ddtrace's ``if exc := find_exception(exception, BlockingException):``)."""
         caught = handler.name
         if caught is None:
             return None
@@ -81,6 +83,8 @@ class ExceptionClasses:
             return None if value is None else value is not negated
 
         def known(test: ast.expr, name: str, depth: int) -> bool | None:
+            if isinstance(test, ast.NamedExpr):
+                test = test.value  # ``if found := find_exception(exc, BlockingException):``
             if isinstance(test, ast.BoolOp) and depth < 16:
                 values = [holds(operand, name, depth + 1) for operand in test.values]
                 decisive = isinstance(test.op, ast.Or)  # an operand with this value decides the test
@@ -101,6 +105,8 @@ class ExceptionClasses:
                 if True in values:
                     return True
                 return False if all(v is False for v in values) else None
+            if _searches_for_class(test) and self.is_cancellation(test.args[1]) is False:
+                return False  # ``find_exception(exc, BlockingException)``: a search for another class
             predicate = self._predicate(test.func) if depth < 16 else None
             return holds(predicate[1], predicate[0], depth + 1) if predicate is not None else None
 
@@ -120,3 +126,14 @@ class ExceptionClasses:
         if not parameters or len(body) != 1 or not isinstance(body[0], ast.Return) or body[0].value is None:
             return None
         return parameters[0].arg, body[0].value
+
+
+_SEARCH_WORDS = ("find", "match", "contain", "search")
+
+
+def _searches_for_class(call: ast.Call) -> bool:
+    """``find_exception(exc, BlockingException)``, ``exception_matches(exc, TimeoutError)``: a function
+    named for a search, given two arguments, the second an exception class by its name."""
+    name = call.func.id.lower() if isinstance(call.func, ast.Name) else ""
+    target = last_segment(call.args[1]) if len(call.args) == 2 and not call.keywords else None
+    return any(word in name for word in _SEARCH_WORDS) and (target or "").endswith(("Error", "Exception"))

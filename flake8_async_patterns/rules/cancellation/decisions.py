@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...knowledge.asyncio import BASE_EXCEPTION, CANCELLED_ERROR, caught_exceptions, trio_only
+from ...knowledge.asyncio import BASE_EXCEPTION, CANCELLED_ERROR, cancelled_elsewhere, caught_exceptions
 from ...knowledge.cli import is_cli_command
 from ...semantic.flow import Outcome, handler_outcomes
 from .declarations import CANCELLED_ERROR_NOT_RERAISED
@@ -15,7 +15,7 @@ from .suspension import never_suspends, tells_awaited_apart, tells_closing_apart
 if TYPE_CHECKING:
     import ast
 
-    from ...knowledge.asyncio import MainCoroutines
+    from ...knowledge.entry import MainCoroutines
     from ...registry import Rule
     from ...semantic.context import Context
     from ...semantic.scope import Scope
@@ -86,7 +86,7 @@ class Decisions:
     sigint_handled: bool
 
     def module_end(self) -> None:
-        if trio_only(self.ctx):
+        if cancelled_elsewhere(self.ctx):
             return
         for candidate in self.candidates:
             if not self._excused(candidate):

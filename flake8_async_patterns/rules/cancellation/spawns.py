@@ -14,14 +14,27 @@ if TYPE_CHECKING:
 
 # anyio/trio task groups take the function, then its arguments: ``tg.start_soon(self._run, x)``.
 _STARTS_FUNCTION = frozenset({"start_soon", "start"})
+# ``asyncio.run_coroutine_threadsafe(coro, loop)`` makes a task of ``coro`` on that loop.
+_THREADSAFE = "run_coroutine_threadsafe"
+# Spawners handed to a scheduler with the coroutine after them (``loop.call_soon_threadsafe(loop.create_task,
+# f())``, anyio's ``context.run(asyncio.run_coroutine_threadsafe, task_wrapper(), loop=loop)``).
+_HANDED_SPAWNERS = SPAWN_METHODS | {_THREADSAFE}
 MODULE, SELF, ANY_OBJECT = "module", "self", "any object"  # whose function or method it is
 
 
 def _spawns(segment: str) -> bool:
     """``create_task``/``ensure_future`` by name, also through wrappers named for a task or a
     future (``app.add_task(...)``, ``start_pending_task(...)``, ``spawn(...)``, faust's
-    ``self.add_future(coro)``)."""
-    return segment in SPAWN_METHODS or segment.endswith(("_task", "_future")) or segment == "spawn"
+    ``self.add_future(coro)``, vocode's ``asyncio_create_task_with_done_error_log(coro)``), and
+    ``run_coroutine_threadsafe(coro, loop)``, a task on another thread's loop."""
+    return (
+        segment in SPAWN_METHODS
+        or segment.endswith(("_task", "_future"))
+        or segment == "spawn"
+        or "create_task" in segment
+        or "ensure_future" in segment
+        or segment == _THREADSAFE
+    )
 
 
 def spawned_coroutine(ctx: Context, call: ast.Call, segment: str) -> list[tuple[str, str]]:
@@ -38,7 +51,7 @@ def spawned_coroutine(ctx: Context, call: ast.Call, segment: str) -> list[tuple[
     if not args:
         return []
     started = args[0]
-    if type(started) is ast.Attribute and started.attr in SPAWN_METHODS and len(args) > 1:
+    if type(started) is ast.Attribute and started.attr in _HANDED_SPAWNERS and len(args) > 1:
         started = args[1]
     elif not _spawns(segment):
         if segment in _STARTS_FUNCTION and type(func) is ast.Attribute and not isinstance(started, ast.Call):

@@ -30,7 +30,9 @@ KNOWN_SESSION_NOTE = (
     'literal (`session = {"token": ...}`, `session = event.get("session", {})`) or a call of a standard-library '
     "function that parses data (`session = json.loads(body)`, `pickle`, `tomllib`, ...) or of a function of the "
     "module whose return annotation names a class that is not SQLAlchemy's (`session = start_worker()` with "
-    "`def start_worker() -> SubprocessSession`) wins over the name, and a "
+    "`def start_worker() -> SubprocessSession`), or a loop over a container whose annotation names another "
+    "class as its items (`for session in self._sessions.values()` with `self._sessions: dict[int, Session]`, "
+    "repid's AMQP sessions) wins over the name, and a "
     "local copied from `self.<attr>` (`session = self.session`) is whatever that attribute is; "
     '`session.get("runs")` with one argument, or `session.get("cursor", 0)` with a literal key, is a '
     "mapping's `get` (AsyncSession's takes the entity class and its identity). A factory is a "

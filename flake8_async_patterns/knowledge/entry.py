@@ -1,0 +1,158 @@
+"""The program's entry points: coroutines the module runs as the first and only task of a new
+event loop (``asyncio.run(main())``).  Until its first await point such a coroutine is the only
+code on its loop, and the cancellation it receives is the one ``Ctrl-C`` brings to the program."""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import TYPE_CHECKING
+
+from ..semantic.frames import runs_after_await
+from ..semantic.scope import Binding, Scope, ScopeKind
+from ..semantic.text import last_segment
+from .asyncio import ASYNCIO_RUN
+
+if TYPE_CHECKING:
+    from ..semantic.context import Context
+
+# Calls that start a new event loop whose only task is one coroutine: made by the call's argument
+# (``asyncio.run(main())``) or, for anyio and trio, by the function passed (``anyio.run(main, x)``).
+_RUNS_COROUTINE = frozenset({ASYNCIO_RUN, "uvloop.run"})
+_RUNS_FUNCTION = frozenset({"anyio.run", "trio.run"})
+# A loop's method that runs a coroutine on it -> what made the loop (a local or ``self.<attr>``
+# of that origin).
+_RUNS_ON_OWN_LOOP = {
+    "run_until_complete": frozenset({"asyncio.new_event_loop", "uvloop.new_event_loop"}),
+    "run": frozenset({"asyncio.Runner"}),
+}
+
+
+def started_coroutine(ctx: Context, call: ast.Call) -> ast.Name | ast.Attribute | None:
+    """The name ``main`` when ``call`` runs ``main`` as the first and only task of a new event loop:
+    ``asyncio.run(main())``, ``uvloop.run(main())``, ``anyio.run(main, ...)``, ``trio.run(main,
+    ...)``, any import spelling (``from asyncio import run as arun``); or on a loop the code made
+    itself: ``loop = asyncio.new_event_loop(); loop.run_until_complete(main())``, ``with
+    asyncio.Runner() as runner: runner.run(main())``.  A method of the instance counts the same
+    way, as ``self.m`` (``asyncio.run(self._serve())``, ``self.loop.run_until_complete(self._run())``
+    where every ``self.loop = ...`` makes a new loop)."""
+    if not call.args:
+        return None
+    func, started = call.func, call.args[0]
+    if isinstance(started, ast.Call):
+        started = started.func
+    if not (isinstance(started, ast.Name) or _instance_method(ctx, started)):
+        return None
+    own_loop = _RUNS_ON_OWN_LOOP.get(func.attr) if isinstance(func, ast.Attribute) else None  # the cheap test first
+    if own_loop is not None and started is not call.args[0] and _loop_origins(ctx, func.value) <= own_loop:
+        return started
+    if not (last_segment(func) == "run" or isinstance(func, ast.Name)):
+        return None
+    runners = _RUNS_FUNCTION if started is call.args[0] else _RUNS_COROUTINE  # passed, or called
+    return started if ctx.qualified_name(func) in runners else None
+
+
+def _instance_method(ctx: Context, expr: ast.AST) -> bool:
+    return isinstance(expr, ast.Attribute) and ctx.instance_class(expr.value) is not None
+
+
+def _loop_origins(ctx: Context, loop: ast.AST) -> frozenset[str | None]:
+    """What made ``loop``: a local's value, or every value but ``None`` the class assigns to
+    ``self.<attr>``."""
+    if isinstance(loop, ast.Attribute):  # ``self._loop = None`` in ``__init__`` only says "none yet"
+        values = [b.value for b in ctx.attribute_bindings(loop) if not _is_none(b.value)]
+        return frozenset(ctx.origin(v) if v is not None else None for v in values) or frozenset({None})
+    return frozenset({ctx.origin(loop)})
+
+
+def _is_none(value: ast.AST | None) -> bool:
+    return type(value) is ast.Constant and value.value is None
+
+
+class MainCoroutines:
+    """The module's main coroutines: ``async def``s (at module level, or local to a function) that
+    the module names *only* to run them, each as the first and only task of a new event loop
+    (``asyncio.run(main())``, ``new_event_loop().run_until_complete(main())``, see
+    :func:`started_coroutine`).  A function the module also awaits, gathers, makes into a task,
+    passes on or rebinds is not one.  A private method (``_serve``) is one when every ``._serve``
+    attribute spelled in the file's text is such a run (``asyncio.run(self._serve())`` in a thread or a worker process's
+    ``run()``): any other mention -- an ``await self._serve()``, a callback, ``super()._serve()``,
+    even one in a comment -- and it is not.  Until its first await point a main coroutine is the
+    only code on its loop; and the cancellation it receives is the one ``Ctrl-C`` brings to the
+    program.
+
+    One per file, shared by the checkers that ask (:func:`main_coroutines`).  Each feeds it from
+    its own handlers -- :meth:`defined` from ``leave_AsyncFunctionDef``, :meth:`called` from
+    ``visit_Call`` -- and a node fed by two checkers counts once.  :meth:`is_main` answers at the
+    module end, when every use of the function's name has been seen."""
+
+    __slots__ = ("_ctx", "_functions", "_last_call", "_method_runs", "_methods", "_runs")
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+        self._functions: dict[ast.AST, Binding] = {}  # ``async def`` -> its binding, watched
+        self._methods: set[ast.AST] = set()  # ``async def`` in a class body
+        self._runs: set[ast.Name] = set()  # ``main`` in ``asyncio.run(main())``
+        self._method_runs: dict[str, int] = {}  # ``_serve`` in ``asyncio.run(self._serve())`` -> how many
+        self._last_call: ast.Call | None = None
+
+    def defined(self, node: ast.AsyncFunctionDef) -> None:
+        """``node``'s header has just been left: at module level or in a function, watch its name's
+        every use; in a class, its uses are counted in the text at the end (methods are named through
+        ``self``)."""
+        ctx = self._ctx
+        if node in self._functions or node in self._methods:
+            return
+        if ctx.scope.kind is ScopeKind.CLASS:
+            if node.name.startswith("_"):  # a public one is an API: other modules await it too
+                self._methods.add(node)
+            return
+        binding = ctx.lookup(node.name)
+        if binding is not None and binding.node is node:
+            self._functions[node] = binding
+            ctx.watch(binding)
+
+    def called(self, call: ast.Call) -> None:
+        """A call: ``asyncio.run(main())`` names ``main`` to run it (not in async context, where
+        ``asyncio.run`` raises ``RuntimeError``)."""
+        if call is self._last_call:  # the checkers' handlers for one node run one after another
+            return
+        self._last_call = call
+        started = None if self._ctx.in_async else started_coroutine(self._ctx, call)
+        if isinstance(started, ast.Name):
+            self._runs.add(started)
+        elif started is not None:
+            self._method_runs[started.attr] = self._method_runs.get(started.attr, 0) + 1
+
+    def startup(self, function: Scope) -> Scope | None:
+        """``function`` when it may turn out to be a main coroutine (known before its body is
+        walked) and the node being handled in it runs before its first await point, in no loop
+        that reaches one: it then runs once, alone on the loop.  Ask :meth:`is_main` at the end."""
+        node = function.node
+        if (node not in self._functions and node not in self._methods) or function.has_await:
+            return None
+        return None if runs_after_await(self._ctx.frame) else function
+
+    def is_main(self, function: Scope | None) -> bool:
+        if function is None:
+            return False
+        if function.node in self._methods:
+            return self._only_run(function.node.name)
+        binding = self._functions.get(function.node)
+        return bool(binding and binding.loads) and all(load[0] in self._runs for load in binding.loads)
+
+    def _only_run(self, name: str) -> bool:
+        """Every ``.name`` of the file's text is one of the runs seen (unknown text: no)."""
+        runs = self._method_runs.get(name)
+        text = self._ctx.text
+        if not runs or text is None:
+            return False
+        return len(re.findall(rf"\.\s*{re.escape(name)}(?!\w)", text)) == runs
+
+
+def main_coroutines(ctx: Context) -> MainCoroutines:
+    """The file's :class:`MainCoroutines` (made on first use, then shared)."""
+    found = ctx.memo.get("main_coroutines")
+    if found is None:
+        found = ctx.memo["main_coroutines"] = MainCoroutines(ctx)
+    return found
