@@ -113,13 +113,16 @@ def _typed_otherwise(ctx: Context, binding: Binding) -> bool:
     kind is unknown): an annotation, an assignment of a literal or display (a dict, a list...), or
     an assignment/``with`` of a class instantiation (``Database(url)``, ``DBSession()`` -- a
     capitalised callable), of a ``connect(...)`` call or of a standard-library function that
-    makes plain data (``json.loads(body)``), or a lookup whose default is a display (``event.get("session", {})``)."""
+    makes plain data (``json.loads(body)``), or a lookup whose default is a display (``event.get("session", {})``),
+    or a parameter whose default is a literal other than ``None`` (``db=0``)."""
     if binding.annotation is not None:
         return True
     if binding.kind is BindingKind.LOOPVAR:
         element = _element_annotation(ctx, binding)
         return element is not None and not _names_sqlalchemy(ctx, element, binding.scope)
     value = binding.value
+    if binding.kind is BindingKind.PARAM:  # ``db=0``: a Redis database number, not a session
+        return type(value) is ast.Constant and value.value is not None
     if binding.kind not in (BindingKind.ASSIGN, BindingKind.WITH) or value is None:
         return False
     if isinstance(value, _DISPLAYS):

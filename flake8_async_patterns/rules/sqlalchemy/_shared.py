@@ -27,7 +27,8 @@ KNOWN_SESSION_NOTE = (
     "construction of another class (`async with Database(url) as db`, `db = DBSession()`), a "
     "`connect(...)` call of a library without a kind of its own (`async with client.live.connect() as "
     "session`: a connection, such as a full-duplex websocket, not an ORM session) or a "
-    'literal (`session = {"token": ...}`, `session = event.get("session", {})`) or a call of a standard-library '
+    'literal (`session = {"token": ...}`, `session = event.get("session", {})`, a parameter\'s default such as '
+    "`db=0`, a Redis database number) or a call of a standard-library "
     "function that parses data (`session = json.loads(body)`, `pickle`, `tomllib`, ...) or of a function of the "
     "module whose return annotation names a class that is not SQLAlchemy's (`session = start_worker()` with "
     "`def start_worker() -> SubprocessSession`), or a loop over a container whose annotation names another "
