@@ -71,3 +71,12 @@ def datagram_connect(connect: ast.Call, made_by: ast.Call | None) -> bool:
         except ValueError:
             return False  # a host name: resolved by a blocking DNS lookup
     return True
+
+
+_CONSOLE_STREAMS = frozenset({"stdout", "stderr"})
+
+
+def console_stream(receiver: ast.AST) -> bool:
+    """A file object named for the console (``stdout``, ``self._stderr``): a ``stdout: TextIO``
+    parameter defaults to ``sys.stdout`` and is written like ``print()``, which no rule reports."""
+    return (last_segment(receiver) or "").lstrip("_") in _CONSOLE_STREAMS

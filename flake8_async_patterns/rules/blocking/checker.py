@@ -18,7 +18,7 @@ from ...semantic.frames import Frame, awaited_chain, parent_of
 from ...semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ...semantic.source import ASYNC_CODE
 from ...semantic.text import describe, dotted_name, is_false, is_zero, keyword_value
-from .arguments import does_not_wait, in_memory_database, is_pipe_transport, pseudo_file
+from .arguments import console_stream, does_not_wait, in_memory_database, is_pipe_transport, pseudo_file
 from .calls import (
     ANY_METHOD,
     BLOCKING_CONTEXT_KINDS,
@@ -187,8 +187,8 @@ class BlockingChecker(Checker):
         if methods is ANY_METHOD:
             if method in REDIS_LOCAL_METHODS or method.startswith("_"):
                 return None
-        elif method not in methods:
-            return None
+        elif method not in methods or (kind is Kind.SYNC_FILE and console_stream(receiver)):
+            return None  # ``stdout.write(line)`` on a ``stdout: TextIO`` parameter is print()'s write
         if family is Family.WAIT and (
             does_not_wait(call, method)
             or (method == "put" and unbounded(self.ctx, receiver))

@@ -428,7 +428,8 @@ BLOCKING_FILE_OBJECT_METHOD = blocking_rule(
         "`open()`, by blocking-file-io: the fix -- moving the whole block to a thread, or `aiofiles` -- "
         "covers its reads and writes (as for eager clients).",
         "`aiofiles`/`anyio` file objects and `io.StringIO`/`io.BytesIO` (memory, no system call) are not reported.",
-        "A method passed as a callable (`await asyncio.to_thread(f.read)`) is not a call: not reported.",
+        "A method passed as a callable (`await asyncio.to_thread(f.read)`) is not a call: not reported. Nor one "
+        "of a file object named for the console (`stdout: TextIO`, `self._stderr`): it is written like `print()`.",
         "`seek()` only beside a read or write of that file object in the same function: alone it moves the offset "
         "(an `lseek`, no data), e.g. `seek(0, 2)` for a size, or a rewind before reads in a thread (AIO210 too).",
     ),
