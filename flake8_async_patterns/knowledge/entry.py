@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from ..semantic.frames import runs_after_await
 from ..semantic.scope import Binding, Scope, ScopeKind
-from ..semantic.text import last_segment
+from ..semantic.text import is_none, last_segment
 from .asyncio import ASYNCIO_RUN
 
 if TYPE_CHECKING:
@@ -60,13 +60,9 @@ def _loop_origins(ctx: Context, loop: ast.AST) -> frozenset[str | None]:
     """What made ``loop``: a local's value, or every value but ``None`` the class assigns to
     ``self.<attr>``."""
     if isinstance(loop, ast.Attribute):  # ``self._loop = None`` in ``__init__`` only says "none yet"
-        values = [b.value for b in ctx.attribute_bindings(loop) if not _is_none(b.value)]
+        values = [b.value for b in ctx.attribute_bindings(loop) if not is_none(b.value)]
         return frozenset(ctx.origin(v) if v is not None else None for v in values) or frozenset({None})
     return frozenset({ctx.origin(loop)})
-
-
-def _is_none(value: ast.AST | None) -> bool:
-    return type(value) is ast.Constant and value.value is None
 
 
 class MainCoroutines:
