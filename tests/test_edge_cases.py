@@ -194,7 +194,16 @@ async def receive(stream):
 
 
 @pytest.mark.parametrize("framework", ["import trio\n", "from twisted.internet import defer\n"])
-@pytest.mark.parametrize(("extra", "reported"), [("", False), ("import asyncio\n", True), ("import anyio\n", True)])
+@pytest.mark.parametrize(
+    ("extra", "reported"),
+    [
+        ("", False),
+        ("import asyncio\n", True),
+        ("import anyio\n", True),
+        ("import typing\nif typing.TYPE_CHECKING:\n    import asyncio\n", False),  # urwid: for annotations only
+        ("import typing\nif not typing.TYPE_CHECKING:\n    import asyncio\n", True),
+    ],
+)
 def test_trio_or_twisted_cancellation_is_not_asyncio_s(framework, extra, reported):
     """A trio-only module's swallowed Cancelled comes back at the next checkpoint, and a Twisted
     module's coroutines are cancelled through their Deferred with an Exception: not asyncio's mistake."""

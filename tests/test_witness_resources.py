@@ -115,6 +115,7 @@ UNCLOSED = "unclosed-async-resource"
 PER_REQUEST = "client-session-in-loop"
 UNRELEASED = "unreleased-response"
 RUN_BOUND = 10  # no run may take longer than this
+HEAD_LENGTH = 10_000_000  # the Content-Length a HEAD reply announces, far beyond any socket buffer
 STUCK = 1.0  # how long a wrong unreleased-response run is given (it waits forever)
 
 # What aiohttp reports, in order, once the function's garbage is collected: the messages it gives the
@@ -130,6 +131,7 @@ CONNECTIONS = {"wrong_client_per_request": 5, "correct_one_client": 1}  # TCP co
 UNRELEASED_RUNS = {
     "wrong_two_requests_one_connection": ("timed out", 1, ["Unclosed connection"]),
     "correct_two_requests_one_connection": ((200, 200), 2, []),
+    "correct_two_heads_one_connection": ((200, 200), 2, []),  # the headers announce the unfinished body's length
 }
 WITNESSES = {
     UNCLOSED: {*SESSION_REPORTS, *FILE_WARNINGS},
@@ -183,6 +185,8 @@ class _Server:
             self.transports.append(request.transport)
         if not self.unfinished:
             return web.Response(text="ok")
+        if request.method == "HEAD":  # what a GET would get, less the body: aiohttp sends only the headers
+            return web.Response(body=b"o" * HEAD_LENGTH)
         response = web.StreamResponse()
         await response.prepare(request)
         await response.write(b"o")

@@ -151,14 +151,18 @@ def exception_class(ctx: Context, expr: ast.AST) -> str:
 
 
 def cancelled_elsewhere(ctx: Context) -> bool:
-    """The module imports trio or Twisted, and neither asyncio nor anyio (at module level): its
+    """The module imports trio or Twisted, and neither asyncio nor anyio (at module level, and not only
+    for type checkers, under ``if TYPE_CHECKING:``): its
     cancellation is not asyncio's.  Trio's is level-triggered -- a swallowed ``Cancelled`` is raised
     again at the next checkpoint; Twisted drives coroutines through Deferreds, whose cancellation
     is ``twisted.internet.defer.CancelledError``, an ``Exception`` like any other."""
+    dead = [(start, end) for start, end, _ in ctx.dead_arms]  # ``if TYPE_CHECKING: import asyncio``: for types only
     imported = {
         b.qualname.partition(".")[0]
         for b in ctx.module.bindings.values()
-        if b.kind is BindingKind.IMPORT and b.qualname
+        if b.kind is BindingKind.IMPORT
+        and b.qualname
+        and not any(start <= getattr(b.node, "lineno", 0) <= end for start, end in dead)
     }
     return bool(imported & {"trio", "twisted"}) and not imported & {"asyncio", "anyio"}
 

@@ -7,9 +7,10 @@ import ast
 from ..semantic.context import Context
 from ..semantic.frames import in_statement_list, statement_lists, statement_position, within_scope
 from ..semantic.scope import ScopeKind
-from ..semantic.text import dotted_name
+from ..semantic.text import decorator_target, dotted_name
 
 _OWNERS = ("self.", "cls.")
+_MEMOIZERS = frozenset({"functools.cache", "functools.lru_cache"})
 _LOOK_BACK = 16  # statements searched backwards for a cache-hit guard
 
 
@@ -96,3 +97,8 @@ def _fills(statement: ast.stmt, cache: str, by_key: bool) -> bool:
         elif dotted_name(target) == cache:
             return True
     return False
+
+
+def memoized(ctx: Context, function: ast.AST) -> bool:
+    """A def decorated with ``functools.cache``/``lru_cache``: its body runs once per arguments."""
+    return any(ctx.qualified_name(decorator_target(d)) in _MEMOIZERS for d in getattr(function, "decorator_list", ()))

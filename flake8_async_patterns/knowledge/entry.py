@@ -9,7 +9,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ..semantic.frames import runs_after_await
-from ..semantic.scope import Binding, Scope, ScopeKind
+from ..semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ..semantic.text import is_none, last_segment
 from .asyncio import ASYNCIO_RUN
 
@@ -69,7 +69,9 @@ class MainCoroutines:
     """The module's main coroutines: ``async def``s (at module level, or local to a function) that
     the module names *only* to run them, each as the first and only task of a new event loop
     (``asyncio.run(main())``, ``new_event_loop().run_until_complete(main())``, see
-    :func:`started_coroutine`).  A function the module also awaits, gathers, makes into a task,
+    :func:`started_coroutine`), also through a plain def that runs the coroutine it is given so
+    (``run_in_background(main())`` where ``def run_in_background(coro)`` calls
+    ``asyncio.run(coro)``).  A function the module also awaits, gathers, makes into a task,
     passes on or rebinds is not one.  A private method (``_serve``) is one when every ``._serve``
     attribute spelled in the file's text is such a run (``asyncio.run(self._serve())`` in a thread or a worker process's
     ``run()``): any other mention -- an ``await self._serve()``, a callback, ``super()._serve()``,
@@ -82,7 +84,7 @@ class MainCoroutines:
     ``visit_Call`` -- and a node fed by two checkers counts once.  :meth:`is_main` answers at the
     module end, when every use of the function's name has been seen."""
 
-    __slots__ = ("_ctx", "_functions", "_last_call", "_method_runs", "_methods", "_runs")
+    __slots__ = ("_ctx", "_functions", "_handed", "_last_call", "_method_runs", "_methods", "_runners", "_runs")
 
     def __init__(self, ctx: Context) -> None:
         self._ctx = ctx
@@ -91,6 +93,8 @@ class MainCoroutines:
         self._runs: set[ast.Name] = set()  # ``main`` in ``asyncio.run(main())``
         self._method_runs: dict[str, int] = {}  # ``_serve`` in ``asyncio.run(self._serve())`` -> how many
         self._last_call: ast.Call | None = None
+        self._runners: set[tuple[ast.AST, int]] = set()  # (def, position) of ``def bg(coro): asyncio.run(coro)``
+        self._handed: list[tuple[Binding, int, ast.Name]] = []  # ``bg(main())``: (bg's binding, 0, main)
 
     def defined(self, node: ast.AsyncFunctionDef) -> None:
         """``node``'s header has just been left: at module level or in a function, watch its name's
@@ -114,11 +118,36 @@ class MainCoroutines:
         if call is self._last_call:  # the checkers' handlers for one node run one after another
             return
         self._last_call = call
-        started = None if self._ctx.in_async else started_coroutine(self._ctx, call)
+        if self._ctx.in_async:
+            return
+        started = started_coroutine(self._ctx, call)
         if isinstance(started, ast.Name):
             self._runs.add(started)
         elif started is not None:
             self._method_runs[started.attr] = self._method_runs.get(started.attr, 0) + 1
+        else:
+            self._runner_helper(call)
+
+    def _runner_helper(self, call: ast.Call) -> None:
+        """A helper that runs the coroutine it is given on a new loop -- ``def run_in_background(coro):
+        ... asyncio.run(coro)``, maybe in a def nested in it (a thread's target) -- and a call handing
+        one to such a helper, ``run_in_background(run_asgi())`` (resolved at the end)."""
+        ctx, func, arguments = self._ctx, call.func, call.args
+        if len(arguments) == 1 and isinstance(arguments[0], ast.Name) and ctx.qualified_name(func) in _RUNS_COROUTINE:
+            binding = ctx.binding_of(arguments[0])
+            helper = binding.scope.node if binding is not None and binding.kind is BindingKind.PARAM else None
+            if isinstance(helper, ast.FunctionDef):
+                positions = [a.arg for a in (*helper.args.posonlyargs, *helper.args.args)]
+                if binding.name in positions:
+                    self._runners.add((helper, positions.index(binding.name)))
+            return
+        if not isinstance(func, ast.Name):
+            return
+        for position, argument in enumerate(arguments):
+            if isinstance(argument, ast.Call) and isinstance(argument.func, ast.Name):
+                binding = ctx.binding_of(func)
+                if binding is not None and binding.kind is BindingKind.DEF:
+                    self._handed.append((binding, position, argument.func))
 
     def startup(self, function: Scope) -> Scope | None:
         """``function`` when it may turn out to be a main coroutine (known before its body is
@@ -132,6 +161,11 @@ class MainCoroutines:
     def is_main(self, function: Scope | None) -> bool:
         if function is None:
             return False
+        if self._handed:  # every helper is known now: the coroutines handed to one are run by it
+            for binding, position, started in self._handed:
+                if (binding.node, position) in self._runners:
+                    self._runs.add(started)
+            self._handed.clear()
         if function.node in self._methods:
             return self._only_run(function.node.name)
         binding = self._functions.get(function.node)

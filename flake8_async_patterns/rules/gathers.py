@@ -10,7 +10,7 @@ from ..knowledge.asyncio import GATHER, SHIELD, WAIT_FOR
 from ..registry import declare
 from ..semantic.flow import Use, use_of
 from ..semantic.frames import grandparent_of, parent_frame, parent_of, statement_frame
-from ..semantic.scope import Binding, BindingKind, Scope
+from ..semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ..semantic.symbols import Symbol
 from ..semantic.text import describe, is_true, keyword_value
 from .tasks import ASYNCIO_TASKS_DOC
@@ -61,11 +61,14 @@ UNCHECKED_GATHER = declare(
         "the results (or, in a `for` loop over them -- also paired through `zip(requests, results)` or "
         "`enumerate(results)` into a tuple target -- each one) to a function other than a few builtins "
         "that cannot inspect them (`list`, `zip`, `enumerate`, `sum`, `max`, `print`, ...) is assumed to "
-        "inspect them; so is raising each one (`for ex in results: if ex is not None: raise ex`, for "
+        "inspect them -- also through such a builtin (`ProbeResult(tuple(results))`); so is raising each one "
+        "(`for ex in results: if ex is not None: raise ex`, for "
         "awaitables that return `None` on success). Results returned -- at once, or in the `return` statement's "
         "value (`return dict(zip(keys, results))`) -- from a function whose return "
         "annotation names `BaseException` or `Exception` (`-> list[R | BaseException]`) are that function's API: "
-        "its callers check them.",
+        "its callers check them. So are results returned at once (`return await gather(...)`) from a "
+        "def nested in a function that tests values: the function around it runs it and checks what it "
+        "hands back (freqtrade's batch helpers run by `loop.run_until_complete`).",
         "The cancel-and-drain idiom -- `t.cancel()` for each task, then "
         "`await gather(*tasks, return_exceptions=True)` with the result discarded -- is not "
         "reported: results that are never used need no check.",
@@ -109,13 +112,14 @@ class _Results:
 
 
 class _Gather:
-    __slots__ = ("binding", "call", "function", "results")
+    __slots__ = ("binding", "call", "function", "results", "returned")
 
-    def __init__(self, call: ast.Call, function: Scope, results: _Results, binding: Binding | None = None) -> None:
+    def __init__(self, call: ast.Call, function: Scope, results: _Results, returned: bool) -> None:
         self.call = call
         self.function = function
         self.results = results
-        self.binding = binding  # for BOUND: the watched name, once bound
+        self.returned = returned  # ``return await gather(...)``: the results go to the caller as they are
+        self.binding: Binding | None = None  # for BOUND: the watched name, once bound
 
 
 class GatherChecker(Checker):
@@ -150,9 +154,10 @@ class GatherChecker(Checker):
         results = self._results(ctx.frame)
         if results is None:
             return
-        gather = _Gather(node, ctx.function, results)
+        frame = self._awaited_frame(ctx.frame)
+        gather = _Gather(node, ctx.function, results, isinstance(grandparent_of(frame), ast.Return))
         if results is _Results.BOUND:
-            self.awaited_gathers[parent_of(self._awaited_frame(ctx.frame))] = gather
+            self.awaited_gathers[parent_of(frame)] = gather
         self.gathers.append(gather)
 
     def visit_Compare(self, node: ast.Compare) -> None:
@@ -197,13 +202,23 @@ class GatherChecker(Checker):
 
     def module_end(self) -> None:
         for gather in self.gathers:
-            if gather.function in self.checked_functions:
+            if gather.function in self.checked_functions or (gather.returned and self._checked_around(gather.function)):
                 continue
             if gather.results is _Results.BOUND:
                 binding = gather.binding
                 if binding is None or not binding.loads or not self._results_used(binding):
                     continue
             self.ctx.report(gather.call, UNCHECKED_GATHER, call=describe(gather.call), function=gather.function.name)
+
+    def _checked_around(self, function: Scope) -> bool:
+        """A function around this nested one tests values: ``async def batch(coros): return await
+        gather(*coros, return_exceptions=True)`` defined in the function that runs it and checks each result."""
+        scope = function.parent
+        while scope is not None:
+            if scope.function in self.checked_functions and scope.function.kind is ScopeKind.FUNCTION:
+                return True
+            scope = scope.parent
+        return False
 
     def _results_used(self, binding: Binding) -> bool:
         """Every load must be a use that does not hand the results to unknown code."""
@@ -213,9 +228,12 @@ class GatherChecker(Checker):
         for frame in binding.loads:
             if annotated and isinstance(statement_frame(frame)[0], ast.Return):
                 return False  # ``return dict(zip(keys, results))`` under ``-> dict[K, R | BaseException]``
-            parent = parent_of(frame)
-            if use_of(frame) is Use.ARGUMENT and ctx.qualified_name(parent.func) not in _TRANSPARENT_BUILTINS:
+            outer = frame  # ``Probe(tuple(results))``: what a builtin makes of them goes on
+            while use_of(outer) is Use.ARGUMENT and ctx.qualified_name(parent_of(outer).func) in _TRANSPARENT_BUILTINS:
+                outer = parent_frame(outer)
+            if use_of(outer) is Use.ARGUMENT:
                 return False  # passed to code that may inspect them
+            parent = parent_of(frame)
             if isinstance(parent, ast.For) and parent.iter is frame[0] and self._passes_each(parent, parent.target):
                 return False  # ``for r in results: self.log_result(r)``: each one, to such code
             loop = grandparent_of(frame)

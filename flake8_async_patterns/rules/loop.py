@@ -116,10 +116,11 @@ DEPRECATED_GET_EVENT_LOOP = declare(
         "while a loop runs (`if loop and loop.is_running():` after `loop = asyncio.get_running_loop()`, the "
         "nest_asyncio pattern: `get_event_loop()` returns the running loop there), in a sync method of an "
         "`unittest.IsolatedAsyncioTestCase` (its runner sets the loop before the test runs), after "
-        "`asyncio.set_event_loop(loop)` (not `None`) earlier in the same function -- or after an earlier call of a "
-        "module-level function of the module that makes that call (robyn's `initialize_event_loop()`) -- and in "
-        "a module that uses `@asyncio.coroutine` -- removed in 3.11, so the module only runs on "
-        "Pythons where `get_event_loop()` neither warns nor raises.",
+        "`asyncio.set_event_loop(loop)` (not `None`) earlier in the same function, or in a function around it "
+        "before the nested def (restate's Lambda handler, a closure over the loop its maker set) -- or after an "
+        "earlier call of a module-level function of the module that makes that call (robyn's "
+        "`initialize_event_loop()`) -- and in a module that uses `@asyncio.coroutine` -- removed in 3.11, "
+        "so the module only runs on Pythons where `get_event_loop()` neither warns nor raises.",
     ),
     references=(EVENTLOOP_DOC + "#asyncio.get_event_loop", "https://github.com/python/cpython/issues/126353"),
 )
@@ -226,11 +227,23 @@ class LoopChecker(Checker):
         module = self.ctx.module
         setters = {scope.name for scope in self.sets_loop if scope.parent is module and scope is not module}
         for call, function in self.deprecated:
-            if self.sets_loop.get(function, call.lineno) < call.lineno or any(
+            if self._loop_set_before(function, call.lineno) or any(
                 name in setters and line < call.lineno for name, line in self.name_calls.get(function, ())
             ):
                 continue  # ``asyncio.set_event_loop(loop)`` came first, itself or in a helper of the module
             self.ctx.report(call, DEPRECATED_GET_EVENT_LOOP, call=describe(call))
+
+    def _loop_set_before(self, function: Scope, line: int) -> bool:
+        """``asyncio.set_event_loop(loop)`` came first in the function, or in a function around it
+        before the nested def (``loop = new_event_loop(); set_event_loop(loop)`` then ``def handler():
+        loop = asyncio.get_event_loop()``: the closure finds the loop its maker set)."""
+        scope: Scope | None = function
+        while scope is not None and scope.kind is ScopeKind.FUNCTION:
+            if self.sets_loop.get(scope, line) < line:
+                return True
+            line = scope.node.lineno
+            scope = scope.parent.function if scope.parent is not None else None
+        return False
 
 
 _RUNTIME_ERROR_CATCHERS = frozenset({"builtins.RuntimeError", "builtins.Exception", "builtins.BaseException"})

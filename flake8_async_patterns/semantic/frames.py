@@ -311,14 +311,29 @@ def in_try_handling(frame: Frame, errors: frozenset[str], qualified_name: Callab
     """Whether the node of ``frame`` sits in the body of a ``try`` (of its own function) with a
     handler for one of ``errors`` (qualified names): the code expects that failure there -- a
     fallback for a missing name (``ImportError``), the non-blocking socket idiom
-    (``BlockingIOError``)."""
-    for node, child in within_scope(frame, TRY_NODES):
-        if in_statement_list(child, node.body):
-            for handler in node.handlers:
-                types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-                if any(t is not None and qualified_name(t) in errors for t in types):
-                    return True
+    (``BlockingIOError``).  ``with contextlib.suppress(BlockingIOError):`` counts as such a ``try``."""
+    for node, child in within_scope(frame, _HANDLING_NODES):
+        if not in_statement_list(child, node.body):
+            continue
+        if isinstance(node, ast.With):
+            types = [
+                t
+                for item in node.items
+                if isinstance(item.context_expr, ast.Call) and qualified_name(item.context_expr.func) == _SUPPRESS
+                for t in item.context_expr.args
+            ]
+            if any(qualified_name(t) in errors for t in types):
+                return True
+            continue
+        for handler in node.handlers:
+            types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+            if any(t is not None and qualified_name(t) in errors for t in types):
+                return True
     return False
+
+
+_HANDLING_NODES = (*TRY_NODES, ast.With)
+_SUPPRESS = "contextlib.suppress"
 
 
 AWAIT_NODES = (ast.Await, ast.AsyncFor, ast.AsyncWith)

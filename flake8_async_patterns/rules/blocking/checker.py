@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from ...checker import Checker
 from ...knowledge.asyncio import steps_coroutine_by_hand
-from ...knowledge.caching import built_once
+from ...knowledge.caching import built_once, memoized
 from ...knowledge.cli import is_cli_command
 from ...knowledge.entry import main_coroutines
 from ...knowledge.inference import kind_of, session_factory_kind
@@ -365,7 +365,7 @@ class BlockingChecker(Checker):
         ):
             return socket_condition(ctx, call, self._made_here)
         if found.rule is BLOCKING_FILE_OBJECT_METHOD:
-            return file_condition(ctx.function, func, self.file_data)
+            return file_condition(ctx.function, call, self.file_data)
         if found.rule is BLOCKING_DIRECTORY_SCAN and lazy_scan(ctx, call):
             parent = ctx.parent()
             if iterates(parent, call):
@@ -430,6 +430,9 @@ class BlockingChecker(Checker):
             for load in binding.loads
         )
 
+    def _memoized_calls(self, helper_calls: dict[Scope, list[Scope]]) -> set[tuple[Scope, Scope]]:
+        return {(f, c) for f, callees in helper_calls.items() for c in callees if memoized(self.ctx, c.node)}
+
     def module_end(self) -> None:
         ctx = self.ctx
         for call, found, function, condition in self.deferred:
@@ -449,15 +452,17 @@ class BlockingChecker(Checker):
             links = blocking_chains(direct, helper_calls)
         cached = {
             edge
-            for edge in self.once_calls - self.every_time_calls
+            for edge in (self.once_calls - self.every_time_calls) | self._memoized_calls(helper_calls)
             if edge[1] in links and links[edge[1]].last in self.ssl_helpers
         }
-        if cached:  # an SSL context made by a helper whose every call here is built once (blocking-ssl-context)
+        if cached:  # an SSL context made by a helper built once, by a cache test or ``@functools.cache``
             calls = {f: [c for c in callees if (f, c) not in cached] for f, callees in helper_calls.items()}
             links = blocking_chains(direct, calls)
         for call, helper, function, startup, frame in self.async_calls:
             if helper not in links or self.main_coroutines.is_main(startup) or self.gates.leaves_shut(helper, call):
                 continue
+            if links[helper].last in self.ssl_helpers and memoized(ctx, helper.node):
+                continue  # ``@functools.cache def ssl_context(...)``: built once per arguments
             if not any(callee in links for callee in self.helper_calls.get(helper, ())) and takes_seen_item(
                 call, frame, self.helper_blocks.get(helper, ()), self._excused
             ):

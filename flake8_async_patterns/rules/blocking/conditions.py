@@ -76,11 +76,27 @@ def socket_condition(ctx: Context, call: ast.Call, made_here: Callable[[ast.AST]
     return None
 
 
-def file_condition(function: Scope, func: ast.Attribute, file_data: set[tuple[Scope, str]]) -> Condition | None:
+def file_condition(function: Scope, call: ast.Call, file_data: set[tuple[Scope, str]]) -> Condition | None:
     """A file object's method call.  ``seek()`` moves no data: it blocks only where the same
     function also reads or writes that object (``file_data`` collects those, for the module end)."""
+    func = call.func
     key = (function, dotted_name(func.value))
     if func.attr != "seek" or key[1] is None:
         file_data.add(key)
         return None
+    if _seeks_where_it_is(call, key[1]):
+        return EXCUSED  # ``stream.seek(stream.tell())``: a probe of seekability, no move at all
     return Condition(seek=key)
+
+
+def _seeks_where_it_is(call: ast.Call, name: str) -> bool:
+    arguments = call.args if not call.keywords else ()
+    if len(arguments) != 1 or not isinstance(arguments[0], ast.Call):
+        return False
+    tell = arguments[0].func
+    return (
+        isinstance(tell, ast.Attribute)
+        and tell.attr == "tell"
+        and not arguments[0].args
+        and dotted_name(tell.value) == name
+    )

@@ -232,8 +232,9 @@ BLOCKING_NETWORK = blocking_rule(
         "connect only records the peer) unless its host is a literal name (DNS).",
         "The non-blocking socket idioms are not reported: a socket on which the function calls `setblocking(False)` "
         "or `settimeout(0)` (for a `self.<attr>` socket: anywhere in its class, such as `__init__`), and a call in "
-        "a `try` that handles `BlockingIOError`, `InterruptedError` or `ssl.SSLWantReadError`/`SSLWantWriteError` "
-        "-- it fails at once instead of waiting. The same holds inside the helpers transitive-blocking-call follows.",
+        "a `try` that handles `BlockingIOError`, `InterruptedError` or `ssl.SSLWantReadError`/`SSLWantWriteError`, "
+        "or a `with contextlib.suppress(BlockingIOError):` -- it fails at once instead of waiting. The same holds "
+        "inside the helpers transitive-blocking-call follows.",
     ),
     references=("https://docs.python.org/3/library/asyncio-stream.html",),
 )
@@ -431,7 +432,8 @@ BLOCKING_FILE_OBJECT_METHOD = blocking_rule(
         "A method passed as a callable (`await asyncio.to_thread(f.read)`) is not a call: not reported. Nor one "
         "of a file object named for the console (`stdout: TextIO`, `self._stderr`): it is written like `print()`.",
         "`seek()` only beside a read or write of that file object in the same function: alone it moves the offset "
-        "(an `lseek`, no data), e.g. `seek(0, 2)` for a size, or a rewind before reads in a thread (AIO210 too).",
+        "(an `lseek`, no data), e.g. `seek(0, 2)` for a size, or a rewind before reads in a thread (AIO210 too). "
+        "`f.seek(f.tell())` -- a probe that the stream can seek, which goes nowhere -- is never reported.",
     ),
     references=(
         "https://docs.python.org/3/library/io.html#io.TextIOWrapper",
@@ -472,7 +474,9 @@ TRANSITIVE_BLOCKING_CALL = declare(
     notes=(
         "Helpers passed to `asyncio.to_thread`/`run_in_executor` are not called and not reported; nor a chain to an "
         "SSL context (blocking-ssl-context) whose helper is only ever called in a lazy initialisation, as that "
-        "rule's page describes (`if key not in CACHE: CACHE[key] = build_context()`).",
+        "rule's page describes (`if key not in CACHE: CACHE[key] = build_context()`), or through a helper "
+        "memoized with `functools.cache`/`lru_cache` (sense_energy's `get_ssl_context`): one context per "
+        "configuration. A memoized helper that reads a file is still reported.",
         "Chains are computed once per module, in time linear in its calls; recursion and mutual recursion "
         "end. The shortest chain is shown; one longer than six helpers shows its first four, how many "
         "more there are, and the last one (`a() -> b() -> c() -> d() -> ... 3 more ... -> h() -> time.sleep()`).",

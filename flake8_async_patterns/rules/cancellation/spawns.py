@@ -25,10 +25,12 @@ MODULE, SELF, ANY_OBJECT = "module", "self", "any object"  # whose function or m
 def _spawns(segment: str) -> bool:
     """``create_task``/``ensure_future`` by name, also through wrappers named for a task or a
     future (``app.add_task(...)``, ``start_pending_task(...)``, ``spawn(...)``, faust's
-    ``self.add_future(coro)``, vocode's ``asyncio_create_task_with_done_error_log(coro)``), and
-    ``run_coroutine_threadsafe(coro, loop)``, a task on another thread's loop."""
+    ``self.add_future(coro)``, vocode's ``asyncio_create_task_with_done_error_log(coro)``), the
+    ``asyncio.Task(coro)`` constructor (faust's actors), and ``run_coroutine_threadsafe(coro, loop)``,
+    a task on another thread's loop."""
     return (
         segment in SPAWN_METHODS
+        or segment == "Task"
         or segment.endswith(("_task", "_future"))
         or segment == "spawn"
         or "create_task" in segment

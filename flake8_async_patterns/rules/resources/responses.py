@@ -33,7 +33,7 @@ UNRELEASED_RESPONSE = declare(
         "or read the body"
     ),
     summary=(
-        "`resp = await s.get/post/put/patch/delete/head/options/request(...)` on a known aiohttp "
+        "`resp = await s.get/post/put/patch/delete/options/request(...)` on a known aiohttp "
         "`ClientSession` (made in the function, a parameter annotated `aiohttp.ClientSession`, a "
         "`self` attribute bound to one in the class), whose response is never entered with `async "
         "with`, released/closed, read (`await resp.text()/json()/read()`, `resp.content`), nor handed "
@@ -65,6 +65,9 @@ UNRELEASED_RESPONSE = declare(
     notes=(
         "Handed on: returned, yielded, stored, or passed to any call (the callee may read it).",
         "httpx responses are not tracked: `await client.get()` reads the whole body before it returns.",
+        'A HEAD request (`s.head(url)`, `s.request("HEAD", url)`) is not reported: its reply has no body, and '
+        "aiohttp releases the connection once the headers are read -- even when they announce a large "
+        "`Content-Length` (witnessed with `TCPConnector(limit=1)`).",
         "Reported at the request call.",
     ),
     references=(AIOHTTP_CLIENT_DOC + "#response-object", "https://docs.aiohttp.org/en/stable/client_reference.html"),
@@ -92,7 +95,7 @@ class ResponseChecker(Checker):
         call = value.value
         if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute):
             return
-        if call.func.attr in REQUEST_METHODS and kind_of(self.ctx, call.func.value) is Kind.AIOHTTP_SESSION:
+        if _has_body(call) and kind_of(self.ctx, call.func.value) is Kind.AIOHTTP_SESSION:
             self.ctx.watch(binding)
             self.responses.append((binding, call))
 
@@ -100,6 +103,15 @@ class ResponseChecker(Checker):
         for binding, call in self.responses:
             if not any(_releases(frame) for frame in binding.loads or ()):
                 self.ctx.report(call, UNRELEASED_RESPONSE, name=binding.name, call=describe(call))
+
+
+def _has_body(call: ast.Call) -> bool:
+    """A request whose reply may carry a body: not ``head(...)`` nor ``request("HEAD", ...)`` -- a HEAD
+    reply ends with its headers, and aiohttp gives its connection back as soon as they are read."""
+    method = call.func.attr
+    if method == "request" and call.args and isinstance(call.args[0], ast.Constant):
+        return str(call.args[0].value).upper() != "HEAD"
+    return method in REQUEST_METHODS and method != "head"
 
 
 def _releases(frame: Frame) -> bool:
