@@ -204,6 +204,7 @@ def steps_coroutine_by_hand(ctx: Context, call: ast.Call) -> bool:
 ASYNCIO_RUN = "asyncio.run"
 GET_EVENT_LOOP = "asyncio.get_event_loop"
 SET_EVENT_LOOP = "asyncio.set_event_loop"
+SET_EVENT_LOOP_POLICY = "asyncio.set_event_loop_policy"
 NEW_EVENT_LOOP = "asyncio.new_event_loop"
 LOOP_RUNNERS = frozenset({"run_until_complete", "run_forever"})
 

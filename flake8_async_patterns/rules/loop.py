@@ -6,7 +6,14 @@ import ast
 from typing import TYPE_CHECKING
 
 from ..checker import Checker
-from ..knowledge.asyncio import ASYNCIO_RUN, GET_EVENT_LOOP, LOOP_RUNNERS, SET_EVENT_LOOP, decorated_before_311
+from ..knowledge.asyncio import (
+    ASYNCIO_RUN,
+    GET_EVENT_LOOP,
+    LOOP_RUNNERS,
+    SET_EVENT_LOOP,
+    SET_EVENT_LOOP_POLICY,
+    decorated_before_311,
+)
 from ..knowledge.inference import is_loop, kind_of
 from ..knowledge.kinds import Kind
 from ..knowledge.testing import ASYNC_TEST_CASE, derives_from
@@ -117,7 +124,9 @@ DEPRECATED_GET_EVENT_LOOP = declare(
         "nest_asyncio pattern: `get_event_loop()` returns the running loop there), in a sync method of an "
         "`unittest.IsolatedAsyncioTestCase` (its runner sets the loop before the test runs), after "
         "`asyncio.set_event_loop(loop)` (not `None`) earlier in the same function, or in a function around it "
-        "before the nested def (restate's Lambda handler, a closure over the loop its maker set) -- or after an "
+        "before the nested def (restate's Lambda handler, a closure over the loop its maker set), or after "
+        "`asyncio.set_event_loop_policy(Policy())` with a policy class of the module that defines its own "
+        "`get_event_loop` (mode's gevent loop; the deprecated policy API is reported by its own rule) -- or after an "
         "earlier call of a module-level function of the module that makes that call (robyn's "
         "`initialize_event_loop()`) -- and in a module that uses `@asyncio.coroutine` -- removed in 3.11, "
         "so the module only runs on Pythons where `get_event_loop()` neither warns nor raises.",
@@ -146,7 +155,9 @@ class LoopChecker(Checker):
         qn = ctx.qualified_name(func)
         if not ctx.in_async and isinstance(func, ast.Name):
             self.name_calls.setdefault(ctx.function, []).append((func.id, node.lineno))
-        if qn == SET_EVENT_LOOP and not (node.args and is_none(node.args[0])):
+        if (qn == SET_EVENT_LOOP and not (node.args and is_none(node.args[0]))) or (
+            qn == SET_EVENT_LOOP_POLICY and node.args and self._policy_makes_loops(node.args[0])
+        ):
             self.sets_loop.setdefault(ctx.function, node.lineno)
         if qn == ASYNCIO_RUN:
             if ctx.in_async:
@@ -233,14 +244,31 @@ class LoopChecker(Checker):
                 continue  # ``asyncio.set_event_loop(loop)`` came first, itself or in a helper of the module
             self.ctx.report(call, DEPRECATED_GET_EVENT_LOOP, call=describe(call))
 
+    def _policy_makes_loops(self, policy: ast.expr) -> bool:
+        """``set_event_loop_policy(Policy())`` (or a name bound to one) with a class of this module that
+        defines its own ``get_event_loop`` (mode's gevent policy): that method answers, not the default
+        policy that warns or raises."""
+        ctx = self.ctx
+        if isinstance(policy, ast.Name):
+            binding = ctx.binding_of(policy)
+            policy = binding.value if binding is not None and binding.kind is BindingKind.ASSIGN else None
+        cls = ctx.binding_of(policy.func) if isinstance(policy, ast.Call) else None
+        return (
+            cls is not None
+            and isinstance(cls.node, ast.ClassDef)
+            and any(isinstance(s, ast.FunctionDef) and s.name == "get_event_loop" for s in cls.node.body)
+        )
+
     def _loop_set_before(self, function: Scope, line: int) -> bool:
         """``asyncio.set_event_loop(loop)`` came first in the function, or in a function around it
         before the nested def (``loop = new_event_loop(); set_event_loop(loop)`` then ``def handler():
         loop = asyncio.get_event_loop()``: the closure finds the loop its maker set)."""
         scope: Scope | None = function
-        while scope is not None and scope.kind is ScopeKind.FUNCTION:
+        while scope is not None:
             if self.sets_loop.get(scope, line) < line:
                 return True
+            if scope.kind is not ScopeKind.FUNCTION:
+                return False
             line = scope.node.lineno
             scope = scope.parent.function if scope.parent is not None else None
         return False
