@@ -141,13 +141,12 @@ class MainCoroutines:
                 if binding.name in positions:
                     self._runners.add((helper, positions.index(binding.name)))
             return
-        if not isinstance(func, ast.Name):
-            return
-        for position, argument in enumerate(arguments):
-            if isinstance(argument, ast.Call) and isinstance(argument.func, ast.Name):
-                binding = ctx.binding_of(func)
-                if binding is not None and binding.kind is BindingKind.DEF:
-                    self._handed.append((binding, position, argument.func))
+        handed = [
+            (p, a.func) for p, a in enumerate(arguments) if isinstance(a, ast.Call) and isinstance(a.func, ast.Name)
+        ]
+        binding = ctx.binding_of(func) if handed else None  # (a Name callee only: anything else gives None)
+        if binding is not None and binding.kind is BindingKind.DEF:
+            self._handed += [(binding, position, started) for position, started in handed]
 
     def startup(self, function: Scope) -> Scope | None:
         """``function`` when it may turn out to be a main coroutine (known before its body is
