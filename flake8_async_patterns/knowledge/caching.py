@@ -6,7 +6,7 @@ import ast
 
 from ..semantic.context import Context
 from ..semantic.frames import in_statement_list, statement_lists, statement_position, within_scope
-from ..semantic.scope import ScopeKind
+from ..semantic.scope import Scope, ScopeKind
 from ..semantic.text import decorator_target, dotted_name
 
 _OWNERS = ("self.", "cls.")
@@ -99,6 +99,7 @@ def _fills(statement: ast.stmt, cache: str, by_key: bool) -> bool:
     return False
 
 
-def memoized(ctx: Context, function: ast.AST) -> bool:
+def memoized(ctx: Context, function: Scope) -> bool:
     """A def decorated with ``functools.cache``/``lru_cache``: its body runs once per arguments."""
-    return any(ctx.qualified_name(decorator_target(d)) in _MEMOIZERS for d in getattr(function, "decorator_list", ()))
+    decorators = getattr(function.node, "decorator_list", ())
+    return any(ctx.qualified_name(decorator_target(d), function.parent) in _MEMOIZERS for d in decorators)

@@ -133,7 +133,12 @@ class MainCoroutines:
         ... asyncio.run(coro)``, maybe in a def nested in it (a thread's target) -- and a call handing
         one to such a helper, ``run_in_background(run_asgi())`` (resolved at the end)."""
         ctx, func, arguments = self._ctx, call.func, call.args
-        if len(arguments) == 1 and isinstance(arguments[0], ast.Name) and ctx.qualified_name(func) in _RUNS_COROUTINE:
+        if (
+            len(arguments) == 1
+            and isinstance(arguments[0], ast.Name)
+            and (isinstance(func, ast.Name) or last_segment(func) == "run")  # the cheap test first, as above
+            and ctx.qualified_name(func) in _RUNS_COROUTINE
+        ):
             binding = ctx.binding_of(arguments[0])
             helper = binding.scope.node if binding is not None and binding.kind is BindingKind.PARAM else None
             if isinstance(helper, ast.FunctionDef):

@@ -430,9 +430,6 @@ class BlockingChecker(Checker):
             for load in binding.loads
         )
 
-    def _memoized_calls(self, helper_calls: dict[Scope, list[Scope]]) -> set[tuple[Scope, Scope]]:
-        return {(f, c) for f, callees in helper_calls.items() for c in callees if memoized(self.ctx, c.node)}
-
     def module_end(self) -> None:
         ctx = self.ctx
         for call, found, function, condition in self.deferred:
@@ -450,18 +447,22 @@ class BlockingChecker(Checker):
         if self.gates.settle(direct, helper_calls, links):  # some helpers block only when asked to
             helper_calls = self.gates.open_calls(helper_calls)
             links = blocking_chains(direct, helper_calls)
+        # An SSL context (blocking-ssl-context) built once: by a helper ``@functools.cache`` memoizes, or
+        # by one whose every call here sits behind a cache test.
+        once = {h for h, link in links.items() if link.last in self.ssl_helpers and memoized(ctx, h)}
         cached = {
             edge
-            for edge in (self.once_calls - self.every_time_calls) | self._memoized_calls(helper_calls)
+            for edge in self.once_calls - self.every_time_calls
             if edge[1] in links and links[edge[1]].last in self.ssl_helpers
         }
-        if cached:  # an SSL context made by a helper built once, by a cache test or ``@functools.cache``
+        cached |= {(f, c) for f, callees in helper_calls.items() for c in callees if c in once}
+        if cached:
             calls = {f: [c for c in callees if (f, c) not in cached] for f, callees in helper_calls.items()}
             links = blocking_chains(direct, calls)
         for call, helper, function, startup, frame in self.async_calls:
             if helper not in links or self.main_coroutines.is_main(startup) or self.gates.leaves_shut(helper, call):
                 continue
-            if links[helper].last in self.ssl_helpers and memoized(ctx, helper.node):
+            if helper in once and links[helper].last in self.ssl_helpers:
                 continue  # ``@functools.cache def ssl_context(...)``: built once per arguments
             if not any(callee in links for callee in self.helper_calls.get(helper, ())) and takes_seen_item(
                 call, frame, self.helper_blocks.get(helper, ()), self._excused
