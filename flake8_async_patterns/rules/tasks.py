@@ -107,8 +107,9 @@ DANGLING_TASK = declare(
         "may go round again after the binding (`task = ensure_future(factory()); continue` back to "
         "`await shield(task)`): the next round uses the new task.",
         "Not reported in a finalizer -- `__del__`, or a function (or a method, `self.close_session`) this module "
-        "registers with `weakref.ref(obj, callback)`/`weakref.finalize` -- where best-effort cleanup is scheduled "
-        "with nobody left to keep the task.",
+        "registers with `weakref.ref(obj, callback)`/`weakref.finalize`, or a function defined inside one (the "
+        "callback it hands the loop: pydantic-ai's `loop.call_soon_threadsafe(request_exit)`) -- where "
+        "best-effort cleanup is scheduled with nobody left to keep the task.",
         "Not reported when the task runs an `async def` of this module (a function, or a method through "
         "`self`) that never suspends -- no `await`, `async for` or `async with` in its body "
         "(`create_task(self.terminate())` where `terminate` only calls `.cancel()`), is not decorated and is "
@@ -188,10 +189,16 @@ class TaskChecker(Checker):
             elif call is node.value and ctx.qualified_name(call.func) == GATHER:
                 self.dropped.append((call, "gather", ctx.function))
 
-    def _finalizer(self, function: Scope) -> bool:
+    def _finalizer(self, function: Scope | None) -> bool:
         """``__del__``, or a function registered as a ``weakref.ref``/``weakref.finalize`` callback
-        in this module: best-effort cleanup, where nobody is left to keep the task."""
-        return (function.is_method and function.name == "__del__") or function in self.finalizers
+        in this module, or a function defined inside one (the callback it hands the loop, pydantic-ai's
+        ``loop.call_soon_threadsafe(request_exit)``): best-effort cleanup, where nobody is left to
+        keep the task."""
+        while function is not None and function.kind is not ScopeKind.MODULE:
+            if (function.is_method and function.name == "__del__") or function in self.finalizers:
+                return True
+            function = function.parent
+        return False
 
     def bound(self, binding: Binding) -> None:
         value = binding.value

@@ -6,9 +6,17 @@ from __future__ import annotations
 
 import ast
 import ipaddress
+from typing import TYPE_CHECKING
 
+from ...semantic.scope import BindingKind, ScopeKind
 from ...semantic.text import is_false, is_zero, keyword_value, last_segment
 from .calls import POLLING_FLAGS, WAIT_PARAMETERS, WAITING_FUNCTIONS
+
+if TYPE_CHECKING:
+    from ...semantic.context import Context
+
+# Resolvers that ask DNS only for a host name: given an IP address they parse it and return at once.
+NUMERIC_RESOLVERS = frozenset({"socket.getaddrinfo", "socket.gethostbyname"})
 
 
 def is_pipe_transport(call: ast.Call) -> bool:
@@ -66,10 +74,26 @@ def datagram_connect(connect: ast.Call, made_by: ast.Call | None) -> bool:
     address = connect.args[0] if connect.args else None
     host = address.elts[0] if isinstance(address, ast.Tuple) and address.elts else None
     if isinstance(host, ast.Constant) and isinstance(host.value, str) and host.value:
-        try:
-            ipaddress.ip_address(host.value)
-        except ValueError:
-            return False  # a host name: resolved by a blocking DNS lookup
+        return _ip_address(host.value)  # a host name: resolved by a blocking DNS lookup
+    return True
+
+
+def numeric_host(ctx: Context, call: ast.Call) -> bool:
+    """``getaddrinfo("239.255.255.250", None)``, ``gethostbyname(BROADCAST_ADDR)`` with a module
+    constant bound to an IP address literal: nothing to look up (pymediaroom's multicast socket)."""
+    host = call.args[0] if call.args else keyword_value(call, "host")
+    binding = ctx.binding_of(host) if isinstance(host, ast.Name) else None
+    if binding is not None and binding.kind is BindingKind.ASSIGN and binding.scope.kind is ScopeKind.MODULE:
+        host = binding.value
+    text = host.value if isinstance(host, ast.Constant) else None
+    return isinstance(text, str) and _ip_address(text)
+
+
+def _ip_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
     return True
 
 

@@ -18,7 +18,15 @@ from ...semantic.frames import Frame, awaited_chain, parent_of
 from ...semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ...semantic.source import ASYNC_CODE
 from ...semantic.text import describe, dotted_name, is_false, is_zero, keyword_value
-from .arguments import console_stream, does_not_wait, in_memory_database, is_pipe_transport, pseudo_file
+from .arguments import (
+    NUMERIC_RESOLVERS,
+    console_stream,
+    does_not_wait,
+    in_memory_database,
+    is_pipe_transport,
+    numeric_host,
+    pseudo_file,
+)
 from .calls import (
     ANY_METHOD,
     BLOCKING_CONTEXT_KINDS,
@@ -145,6 +153,8 @@ class BlockingChecker(Checker):
             if found is not None:
                 if qn in WAITING_FUNCTIONS and does_not_wait(call, qn):
                     return None  # ``concurrent.futures.wait(fs, timeout=0)`` polls
+                if qn in NUMERIC_RESOLVERS and numeric_host(ctx, call):
+                    return None  # an IP address: nothing for DNS to resolve
                 if qn == "sqlite3.connect" and in_memory_database(call):
                     return None
                 if qn in _OPENERS and pseudo_file(call):

@@ -159,11 +159,13 @@ STATE_NOTE = (
     "swallows the task's own cancellation and is reported (asgiref). Likewise a handler that first asks "
     "whether its object is shutting down -- a `self` flag or method named `closed`, `closing`, `stopped`, "
     "`stopping`, `should_stop`, `shutdown`, `terminating`, `interrupted` or `sigint...` (also `_`-prefixed, "
-    "`is_`-prefixed, called, or-ed together: `self._conn.is_closed()`, aioconsole's `self._sigint_received`) "
-    "-- and re-raises where it is not (`if not self.closed: raise`; `if "
-    "self.is_closed(): raise ClientClosed` then `raise`): the cancellation the other arm swallows or replaces "
-    "is the shutdown's own, which cancels the object's tasks (slack-sdk, modal). Leaving quietly while the "
-    "object still runs (`if self.is_closed: raise`, then a retry) is reported."
+    "`is_`-prefixed, called, or-ed together: `self._conn.is_closed()`, aioconsole's `self._sigint_received`), "
+    "or not `connected`, `running`, `alive` or `open` (`not self.is_connected`), also and-ed with other "
+    "tests -- and re-raises where it is not (`if not self.closed: raise`; `if self.is_closed(): raise "
+    "ClientClosed` then `raise`; pysnooz's `if not self.is_connected and reason == USER: pass` / `else: "
+    "raise`): the cancellation the other arm swallows or replaces is the shutdown's own, which cancels the "
+    "object's tasks (slack-sdk, modal, pysnooz's disconnect). Leaving quietly while the object still runs "
+    "(`if self.is_closed: raise`, then a retry; `if self.is_connected and ...: pass`) is reported."
 )
 
 CANCELLED_ERROR_NOT_RERAISED = declare(

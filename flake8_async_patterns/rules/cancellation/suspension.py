@@ -28,6 +28,9 @@ CLOSING_WORDS = frozenset(
     }
 )
 
+# Flags that hold while the object runs (``not self.is_connected`` is a closing test).
+RUNNING_WORDS = frozenset({"connected", "running", "alive", "open"})
+
 if TYPE_CHECKING:
     from ...semantic.context import Context
     from ...semantic.frames import Frame
@@ -134,23 +137,52 @@ def tells_awaited_apart(try_node: ast.Try, handler: ast.ExceptHandler) -> bool:
 
 def tells_closing_apart(handler: ast.ExceptHandler) -> bool:
     """Whether the handler first asks whether its object is shutting down -- ``self.closed``,
-    ``self._stopping``, ``self._conn.is_closed()``, alone or or-ed together -- and re-raises
-    where it is not (``if not self.closed: raise``; ``if self.is_closed(): raise ClientClosed``
-    then ``raise``): the cancellation the other arm swallows or replaces is the object's own
-    shutdown's (slack-sdk's message processor, modal's client, nats' subscription).  Leaving
-    quietly where the object still runs (aio-pika's ``if closed: raise``, then a retry) is no such
-    test."""
+    ``self._stopping``, ``self._conn.is_closed()``, ``not self.is_connected``, alone, or-ed together
+    or and-ed with other tests -- and re-raises where it is not (``if not self.closed: raise``;
+    ``if self.is_closed(): raise ClientClosed`` then ``raise``; pysnooz's ``if not self.is_connected
+    and reason == USER: pass`` / ``else: raise``): the cancellation the other arm swallows or replaces
+    is the object's own shutdown's (slack-sdk's message processor, modal's client, nats' subscription,
+    pysnooz's ``async_disconnect``).  Leaving quietly where the object still runs (aio-pika's ``if
+    closed: raise``, then a retry) is no such test."""
     for index, statement in enumerate(handler.body):
         if not isinstance(statement, ast.If):
             continue
-        test, negated = _negation(statement.test)
-        flags = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or) and not negated else [test]
-        if not all(_closing_flag(flag) for flag in flags):
+        state = _object_state(statement.test)
+        if state is None:
             return False
-        running_arm = statement.body if negated else statement.orelse or handler.body[index + 1 :]
+        running_arm = statement.body if state == "running" else statement.orelse or handler.body[index + 1 :]
         last = running_arm[-1] if running_arm else None
         return isinstance(last, ast.Raise) and last.exc is None
     return False
+
+
+def _object_state(test: ast.expr) -> str | None:
+    """``"closing"`` where ``test`` holds only while the object shuts down, ``"running"`` where it
+    holds only while the object runs, ``None`` where it tells nothing of the kind."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _FLIPPED.get(_object_state(test.operand))
+    if isinstance(test, ast.BoolOp):
+        states = [_object_state(value) for value in test.values]
+        if isinstance(test.op, ast.Or):  # holds only while closing if every operand does
+            return states[0] if len(set(states)) == 1 else None
+        # ``A and B`` holds only while closing if any operand does (and only while running likewise)
+        return "closing" if "closing" in states else "running" if "running" in states else None
+    return _flag_state(test)
+
+
+_FLIPPED = {"closing": "running", "running": "closing"}
+
+
+def _flag_state(test: ast.AST) -> str | None:
+    if isinstance(test, ast.Call) and not test.args and not test.keywords:
+        test = test.func
+    name = dotted_name(test) if isinstance(test, ast.Attribute) else None
+    if name is None or not name.startswith("self."):
+        return None
+    word = name.rsplit(".", 1)[1].lstrip("_").removeprefix("is_")
+    if word in CLOSING_WORDS or word.startswith("sigint"):  # ``self._sigint_received``
+        return "closing"
+    return "running" if word in RUNNING_WORDS else None
 
 
 def _negation(test: ast.expr) -> tuple[ast.expr, bool]:
@@ -158,13 +190,3 @@ def _negation(test: ast.expr) -> tuple[ast.expr, bool]:
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         return test.operand, True
     return test, False
-
-
-def _closing_flag(test: ast.AST) -> bool:
-    if isinstance(test, ast.Call) and not test.args and not test.keywords:
-        test = test.func
-    name = dotted_name(test) if isinstance(test, ast.Attribute) else None
-    if name is None or not name.startswith("self."):
-        return False
-    word = name.rsplit(".", 1)[1].lstrip("_")
-    return word.removeprefix("is_") in CLOSING_WORDS or word.startswith("sigint")  # ``self._sigint_received``
