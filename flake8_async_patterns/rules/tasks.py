@@ -115,7 +115,12 @@ DANGLING_TASK = declare(
         "(`create_task(self.terminate())` where `terminate` only calls `.cancel()`), is not decorated and is "
         "no stub (`async def on_timeout(self): pass` is a hook that subclasses fill in): the task ends in its "
         "first step, and until then the loop's queue of ready callbacks holds it. Keeping a reference would "
-        "change nothing -- an exception it raises goes unobserved either way.",
+        "change nothing -- an exception it raises goes unobserved either way. `functools.wraps` copies metadata "
+        "and does not count as a decorator here (coc.py's trigger wrapper).",
+        "Nor when the call given to `create_task` is a plain `def` of this module (a function, or a method "
+        "through `self`) that returns nothing -- annotated `-> None`, or with no `return` of a value and no "
+        "`yield`: `create_task(None)` raises TypeError at once, and no task exists to be lost (ably's "
+        "generated sync copy of its async code). That TypeError is a type checker's to report.",
     ),
     options=(PYTHON_VERSION,),
     references=(ASYNCIO_TASKS_DOC + "#asyncio.create_task",),
@@ -124,6 +129,7 @@ DANGLING_TASK = declare(
 
 _GOES_ON = frozenset({Outcome.FALL, Outcome.CONTINUE})  # ways on to a loop's next round
 _FINALIZER_REGISTRATIONS = frozenset({"weakref.ref", "weakref.finalize"})
+_WRAPS = "functools.wraps"
 
 # Expressions whose value is (part of) their own value: what is thrown away with them is lost.
 _PASSING_ON = {
@@ -226,22 +232,34 @@ class TaskChecker(Checker):
         elif isinstance(func, ast.Name):
             self.callees[call] = (self.ctx.scope, func.id, False)
 
-    def _one_step(self, call: ast.Call) -> bool:
-        """The task runs an ``async def`` of this module that never suspends (no ``await``, ``async
-        for`` or ``async with``): it ends in its first step, while the loop's ready queue still
-        holds it -- nothing is left for the garbage collector to lose."""
+    def _callee(self, call: ast.Call) -> Binding | None:
+        """The def of this module whose call the task is given (``self.M()`` or ``f()``), if seen."""
         where = self.callees.get(call)
         if where is None:
-            return False
+            return None
         scope, name, method = where
         binding = self.ctx.method_binding(scope, name) if method else self.ctx.lookup(name, scope)
-        node = binding.node if binding is not None and binding.kind is BindingKind.DEF else None
-        return (
-            isinstance(node, ast.AsyncFunctionDef)
-            and not binding.func_scope.has_await
-            and not node.decorator_list
-            and not is_stub(node.body)  # ``async def on_timeout(self): pass``: a hook subclasses fill in
-        )
+        return binding if binding is not None and binding.kind is BindingKind.DEF else None
+
+    def _no_task(self, call: ast.Call) -> bool:
+        """The task's coroutine comes from an ``async def`` of this module that never suspends (no
+        ``await``, ``async for`` or ``async with``): it ends in its first step, while the loop's
+        ready queue still holds it -- nothing is left for the garbage collector to lose.  Or from a
+        plain ``def`` that returns nothing (``-> None``, or no ``return`` of a value): ``create_task``
+        raises ``TypeError`` at once, and no task exists (ably's generated sync copy).  A decorator
+        other than ``functools.wraps`` (which copies metadata only) may change what the call gives."""
+        binding = self._callee(call)
+        node = binding.node if binding is not None else None
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return False
+        if any(
+            self.ctx.qualified_name(d.func if isinstance(d, ast.Call) else d) != _WRAPS for d in node.decorator_list
+        ):
+            return False
+        if isinstance(node, ast.FunctionDef):
+            return _returns_nothing(node)
+        # ``async def on_timeout(self): pass`` is a stub: a hook that subclasses fill in
+        return not binding.func_scope.has_await and not is_stub(node.body)
 
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
@@ -260,10 +278,10 @@ class TaskChecker(Checker):
     def module_end(self) -> None:
         ctx = self.ctx
         for call, variant, function in self.dropped:
-            if not self._finalizer(function) and not self._one_step(call):
+            if not self._finalizer(function) and not self._no_task(call):
                 ctx.report(call, DANGLING_TASK, variant, call=describe(call))
         for call, bindings in self.unused_candidates.items():
-            if self._finalizer(bindings[0].scope) or self._one_step(call):
+            if self._finalizer(bindings[0].scope) or self._no_task(call):
                 continue
             if any(line > call.lineno for line in self.loop_runs.get(bindings[0].scope, ())):
                 continue  # ``_ = loop.create_task(main())`` then ``loop.run_forever()``: held while it runs
@@ -308,3 +326,18 @@ def _used_next_round(binding: Binding) -> bool:
                 type(found) is ast.Name and found.id == name and type(found.ctx) is ast.Load for found in ast.walk(node)
             )
     return False
+
+
+def _returns_nothing(node: ast.FunctionDef) -> bool:
+    """``def f() -> None``, or a body (its nested defs, lambdas and classes aside) with no ``return``
+    of a value and no ``yield``: a call of ``f`` gives ``None``."""
+    if isinstance(node.returns, ast.Constant) and node.returns.value is None:
+        return True
+    pending: list[ast.AST] = list(node.body)
+    while pending:
+        child = pending.pop()
+        if isinstance(child, (ast.Yield, ast.YieldFrom)) or (isinstance(child, ast.Return) and child.value is not None):
+            return False
+        if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            pending.extend(ast.iter_child_nodes(child))
+    return True

@@ -97,6 +97,8 @@ class CancellationChecker(Decisions, Checker):
         self.keepers: set[str] = set()  # functions that raise, or hand on, a parameter (or re-raise bare)
         self.handler_stack: list[ast.ExceptHandler] = []  # handlers being walked (the current function's on top)
         self.helper_calls: dict[ast.AST, set[str]] = {}  # handler -> f of ``f(exc)``/``self.f(exc)`` in it
+        self.askers: set[str] = set()  # module functions that ask ``current_task().cancelling()``
+        self.asker_calls: dict[ast.AST, set[str]] = {}  # handler -> f of ``f()`` in it
         self.candidates: list[Candidate] = []
         self.scopes: dict[ast.AST, Scope] = {}  # the module's function nodes -> their scopes
         self.found_done: dict[ast.AST, frozenset[str]] = {}  # try -> futures ``if F.done():`` around it saw over
@@ -187,12 +189,7 @@ class CancellationChecker(Decisions, Checker):
         if isinstance(func, ast.Attribute):
             self._method_call(node, func)
         elif isinstance(func, ast.Name):
-            if func.id == "isinstance" and len(node.args) == 2:
-                checked = node.args[1].elts if isinstance(node.args[1], ast.Tuple) else [node.args[1]]
-                if any(exception_class(ctx, t) in _TELLS_CANCELLATION for t in checked):
-                    self._decides(node.args[0])
-            elif _asks_on_purpose(ctx, node, func):
-                self._mark_enclosing_handlers()  # ``from sys import exc_info``, ``getattr(task, "cancelling")``
+            self._function_call(node, func)
         self.main_coroutines.called(node)
         segment = func.attr if type(func) is ast.Attribute else func.id if type(func) is ast.Name else ""
         if self.handler_stack and "cancel" in segment and segment not in _ASKS_CANCELLATION:
@@ -209,6 +206,18 @@ class CancellationChecker(Decisions, Checker):
                 self.spawned_methods.add(name)  # ``create_task(self.cycle.run_asgi(app))``
             else:
                 self.spawned.setdefault(class_of(ctx.function) if whose == SELF else None, set()).add(name)
+
+    def _function_call(self, node: ast.Call, func: ast.Name) -> None:
+        ctx = self.ctx
+        if func.id == "isinstance" and len(node.args) == 2:
+            checked = node.args[1].elts if isinstance(node.args[1], ast.Tuple) else [node.args[1]]
+            if any(exception_class(ctx, t) in _TELLS_CANCELLATION for t in checked):
+                self._decides(node.args[0])
+        elif _asks_on_purpose(ctx, node, func):
+            self._mark_enclosing_handlers()  # ``from sys import exc_info``, ``getattr(task, "cancelling")``
+        elif self.handler_stack and not node.args and not node.keywords:
+            for handler in self._handlers_of_name(None)[:1]:  # ``if _task_cancelling(): raise``
+                self.asker_calls.setdefault(handler, set()).add(func.id)
 
     def _method_call(self, node: ast.Call, func: ast.Attribute) -> None:
         if func.attr in _DELIBERATE_METHODS or (func.attr in _EXC_INFO and self.ctx.qualified_name(func) in _CAPTURE):
@@ -299,8 +308,13 @@ class CancellationChecker(Decisions, Checker):
         self.classes.defined(node)
 
     def _mark_enclosing_handlers(self) -> None:
-        """``.uncancel()``/``.cancelling()``/``sys.exc_info()`` in a handler: it decides on purpose."""
+        """``.uncancel()``/``.cancelling()``/``sys.exc_info()`` in a handler: it decides on purpose.
+        In a plain def of the module, a handler calling it decides so (centrifuge's ``if
+        _task_cancelling(): raise``)."""
         self.deliberate.update(handler for handler, _ in within_scope(self.ctx.frame, _HANDLER))
+        function = self.ctx.function
+        if isinstance(function.node, ast.FunctionDef) and function.parent.kind is ScopeKind.MODULE:
+            self.askers.add(function.name)
 
     def _handlers_of(self, value: ast.AST | None) -> list[ast.AST]:
         """The enclosing handler whose caught name ``value`` is."""

@@ -60,6 +60,8 @@ class Decisions:
     deliberate: set[ast.AST]
     helper_calls: dict[ast.AST, set[str]]
     keepers: set[str]
+    askers: set[str]
+    asker_calls: dict[ast.AST, set[str]]
     classes: ExceptionClasses
     main_coroutines: MainCoroutines
     scopes: dict[ast.AST, Scope]
@@ -98,6 +100,8 @@ class Decisions:
             return True  # the cancel-then-reap idiom
         if handler in self.deliberate or self.helper_calls.get(handler, set()) & self.keepers:
             return True
+        if self.asker_calls.get(handler, set()) & self.askers:
+            return True  # ``if _task_cancelling(): raise``, the helper asking ``current_task().cancelling()``
         told_apart = tells_awaited_apart(candidate.try_node, handler) or tells_closing_apart(handler)
         if told_apart and Outcome.RERAISE in self._ends(candidate):
             return True  # ``if fut.cancelled(): return`` / ``raise``: the awaited future's own cancellation

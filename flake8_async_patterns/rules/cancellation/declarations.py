@@ -68,7 +68,8 @@ FORWARD_NOTE = (
     "`sys.exc_info()`/`sys.exception()` captured in the handler; a handler that tests the caught "
     "exception (`isinstance(exc, CancelledError)`, `isinstance(exc, Exception)`, `exc is not "
     "incoming`, `type(exc) is ...`) or asks `current_task().cancelling()`/`uncancel()` (also through "
-    '`getattr(task, "cancelling", ...)`); '
+    '`getattr(task, "cancelling", ...)`, or in a plain function of the module that the handler calls with no '
+    "arguments: centrifuge's `if _task_cancelling(): raise`); "
     "a handler nested in an outer `except` whose every path raises (an exception is already "
     "leaving)."
 )
