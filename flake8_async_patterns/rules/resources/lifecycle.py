@@ -14,6 +14,7 @@ from ...semantic.flow import Outcome, Use, closed_on_every_path, hands_on, outco
 from ...semantic.frames import (
     COMPREHENSION_NODES,
     LOOP_NODES,
+    TRY_NODES,
     in_statement_list,
     parent_frame,
     parent_of,
@@ -135,7 +136,9 @@ CLIENT_SESSION_IN_LOOP = declare(
         "request worked -- or whose block is followed by statements that leave the loop on every path (a "
         "plain `return`/`break`, or parsing the response and then returning) -- is a retry or "
         "a readiness poll: the next pass makes a client only after this one failed, when there is no "
-        "pooled connection to reuse. Not reported. A `break` only on failure after the block is no retry.",
+        "pooled connection to reuse. Not reported. The `else` of a `try` whose body holds the block runs "
+        "only when the request got through, and counts as the block (proxybroker's `else: if valid: break`). "
+        "A `break` only on failure after the block is no retry.",
         "Reported at the creating call.",
     ),
     references=(AIOHTTP_CLIENT_DOC + "#client-session", HTTPX_ASYNC_DOC),
@@ -243,12 +246,15 @@ def _retry_attempt(frame: Frame) -> bool:
     block = parent_of(block_frame) if block_frame is not None else None
     if not isinstance(block, ast.AsyncWith):
         return False
-    for statements in statement_lists(parent_of(parent_frame(block_frame))):
+    around = parent_of(parent_frame(block_frame))
+    for statements in statement_lists(around):
         position = statement_position(block, statements)
         following = statements[position + 1 :] if position is not None else []
         if following and not outcomes(following) & _GOES_ROUND:
             return True  # the pass that got through the block leaves the loop: return, break or raise
     pending = list(block.body)
+    if isinstance(around, TRY_NODES) and statement_position(block, around.body) is not None:
+        pending += around.orelse  # ``try: async with ...`` / ``else: if ok: break``: run only if it got through
     while pending:
         node = pending.pop()
         if isinstance(node, (ast.Return, ast.Break)):
