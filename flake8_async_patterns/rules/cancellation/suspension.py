@@ -156,18 +156,22 @@ def tells_closing_apart(handler: ast.ExceptHandler) -> bool:
     return False
 
 
-def _object_state(test: ast.expr) -> str | None:
+def _object_state(test: ast.expr, depth: int = 0) -> str | None:
     """``"closing"`` where ``test`` holds only while the object shuts down, ``"running"`` where it
-    holds only while the object runs, ``None`` where it tells nothing of the kind."""
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        return _FLIPPED.get(_object_state(test.operand))
+    holds only while the object runs, ``None`` where it tells nothing of the kind.  A chain of
+    ``not`` is unwound in a loop; and-/or-nesting deeper than any real test tells nothing."""
+    flipped = False
+    while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test, flipped = test.operand, not flipped
     if isinstance(test, ast.BoolOp):
-        states = [_object_state(value) for value in test.values]
+        states = [_object_state(value, depth + 1) for value in test.values] if depth < 16 else [None]
         if isinstance(test.op, ast.Or):  # holds only while closing if every operand does
-            return states[0] if len(set(states)) == 1 else None
-        # ``A and B`` holds only while closing if any operand does (and only while running likewise)
-        return "closing" if "closing" in states else "running" if "running" in states else None
-    return _flag_state(test)
+            state = states[0] if len(set(states)) == 1 else None
+        else:  # ``A and B`` holds only while closing if any operand does (and only while running likewise)
+            state = "closing" if "closing" in states else "running" if "running" in states else None
+    else:
+        state = _flag_state(test)
+    return _FLIPPED.get(state) if flipped else state
 
 
 _FLIPPED = {"closing": "running", "running": "closing"}
