@@ -252,14 +252,12 @@ class TaskChecker(Checker):
         node = binding.node if binding is not None else None
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             return False
-        if any(
-            self.ctx.qualified_name(d.func if isinstance(d, ast.Call) else d) != _WRAPS for d in node.decorator_list
-        ):
+        qualified_name, scope = self.ctx.qualified_name, binding.scope
+        if any(qualified_name(d.func if isinstance(d, ast.Call) else d, scope) != _WRAPS for d in node.decorator_list):
             return False
-        if isinstance(node, ast.FunctionDef):
-            return _returns_nothing(node)
-        # ``async def on_timeout(self): pass`` is a stub: a hook that subclasses fill in
-        return not binding.func_scope.has_await and not is_stub(node.body)
+        if is_stub(node.body):  # ``async def on_timeout(self): pass``: a hook that subclasses fill in
+            return False
+        return _returns_nothing(node) if isinstance(node, ast.FunctionDef) else not binding.func_scope.has_await
 
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx

@@ -145,7 +145,7 @@ class CancellationChecker(Decisions, Checker):
             self.first_cancel[scope] = min(self.first_cancel.get(scope, node.lineno), node.lineno)
             scope = scope.parent
         if ctx.origin(node.value) == CURRENT_TASK:
-            self._mark_enclosing_handlers()  # ``asyncio.current_task().cancel()``: cancelled again
+            self._mark_enclosing_handlers(asks_task=True)  # ``asyncio.current_task().cancel()``: cancelled again
             return
         attr = self_attr(node.value)
         if attr is not None:
@@ -213,15 +213,15 @@ class CancellationChecker(Decisions, Checker):
             checked = node.args[1].elts if isinstance(node.args[1], ast.Tuple) else [node.args[1]]
             if any(exception_class(ctx, t) in _TELLS_CANCELLATION for t in checked):
                 self._decides(node.args[0])
-        elif _asks_on_purpose(ctx, node, func):
-            self._mark_enclosing_handlers()  # ``from sys import exc_info``, ``getattr(task, "cancelling")``
+        elif _asks_on_purpose(ctx, node, func):  # ``from sys import exc_info``, ``getattr(task, "cancelling")``
+            self._mark_enclosing_handlers(asks_task=func.id == "getattr")
         elif self.handler_stack and not node.args and not node.keywords:
             for handler in self._handlers_of_name(None)[:1]:  # ``if _task_cancelling(): raise``
                 self.asker_calls.setdefault(handler, set()).add(func.id)
 
     def _method_call(self, node: ast.Call, func: ast.Attribute) -> None:
         if func.attr in _DELIBERATE_METHODS or (func.attr in _EXC_INFO and self.ctx.qualified_name(func) in _CAPTURE):
-            self._mark_enclosing_handlers()
+            self._mark_enclosing_handlers(asks_task=func.attr in _DELIBERATE_METHODS)
         elif func.attr in _HANDING_ON and node.args:
             self._hands_on(node.args[0])  # ``fut.set_exception(exc)``, ``errors.append(Error(exc))``
         elif func.attr in _SCHEDULING:
@@ -307,13 +307,14 @@ class CancellationChecker(Decisions, Checker):
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         self.classes.defined(node)
 
-    def _mark_enclosing_handlers(self) -> None:
+    def _mark_enclosing_handlers(self, asks_task: bool) -> None:
         """``.uncancel()``/``.cancelling()``/``sys.exc_info()`` in a handler: it decides on purpose.
-        In a plain def of the module, a handler calling it decides so (centrifuge's ``if
-        _task_cancelling(): raise``)."""
+        A plain def of the module that asks the task (``cancelling()``, ``uncancel()``, cancelling
+        it again; not ``sys.exc_info()``, which a logging helper reads too) lets a handler that
+        calls it decide so (centrifuge's ``if _task_cancelling(): raise``)."""
         self.deliberate.update(handler for handler, _ in within_scope(self.ctx.frame, _HANDLER))
         function = self.ctx.function
-        if isinstance(function.node, ast.FunctionDef) and function.parent.kind is ScopeKind.MODULE:
+        if asks_task and isinstance(function.node, ast.FunctionDef) and function.parent.kind is ScopeKind.MODULE:
             self.askers.add(function.name)
 
     def _handlers_of(self, value: ast.AST | None) -> list[ast.AST]:
