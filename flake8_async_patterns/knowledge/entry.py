@@ -23,7 +23,15 @@ _RUNS_FUNCTION = frozenset({"anyio.run", "trio.run"})
 # A loop's method that runs a coroutine on it -> what made the loop (a local or ``self.<attr>``
 # of that origin).
 _RUNS_ON_OWN_LOOP = {
-    "run_until_complete": frozenset({"asyncio.new_event_loop", "uvloop.new_event_loop"}),
+    "run_until_complete": frozenset(
+        {
+            "asyncio.new_event_loop",
+            "uvloop.new_event_loop",
+            "asyncio.ProactorEventLoop",  # a loop class made directly (praisonai's Windows runner thread)
+            "asyncio.SelectorEventLoop",
+            "uvloop.Loop",
+        }
+    ),
     "run": frozenset({"asyncio.Runner"}),
 }
 
