@@ -232,12 +232,6 @@ class BlockingChecker(Checker):
                         expr = func.value  # conn.cursor(): where conn came from
                         continue
                 return expr  # a constructor, or a blocking method that made it (``path.open()``)
-            if isinstance(expr, ast.Attribute):  # ``self.connection = sqlite3.connect(...)`` earlier, on every path
-                made = [b for b in ctx.attribute_bindings(expr) if b.scope.function is ctx.function]
-                if not made or made[-1].value is None or not made[-1].dominates(ctx.frame, ctx.statement_members):
-                    return None
-                expr = made[-1].value
-                continue
             binding = ctx.binding_of(expr)
             if binding is None or binding.scope.function is not ctx.function:
                 return None

@@ -178,10 +178,11 @@ BLOCKING_DATABASE = blocking_rule(
     peers="none",
     notes=(
         "Clients that connect when made are reported once, at the connect/constructor call; their later method "
-        "calls in the same coroutine are not reported again -- also on a `self` attribute the coroutine set to "
-        "one earlier in the same block (libp2p's lazy `self.connection = sqlite3.connect(...)` and its PRAGMAs "
-        "right after). When the connection was made elsewhere (a module "
-        "global, a `self` attribute, a parameter annotated with the driver's class), its query methods (`execute`, "
+        "calls in the same coroutine are not reported again. A connection stored on `self` is not tied to its "
+        'connect: its calls are reported too, as pyrogram\'s `self.conn.execute("VACUUM")` right after '
+        "`self.conn = sqlite3.connect(...)`, which rewrites the whole file. When the connection was made "
+        "elsewhere (a module global, a `self` attribute, a parameter annotated with the driver's class), its "
+        "query methods (`execute`, "
         "`commit`, cursor `fetch*`, ...) are reported where the coroutine calls them. `redis.Redis()` connects "
         "lazily: its methods are reported, except those that only build a helper (`pipeline`, `pubsub`, `lock`, ...) "
         "and `close()` (it releases the connection and disconnects the pool's sockets: no round trip).",

@@ -80,6 +80,7 @@ class CancellationChecker(Decisions, Checker):
         self.first_cancel: dict[Scope, int] = {}  # function -> line of its first ``.cancel``
         self.cancelling_methods: dict[Scope | None, dict[str, set[str]]] = {}  # class -> method -> X of self.X.cancel
         self.self_calls: dict[Scope, list[tuple[str, int]]] = {}  # function -> (M, line) of ``self.M()``
+        self.name_calls: dict[Scope, list[tuple[str, int]]] = {}  # coroutine -> (f, line) of ``f(...)``
         self.cancelled_attrs: dict[Scope | None, set[str]] = {}  # class -> X of ``self.X.cancel``
         self.awaited_globals: dict[ast.AST, set[str]] = {}  # try -> G of ``await G`` (a module global)
         self.cancelled_globals: set[str] = set()  # G of ``G.cancel`` or ``t = G; t.cancel``
@@ -209,6 +210,8 @@ class CancellationChecker(Decisions, Checker):
 
     def _function_call(self, node: ast.Call, func: ast.Name) -> None:
         ctx = self.ctx
+        if ctx.in_async:  # ``cancel(task, signal)``: a module helper may cancel for it (aioshutdown)
+            self.name_calls.setdefault(ctx.function, []).append((func.id, node.lineno))
         if func.id == "isinstance" and len(node.args) == 2:
             checked = node.args[1].elts if isinstance(node.args[1], ast.Tuple) else [node.args[1]]
             if any(exception_class(ctx, t) in _TELLS_CANCELLATION for t in checked):

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from ...knowledge.asyncio import BASE_EXCEPTION, CANCELLED_ERROR, cancelled_elsewhere, caught_exceptions
 from ...knowledge.cli import is_cli_command
 from ...semantic.flow import Outcome, handler_outcomes
+from ...semantic.scope import BindingKind
 from .declarations import CANCELLED_ERROR_NOT_RERAISED
 from .structure import class_of, only_cleanup_of, raises_unless_unwinding, reraised_after
 from .suspension import never_suspends, tells_awaited_apart, tells_closing_apart
@@ -77,6 +78,7 @@ class Decisions:
     first_cancel: dict[Scope, int]
     cancelling_methods: dict[Scope | None, dict[str, set[str]]]
     self_calls: dict[Scope, list[tuple[str, int]]]
+    name_calls: dict[Scope, list[tuple[str, int]]]
     copies: dict[Scope, dict[str, set[str]]]
     saved: dict[ast.AST, set[str]]
     raised: dict[Scope, set[str]]
@@ -141,6 +143,10 @@ class Decisions:
         first_cancel = self.first_cancel.get(function)
         if first_cancel is not None and first_cancel < line:
             return True
+        for name, at in self.name_calls.get(function, ()):
+            helper = self.ctx.lookup(name, function) if at < line else None
+            if helper is not None and helper.kind is BindingKind.DEF and helper.func_scope in self.first_cancel:
+                return True  # ``cancel(task, signal)``, a plain def of the module that calls ``task.cancel()``
         awaited = self.awaited_attrs.get(try_node)
         if not awaited or not function.is_method:
             return False
