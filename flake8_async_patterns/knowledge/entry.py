@@ -8,7 +8,7 @@ import ast
 import re
 from typing import TYPE_CHECKING
 
-from ..semantic.frames import runs_after_await
+from ..semantic.frames import before_first_suspension, runs_after_await
 from ..semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ..semantic.text import is_none, last_segment
 from .asyncio import ASYNCIO_RUN
@@ -166,9 +166,12 @@ class MainCoroutines:
         walked) and the node being handled in it runs before its first await point, in no loop
         that reaches one: it then runs once, alone on the loop.  Ask :meth:`is_main` at the end."""
         node = function.node
-        if (node not in self._functions and node not in self._methods) or function.has_await:
+        if node not in self._functions and node not in self._methods:
             return None
-        return None if runs_after_await(self._ctx.frame) else function
+        frame = self._ctx.frame
+        if function.has_await and not before_first_suspension(frame):
+            return None
+        return None if runs_after_await(frame) else function
 
     def is_main(self, function: Scope | None) -> bool:
         if function is None:

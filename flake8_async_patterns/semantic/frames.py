@@ -374,6 +374,60 @@ def runs_after_await(frame: Frame) -> bool:
     return False
 
 
+def before_first_suspension(frame: Frame) -> bool:
+    """Whether the node of ``frame`` runs before its function first suspends, although a walk in
+    source order has met an await point: the node is evaluated for that very await point -- in the
+    operand of an ``await``, the first context manager of an ``async with`` (dashscope's ``async with
+    build_session() as session:`` opening ``main``), the iterable of an ``async for`` -- and nothing
+    that runs before it (earlier statements at every level, the headers of the statements around
+    it, a ``try`` body before its handlers) has an await point.  Walks those, and only for a node
+    in such an operand: ask only when about to report."""
+    if not _in_await_operand(frame):
+        return False
+    for ancestor, child in branch_path(frame):
+        if not isinstance(child, ast.stmt) and not isinstance(ancestor, TRY_NODES):
+            continue
+        if isinstance(ancestor, (ast.AsyncWith, ast.AsyncFor)):
+            return False  # in the body: the ``async with``/``async for`` has suspended already
+        function = isinstance(ancestor, FUNCTION_LIKE_NODES)  # its header (defaults, decorators) ran before
+        earlier: list = [] if function else [value for name, value in ast.iter_fields(ancestor) if name not in _BLOCKS]
+        for statements in statement_lists(ancestor):
+            position = statement_position(child, statements)
+            if position is not None:
+                earlier.append(statements[:position])
+        if isinstance(ancestor, TRY_NODES) and statement_position(child, ancestor.body) is None:
+            earlier.append(ancestor.body)  # a handler, ``else`` or ``finally``: the ``try`` body ran first
+        if any(_has_await_point(node) for value in earlier for node in _nodes(value)):
+            return False
+        if function:
+            return True
+    return True
+
+
+def _in_await_operand(frame: Frame) -> bool:
+    """The node of ``frame`` is part of what an await point of its function evaluates first."""
+    for ancestor, child in branch_path(frame):
+        if isinstance(ancestor, FUNCTION_LIKE_NODES):
+            return False
+        if isinstance(ancestor, ast.Await):
+            return True
+        if isinstance(ancestor, ast.AsyncWith) and child is ancestor.items[0]:
+            return True
+        if isinstance(ancestor, ast.AsyncFor) and child is ancestor.iter:
+            return True
+    return False
+
+
+# Fields of a compound statement that hold statements or handlers, not its header.
+_BLOCKS = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
+
+
+def _nodes(value: object) -> list[ast.AST]:
+    if isinstance(value, ast.AST):
+        return [value]
+    return [v for v in value if isinstance(v, ast.AST)] if isinstance(value, list) else []
+
+
 def other_branch(frame: Frame) -> list[ast.stmt] | None:
     """The other branch of the innermost ``if`` around the node of ``frame`` (None: no ``if``
     before the enclosing function): the ``else`` when the node is in the body (or the statements

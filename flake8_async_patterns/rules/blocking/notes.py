@@ -36,7 +36,9 @@ MAIN_COROUTINE_NOTE = (
     "where every `self.loop = ...` of the class makes a new loop, when every `._serve` spelled in the file (comments "
     "included) is such a run (gunicorn's control thread and workers; a public method run by a sync twin, "
     "`def upload(): asyncio.run(self.aupload())`, is an API other modules await too). Until it first awaits, it "
-    "is the only code its new event loop has, so reading a manifest or a certificate there delays nothing. After an "
+    "is the only code its new event loop has, so reading a manifest or a certificate there delays nothing -- "
+    "also in the operand of that first await itself, which runs before it suspends (dashscope's `async with "
+    "build_session() as session:` opening `main`). After an "
     "await -- including one in the call's own arguments, or in a loop or comprehension that runs the call again -- "
     "servers and tasks may be running, and the call is reported.",
 )
