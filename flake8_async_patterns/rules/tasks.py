@@ -15,7 +15,14 @@ from ..knowledge.asyncio import (
 )
 from ..registry import declare
 from ..semantic.flow import Outcome, outcomes
-from ..semantic.frames import ancestors, parent_of, statement_frame, statement_lists, statement_position
+from ..semantic.frames import (
+    FUNCTION_LIKE_NODES,
+    ancestors,
+    parent_of,
+    statement_frame,
+    statement_lists,
+    statement_position,
+)
 from ..semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ..semantic.text import describe, is_stub
 from ..settings import PYTHON_VERSION
@@ -257,7 +264,9 @@ class TaskChecker(Checker):
             return False
         if is_stub(node.body):  # ``async def on_timeout(self): pass``: a hook that subclasses fill in
             return False
-        return _returns_nothing(node) if isinstance(node, ast.FunctionDef) else not binding.func_scope.has_await
+        if isinstance(node, ast.FunctionDef):  # a generator function gives a generator, not None
+            return not binding.func_scope.has_yield and _returns_nothing(node)
+        return not binding.func_scope.has_await
 
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
@@ -328,14 +337,14 @@ def _used_next_round(binding: Binding) -> bool:
 
 def _returns_nothing(node: ast.FunctionDef) -> bool:
     """``def f() -> None``, or a body (its nested defs, lambdas and classes aside) with no ``return``
-    of a value and no ``yield``: a call of ``f`` gives ``None``."""
+    of a value: a call of ``f``, no generator, gives ``None``."""
     if isinstance(node.returns, ast.Constant) and node.returns.value is None:
         return True
     pending: list[ast.AST] = list(node.body)
     while pending:
         child = pending.pop()
-        if isinstance(child, (ast.Yield, ast.YieldFrom)) or (isinstance(child, ast.Return) and child.value is not None):
+        if isinstance(child, ast.Return) and child.value is not None:
             return False
-        if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+        if not isinstance(child, (*FUNCTION_LIKE_NODES, ast.ClassDef)):
             pending.extend(ast.iter_child_nodes(child))
     return True

@@ -98,7 +98,7 @@ class CancellationChecker(Decisions, Checker):
         self.keepers: set[str] = set()  # functions that raise, or hand on, a parameter (or re-raise bare)
         self.handler_stack: list[ast.ExceptHandler] = []  # handlers being walked (the current function's on top)
         self.helper_calls: dict[ast.AST, set[str]] = {}  # handler -> f of ``f(exc)``/``self.f(exc)`` in it
-        self.askers: set[str] = set()  # module functions that ask ``current_task().cancelling()``
+        self.askers: set[Scope] = set()  # module functions that ask ``current_task().cancelling()``
         self.asker_calls: dict[ast.AST, set[str]] = {}  # handler -> f of ``f()`` in it
         self.candidates: list[Candidate] = []
         self.scopes: dict[ast.AST, Scope] = {}  # the module's function nodes -> their scopes
@@ -318,7 +318,7 @@ class CancellationChecker(Decisions, Checker):
         self.deliberate.update(handler for handler, _ in within_scope(self.ctx.frame, _HANDLER))
         function = self.ctx.function
         if asks_task and isinstance(function.node, ast.FunctionDef) and function.parent.kind is ScopeKind.MODULE:
-            self.askers.add(function.name)
+            self.askers.add(function)
 
     def _handlers_of(self, value: ast.AST | None) -> list[ast.AST]:
         """The enclosing handler whose caught name ``value`` is."""

@@ -61,7 +61,7 @@ class Decisions:
     deliberate: set[ast.AST]
     helper_calls: dict[ast.AST, set[str]]
     keepers: set[str]
-    askers: set[str]
+    askers: set[Scope]
     asker_calls: dict[ast.AST, set[str]]
     classes: ExceptionClasses
     main_coroutines: MainCoroutines
@@ -102,7 +102,7 @@ class Decisions:
             return True  # the cancel-then-reap idiom
         if handler in self.deliberate or self.helper_calls.get(handler, set()) & self.keepers:
             return True
-        if self.asker_calls.get(handler, set()) & self.askers:
+        if any(self._helper(name, function) in self.askers for name in self.asker_calls.get(handler, ())):
             return True  # ``if _task_cancelling(): raise``, the helper asking ``current_task().cancelling()``
         told_apart = tells_awaited_apart(candidate.try_node, handler) or tells_closing_apart(handler)
         if told_apart and Outcome.RERAISE in self._ends(candidate):
@@ -135,6 +135,11 @@ class Decisions:
         # handler ends the function, not when the function goes on as if the task had failed
         return try_node in self.last_statements or self._ends(candidate) <= _ENDS_FUNCTION
 
+    def _helper(self, name: str, function: Scope) -> Scope | None:
+        """The body of the def that ``name()`` calls from ``function``, if the module shows one."""
+        binding = self.ctx.lookup(name, function)
+        return binding.func_scope if binding is not None and binding.kind is BindingKind.DEF else None
+
     def _cancels_before(self, function: Scope, line: int, try_node: ast.AST) -> bool:
         """Whether ``function`` calls ``.cancel()`` before ``line``: itself, in a closure it defines
         (nested bodies are walked after their function, hence this is asked at the module's end),
@@ -144,8 +149,7 @@ class Decisions:
         if first_cancel is not None and first_cancel < line:
             return True
         for name, at in self.name_calls.get(function, ()):
-            helper = self.ctx.lookup(name, function) if at < line else None
-            if helper is not None and helper.kind is BindingKind.DEF and helper.func_scope in self.first_cancel:
+            if at < line and self._helper(name, function) in self.first_cancel:
                 return True  # ``cancel(task, signal)``, a plain def of the module that calls ``task.cancel()``
         awaited = self.awaited_attrs.get(try_node)
         if not awaited or not function.is_method:
