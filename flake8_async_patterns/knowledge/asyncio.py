@@ -206,6 +206,8 @@ GET_EVENT_LOOP = "asyncio.get_event_loop"
 SET_EVENT_LOOP = "asyncio.set_event_loop"
 SET_EVENT_LOOP_POLICY = "asyncio.set_event_loop_policy"
 NEW_EVENT_LOOP = "asyncio.new_event_loop"
+# patches get_event_loop (and the policy's) to make and set a loop when none is set, process-wide
+NEST_ASYNCIO_APPLY = "nest_asyncio.apply"
 LOOP_RUNNERS = frozenset({"run_until_complete", "run_forever"})
 
 # asyncio primitives and streams: their operations must stay in order.

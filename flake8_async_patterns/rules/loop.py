@@ -10,6 +10,7 @@ from ..knowledge.asyncio import (
     ASYNCIO_RUN,
     GET_EVENT_LOOP,
     LOOP_RUNNERS,
+    NEST_ASYNCIO_APPLY,
     SET_EVENT_LOOP,
     SET_EVENT_LOOP_POLICY,
     decorated_before_311,
@@ -123,7 +124,9 @@ DEPRECATED_GET_EVENT_LOOP = declare(
         "while a loop runs (`if loop and loop.is_running():` after `loop = asyncio.get_running_loop()`, the "
         "nest_asyncio pattern: `get_event_loop()` returns the running loop there), in a sync method of an "
         "`unittest.IsolatedAsyncioTestCase` (its runner sets the loop before the test runs), after "
-        "`asyncio.set_event_loop(loop)` (not `None`) earlier in the same function, or in a function around it "
+        "`asyncio.set_event_loop(loop)` (not `None`) or `nest_asyncio.apply()` (which patches `get_event_loop` and "
+        "the policy's to make and set a loop when none is set) earlier in the same function, in a sync method "
+        "of a class whose `__init__` applies nest_asyncio (llama-index's stores), or in a function around it "
         "before the nested def (restate's Lambda handler, a closure over the loop its maker set), or after "
         "`asyncio.set_event_loop_policy(Policy())` with a policy class of the module that defines its own "
         "`get_event_loop` (mode's gevent loop; the deprecated policy API is reported by its own rule) -- or after an "
@@ -147,6 +150,7 @@ class LoopChecker(Checker):
         self.deprecated: list[tuple[ast.Call, Scope]] = []  # get_event_loop() calls to report at the end
         self.sets_loop: dict[Scope, int] = {}  # scope -> line of its first ``asyncio.set_event_loop(loop)``
         self.name_calls: dict[Scope, list[tuple[str, int]]] = {}  # sync scope -> (f, line) of its ``f()`` calls
+        self.nest_applied: set[Scope] = set()  # functions that call ``nest_asyncio.apply()``
         self.pre_311_module = False
 
     def visit_Call(self, node: ast.Call) -> None:
@@ -155,8 +159,12 @@ class LoopChecker(Checker):
         qn = ctx.qualified_name(func)
         if not ctx.in_async and isinstance(func, ast.Name):
             self.name_calls.setdefault(ctx.function, []).append((func.id, node.lineno))
-        if (qn == SET_EVENT_LOOP and not (node.args and is_none(node.args[0]))) or (
-            qn == SET_EVENT_LOOP_POLICY and node.args and self._policy_makes_loops(node.args[0])
+        if qn == NEST_ASYNCIO_APPLY:
+            self.nest_applied.add(ctx.function)
+        if (
+            (qn == SET_EVENT_LOOP and not (node.args and is_none(node.args[0])))
+            or (qn == SET_EVENT_LOOP_POLICY and node.args and self._policy_makes_loops(node.args[0]))
+            or qn == NEST_ASYNCIO_APPLY
         ):
             self.sets_loop.setdefault(ctx.function, node.lineno)
         if qn == ASYNCIO_RUN:
@@ -238,8 +246,10 @@ class LoopChecker(Checker):
         module = self.ctx.module
         setters = {scope.name for scope in self.sets_loop if scope.parent is module and scope is not module}
         for call, function in self.deprecated:
-            if self._loop_set_before(function, call.lineno) or any(
-                name in setters and line < call.lineno for name, line in self.name_calls.get(function, ())
+            if (
+                self._loop_set_before(function, call.lineno)
+                or any(name in setters and line < call.lineno for name, line in self.name_calls.get(function, ()))
+                or self._patched_by_init(function)
             ):
                 continue  # ``asyncio.set_event_loop(loop)`` came first, itself or in a helper of the module
             self.ctx.report(call, DEPRECATED_GET_EVENT_LOOP, call=describe(call))
@@ -258,6 +268,14 @@ class LoopChecker(Checker):
             and isinstance(cls.node, ast.ClassDef)
             and any(isinstance(s, ast.FunctionDef) and s.name == "get_event_loop" for s in cls.node.body)
         )
+
+    def _patched_by_init(self, function: Scope) -> bool:
+        """A method of a class whose ``__init__`` calls ``nest_asyncio.apply()`` (llama-index's
+        stores): the instance exists, so the patch that makes ``get_event_loop()`` set a loop is in."""
+        if not self.nest_applied or not function.is_method or function.node.decorator_list:
+            return False
+        init = self.ctx.method_binding(function.parent, "__init__")
+        return init is not None and init.func_scope in self.nest_applied
 
     def _loop_set_before(self, function: Scope, line: int) -> bool:
         """``asyncio.set_event_loop(loop)`` came first in the function, or in a function around it
