@@ -139,6 +139,11 @@ CLIENT_SESSION_IN_LOOP = declare(
         "pooled connection to reuse. Not reported. The `else` of a `try` whose body holds the block runs "
         "only when the request got through, and counts as the block (proxybroker's `else: if valid: break`). "
         "A `break` only on failure after the block is no retry.",
+        "A retry library's attempt loop -- `async for attempt in tenacity.AsyncRetrying(...): with attempt: ...` "
+        "(also `tenacity.Retrying`, stamina's `retry_context`, or any iterable whose items are named for an attempt "
+        "and entered by the `with`, as mystool's `get_async_retry(retry)`) -- goes round only when the attempt "
+        "raised: a retry, not reported. A loop around it (`for good in goods:`) is judged as usual, and named "
+        "in the message.",
         "Reported at the creating call.",
     ),
     references=(AIOHTTP_CLIENT_DOC + "#client-session", HTTPX_ASYNC_DOC),
@@ -147,6 +152,9 @@ CLIENT_SESSION_IN_LOOP = declare(
 _GOES_ROUND = frozenset({Outcome.FALL, Outcome.CONTINUE})  # ways on to the loop's next pass
 _KEEPERS = frozenset({"append", "add", "extend", "insert", "put", "put_nowait", "setdefault", "appendleft"})
 _KEPT_USES = frozenset({Use.RETURNED, Use.YIELDED, Use.STORED, Use.COLLECTED})
+_ATTEMPT_ITERABLES = frozenset(
+    {"tenacity.AsyncRetrying", "tenacity.Retrying", "tenacity.asyncio.AsyncRetrying", "stamina.retry_context"}
+)
 _LOOP_WORDS = {ast.For: "'for' loop", ast.AsyncFor: "'async for' loop", ast.While: "'while' loop"}
 
 
@@ -200,6 +208,8 @@ class AsyncResourceChecker(Checker):
             if in_statement_list(child, block.body):
                 if _kept_at_once(frame) or _retry_attempt(frame):
                     return
+                if _attempt_loop(ctx, block, child):
+                    continue  # goes round only when this attempt raised; a loop around it may not
                 self._in_loop(node, _LOOP_WORDS[type(block)])
                 return
 
@@ -262,6 +272,22 @@ def _retry_attempt(frame: Frame) -> bool:
         if not isinstance(node, (*LOOP_NODES, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             pending.extend(ast.iter_child_nodes(node))
     return False
+
+
+def _attempt_loop(ctx: Context, loop: ast.AST, statement: ast.stmt) -> bool:
+    """``for attempt in tenacity.AsyncRetrying(...): with attempt: ...`` (tenacity, stamina's
+    ``retry_context``): each item is an attempt whose ``with`` records how it ended, and the loop
+    goes round only when the attempt raised -- a retry.  The iterable is one of those, or the item
+    is named for an attempt (mystool's ``async for attempt in get_async_retry(retry)``)."""
+    target = getattr(loop, "target", None)
+    if not isinstance(target, ast.Name) or not isinstance(statement, ast.With):
+        return False
+    names = {item.context_expr.id for item in statement.items if isinstance(item.context_expr, ast.Name)}
+    if target.id not in names:
+        return False
+    return "attempt" in target.id.lower() or (
+        isinstance(loop.iter, ast.Call) and ctx.qualified_name(loop.iter.func) in _ATTEMPT_ITERABLES
+    )
 
 
 def _kept(binding: Binding) -> bool:

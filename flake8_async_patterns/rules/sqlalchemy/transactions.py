@@ -15,11 +15,11 @@ from ...knowledge.sqlalchemy import (
     factory_in_module,
     session_method_call,
 )
-from ...semantic.flow import handler_always_raises
+from ...semantic.flow import Outcome, handler_always_raises, outcomes
 from ...semantic.frames import TRY_NODES, Arms, branch_arms, exclusive, in_statement_list, within_scope
 from ...semantic.scope import Binding, BindingKind
 from ...semantic.source import ASYNC_CODE
-from ...semantic.text import describe
+from ...semantic.text import describe, dotted_name
 from ._shared import SA_ASYNCIO, SA_ERRORS, SA_SESSION_BASICS, session_rule
 
 if TYPE_CHECKING:
@@ -75,6 +75,11 @@ COMMIT_FAILURE_SWALLOWED = session_rule(
         "Handlers for unrelated exceptions (`except KeyError:`) cannot catch the failure and are "
         "not reported, nor is a `try` around the session's own `async with FACTORY() as s:` -- "
         "leaving that block rolls back and closes the session before the handler runs.",
+        "Nor a handler inside the session's own block (`async with FACTORY() as s:`, `async with s:`, also "
+        "`async with s if mine else nullcontext():`) that returns or raises on every path: leaving the block "
+        "closes the session, which rolls it back, and the lost write is answered by the return "
+        "(nonebot-plugin-value's `return False`). A handler that falls off its end leaves the block going on "
+        "with the failed session and is reported.",
     ),
     references=(SA_SESSION_BASICS + "#framing-out-a-begin-commit-rollback-block", SA_ERRORS + "#error-7s2a"),
 )
@@ -142,6 +147,7 @@ EXPIRED_ATTRIBUTE = session_rule(
 )
 
 _ROLLBACKS = SESSION_CLOSERS | {"rollback"}
+_LEAVES = frozenset({Outcome.EXIT, Outcome.RERAISE, Outcome.RAISE})  # ways out of the function
 
 
 class _Tracked:
@@ -188,7 +194,8 @@ class TransactionChecker(Checker):
         session = session_method_call(ctx, call, ("commit", "flush"))
         if session is not None:
             opened_at = self._opened_by_async_with(call.func.value)
-            for try_node, child in within_scope(ctx.frame, (*TRY_NODES, ast.AsyncWith)):
+            chain = list(within_scope(ctx.frame, (*TRY_NODES, ast.AsyncWith)))
+            for index, (try_node, child) in enumerate(chain):
                 if isinstance(try_node, ast.AsyncWith):
                     if in_statement_list(child, try_node.body) and self._begins(try_node, session):
                         break  # ``async with s.begin():`` rolls back before any handler around it runs
@@ -200,7 +207,11 @@ class TransactionChecker(Checker):
                 ):
                     break  # the session's own ``async with`` sits in the try: closed before any handler runs
                 if in_statement_list(child, try_node.body):
-                    self.commits_in_try.setdefault(try_node, (session, call))
+                    owned = any(
+                        isinstance(block, ast.AsyncWith) and self._owns(block, session, opened_at)
+                        for block, _ in chain[index + 1 :]
+                    )
+                    self.commits_in_try.setdefault(try_node, (session, call, owned))
             if call.func.attr == "commit":
                 self._expire(session, describe(call), branch_arms(ctx.frame))
             return
@@ -253,6 +264,19 @@ class TransactionChecker(Checker):
         )
 
     @staticmethod
+    def _owns(block: ast.AsyncWith, session: str, opened_at: ast.AsyncWith | None) -> bool:
+        """The session's own ``async with``: ``async with FACTORY() as s`` or ``async with s`` (also
+        ``async with s if mine else nullcontext()``) -- leaving it closes the session, which rolls back."""
+        if block is opened_at:
+            return True
+        for item in block.items:
+            expr = item.context_expr
+            arms = (expr.body, expr.orelse) if isinstance(expr, ast.IfExp) else (expr,)
+            if any(dotted_name(arm) == session for arm in arms):
+                return True
+        return False
+
+    @staticmethod
     def _inside(statement: ast.stmt, try_node: ast.Try) -> bool:
         return try_node.lineno < statement.lineno <= (try_node.body[-1].end_lineno or try_node.body[-1].lineno)
 
@@ -260,12 +284,14 @@ class TransactionChecker(Checker):
         found = self.commits_in_try.pop(node, None)
         if found is None:
             return
-        session, call = found
+        session, call, owned = found
         for handler in node.handlers:
             if not self._catches_db_errors(handler.type):
                 continue
             if session in self.rolled_back.get(handler, ()) or handler_always_raises(handler):
                 continue
+            if owned and not outcomes(handler.body) - _LEAVES:
+                continue  # every path leaves the session's own block, which closes it: rolled back
             self.ctx.report(handler, COMMIT_FAILURE_SWALLOWED, call=describe(call), name=session)
 
     leave_TryStar = leave_Try
