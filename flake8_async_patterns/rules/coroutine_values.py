@@ -12,6 +12,7 @@ from ..semantic.text import describe
 
 if TYPE_CHECKING:
     from ..semantic.context import Context
+    from ..semantic.frames import Frame
 
 COROUTINE_USED_AS_VALUE = declare(
     code="AIO107",
@@ -59,6 +60,10 @@ COROUTINE_USED_AS_VALUE = declare(
         "`gather`, `run`, `wait_for`, `ensure_future` -- any call but the builtins above), returned, "
         "`asyncio.iscoroutine(...)`, and the coroutine's own methods (`.send()`, `.close()`, `.throw()`, "
         "`cr_*`).",
+        "The last operand of `and`/`or` is not tested: it is the expression's value "
+        "(`await gather(task or idle())`, nonebot-plugin-admin's coroutine-or-None with a fallback), "
+        "and is reported only where that value is itself tested (`if cached or expired():`, `not (a and "
+        "expired())`).",
         "Reported at the call.",
     ),
     references=("https://docs.python.org/3/library/asyncio-task.html#coroutines",),
@@ -69,6 +74,7 @@ _COROUTINE_ATTRIBUTES = frozenset(
     {"send", "throw", "close", "cr_await", "cr_code", "cr_frame", "cr_running", "cr_origin", "cr_suspended"}
 )
 _CONDITION = ("as a condition", "is always true")
+_OPERAND = ("as an operand of 'and'/'or'", "is always true")
 _VALUE_PARENTS = frozenset(
     {
         ast.If,
@@ -111,6 +117,8 @@ class CoroutineUsedAsValueChecker(Checker):
         if type(parent) not in _VALUE_PARENTS:
             return  # the common case (a statement, an assignment, an await, a keyword): one set lookup
         use = _value_use(node, parent, ctx)
+        if use is _OPERAND and node is parent.values[-1] and not _truth_tested(ctx.frame[1]):
+            return  # the last operand is the expression's value, not tested: it flows on (``task or idle()``)
         if use is None:
             return
         source = coroutine_source(ctx, node)
@@ -131,7 +139,7 @@ def _value_use(node: ast.Call, parent: ast.AST | None, ctx: Context) -> tuple[st
     if isinstance(parent, ast.UnaryOp):
         return ("as the operand of 'not'", "is always true") if isinstance(parent.op, ast.Not) else None
     if isinstance(parent, ast.BoolOp):
-        return ("as an operand of 'and'/'or'", "is always true")
+        return _OPERAND
     if isinstance(parent, ast.Compare):
         return ("in a comparison", "compares as itself, never as its result")
     if isinstance(parent, ast.For) or (isinstance(parent, ast.comprehension) and not parent.is_async):
@@ -150,3 +158,24 @@ def _value_use(node: ast.Call, parent: ast.AST | None, ctx: Context) -> tuple[st
         if effect is not None and ctx.qualified_name(parent.func) == f"builtins.{name}":
             return (f"as the argument of '{name}()'", effect)
     return None
+
+
+def _truth_tested(frame: Frame) -> bool:
+    """Whether the value of the expression at ``frame`` is tested for truth: a condition, the
+    operand of ``not``, a comprehension's filter, an operand of ``and``/``or`` other than the last --
+    or the last one of an ``and``/``or`` whose own value is tested."""
+    node, up = frame[0], frame[1]
+    while up is not None:
+        parent = up[0]
+        if not isinstance(parent, ast.BoolOp):
+            break
+        if node is not parent.values[-1]:
+            return True
+        node, up = parent, up[1]
+    else:
+        return False
+    if isinstance(parent, (ast.If, ast.While, ast.Assert, ast.IfExp)):
+        return parent.test is node
+    if isinstance(parent, ast.comprehension):
+        return node in parent.ifs
+    return isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.Not)
