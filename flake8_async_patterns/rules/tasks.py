@@ -114,7 +114,8 @@ DANGLING_TASK = declare(
         "may go round again after the binding (`task = ensure_future(factory()); continue` back to "
         "`await shield(task)`): the next round uses the new task.",
         "Not reported in a finalizer -- `__del__`, or a function (or a method, `self.close_session`) this module "
-        "registers with `weakref.ref(obj, callback)`/`weakref.finalize`, or a function defined inside one (the "
+        "registers with `weakref.ref(obj, callback)`/`weakref.finalize`, an exit hook (`@atexit.register`, "
+        "`atexit.register(f, ...)`: it runs at interpreter exit), or a function defined inside one (the "
         "callback it hands the loop: pydantic-ai's `loop.call_soon_threadsafe(request_exit)`) -- where "
         "best-effort cleanup is scheduled with nobody left to keep the task.",
         "Not reported when the task runs an `async def` of this module (a function, or a method through "
@@ -136,6 +137,7 @@ DANGLING_TASK = declare(
 
 _GOES_ON = frozenset({Outcome.FALL, Outcome.CONTINUE})  # ways on to a loop's next round
 _FINALIZER_REGISTRATIONS = frozenset({"weakref.ref", "weakref.finalize"})
+_ATEXIT_REGISTER = "atexit.register"
 _WRAPS = "functools.wraps"
 
 # Expressions whose value is (part of) their own value: what is thrown away with them is lost.
@@ -210,6 +212,9 @@ class TaskChecker(Checker):
         while function is not None and function.kind is not ScopeKind.MODULE:
             if (function.is_method and function.name == "__del__") or function in self.finalizers:
                 return True
+            decorators = getattr(function.node, "decorator_list", ())
+            if any(self.ctx.qualified_name(decorator) == _ATEXIT_REGISTER for decorator in decorators):
+                return True  # ``@atexit.register``: runs at interpreter exit
             function = function.parent
         return False
 
@@ -273,6 +278,10 @@ class TaskChecker(Checker):
         if isinstance(node.func, ast.Attribute) and node.func.attr in LOOP_RUNNERS and not ctx.in_async:
             self.loop_runs.setdefault(ctx.function, []).append(node.lineno)
         qn = ctx.qualified_name(node.func)
+        if qn == _ATEXIT_REGISTER and node.args:
+            callback = ctx.binding_of(node.args[0])  # ``atexit.register(flush, client)``: an exit hook
+            if callback is not None and callback.kind is BindingKind.DEF:
+                self.finalizers.add(callback.func_scope)
         if qn in _FINALIZER_REGISTRATIONS and len(node.args) >= 2:
             registered = node.args[1]
             callback = ctx.binding_of(registered)

@@ -112,6 +112,8 @@ class CancellationChecker(Decisions, Checker):
     # --- facts ------------------------------------------------------------------------------
     def _await_point(self, node: ast.AST) -> None:
         attr = self_attr(node.value) if isinstance(node, ast.Await) else None
+        if attr is None and isinstance(node, ast.Await) and isinstance(node.value, ast.Name):
+            attr = self._kept_as_attr(node.value)  # ``task = create_task(...); self._task = task; await task``
         task = module_global(self.ctx, node.value) if isinstance(node, ast.Await) else None
         if isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
             callee = node.value.func
@@ -136,6 +138,25 @@ class CancellationChecker(Decisions, Checker):
                     self.awaited_globals.setdefault(try_node, set()).add(task)
 
     visit_Await = visit_AsyncFor = visit_AsyncWith = _await_point
+
+    def _kept_as_attr(self, name: ast.Name) -> str | None:
+        """``X`` when the local ``name`` holds the task ``self.X`` holds too: bound from it (``task =
+        self._task``), or stored into it earlier in the function (``self.__task = task``, bilibili-api's
+        uploaders; ``self._task = task = create_task(...)``)."""
+        ctx = self.ctx
+        binding = ctx.lookup(name.id)
+        if binding is None or binding.scope is not ctx.function or binding.value is None:
+            return None
+        attr = self_attr(binding.value)
+        cls = class_of(ctx.function) if attr is None else None
+        for stored, bindings in cls.attrs.items() if cls is not None else ():
+            for kept in bindings:
+                value = kept.value
+                if kept.scope is ctx.function and (
+                    value is binding.value or (isinstance(value, ast.Name) and value.id == name.id)
+                ):
+                    return stored
+        return attr
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         if node.attr != "cancel" and not (node.attr in _THROWS and self._throws_cancellation(node)):
