@@ -239,13 +239,20 @@ def is_loop(ctx: Context, expr: ast.AST, scope: Scope | None = None, depth: int 
 def session_factory_kind(ctx: Context, func: ast.AST, scope: Scope | None = None) -> Kind | None:
     """``ASYNC_SESSION``/``SYNC_SESSION`` when calling ``func`` makes a SQLAlchemy session.
 
-    Factories: module-level names bound to ``async_sessionmaker(...)`` or ``sessionmaker(...)``
-    (async with ``class_=AsyncSession``), and the configured ``--aio-session-factories`` names.
+    Factories: names (and ``self.<attr>`` of the class) bound to ``async_sessionmaker(...)`` or
+    ``sessionmaker(...)`` (async with ``class_=AsyncSession``), and the configured
+    ``--aio-session-factories`` names.
     An explicit sync ``sessionmaker`` binding beats the configured names.
     """
     if isinstance(func, ast.Name):
         binding = ctx.lookup(func.id, scope)
-        if binding is not None and binding.kind is _ASSIGN and isinstance(binding.value, ast.Call):
+        bindings = [binding] if binding is not None else []
+    elif isinstance(func, ast.Attribute):  # ``self.SessionLocal = sessionmaker(...)`` in the class
+        bindings = ctx.attribute_bindings(func, scope)
+    else:
+        bindings = []
+    for binding in bindings:
+        if binding.kind is _ASSIGN and isinstance(binding.value, ast.Call):
             made_by = ctx.qualified_name(binding.value.func, binding.scope)
             if made_by == ASYNC_SESSIONMAKER:
                 return Kind.ASYNC_SESSION

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 from ..checker import Checker
 from ..knowledge.asyncio import SHIELD, WAIT, CoroutineKind, CoroutineSource, coroutine_source
+from ..knowledge.inference import kind_of
+from ..knowledge.kinds import Kind
 from ..registry import declare
 from ..semantic.scope import BindingKind
 from ..semantic.text import describe, keyword_value
@@ -79,6 +81,9 @@ COROUTINE_PASSED_TO_WAIT = declare(
         "call of a same-module `async def` whose every await point awaits such a thread -- `asyncio.to_thread(...)` "
         "or `loop.run_in_executor(...)`, maybe inside `asyncio.wait_for(...)` (aioserial's `_cancel_read_async()`): "
         "the thread holds the task through the future it completes, and finishes anyway.",
+        "Nor the shield of `event.wait()` on an `asyncio.Event` (agentscope's `shield(ready.wait())`): it only "
+        "waits, so no work is lost, and the event's waiter future holds the task until `set()`. A `Condition`'s "
+        "`wait()` is still reported: woken after the caller left, it takes the lock for nobody to release.",
     ),
     references=(
         "https://docs.python.org/3/library/asyncio-task.html#asyncio.wait",
@@ -139,8 +144,21 @@ class CoroutinePassedToWaitChecker(Checker):
             and node.args
             and isinstance(node.args[0], ast.Call)
             and self.ctx.qualified_name(node.args[0].func) != _TO_THREAD  # its thread runs to the end anyway
+            and not self._event_wait(node.args[0])
         ):
             self._note(node, node.args[0], "shield")
+
+    def _event_wait(self, call: ast.Call) -> bool:
+        """``event.wait()`` of an ``asyncio.Event``: it only waits, so there is no work to lose, and the
+        event's waiter future holds the task until ``set()`` (agentscope's ``shield(ready.wait())``).  Not a
+        ``Condition``'s, which takes the lock again when it wakes, for nobody to release."""
+        func = call.func
+        return (
+            type(func) is ast.Attribute
+            and func.attr == "wait"
+            and not call.args
+            and kind_of(self.ctx, func.value) is Kind.ASYNC_EVENT
+        )
 
     def _value(self, argument: ast.AST | None) -> ast.AST | None:
         """``argument``, or the value a local of this function named by it was bound to."""

@@ -298,8 +298,15 @@ class CancellationChecker(Decisions, Checker):
             self._hands_on(value)
             return
         targets = {t.id for t in node.targets if isinstance(t, ast.Name)}
-        # ``error = exc``, or ``cancellation = cancellation or exc`` (the first one caught is kept)
-        for name in value.values if isinstance(value, ast.BoolOp) else (value,):
+        # ``error = exc``, or ``cancellation = cancellation or exc`` (the first one caught is kept), or
+        # either arm of ``exc.with_traceback(None) if keep(exc) else summary(exc)`` (skyvern's boundary)
+        if isinstance(value, ast.BoolOp):
+            parts = value.values
+        elif isinstance(value, ast.IfExp):
+            parts = [value.body, value.orelse]
+        else:
+            parts = [value]
+        for name in map(_itself, parts):
             if isinstance(name, ast.Name):
                 for handler in self._handlers_of(name):
                     self.saved.setdefault(handler, set()).update(targets)
@@ -423,3 +430,10 @@ def _asks_on_purpose(ctx: Context, call: ast.Call, func: ast.Name) -> bool:
         args = call.args
         return len(args) > 1 and isinstance(args[1], ast.Constant) and args[1].value in _DELIBERATE_METHODS
     return func.id in _EXC_INFO and ctx.qualified_name(func) in _CAPTURE
+
+
+def _itself(expr: ast.expr) -> ast.expr:
+    """``exc`` of ``exc.with_traceback(tb)``, which returns the same exception object."""
+    while isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "with_traceback":
+        expr = expr.func.value
+    return expr

@@ -14,6 +14,9 @@ if TYPE_CHECKING:
 
 # anyio/trio task groups take the function, then its arguments: ``tg.start_soon(self._run, x)``.
 _STARTS_FUNCTION = frozenset({"start_soon", "start"})
+# ``asyncio.start_server(handle, host, port)``: each connection runs the callback as a task of its own.
+_SERVES_FUNCTION = frozenset({"start_server", "start_unix_server"})
+_STARTED_KEYWORDS = frozenset({"coro", "coroutine", "func", "client_connected_cb"})
 # ``asyncio.run_coroutine_threadsafe(coro, loop)`` makes a task of ``coro`` on that loop.
 _THREADSAFE = "run_coroutine_threadsafe"
 # Spawners handed to a scheduler with the coroutine after them (``loop.call_soon_threadsafe(loop.create_task,
@@ -43,13 +46,16 @@ def spawned_coroutine(ctx: Context, call: ast.Call, segment: str) -> list[tuple[
     """(whose, name) of each coroutine function ``call`` may start as a task: ``create_task(f())``,
     ``loop.create_task(self.m())``, ``create_task(self.cycle.run_asgi(app))``, a coroutine kept in
     a local first (``wrapped = self._run(); loop.create_task(wrapped)``), a spawner handed to a
-    scheduler (``loop.call_soon_threadsafe(loop.create_task, f())``), ``tg.start_soon(self._run)``,
+    scheduler (``loop.call_soon_threadsafe(loop.create_task, f())``), ``tg.start_soon(self._run)``, a
+    connection callback (``asyncio.start_unix_server(self._handle_connection, path)``),
     ``create_task(name=..., coro=f())`` (kopf), both of ``create_task(limited() if flag else
     plain())`` (lightrag).  ``segment`` is the last segment of the callee's name
     ("" for other callees): spawns are known by name (an import alias such as ``create_task as go``
     is not followed)."""
     func = call.func
-    args = call.args or [k.value for k in call.keywords if k.arg in ("coro", "coroutine", "func")]
+    args = call.args or [
+        k.value for k in call.keywords if k.arg in ("coro", "coroutine", "func", "client_connected_cb")
+    ]
     if not args:
         return []
     started = args[0]
@@ -57,6 +63,8 @@ def spawned_coroutine(ctx: Context, call: ast.Call, segment: str) -> list[tuple[
         started = args[1]
     elif not _spawns(segment):
         if segment in _STARTS_FUNCTION and type(func) is ast.Attribute and not isinstance(started, ast.Call):
+            return _owner(started)
+        if segment in _SERVES_FUNCTION and not isinstance(started, ast.Call):
             return _owner(started)
         return []
     else:  # the first call among the arguments: ``entry.async_create_background_task(hass, self._run(), name)``

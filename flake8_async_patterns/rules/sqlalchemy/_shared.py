@@ -37,8 +37,9 @@ KNOWN_SESSION_NOTE = (
     "local copied from `self.<attr>` (`session = self.session`) is whatever that attribute is; "
     '`session.get("runs")` with one argument, or `session.get("cursor", 0)` with a literal key, is a '
     "mapping's `get` (AsyncSession's takes the entity class and its identity). A factory is a "
-    "module-level name bound to `async_sessionmaker(...)` or `sessionmaker(..., class_=AsyncSession)`, "
-    "or a name in `--aio-session-factories`; one bound to a plain `sessionmaker(...)` is sync: its "
+    "name (or a `self.<attr>` of the class) bound to `async_sessionmaker(...)` or `sessionmaker(..., "
+    "class_=AsyncSession)`, or a name in `--aio-session-factories`; one bound to a plain `sessionmaker(...)` "
+    "is sync, whatever it is called (langroid's `self.SessionLocal = sessionmaker(bind=engine)`): its "
     "sessions are reported as blocking database calls in async code, never as AsyncSession misuse."
 )
 SEED_LIFECYCLE = '000/001 "AsyncSession Lifecycle" and "Connection Pool Management"'
