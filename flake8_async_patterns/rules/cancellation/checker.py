@@ -32,6 +32,7 @@ from .structure import (
     class_of,
     ends_function,
     handler_spelling,
+    in_unwinding_finally,
     module_global,
     self_attr,
     spelling,
@@ -396,6 +397,8 @@ class CancellationChecker(Decisions, Checker):
         function = ctx.function
         if any(handler_outcomes(outer) <= RAISES for outer, _ in within_scope(ctx.frame, _HANDLER)):
             return  # an exception is already on its way out of the function
+        if in_unwinding_finally(ctx.frame):
+            return  # the same, in a ``finally`` that only an exception reaches
         star = not isinstance(node, ast.Try)
         if over := done_before(ctx.frame):
             self.found_done[node] = over

@@ -74,7 +74,9 @@ FORWARD_NOTE = (
     '`getattr(task, "cancelling", ...)`, or in a plain function of the module that the handler calls with no '
     "arguments: centrifuge's `if _task_cancelling(): raise`); "
     "a handler nested in an outer `except` whose every path raises (an exception is already "
-    "leaving)."
+    "leaving), or in the `finally` of a `try` that only an exception leaves -- its body never ends normally "
+    "(`while True:` with no `break` or `return`) and each of its handlers raises (kopf's peering keep-alive: "
+    "the exception goes on after the `finally`; one that a normal end also reaches is reported)."
 )
 OWNED_NOTE = (
     "Nor in a coroutine the module starts as a task of its own -- `create_task(self._run())`, "

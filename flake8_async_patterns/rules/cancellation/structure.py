@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ...semantic.flow import Outcome, handler_outcomes, outcomes
-from ...semantic.frames import LOOP_NODES, await_points_in, branch_path, in_statement_list
+from ...semantic.frames import LOOP_NODES, TRY_NODES, await_points_in, branch_path, in_statement_list, within_scope
 from ...semantic.scope import ScopeKind
 from ...semantic.text import is_none
 
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 
 _FALLS_OR_RERAISES = frozenset({Outcome.FALL, Outcome.RERAISE})
+_RAISING = frozenset({Outcome.RERAISE, Outcome.RAISE})
 
 
 def wraps_the_loop(try_node: ast.AST, function: Scope) -> bool:
@@ -138,3 +139,18 @@ def raises_unless_unwinding(handler: ast.ExceptHandler, function: Scope) -> bool
         and isinstance(test.left, ast.Name)
         and test.left.id in {argument.arg for argument in node.args.args[1:3]}
     )
+
+
+def in_unwinding_finally(frame: Frame) -> bool:
+    """Inside the ``finally`` of a ``try`` that is only ever left by an exception -- its body never ends
+    normally (``while True:`` with no ``break`` or ``return``) and each of its handlers raises: the
+    ``finally`` runs with an exception on its way out, which goes on after it (kopf's peering
+    keep-alive, whose clean-up swallows only a second cancellation)."""
+    for node, child in within_scope(frame, TRY_NODES):
+        if (
+            in_statement_list(child, node.finalbody)
+            and outcomes(node.body) <= _RAISING
+            and all(handler_outcomes(handler) <= _RAISING for handler in node.handlers)
+        ):
+            return True
+    return False

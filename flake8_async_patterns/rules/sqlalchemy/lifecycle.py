@@ -133,9 +133,9 @@ SESSION_DEPENDENCY_RETURNS = session_rule(
         "yield session'"
     ),
     summary=(
-        "A function used in `Depends(...)` in the same module, or named `get_session`, `get_db` or "
-        "`get_async_session`, that `return`s a new session (`return FACTORY()`, or a local made "
-        "so) instead of yielding it from `async with`."
+        "A function used in `Depends(...)` in the same module (a method too: `Depends(database.session)`), or "
+        "a module function named `get_session`, `get_db` or `get_async_session`, that `return`s a new session "
+        "(`return FACTORY()`, or a local made so) instead of yielding it from `async with`."
     ),
     why=(
         "FastAPI closes what a generator dependency yields after the response is sent; a returned "
@@ -155,7 +155,12 @@ SESSION_DEPENDENCY_RETURNS = session_rule(
         "        yield session\n"
     ),
     seed=SEED_LIFECYCLE + ' ("CORRECT: Session scoped to request via dependency")',
-    notes=("Generator dependencies (with `yield`) are never reported. Reported at the `return`.",),
+    notes=(
+        "Generator dependencies (with `yield`) are never reported. Reported at the `return`.",
+        "The names alone mark module functions, not methods: `engine.get_async_session()` returning "
+        "`self._sessionmaker()` is a factory whose callers enter the session with `async with` (cognee's "
+        "relational engine).",
+    ),
     references=(
         "https://fastapi.tiangolo.com/tutorial/dependencies/dependencies-with-yield/",
         SA_SESSION_BASICS + "#session-faq-whentocreate",
@@ -221,6 +226,7 @@ class SessionLifecycleChecker(Checker):
         self.locals: list[Binding] = []
         self.globals: dict[tuple[Scope, str], ast.Global] = {}
         self.dependencies: set[str] = set()
+        self.method_dependencies: set[str] = set()
         self.returns: list[tuple[ast.Return, Scope, ast.Call]] = []
 
     def bound(self, binding: Binding) -> None:
@@ -266,15 +272,14 @@ class SessionLifecycleChecker(Checker):
     def visit_Call(self, node: ast.Call) -> None:
         """``Depends(provide_session)`` anywhere but in an annotation (a default, a type alias)."""
         ctx = self.ctx
-        if node.args and isinstance(node.args[0], ast.Name) and ctx.qualified_name(node.func) in DEPENDS:
-            self.dependencies.add(node.args[0].id)
-        for keyword in node.keywords:
-            if (
-                keyword.arg == "dependency"
-                and isinstance(keyword.value, ast.Name)
-                and ctx.qualified_name(node.func) in DEPENDS
-            ):
-                self.dependencies.add(keyword.value.id)
+        if not (node.args or node.keywords) or ctx.qualified_name(node.func) not in DEPENDS:
+            return
+        targets = node.args[:1] + [keyword.value for keyword in node.keywords if keyword.arg == "dependency"]
+        for target in targets:
+            if isinstance(target, ast.Name):
+                self.dependencies.add(target.id)
+            elif isinstance(target, ast.Attribute):  # ``Depends(database.session)``: a method
+                self.method_dependencies.add(target.attr)
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         """``session: Annotated[AsyncSession, Depends(provide_session)]``: the traversal does not
@@ -305,7 +310,11 @@ class SessionLifecycleChecker(Checker):
         for node, function, call in self.returns:
             if function.has_yield:
                 continue
-            if function.name in SESSION_DEPENDENCY_NAMES or function.name in self.dependencies:
+            if function.is_method:  # ``engine.get_async_session()``: an API, unless Depends names it
+                dependency = function.name in self.method_dependencies
+            else:
+                dependency = function.name in SESSION_DEPENDENCY_NAMES or function.name in self.dependencies
+            if dependency:
                 ctx.report(node, SESSION_DEPENDENCY_RETURNS, function=function.name, factory=_factory_spelling(call))
 
     @staticmethod
