@@ -250,6 +250,22 @@ def test_a_coroutine_trampoline_silences_the_blocking_family_in_its_whole_module
     assert reported == silenced | blocking
 
 
+def test_a_factory_known_by_its_name_makes_sync_sessions_in_a_module_without_async_code():
+    """``SessionLocal()`` imported, in a module with no async code: a sync ``Session`` (FastAPI's
+    sync tutorial, langchain-chatchat).  One coroutine function in the module makes the configured
+    name an AsyncSession factory's again, and the un-awaited calls are reported."""
+    path = FIXTURES / "AIO101_unawaited_coroutine_sync_factory_module.py"
+    source = path.read_text(encoding="utf-8")
+
+    def found(text: str) -> list[int]:
+        unawaited = code("unawaited-coroutine")
+        return sorted(line for line, _, message in lint(text, filename=str(path)) if message.split()[0] == unawaited)
+
+    assert not found(source)
+    with_async = source + "\n\nasync def ping():\n    return 1\n"
+    assert found(with_async) == [18, 20, 23, 31]  # commit, rollback and the two close() calls
+
+
 def test_a_session_known_by_its_name_needs_an_await_somewhere_in_the_module():
     """``self.db.query(...)``/``db.commit()`` in a module that never awaits a method of ``db``:
     a sync ``Session`` (JupyterHub's handlers).  One ``await db.flush()`` in the module makes the

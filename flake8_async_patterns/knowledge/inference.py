@@ -275,7 +275,9 @@ def session_factory_kind(ctx: Context, func: ast.AST, scope: Scope | None = None
     ):
         binding = ctx.binding_of(func, scope)
         if binding is None or binding.kind in (BindingKind.IMPORT, _ASSIGN, BindingKind.PARAM):
-            return Kind.ASYNC_SESSION
+            # a name alone says nothing in a module with no ``async def``: FastAPI's sync tutorial calls its
+            # ``sessionmaker`` ``SessionLocal`` too (langchain-chatchat's ``session_scope()``)
+            return Kind.ASYNC_SESSION if ctx.defines_coroutines else Kind.SYNC_SESSION
     return None
 
 

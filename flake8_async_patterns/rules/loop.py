@@ -19,7 +19,7 @@ from ..knowledge.inference import is_loop, kind_of
 from ..knowledge.kinds import Kind
 from ..knowledge.testing import ASYNC_TEST_CASE, derives_from
 from ..registry import declare
-from ..semantic.frames import TRY_NODES, in_statement_list, parent_of, within_scope
+from ..semantic.frames import TRY_NODES, in_statement_list, never_from, parent_of, within_scope
 from ..semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ..semantic.source import ASYNC_CODE
 from ..semantic.text import describe, is_none
@@ -123,7 +123,8 @@ DEPRECATED_GET_EVENT_LOOP = declare(
         "raises; the 3.12-3.13 warning is the code's own choice then), in the body of an `if` that holds only "
         "while a loop runs (`if loop and loop.is_running():` after `loop = asyncio.get_running_loop()`, the "
         "nest_asyncio pattern: `get_event_loop()` returns the running loop there), in a sync method of an "
-        "`unittest.IsolatedAsyncioTestCase` (its runner sets the loop before the test runs), after "
+        "`unittest.IsolatedAsyncioTestCase` (its runner sets the loop before the test runs), in a branch that "
+        "never runs on Python 3.12 or later (`if sys.version_info < (3, 10):`, langchain-chatchat's fallback), after "
         "`asyncio.set_event_loop(loop)` (not `None`) or `nest_asyncio.apply()` (which patches `get_event_loop` and "
         "the policy's to make and set a loop when none is set) earlier in the same function, in a sync method "
         "of a class whose `__init__` applies nest_asyncio (llama-index's stores), or in a function around it "
@@ -136,6 +137,9 @@ DEPRECATED_GET_EVENT_LOOP = declare(
     ),
     references=(EVENTLOOP_DOC + "#asyncio.get_event_loop", "https://github.com/python/cpython/issues/126353"),
 )
+
+
+_WARNS_FROM = (3, 12)  # the first Python where ``get_event_loop()`` with no current loop warns
 
 
 class LoopChecker(Checker):
@@ -205,6 +209,8 @@ class LoopChecker(Checker):
             return True
         if function.is_method and derives_from(ctx, function.parent, ASYNC_TEST_CASE):
             return True
+        if never_from(frame, _WARNS_FROM, ctx.qualified_name):
+            return True  # ``if sys.version_info < (3, 10):`` -- it warns only from 3.12
         for node, child in within_scope(frame, (*TRY_NODES, ast.If)):
             if not in_statement_list(child, node.body):
                 continue

@@ -115,7 +115,8 @@ DANGLING_TASK = declare(
         "`await shield(task)`): the next round uses the new task.",
         "Not reported in a finalizer -- `__del__`, or a function (or a method, `self.close_session`) this module "
         "registers with `weakref.ref(obj, callback)`/`weakref.finalize`, an exit hook (`@atexit.register`, "
-        "`atexit.register(f, ...)`: it runs at interpreter exit), or a function defined inside one (the "
+        "`atexit.register(f, ...)`, also of a method, `atexit.register(self.close)`: it runs at interpreter "
+        "exit), or a function defined inside one (the "
         "callback it hands the loop: pydantic-ai's `loop.call_soon_threadsafe(request_exit)`) -- where "
         "best-effort cleanup is scheduled with nobody left to keep the task.",
         "Not reported when the task runs an `async def` of this module (a function, or a method through "
@@ -279,17 +280,20 @@ class TaskChecker(Checker):
             self.loop_runs.setdefault(ctx.function, []).append(node.lineno)
         qn = ctx.qualified_name(node.func)
         if qn == _ATEXIT_REGISTER and node.args:
-            callback = ctx.binding_of(node.args[0])  # ``atexit.register(flush, client)``: an exit hook
-            if callback is not None and callback.kind is BindingKind.DEF:
-                self.finalizers.add(callback.func_scope)
-        if qn in _FINALIZER_REGISTRATIONS and len(node.args) >= 2:
-            registered = node.args[1]
-            callback = ctx.binding_of(registered)
-            if isinstance(registered, ast.Attribute):  # ``weakref.finalize(self, self.close_session, ...)``
-                cls = ctx.instance_class(registered.value)
-                callback = ctx.method_binding(cls, registered.attr) if cls is not None else None
-            if callback is not None and callback.kind is BindingKind.DEF:
-                self.finalizers.add(callback.func_scope)
+            self._finalizer_callback(node.args[0])  # ``atexit.register(flush, client)``: an exit hook
+        elif qn in _FINALIZER_REGISTRATIONS and len(node.args) >= 2:
+            self._finalizer_callback(node.args[1])
+
+    def _finalizer_callback(self, registered: ast.expr) -> None:
+        """The def a finalizer registration names: a function, or a method (``weakref.finalize(self,
+        self.close_session, ...)``, raganything's ``atexit.register(self.close)``)."""
+        ctx = self.ctx
+        callback = ctx.binding_of(registered)
+        if isinstance(registered, ast.Attribute):
+            cls = ctx.instance_class(registered.value)
+            callback = ctx.method_binding(cls, registered.attr) if cls is not None else None
+        if callback is not None and callback.kind is BindingKind.DEF:
+            self.finalizers.add(callback.func_scope)
 
     def module_end(self) -> None:
         ctx = self.ctx

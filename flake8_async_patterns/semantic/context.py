@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .frames import Frame, branch_arms
 from .scope import Binding, BindingKind, Scope, ScopeKind
+from .source import defines_coroutines
 from .text import MAX_CHAIN
 
 if TYPE_CHECKING:
@@ -68,6 +69,7 @@ class Context:
         # await point of its own.
         self.await_points = 0
         self._qualified: dict[ast.AST, str | None] = {}
+        self._coroutines: bool | None = None  # whether the file has an ``async def``, read when first asked
         # Line ranges of blocks that a test expects to fail (``with pytest.raises(...)``): rules
         # whose mistake raises or warns are not reported there.
         self.expected_failures: list[tuple[int, int]] = []
@@ -380,6 +382,13 @@ class Context:
             if binding.kind is BindingKind.WITH:
                 return self.qualified_name(expr.func) if isinstance(expr, ast.Call) else None
         return None
+
+    @property
+    def defines_coroutines(self) -> bool:
+        """Whether the file has an ``async def`` (assumed when its text was not given)."""
+        if self._coroutines is None:
+            self._coroutines = self.text is None or defines_coroutines(self.text)
+        return self._coroutines
 
     # --- self.<attr> -----------------------------------------------------------------------
     def instance_class(self, expr: ast.AST, scope: Scope | None = None) -> Scope | None:

@@ -49,6 +49,11 @@ _DECIDING_TEXTS = (
 )
 
 
+def defines_coroutines(text: str) -> bool:
+    """Whether the source has an ``async def`` (comments and strings aside, a cheap reading)."""
+    return _ASYNC in text and _ASYNC_DEF.search(text) is not None
+
+
 def may_decide_branches(text: str) -> bool:
     return any(word in text for word in _DECIDING_TEXTS)
 

@@ -113,21 +113,24 @@ def tells_awaited_apart(try_node: ast.Try, handler: ast.ExceptHandler) -> bool:
     exec_coro.done(): raise``, which swallows the task's own, is no such test).  Walks the ``try``
     body's await points: ask about a handler about to be reported."""
     awaited = {
-        node.id
+        dotted_name(node)  # ``connect_task``, or marimo's ``connection.connection_task``
         for statement in try_node.body
         for point in await_points_in(statement, (ast.Await,))
         if type(point) is ast.Await  # (an async comprehension's ``for`` comes too)
         for node in ast.walk(point.value)
-        if type(node) is ast.Name
+        if type(node) in (ast.Name, ast.Attribute)
     }
     for statement in handler.body:
         if not isinstance(statement, ast.If):
             continue
         test, negated = _negation(statement.test)
         func = test.func if isinstance(test, ast.Call) and not test.args else None
-        if not (isinstance(func, ast.Attribute) and func.attr in STATE_METHODS and type(func.value) is ast.Name):
+        if not (isinstance(func, ast.Attribute) and func.attr in STATE_METHODS):
             continue
-        if func.value.id not in awaited:
+        spelled = dotted_name(func.value)
+        if spelled is None:
+            continue
+        if spelled not in awaited:
             return False
         last = statement.body[-1]
         reraises = isinstance(last, ast.Raise) and last.exc is None

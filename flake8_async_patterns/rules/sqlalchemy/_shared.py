@@ -38,7 +38,9 @@ KNOWN_SESSION_NOTE = (
     '`session.get("runs")` with one argument, or `session.get("cursor", 0)` with a literal key, is a '
     "mapping's `get` (AsyncSession's takes the entity class and its identity). A factory is a "
     "name (or a `self.<attr>` of the class) bound to `async_sessionmaker(...)` or `sessionmaker(..., "
-    "class_=AsyncSession)`, or a name in `--aio-session-factories`; one bound to a plain `sessionmaker(...)` "
+    "class_=AsyncSession)`, or a name in `--aio-session-factories` (in a module with an `async def`: in one "
+    "without, such a name alone makes sync sessions -- FastAPI's sync tutorial and langchain-chatchat call their "
+    "`sessionmaker` `SessionLocal`); one bound to a plain `sessionmaker(...)` "
     "is sync, whatever it is called (langroid's `self.SessionLocal = sessionmaker(bind=engine)`): its "
     "sessions are reported as blocking database calls in async code, never as AsyncSession misuse."
 )
