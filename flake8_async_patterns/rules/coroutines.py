@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from ..knowledge.asyncio import COROUTINE_WORDS, CoroutineKind, CoroutineSource, coroutine_source
 from ..registry import declare
 from ..semantic.flow import Use, use_of
-from ..semantic.frames import enclosing_function_node, in_other_branch, parent_of
+from ..semantic.frames import enclosing_function_node, in_other_branch, in_statement_list, parent_of, within_scope
 from ..semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ..semantic.text import describe, dotted_name
 from .sqlalchemy._shared import AwaitedReceivers
@@ -75,7 +75,9 @@ UNAWAITED_COROUTINE = declare(
         "if it were the result (`result.scalars()`, `rows[0]`); only the coroutine's own "
         "`close`/`send`/`throw`/`cr_*` count as handling it.",
         "`return fetch()` inside an `async def` is reported; returning the "
-        "coroutine from a plain `def` hands ownership to the caller and is not.",
+        "coroutine from a plain `def` hands ownership to the caller and is not, nor is `return f()` under "
+        "`if inspect.isasyncgenfunction(f):` (agentscope's tool base, whose subclasses may make `f` an async "
+        "generator, handed back as it is).",
         "A method call left un-awaited in one arm of an `if` whose other arm awaits the same call "
         "(`if isinstance(db, AsyncDb): await db.close()` / `else: db.close()`) is not reported: the test "
         "told the async object from the sync one. A same-module `async def` is a coroutine in every arm.",
@@ -142,6 +144,9 @@ def _handles(frame: Frame) -> bool:
     return use in _HANDLING_USES
 
 
+_IS_ASYNC_GENERATOR_FUNCTION = "inspect.isasyncgenfunction"
+
+
 class _Candidate:
     """A coroutine call that may be lost; decided at module end, when every ``async def`` of
     the module is known."""
@@ -196,10 +201,27 @@ class CoroutineChecker(AwaitedReceivers):
     def visit_Return(self, node: ast.Return) -> None:
         ctx = self.ctx
         call = node.value
-        if isinstance(call, ast.Call) and ctx.in_async:
+        if isinstance(call, ast.Call) and ctx.in_async and not self._tested_as_generator(call):
             source = coroutine_source(ctx, call)
             if source is not None and not source.awaitable_context:
                 self.candidates.append(_Candidate(call, source, returned_from=ctx.function))
+
+    def _tested_as_generator(self, call: ast.Call) -> bool:
+        """``if inspect.isasyncgenfunction(self.call): return self.call(**kwargs)`` (agentscope's tool
+        base): in that arm the callee makes an async generator, which is handed back, not awaited."""
+        spelled = dotted_name(call.func)
+        for node, child in within_scope(self.ctx.frame, ast.If):
+            test = node.test
+            if (
+                in_statement_list(child, node.body)
+                and isinstance(test, ast.Call)
+                and len(test.args) == 1
+                and self.ctx.qualified_name(test.func) == _IS_ASYNC_GENERATOR_FUNCTION
+                and spelled is not None
+                and dotted_name(test.args[0]) == spelled
+            ):
+                return True
+        return False
 
     def bound(self, binding: Binding) -> None:
         call = binding.value
