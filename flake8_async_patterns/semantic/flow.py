@@ -139,7 +139,7 @@ class Outcome:
 
 _MAX_DEPTH = 200  # nested blocks deeper than this are assumed to fall through (no recursion error)
 _FALL = frozenset({Outcome.FALL})
-_RAISING = frozenset({Outcome.RERAISE, Outcome.RAISE})
+RAISES = frozenset({Outcome.RERAISE, Outcome.RAISE})  # every way out that raises
 
 
 Same = Callable[[ast.expr], bool] | None  # ``raise X(...)`` that counts as re-raising the caught one
@@ -328,4 +328,4 @@ def handler_reraises(handler: ast.ExceptHandler) -> bool:
 
 def handler_always_raises(handler: ast.ExceptHandler) -> bool:
     """Every path through the handler raises something (the caught exception or another)."""
-    return handler_outcomes(handler) <= _RAISING
+    return handler_outcomes(handler) <= RAISES

@@ -15,7 +15,7 @@ from ...knowledge.asyncio import (
     exception_class,
 )
 from ...knowledge.entry import main_coroutines
-from ...semantic.flow import Outcome, handler_outcomes
+from ...semantic.flow import Outcome, handler_always_raises
 from ...semantic.frames import (
     LOOP_NODES,
     TRY_NODES,
@@ -25,7 +25,7 @@ from ...semantic.frames import (
 from ...semantic.scope import BindingKind, Scope, ScopeKind
 from ...semantic.source import ASYNC_CODE
 from .classes import ExceptionClasses
-from .decisions import RAISES, Candidate, Decisions
+from .decisions import Candidate, Decisions
 from .declarations import CANCELLATION_SWALLOWED, CANCELLED_ERROR_NOT_RERAISED
 from .spawns import ANY_OBJECT, SELF, spawned_coroutine
 from .structure import (
@@ -395,7 +395,7 @@ class CancellationChecker(Decisions, Checker):
             return
         self.awaiting.discard(node)
         function = ctx.function
-        if any(handler_outcomes(outer) <= RAISES for outer, _ in within_scope(ctx.frame, _HANDLER)):
+        if any(handler_always_raises(outer) for outer, _ in within_scope(ctx.frame, _HANDLER)):
             return  # an exception is already on its way out of the function
         if in_unwinding_finally(ctx.frame):
             return  # the same, in a ``finally`` that only an exception reaches

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from ...knowledge.asyncio import BASE_EXCEPTION, CANCELLED_ERROR, cancelled_elsewhere, caught_exceptions
 from ...knowledge.cli import is_cli_command
-from ...semantic.flow import Outcome, handler_outcomes
+from ...semantic.flow import Outcome, handler_always_raises, handler_outcomes
 from ...semantic.scope import BindingKind
 from .declarations import CANCELLED_ERROR_NOT_RERAISED
 from .structure import class_of, only_cleanup_of, raises_unless_unwinding, reraised_after
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from .classes import ExceptionClasses
 
 LEAVES_WITHOUT_RERAISE = frozenset({Outcome.FALL, Outcome.EXIT, Outcome.BREAK, Outcome.CONTINUE})
-RAISES = frozenset({Outcome.RERAISE, Outcome.RAISE})
 KEYBOARD_INTERRUPT = "builtins.KeyboardInterrupt"
 _CATCHES_IT = frozenset({CANCELLED_ERROR, BASE_EXCEPTION})
 _ENDS_FUNCTION = frozenset({Outcome.EXIT, Outcome.RERAISE})  # leaving the handler leaves the function
@@ -213,7 +212,7 @@ class Decisions:
         if self.sigint_handled and try_node in self.awaited_objects:
             return True
         return any(
-            KEYBOARD_INTERRUPT in caught_exceptions(self.ctx, handler) and not handler_outcomes(handler) <= RAISES
+            KEYBOARD_INTERRUPT in caught_exceptions(self.ctx, handler) and not handler_always_raises(handler)
             for handler in try_node.handlers
         )  # ``except KeyboardInterrupt: raise`` beside ``except BaseException: log(...)`` is no graceful stop
 

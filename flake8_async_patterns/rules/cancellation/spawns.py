@@ -53,9 +53,7 @@ def spawned_coroutine(ctx: Context, call: ast.Call, segment: str) -> list[tuple[
     ("" for other callees): spawns are known by name (an import alias such as ``create_task as go``
     is not followed)."""
     func = call.func
-    args = call.args or [
-        k.value for k in call.keywords if k.arg in ("coro", "coroutine", "func", "client_connected_cb")
-    ]
+    args = call.args or [k.value for k in call.keywords if k.arg in _STARTED_KEYWORDS]
     if not args:
         return []
     started = args[0]

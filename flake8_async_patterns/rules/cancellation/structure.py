@@ -7,7 +7,7 @@ import ast
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ...semantic.flow import Outcome, handler_outcomes, outcomes
+from ...semantic.flow import RAISES, Outcome, handler_always_raises, handler_outcomes, outcomes
 from ...semantic.frames import LOOP_NODES, TRY_NODES, await_points_in, branch_path, in_statement_list, within_scope
 from ...semantic.scope import ScopeKind
 from ...semantic.text import is_none
@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 
 
 _FALLS_OR_RERAISES = frozenset({Outcome.FALL, Outcome.RERAISE})
-_RAISING = frozenset({Outcome.RERAISE, Outcome.RAISE})
 
 
 def wraps_the_loop(try_node: ast.AST, function: Scope) -> bool:
@@ -149,8 +148,8 @@ def in_unwinding_finally(frame: Frame) -> bool:
     for node, child in within_scope(frame, TRY_NODES):
         if (
             in_statement_list(child, node.finalbody)
-            and outcomes(node.body) <= _RAISING
-            and all(handler_outcomes(handler) <= _RAISING for handler in node.handlers)
+            and outcomes(node.body) <= RAISES
+            and all(handler_always_raises(handler) for handler in node.handlers)
         ):
             return True
     return False

@@ -15,7 +15,7 @@ from ...knowledge.sqlalchemy import (
     factory_in_module,
     session_method_call,
 )
-from ...semantic.flow import Outcome, handler_always_raises, outcomes
+from ...semantic.flow import RAISES, Outcome, handler_always_raises, outcomes
 from ...semantic.frames import TRY_NODES, Arms, branch_arms, exclusive, in_statement_list, within_scope
 from ...semantic.scope import Binding, BindingKind
 from ...semantic.source import ASYNC_CODE
@@ -147,7 +147,7 @@ EXPIRED_ATTRIBUTE = session_rule(
 )
 
 _ROLLBACKS = SESSION_CLOSERS | {"rollback"}
-_LEAVES = frozenset({Outcome.EXIT, Outcome.RERAISE, Outcome.RAISE})  # ways out of the function
+_LEAVES = RAISES | {Outcome.EXIT}  # ways out of the function
 
 
 class _Tracked:
