@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 # (``asyncio.run(main())``) or, for anyio and trio, by the function passed (``anyio.run(main, x)``).
 _RUNS_COROUTINE = frozenset({ASYNCIO_RUN, "uvloop.run"})
 _RUNS_FUNCTION = frozenset({"anyio.run", "trio.run"})
+_AWAITED_FIRST_DEPTH = 8  # ``main`` awaits ``run`` first, which awaits ``step`` first ...: that far
 # A loop's method that runs a coroutine on it -> what made the loop (a local or ``self.<attr>``
 # of that origin).
 _RUNS_ON_OWN_LOOP = {
@@ -92,7 +93,17 @@ class MainCoroutines:
     ``visit_Call`` -- and a node fed by two checkers counts once.  :meth:`is_main` answers at the
     module end, when every use of the function's name has been seen."""
 
-    __slots__ = ("_ctx", "_functions", "_handed", "_last_call", "_method_runs", "_methods", "_runners", "_runs")
+    __slots__ = (
+        "_ctx",
+        "_first_awaited",
+        "_functions",
+        "_handed",
+        "_last_call",
+        "_method_runs",
+        "_methods",
+        "_runners",
+        "_runs",
+    )
 
     def __init__(self, ctx: Context) -> None:
         self._ctx = ctx
@@ -103,6 +114,7 @@ class MainCoroutines:
         self._last_call: ast.Call | None = None
         self._runners: set[tuple[ast.AST, int]] = set()  # (def, position) of ``def bg(coro): asyncio.run(coro)``
         self._handed: list[tuple[Binding, int, ast.Name]] = []  # ``bg(main())``: (bg's binding, 0, main)
+        self._first_awaited: dict[ast.Name, Scope] = {}  # ``run`` in main's first ``await run()`` -> main
 
     def defined(self, node: ast.AsyncFunctionDef) -> None:
         """``node``'s header has just been left: at module level or in a function, watch its name's
@@ -126,7 +138,10 @@ class MainCoroutines:
         if call is self._last_call:  # the checkers' handlers for one node run one after another
             return
         self._last_call = call
-        if self._ctx.in_async:
+        ctx = self._ctx
+        if ctx.in_async:
+            if type(call.func) is ast.Name and type(ctx.parent()) is ast.Await and self.startup(ctx.function):
+                self._first_awaited[call.func] = ctx.function  # ``await run_action()``, main's first await
             return
         started = started_coroutine(self._ctx, call)
         if isinstance(started, ast.Name):
@@ -173,7 +188,10 @@ class MainCoroutines:
             return None
         return None if runs_after_await(frame) else function
 
-    def is_main(self, function: Scope | None) -> bool:
+    def is_main(self, function: Scope | None, depth: int = 0) -> bool:
+        """Whether ``function`` is a main coroutine -- or a coroutine the module names only to await it as
+        the first await of one (pr-agent's ``await run_action()``): until its own first await point
+        it, too, runs alone on the loop."""
         if function is None:
             return False
         if self._handed:  # every helper is known now: the coroutines handed to one are run by it
@@ -184,7 +202,13 @@ class MainCoroutines:
         if function.node in self._methods:
             return self._only_run(function.node.name)
         binding = self._functions.get(function.node)
-        return bool(binding and binding.loads) and all(load[0] in self._runs for load in binding.loads)
+        return bool(binding and binding.loads) and all(
+            load[0] in self._runs or self._awaited_first_by_main(load[0], depth) for load in binding.loads
+        )
+
+    def _awaited_first_by_main(self, name: ast.AST, depth: int) -> bool:
+        owner = self._first_awaited.get(name)
+        return owner is not None and depth < _AWAITED_FIRST_DEPTH and self.is_main(owner, depth + 1)
 
     def _only_run(self, name: str) -> bool:
         """Every ``.name`` of the file's text is one of the runs seen (unknown text: no)."""

@@ -176,10 +176,16 @@ def _element_annotation(ctx: Context, binding: Binding) -> ast.AST | None:
 
 
 def _declared_return(ctx: Context, func: ast.AST, scope: Scope) -> ast.AST | None:
-    """The return annotation of the function of this module that ``func`` names, if it has one."""
-    if not isinstance(func, ast.Name):
+    """The return annotation of the function of this module that ``func`` names (or of the method
+    ``self.m`` names: agenta's ``session = await self.create_session(config)`` with ``-> Session``), if
+    it has one."""
+    if isinstance(func, ast.Attribute):
+        cls = ctx.instance_class(func.value, scope)
+        callee = ctx.method_binding(cls, func.attr) if cls is not None else None
+    elif isinstance(func, ast.Name):
+        callee = ctx.lookup(func.id, scope)
+    else:
         return None
-    callee = ctx.lookup(func.id, scope)
     node = callee.node if callee is not None and callee.kind is BindingKind.DEF else None
     return getattr(node, "returns", None)
 

@@ -127,7 +127,8 @@ DEPRECATED_GET_EVENT_LOOP = declare(
         "never runs on Python 3.12 or later (`if sys.version_info < (3, 10):`, langchain-chatchat's fallback), after "
         "`asyncio.set_event_loop(loop)` (not `None`) or `nest_asyncio.apply()` (which patches `get_event_loop` and "
         "the policy's to make and set a loop when none is set) earlier in the same function, in a sync method "
-        "of a class whose `__init__` applies nest_asyncio (llama-index's stores), or in a function around it "
+        "of a class whose `__init__` applies nest_asyncio (llama-index's stores; a `@property` too, which "
+        "needs the instance, but not a static or class method), or in a function around it "
         "before the nested def (restate's Lambda handler, a closure over the loop its maker set), or after "
         "`asyncio.set_event_loop_policy(Policy())` with a policy class of the module that defines its own "
         "`get_event_loop` (mode's gevent loop; the deprecated policy API is reported by its own rule) -- or after an "
@@ -140,6 +141,7 @@ DEPRECATED_GET_EVENT_LOOP = declare(
 
 
 _WARNS_FROM = (3, 12)  # the first Python where ``get_event_loop()`` with no current loop warns
+_CLASS_LEVEL = frozenset({"builtins.staticmethod", "builtins.classmethod"})  # methods without an instance
 
 
 class LoopChecker(Checker):
@@ -277,8 +279,13 @@ class LoopChecker(Checker):
 
     def _patched_by_init(self, function: Scope) -> bool:
         """A method of a class whose ``__init__`` calls ``nest_asyncio.apply()`` (llama-index's
-        stores): the instance exists, so the patch that makes ``get_event_loop()`` set a loop is in."""
-        if not self.nest_applied or not function.is_method or function.node.decorator_list:
+        stores): the instance exists, so the patch that makes ``get_event_loop()`` set a loop is in.
+        A ``@property`` or other decorated method runs on that instance too; a static or class method
+        may run before any instance exists."""
+        if not self.nest_applied or not function.is_method:
+            return False
+        qualified = self.ctx.qualified_name
+        if any(qualified(d) in _CLASS_LEVEL for d in function.node.decorator_list):
             return False
         init = self.ctx.method_binding(function.parent, "__init__")
         return init is not None and init.func_scope in self.nest_applied

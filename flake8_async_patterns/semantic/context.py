@@ -199,7 +199,7 @@ class Context:
             if name in scope.globals:
                 scope = binding.scope = self.module
             elif name in scope.nonlocals:
-                scope = binding.scope = self._nonlocal_owner(scope, name)
+                scope = binding.scope = self.nonlocal_owner(scope, name)
         previous = scope.bindings.get(name)
         if previous is not None and previous.is_definition and binding.is_definition:
             binding.conflicting = (
@@ -216,7 +216,7 @@ class Context:
         return binding
 
     @staticmethod
-    def _nonlocal_owner(scope: Scope, name: str) -> Scope:
+    def nonlocal_owner(scope: Scope, name: str) -> Scope:
         """The enclosing function scope a ``nonlocal name`` refers to: the nearest one binding
         ``name`` (class bodies are skipped, as Python does), else the nearest function."""
         nearest = None

@@ -490,9 +490,10 @@ TRANSITIVE_BLOCKING_CALL = declare(
         "blocking helpers: calling one runs none of its body.",
         "A method whose only blocking calls are `self.<queue>.get()` is not reported where the coroutine calling it "
         "(as `self.<method>()`) has just seen an item in that queue, as for blocking-wait (AIO208).",
-        "A helper whose blocking calls (and calls of blocking helpers) all come after `if not wait: return` at the "
-        "top of its body, `wait` a parameter with a false default, blocks only when asked: a call that leaves "
-        "`wait` out or passes a false literal is not followed (flet's `_invoke_method(..., wait_for_result=False)`).",
+        "A helper whose blocking calls (and calls of blocking helpers) all come after `if not wait: return` at the top "
+        "of its body (`wait` with a false default: flet's `_invoke_method`), or all sit in the body of `if sync:` at "
+        "its top (langchain-litellm's `_make_ocr_request`, whose other branch makes a coroutine) blocks only if asked: "
+        "a call passing a false literal (or leaving out one whose default is false) is not followed.",
         *MAIN_COROUTINE_NOTE,
     ),
     references=(ASYNCIO_DEV_DOC,),

@@ -38,7 +38,8 @@ MAIN_COROUTINE_NOTE = (
     "`def upload(): asyncio.run(self.aupload())`, is an API other modules await too). Until it first awaits, it "
     "is the only code its new event loop has, so reading a manifest or a certificate there delays nothing -- "
     "also in the operand of that first await itself, which runs before it suspends (dashscope's `async with "
-    "build_session() as session:` opening `main`). After an "
+    "build_session() as session:` opening `main`) -- and in a coroutine of the module named only to be awaited "
+    "as that first await (pr-agent's `await run_action()`), until its own first await point. After an "
     "await -- including one in the call's own arguments, or in a loop or comprehension that runs the call again -- "
     "servers and tasks may be running, and the call is reported.",
 )

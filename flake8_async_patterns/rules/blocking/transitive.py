@@ -7,7 +7,7 @@ import ast
 from collections import deque
 
 from ...semantic.context import Context
-from ...semantic.frames import Frame, statement_position
+from ...semantic.frames import Frame, in_statement_list, statement_position
 from ...semantic.scope import BindingKind, Scope
 from ...semantic.text import decorator_target
 from .calls import TRANSPARENT_DECORATORS
@@ -95,8 +95,11 @@ class Gates:
     """Helpers that block only when the caller asks: their blocking calls, and their calls of
     blocking helpers, all come after ``if not wait: return`` at the top of their body, with
     ``wait`` a parameter whose default is false (flet's ``_invoke_method(...,
-    wait_for_result=False)`` waits on its ``threading.Event`` only then).  A call that leaves the
-    parameter out, or passes a false literal, does not reach the blocking call."""
+    wait_for_result=False)`` waits on its ``threading.Event`` only then), or all sit in the body of
+    ``if sync:`` at the top of their body, ``sync`` a parameter (langchain-litellm's
+    ``_make_ocr_request(payload, sync=False)``, whose other branch hands back a coroutine).  A call
+    that passes a false literal for the parameter -- or leaves it out, where its default is
+    false -- does not reach the blocking call."""
 
     __slots__ = ("_candidates", "blocks", "calls", "edges", "gate")
 
@@ -113,9 +116,16 @@ class Gates:
             candidates = self._candidates[function] = _gates_of(function.node)
         if not candidates:
             return None
-        statement = _top_statement(frame, function.node)
+        statement, child = _top_statement(frame, function.node)
         position = statement_position(statement, function.node.body) if statement is not None else None
-        return next(((p, i) for at, p, i in candidates if position is not None and at < position), None)
+        if position is None:
+            return None
+        for at, name, index, inside, omitted_shut in candidates:
+            if at < position and not inside:
+                return (name, index, omitted_shut)  # after ``if not wait: return``
+            if at == position and inside and in_statement_list(child, statement.body):
+                return (name, index, omitted_shut)  # in the body of ``if sync:``
+        return None
 
     def note_block(self, function: Scope, frame: Frame) -> None:
         _merge(self.blocks, function, self._gate_at(function, frame))
@@ -142,11 +152,12 @@ class Gates:
         return helper in self.gate and bool(calls) and all(self.leaves_shut(helper, call) for call in calls)
 
     def leaves_shut(self, helper: Scope, call: ast.Call) -> bool:
-        """``call`` of ``helper`` leaves its gate's parameter out or false."""
+        """``call`` of ``helper`` passes its gate's parameter a false literal, or leaves it out
+        where its default is false."""
         gate = self.gate.get(helper)
         if gate is None:
             return False
-        name, index = gate
+        name, index, omitted_shut = gate
         if any(isinstance(arg, ast.Starred) for arg in call.args) or any(k.arg is None for k in call.keywords):
             return False  # ``*args``/``**kwargs``: anything may be passed
         if isinstance(call.func, ast.Attribute) and helper.is_method:
@@ -154,7 +165,9 @@ class Gates:
         value = next((k.value for k in call.keywords if k.arg == name), None)
         if value is None and 0 <= index < len(call.args):
             value = call.args[index]
-        return value is None or (isinstance(value, ast.Constant) and not value.value)
+        if value is None:
+            return omitted_shut
+        return isinstance(value, ast.Constant) and not value.value
 
 
 def _merge(found: dict, key: object, gate: tuple[str, int] | None) -> None:
@@ -163,9 +176,10 @@ def _merge(found: dict, key: object, gate: tuple[str, int] | None) -> None:
     found[key] = gate if known == gate else None
 
 
-def _gates_of(node: ast.AST) -> list[tuple[int, str, int]]:
-    """(position, parameter, index) of each ``if not P: return`` at the top of ``node``'s body, P a
-    parameter whose default is a false literal."""
+def _gates_of(node: ast.AST) -> list[tuple[int, str, int, bool, bool]]:
+    """(position, parameter, index, inside, omitted_shut) of each ``if not P: return`` at the top of
+    ``node``'s body, P a parameter whose default is a false literal, and of each ``if P:`` there
+    (inside: only its body is gated), P any parameter (omitted_shut: its default is false)."""
     arguments = getattr(node, "args", None)
     if arguments is None:
         return []
@@ -175,10 +189,16 @@ def _gates_of(node: ast.AST) -> list[tuple[int, str, int]]:
     keyword_only = zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True)
     defaults.update((a.arg, d) for a, d in keyword_only if d is not None)
     names = [a.arg for a in positional]
+    parameters = {*names, *(a.arg for a in arguments.kwonlyargs)}
     found = []
     for position, statement in enumerate(node.body):
         test = statement.test if isinstance(statement, ast.If) else None
-        if (
+        if isinstance(test, ast.Name) and test.id in parameters:
+            name = test.id
+            default = defaults.get(name)
+            omitted_shut = isinstance(default, ast.Constant) and not default.value
+            found.append((position, name, names.index(name) if name in names else -1, True, omitted_shut))
+        elif (
             isinstance(test, ast.UnaryOp)
             and isinstance(test.op, ast.Not)
             and isinstance(test.operand, ast.Name)
@@ -189,15 +209,16 @@ def _gates_of(node: ast.AST) -> list[tuple[int, str, int]]:
             name = test.operand.id
             default = defaults.get(name)
             if isinstance(default, ast.Constant) and not default.value:
-                found.append((position, name, names.index(name) if name in names else -1))
+                found.append((position, name, names.index(name) if name in names else -1, False, True))
     return found
 
 
-def _top_statement(frame: Frame | None, function_node: ast.AST) -> ast.AST | None:
-    """The statement of ``function_node``'s own body that holds the node of ``frame``."""
-    child = None
+def _top_statement(frame: Frame | None, function_node: ast.AST) -> tuple[ast.AST | None, ast.AST | None]:
+    """The statement of ``function_node``'s own body that holds the node of ``frame``, and that
+    statement's child on the way to the node."""
+    child = grandchild = None
     while frame is not None:
         if frame[0] is function_node:
-            return child
-        child, frame = frame[0], frame[1]
-    return None
+            return child, grandchild
+        child, grandchild, frame = frame[0], child, frame[1]
+    return None, None

@@ -11,7 +11,7 @@ from ...semantic.flow import Outcome, handler_always_raises, handler_outcomes
 from ...semantic.scope import BindingKind
 from .declarations import CANCELLED_ERROR_NOT_RERAISED
 from .structure import class_of, only_cleanup_of, raises_unless_unwinding, reraised_after
-from .suspension import never_suspends, tells_awaited_apart, tells_closing_apart
+from .suspension import never_suspends, tells_awaited_apart, tells_closing_apart, tells_message_apart
 
 if TYPE_CHECKING:
     import ast
@@ -103,7 +103,11 @@ class Decisions:
             return True
         if any(self._helper(name, function) in self.askers for name in self.asker_calls.get(handler, ())):
             return True  # ``if _task_cancelling(): raise``, the helper asking ``current_task().cancelling()``
-        told_apart = tells_awaited_apart(candidate.try_node, handler) or tells_closing_apart(handler)
+        told_apart = (
+            tells_awaited_apart(candidate.try_node, handler)
+            or tells_closing_apart(handler)
+            or tells_message_apart(handler)
+        )
         if told_apart and Outcome.RERAISE in self._ends(candidate):
             return True  # ``if fut.cancelled(): return`` / ``raise``: the awaited future's own cancellation
         if self._entry_point(candidate.try_node, function):
@@ -160,7 +164,8 @@ class Decisions:
 
     def _kept(self, handler: ast.ExceptHandler, function: Scope) -> bool:
         """The caught exception saved in a local (or a copy of one: ``error = exc`` ... ``to_raise =
-        error``) that the function raises or hands on later, or a flag the handler sets that guards
+        error``) that the function raises or hands on later (or, through ``nonlocal``, the function
+        around it: llama-index's step wrapper), or a flag the handler sets that guards
         a later ``raise CancelledError`` (``cancelled = True`` ... ``if cancelled: raise
         CancelledError``, the standard library's ``Condition.wait``), or a handler that hands the
         cancellation to the operation (``lib.nng_aio_cancel(aio)``) in a function that raises
@@ -175,6 +180,9 @@ class Decisions:
                 pending.extend(copies.get(name, ()))
         if saved & self.raised.get(function, set()):
             return True
+        for name in saved & function.nonlocals:  # ``nonlocal caught; caught = exc``: the enclosing function
+            if name in self.raised.get(self.ctx.nonlocal_owner(function, name), ()):  # raises it later
+                return True
         flags = self.flags.get(handler)
         later = self.flag_raises.get(function, ())
         if handler in self.forwards and any(exc.lineno > handler.lineno and self.classes.same(exc) for exc, _ in later):

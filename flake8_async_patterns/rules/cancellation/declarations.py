@@ -51,7 +51,8 @@ FORWARD_NOTE = (
     "error`; `cancellation = cancellation or exc` keeps the first one; `exc.with_traceback(None)` is the same "
     "exception, also as an arm of `exc.with_traceback(None) if keep(exc) else summary(exc)`, skyvern's "
     "boundary) -- that the function raises or hands "
-    "on so later; in `__aexit__`, a handler that first re-raises when the block raised nothing (`if exc_type "
+    "on so later (or a `nonlocal` one that the function around it raises: llama-index's step wrapper); in "
+    "`__aexit__`, a handler that first re-raises when the block raised nothing (`if exc_type "
     "is None: raise`), so that it swallows a clean-up error only while the block's own exception goes on "
     "(fastapi-async-sqlalchemy's middleware); a flag the handler sets (`cancelled = True`) that "
     "guards a later `raise CancelledError` (`if cancelled: raise CancelledError`, the standard library's "
@@ -175,7 +176,11 @@ STATE_NOTE = (
     "ClientClosed` then `raise`; pysnooz's `if not self.is_connected and reason == USER: pass` / `else: "
     "raise`): the cancellation the other arm swallows or replaces is the shutdown's own, which cancels the "
     "object's tasks (slack-sdk, modal, pysnooz's disconnect). Leaving quietly while the object still runs "
-    "(`if self.is_closed: raise`, then a retry; `if self.is_connected and ...: pass`) is reported."
+    "(`if self.is_closed: raise`, then a retry; `if self.is_connected and ...: pass`) is reported. Nor is "
+    "a handler reported that first compares the cancellation's message (`str(exc)`, `exc.args[0]`) with a "
+    'string and re-raises on some path (langflow\'s `if str(e) != "LANGFLOW_USER_CANCELLED": raise`): the '
+    "tag its owner's `task.cancel(msg)` gave tells the stop it asked for from any other; without a `raise` "
+    "it is."
 )
 
 CANCELLED_ERROR_NOT_RERAISED = declare(

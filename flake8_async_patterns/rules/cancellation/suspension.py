@@ -159,6 +159,44 @@ def tells_closing_apart(handler: ast.ExceptHandler) -> bool:
     return False
 
 
+def tells_message_apart(handler: ast.ExceptHandler) -> bool:
+    """Whether the handler first compares the caught exception's message (``str(exc)``,
+    ``exc.args[0]``) with a string: the tag its owner's ``task.cancel(msg)`` gave (langflow's
+    ``cleanup_job`` cancels with ``"LANGFLOW_USER_CANCELLED"``; ``if str(e) != TAG: raise``), so the
+    cancellation the other arm swallows is the one it asked for.  The caller also wants a ``raise``."""
+    name = handler.name
+    if name is None:
+        return False
+    for statement in handler.body[:_MESSAGE_TEST_WITHIN]:
+        expr = statement.test if type(statement) is ast.If else getattr(statement, "value", None)
+        if expr is not None and any(
+            type(node) is ast.Compare and _compares_message(node, name) for node in ast.walk(expr)
+        ):
+            return True
+    return False
+
+
+_MESSAGE_TEST_WITHIN = 3  # statements at the top of the handler
+
+
+def _compares_message(compare: ast.Compare, name: str) -> bool:
+    operands = (compare.left, *compare.comparators)
+    literal = any(type(o) is ast.Constant and isinstance(o.value, str) for o in operands)
+    return literal and any(_message_of(o, name) for o in operands)
+
+
+def _message_of(expr: ast.expr, name: str) -> bool:
+    """``str(exc)``/``repr(exc)``, ``exc.args`` or ``exc.args[i]``."""
+    if type(expr) is ast.Subscript:
+        expr = expr.value
+    if type(expr) is ast.Call and type(expr.func) is ast.Name and expr.func.id in ("str", "repr") and expr.args:
+        expr = expr.args[0]
+        return type(expr) is ast.Name and expr.id == name
+    return (
+        type(expr) is ast.Attribute and expr.attr == "args" and type(expr.value) is ast.Name and expr.value.id == name
+    )
+
+
 def _object_state(test: ast.expr, depth: int = 0) -> str | None:
     """``"closing"`` where ``test`` holds only while the object shuts down, ``"running"`` where it
     holds only while the object runs, ``None`` where it tells nothing of the kind.  A chain of

@@ -80,6 +80,9 @@ COMMIT_FAILURE_SWALLOWED = session_rule(
         "closes the session, which rolls it back, and the lost write is answered by the return "
         "(nonebot-plugin-value's `return False`). A handler that falls off its end leaves the block going on "
         "with the failed session and is reported.",
+        "Only the innermost `try` whose handler takes the failure is judged: a handler around it sees the "
+        "failure only if that handler re-raises on every path (langflow's file sync: an outer `except "
+        "Exception` for the file's errors is not reported again for the inner try's flush).",
     ),
     references=(SA_SESSION_BASICS + "#framing-out-a-begin-commit-rollback-block", SA_ERRORS + "#error-7s2a"),
 )
@@ -139,7 +142,9 @@ EXPIRED_ATTRIBUTE = session_rule(
         "`--aio-expire-on-commit`: `true` by default (SQLAlchemy's default), `false` for projects "
         "whose factory sets `expire_on_commit=False` in another module -- the usual FastAPI layout. "
         "A factory visible in the module always wins over the option.",
-        "A read in the other arm of the `if` that committed is not after the commit.",
+        "A read in the other arm of the `if` that committed is not after the commit, nor is an object loaded "
+        "by a session of an earlier `async with FACTORY() as s` block once another block opened a new session of "
+        "the same name (langflow's storage coordinator): a commit expires its own session's objects.",
         "Reported once per object and commit, at the first read; method calls (`user.greet()`) and "
         "attribute assignments do not load and are not reported.",
     ),
@@ -153,17 +158,19 @@ _LEAVES = RAISES | {Outcome.EXIT}  # ways out of the function
 class _Tracked:
     """An ORM object of a session, and the commit that expired it (if any since its load)."""
 
-    __slots__ = ("expired_arms", "expired_by", "factory_in_module", "reported", "session")
+    __slots__ = ("expired_arms", "expired_by", "factory_in_module", "opened", "reported", "session")
 
     def __init__(
         self,
         session: str,
         factory_in_module: bool,
+        opened: Binding | None = None,
         expired_by: str | None = None,
         expired_arms: Arms = (),
         reported: bool = False,
     ) -> None:
         self.session = session
+        self.opened = opened  # the ``async with FACTORY() as s`` binding of the session, if known
         self.factory_in_module = factory_in_module  # the session's factory is visible here (so is its expire_on_commit)
         self.expired_by = expired_by
         self.expired_arms = expired_arms  # the ``if`` arms of that commit
@@ -212,8 +219,10 @@ class TransactionChecker(Checker):
                         for block, _ in chain[index + 1 :]
                     )
                     self.commits_in_try.setdefault(try_node, (session, call, owned))
+                    if any(self._catches_db_errors(h.type) and not handler_always_raises(h) for h in try_node.handlers):
+                        break  # this try's handler takes the failure: no handler around it sees it
             if call.func.attr == "commit":
-                self._expire(session, describe(call), branch_arms(ctx.frame))
+                self._expire(session, describe(call), branch_arms(ctx.frame), call.func.value)
             return
         session = session_method_call(ctx, call, ("refresh",))
         if session is not None and call.args and isinstance(call.args[0], ast.Name):
@@ -307,11 +316,17 @@ class TransactionChecker(Checker):
     # --- expired-attribute-after-commit ----------------------------------------------------
     def _track(self, binding: Binding, session: str, session_call: ast.Call) -> None:
         """``binding`` holds an ORM object of ``session``, the receiver of ``session_call``."""
-        self.tracked[binding] = _Tracked(session, factory_in_module(self.ctx, session_call.func.value))
+        receiver = session_call.func.value
+        self.tracked[binding] = _Tracked(session, factory_in_module(self.ctx, receiver), self._opened(receiver))
 
-    def _expire(self, session: str, commit: str, arms: Arms) -> None:
+    def _opened(self, receiver: ast.AST) -> Binding | None:
+        binding = self.ctx.binding_of(receiver)
+        return binding if binding is not None and binding.kind is BindingKind.WITH else None
+
+    def _expire(self, session: str, commit: str, arms: Arms, receiver: ast.AST) -> None:
+        opened = self._opened(receiver)
         for tracked in self.tracked.values():
-            if tracked.session == session:
+            if tracked.session == session and not (opened and tracked.opened and opened is not tracked.opened):
                 tracked.expired_by = commit
                 tracked.expired_arms = arms
                 tracked.reported = False
@@ -345,7 +360,10 @@ class TransactionChecker(Checker):
         for item in node.items:
             session = session_method_call(self.ctx, item.context_expr, ("begin",))
             if session is not None:
-                self._expire(session, f"async with {describe(item.context_expr)}", branch_arms(self.ctx.frame))
+                receiver = item.context_expr.func.value
+                self._expire(
+                    session, f"async with {describe(item.context_expr)}", branch_arms(self.ctx.frame), receiver
+                )
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         ctx = self.ctx
