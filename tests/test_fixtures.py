@@ -9,8 +9,10 @@ import pytest
 
 from flake8_async_patterns.rules import RULES as ALL_RULES
 from flake8_async_patterns.runner import lint
+from flake8_async_patterns.settings import settings_from_flags
 
 from fixture_format import all_fixtures, checked, fixture_settings
+from rules_by_name import code
 
 FIXTURES = all_fixtures()
 
@@ -46,6 +48,27 @@ def test_fixture_diagnostics(fixture):
         if expected.message:
             actual = messages[(expected.line, expected.col, expected.code)]
             assert expected.message in actual, f"line {expected.line}: {actual!r}"
+
+
+# A rule that does not repeat another rule's finding while that rule is selected (manual-event-loop
+# leaves a driven ``get_event_loop()`` to deprecated-get-event-loop).
+LEAVES_TO = {"manual-event-loop": ("deprecated-get-event-loop",)}
+RULE_NAMES = {rule.code: rule.name for rule in ALL_RULES}
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=_id)
+def test_fixture_code_selected_alone(fixture):
+    """The fixture's own code, selected alone (``--select=AIO203``), finds what it finds beside every
+    other rule: no rule's answer may depend on another checker running (a shared fact fed by only
+    some of them) -- but for a rule that leaves a finding to another one when that one is on."""
+    if fixture.min_version and sys.version_info < fixture.min_version:
+        pytest.skip(f"needs Python {fixture.min_version}")
+    selected = {fixture.code, *(code(name) for name in LEAVES_TO.get(RULE_NAMES[fixture.code], ()))}
+    settings = settings_from_flags(fixture.option_args(), enabled=frozenset(selected))
+    found = lint(fixture.source, settings, str(fixture.path))
+    alone = {(line, col) for line, col, message in found if message.split()[0] == fixture.code}
+    beside = {(line, col) for line, col, message in lint_fixture(fixture) if message.split()[0] == fixture.code}
+    assert sorted(alone ^ beside) == [], "findings that differ with the code selected alone"
 
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=_id)

@@ -267,6 +267,7 @@ class BlockingChecker(Checker):
         if ctx.in_async:
             if is_cli_command(ctx, function):
                 return  # a command-line command runs alone: blocking its loop delays nothing
+            self.main_coroutines.called(node)  # ``await run_action()``, the main coroutine's first await
             found = self.detect(node)
             if found is not None:
                 self._report_or_defer(node, found, function.name)
