@@ -58,7 +58,7 @@ RULE_NAMES = {rule.code: rule.name for rule in ALL_RULES}
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=_id)
 def test_fixture_code_selected_alone(fixture):
-    """The fixture's own code, selected alone (``--select=AIO203``), finds what it finds beside every
+    """The fixture's own code, selected alone (``--select`` of that one code), finds what it finds beside every
     other rule: no rule's answer may depend on another checker running (a shared fact fed by only
     some of them) -- but for a rule that leaves a finding to another one when that one is on."""
     if fixture.min_version and sys.version_info < fixture.min_version:

@@ -20,7 +20,55 @@ if TYPE_CHECKING:
 # (``asyncio.run(main())``) or, for anyio and trio, by the function passed (``anyio.run(main, x)``).
 _RUNS_COROUTINE = frozenset({ASYNCIO_RUN, "uvloop.run"})
 _RUNS_FUNCTION = frozenset({"anyio.run", "trio.run"})
-_AWAITED_FIRST_DEPTH = 8  # ``main`` awaits ``run`` first, which awaits ``step`` first ...: that far
+_AWAITED_DEPTH = 8  # ``main`` awaits ``run``, which awaits ``step`` ...: that far
+_ARGUMENT_PARSER = "argparse.ArgumentParser"
+# The last name of a call that starts work beside the main coroutine: a task, a task group, a
+# server, a callback, a thread (conservative: ``worker.start()`` counts too).
+_STARTS_WORK = frozenset(
+    {
+        "create_task",
+        "ensure_future",
+        "gather",
+        "as_completed",
+        "TaskGroup",
+        "create_task_group",
+        "open_nursery",
+        "start_soon",
+        "start_server",
+        "start_unix_server",
+        "create_server",
+        "create_unix_server",
+        "create_datagram_endpoint",
+        "serve",
+        "serve_forever",
+        "run_app",
+        "start",
+        "spawn",
+        "call_soon",
+        "call_soon_threadsafe",
+        "call_later",
+        "call_at",
+        "add_reader",
+        "add_writer",
+        "add_signal_handler",
+        "run_forever",
+    }
+)
+
+
+_TASK_STARTERS = frozenset({"create_task", "ensure_future"})
+
+
+class _Late:
+    """A blocking call of a coroutine after its first await point: excused only if the module is a
+    command-line program and the coroutine its main one (see :meth:`MainCoroutines.is_main`)."""
+
+    __slots__ = ("function",)
+
+    def __init__(self, function: Scope) -> None:
+        self.function = function
+
+
 # A loop's method that runs a coroutine on it -> what made the loop (a local or ``self.<attr>``
 # of that origin).
 _RUNS_ON_OWN_LOOP = {
@@ -94,13 +142,17 @@ class MainCoroutines:
     module end, when every use of the function's name has been seen."""
 
     __slots__ = (
+        "_awaited",
+        "_concurrent",
         "_ctx",
-        "_first_awaited",
         "_functions",
         "_handed",
         "_last_call",
         "_method_runs",
         "_methods",
+        "_parsers",
+        "_program_text",
+        "_run_sites",
         "_runners",
         "_runs",
     )
@@ -114,7 +166,13 @@ class MainCoroutines:
         self._last_call: ast.Call | None = None
         self._runners: set[tuple[ast.AST, int]] = set()  # (def, position) of ``def bg(coro): asyncio.run(coro)``
         self._handed: list[tuple[Binding, int, ast.Name]] = []  # ``bg(main())``: (bg's binding, 0, main)
-        self._first_awaited: dict[ast.Name, Scope] = {}  # ``run`` in main's first ``await run()`` -> main
+        self._awaited: dict[ast.Name, tuple[Scope, bool]] = {}  # ``run`` in ``await run()`` -> (caller, first?)
+        # A command-line program: a sync function that makes an ``argparse.ArgumentParser`` and runs
+        # the main coroutine, in a module that starts no other work on the loop.
+        self._program_text = ctx.text is not None and "ArgumentParser" in ctx.text
+        self._parsers: set[Scope] = set()  # sync functions calling ``argparse.ArgumentParser(...)``
+        self._run_sites: set[Scope] = set()  # sync functions running a main coroutine
+        self._concurrent = False  # a call that starts work beside the main coroutine (a task, a server...)
 
     def defined(self, node: ast.AsyncFunctionDef) -> None:
         """``node``'s header has just been left: at module level or in a function, watch its name's
@@ -139,13 +197,19 @@ class MainCoroutines:
             return
         self._last_call = call
         ctx = self._ctx
+        func = call.func
+        if self._program_text and not self._concurrent:
+            self._concurrent = self._starts_work(func, call)
         if ctx.in_async:
-            if type(call.func) is ast.Name and type(ctx.parent()) is ast.Await and self.startup(ctx.function):
-                self._first_awaited[call.func] = ctx.function  # ``await run_action()``, main's first await
+            if type(func) is ast.Name and type(ctx.parent()) is ast.Await:  # ``await run_action()``
+                self._awaited[func] = (ctx.function, self._early(ctx.function))
             return
+        if self._program_text and ctx.qualified_name(func) == _ARGUMENT_PARSER:
+            self._parsers.add(ctx.function)
         started = started_coroutine(self._ctx, call)
         if isinstance(started, ast.Name):
             self._runs.add(started)
+            self._run_sites.add(ctx.function)
         elif started is not None:
             self._method_runs[started.attr] = self._method_runs.get(started.attr, 0) + 1
         else:
@@ -176,22 +240,51 @@ class MainCoroutines:
         if binding is not None and binding.kind is BindingKind.DEF:
             self._handed += [(binding, position, started) for position, started in handed]
 
-    def startup(self, function: Scope) -> Scope | None:
+    def _starts_work(self, func: ast.expr, call: ast.Call) -> bool:
+        """The call being handled starts work beside its caller -- but for a task awaited at once
+        (``await create_task(step())``, ``await drain(create_task(step()))``): its creator waits
+        for it, so it runs alone too, as a coroutine the creator awaits (``step``)."""
+        name = func.attr if type(func) is ast.Attribute else getattr(func, "id", None)
+        if name not in _STARTS_WORK:
+            return False
+        if name not in _TASK_STARTERS:
+            return True
+        outer = self._ctx.frame[1]
+        if outer is not None and type(outer[0]) is ast.Call and outer[1] is not None:
+            outer = outer[1]  # ``drain(create_task(...))``: the call it is an argument of
+        if outer is None or type(outer[0]) is not ast.Await:
+            return True
+        started = call.args[0] if call.args else None
+        if type(started) is ast.Call and type(started.func) is ast.Name and self._ctx.in_async:
+            self._awaited[started.func] = (self._ctx.function, False)
+        return False
+
+    def startup(self, function: Scope) -> Scope | _Late | None:
         """``function`` when it may turn out to be a main coroutine (known before its body is
         walked) and the node being handled in it runs before its first await point, in no loop
-        that reaches one: it then runs once, alone on the loop.  Ask :meth:`is_main` at the end."""
+        that reaches one: it then runs once, alone on the loop.  Later in its body, in a module that
+        may be a command-line program, a :class:`_Late` mark of it.  Ask :meth:`is_main` at the end."""
         node = function.node
         if node not in self._functions and node not in self._methods:
             return None
+        if self._early(function):
+            return function
+        return _Late(function) if self._program_text and node in self._functions else None
+
+    def _early(self, function: Scope) -> bool:
+        """The node being handled runs before ``function``'s first await point, in no loop that
+        reaches one."""
         frame = self._ctx.frame
         if function.has_await and not before_first_suspension(frame):
-            return None
-        return None if runs_after_await(frame) else function
+            return False
+        return not runs_after_await(frame)
 
-    def is_main(self, function: Scope | None, depth: int = 0) -> bool:
+    def is_main(self, function: Scope | _Late | None) -> bool:
         """Whether ``function`` is a main coroutine -- or a coroutine the module names only to await it as
         the first await of one (pr-agent's ``await run_action()``): until its own first await point
-        it, too, runs alone on the loop."""
+        it, too, runs alone on the loop.  In a command-line program (:meth:`_program`), also a
+        coroutine awaited by a main one anywhere: the whole of it runs alone (a :class:`_Late` mark
+        asks about a call after the first await point, which only that can excuse)."""
         if function is None:
             return False
         if self._handed:  # every helper is known now: the coroutines handed to one are run by it
@@ -199,16 +292,26 @@ class MainCoroutines:
                 if (binding.node, position) in self._runners:
                     self._runs.add(started)
             self._handed.clear()
+        if type(function) is _Late:
+            return self._program() and self._main(function.function, 0, late=True)
+        return self._main(function, 0, late=False) or (self._program() and self._main(function, 0, late=True))
+
+    def _main(self, function: Scope, depth: int, late: bool) -> bool:
         if function.node in self._methods:
             return self._only_run(function.node.name)
         binding = self._functions.get(function.node)
         return bool(binding and binding.loads) and all(
-            load[0] in self._runs or self._awaited_first_by_main(load[0], depth) for load in binding.loads
+            load[0] in self._runs or self._awaited_by_main(load[0], depth, late) for load in binding.loads
         )
 
-    def _awaited_first_by_main(self, name: ast.AST, depth: int) -> bool:
-        owner = self._first_awaited.get(name)
-        return owner is not None and depth < _AWAITED_FIRST_DEPTH and self.is_main(owner, depth + 1)
+    def _awaited_by_main(self, name: ast.AST, depth: int, late: bool) -> bool:
+        owner, first = self._awaited.get(name, (None, False))
+        return owner is not None and (first or late) and depth < _AWAITED_DEPTH and self._main(owner, depth + 1, late)
+
+    def _program(self) -> bool:
+        """A command-line program: a sync function makes an ``ArgumentParser`` and runs the main
+        coroutine, and nothing in the module starts other work on the loop."""
+        return not self._concurrent and bool(self._parsers & self._run_sites)
 
     def _only_run(self, name: str) -> bool:
         """Every ``.name`` of the file's text is one of the runs seen (unknown text: no)."""
