@@ -15,6 +15,7 @@ from .asyncio import ASYNCIO_RUN
 
 if TYPE_CHECKING:
     from ..semantic.context import Context
+    from ..semantic.frames import Frame
 
 # Calls that start a new event loop whose only task is one coroutine: made by the call's argument
 # (``asyncio.run(main())``) or, for anyio and trio, by the function passed (``anyio.run(main, x)``).
@@ -57,6 +58,10 @@ _STARTS_WORK = frozenset(
 
 
 _TASK_STARTERS = frozenset({"create_task", "ensure_future"})
+# An async API of these names may start a library's background work -- a host's or bot's services,
+# a connection's keep-alive pings (libp2p's ``async with host.run():``, ``await nc.connect()``):
+# counted where it is awaited or entered with ``async with`` (not ``sqlite3.connect(...)``).
+_STARTS_SERVICE = frozenset({"run", "connect", "ws_connect", "login", "listen", "run_until_disconnected"})
 
 
 class _Late:
@@ -245,6 +250,8 @@ class MainCoroutines:
         (``await create_task(step())``, ``await drain(create_task(step()))``): its creator waits
         for it, so it runs alone too, as a coroutine the creator awaits (``step``)."""
         name = func.attr if type(func) is ast.Attribute else getattr(func, "id", None)
+        if name in _STARTS_SERVICE:
+            return self._entered_async(self._ctx.frame[1])
         if name not in _STARTS_WORK:
             return False
         if name not in _TASK_STARTERS:
@@ -258,6 +265,15 @@ class MainCoroutines:
         if type(started) is ast.Call and type(started.func) is ast.Name and self._ctx.in_async:
             self._awaited[started.func] = (self._ctx.function, False)
         return False
+
+    @staticmethod
+    def _entered_async(outer: Frame | None) -> bool:
+        """The call being handled (``outer`` its parent's frame) is awaited or entered by ``async with``."""
+        if outer is None:
+            return False
+        if type(outer[0]) is ast.Await:
+            return True
+        return type(outer[0]) is ast.withitem and outer[1] is not None and type(outer[1][0]) is ast.AsyncWith
 
     def startup(self, function: Scope) -> Scope | _Late | None:
         """``function`` when it may turn out to be a main coroutine (known before its body is

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from typing import TYPE_CHECKING
 
 from ..checker import Checker
@@ -116,7 +117,9 @@ DANGLING_TASK = declare(
         "Not reported in a finalizer -- `__del__`, or a function (or a method, `self.close_session`) this module "
         "registers with `weakref.ref(obj, callback)`/`weakref.finalize`, an exit hook (`@atexit.register`, "
         "`atexit.register(f, ...)`, also of a method, `atexit.register(self.close)`: it runs at interpreter "
-        "exit), or a function defined inside one (the "
+        "exit), a module function that only finalizers call (xinference-client's `_schedule_session_close(self)` "
+        "in two `__del__`: every other mention of its name in the file, a comment too, makes it an ordinary "
+        "function), or a function defined inside one (the "
         "callback it hands the loop: pydantic-ai's `loop.call_soon_threadsafe(request_exit)`) -- where "
         "best-effort cleanup is scheduled with nobody left to keep the task.",
         "Not reported when the task runs an `async def` of this module (a function, or a method through "
@@ -192,6 +195,7 @@ class TaskChecker(Checker):
         self.dropped: list[tuple[ast.Call, str | None, Scope]] = []
         self.loop_runs: dict[Scope, list[int]] = {}  # sync function -> lines of its ``loop.run_forever()``...
         self.callees: dict[ast.Call, tuple[Scope, str, bool]] = {}  # task call -> where its coroutine function is
+        self.finalizer_calls: dict[str, int] = {}  # ``helper`` -> its ``helper(...)`` calls in finalizers
 
     def visit_Expr(self, node: ast.Expr) -> None:
         """Tasks whose value the statement throws away: the statement itself, or what it is made
@@ -216,8 +220,20 @@ class TaskChecker(Checker):
             decorators = getattr(function.node, "decorator_list", ())
             if any(self.ctx.qualified_name(decorator) == _ATEXIT_REGISTER for decorator in decorators):
                 return True  # ``@atexit.register``: runs at interpreter exit
+            if function.parent is self.ctx.module and self._only_finalizers_call(function.name):
+                return True  # ``_schedule_session_close(self)``, called by ``__del__`` methods only
             function = function.parent
         return False
+
+    def _only_finalizers_call(self, name: str) -> bool:
+        """Every mention of module function ``name`` in the file's text but its ``def`` is a call
+        from a finalizer (xinference-client's ``_schedule_session_close``, called by two ``__del__``;
+        unknown text, or a mention anywhere else -- a comment too: no)."""
+        calls = self.finalizer_calls.get(name)
+        text = self.ctx.text
+        if not calls or text is None:
+            return False
+        return len(re.findall(rf"(?<![\w.]){re.escape(name)}(?!\w)", text)) == calls + 1
 
     def bound(self, binding: Binding) -> None:
         value = binding.value
@@ -276,6 +292,8 @@ class TaskChecker(Checker):
 
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
+        if type(node.func) is ast.Name and ctx.function.kind is ScopeKind.FUNCTION and self._finalizer(ctx.function):
+            self.finalizer_calls[node.func.id] = self.finalizer_calls.get(node.func.id, 0) + 1
         if isinstance(node.func, ast.Attribute) and node.func.attr in LOOP_RUNNERS and not ctx.in_async:
             self.loop_runs.setdefault(ctx.function, []).append(node.lineno)
         qn = ctx.qualified_name(node.func)

@@ -199,6 +199,8 @@ class BlockingChecker(Checker):
                 return None
         elif method not in methods or (kind is Kind.SYNC_FILE and console_stream(receiver)):
             return None  # ``stdout.write(line)`` on a ``stdout: TextIO`` parameter is print()'s write
+        if kind is Kind.PATH and type(receiver) is ast.Call and pseudo_file(receiver):
+            return None  # ``Path(f"/proc/{pid}/stat").read_text()``: the kernel answers from memory
         if family is Family.WAIT and (
             does_not_wait(call, method)
             or (method == "put" and unbounded(self.ctx, receiver))

@@ -116,9 +116,9 @@ BLOCKING_FILE_IO = blocking_rule(
         "default, reports them); directory scans are reported by blocking-directory-scan.",
         "`os.fdopen(fd)` whose file goes to `loop.connect_read_pipe`/`connect_write_pipe` is "
         "not reported: the event loop's pipe transport does the I/O.",
-        '`open()` of a literal path under `/proc` or `/sys` (`open(f"/proc/{pid}/stat")`) is not reported, nor '
-        "is a helper chain ending in one (transitive-blocking-call): the kernel makes these pseudo-files in memory "
-        "when they are read; no disk is behind them.",
+        '`open()` of a literal path under `/proc` or `/sys` (`open(f"/proc/{pid}/stat")`, `Path("/proc/meminfo")'
+        ".read_text()`) is not reported, nor is a helper chain ending in one (transitive-blocking-call): the kernel "
+        "makes these pseudo-files in memory when they are read; no disk is behind them.",
     ),
 )
 

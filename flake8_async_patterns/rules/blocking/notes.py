@@ -42,7 +42,8 @@ MAIN_COROUTINE_NOTE = (
     "as that first await (pr-agent's `await run_action()`), until its own first await point. In an argparse "
     "program -- a sync function that makes an `argparse.ArgumentParser` and runs the main coroutine, in a module "
     "that starts no other work on the loop (no task but one awaited at once, no `gather`, task group, server, "
-    "callback or `.start()`) -- the main coroutine and the coroutines it alone awaits are never reported "
+    "callback or `.start()`, no `async with host.run()` or `await client.connect()` that may start a library's "
+    "background work) -- the main coroutine and the coroutines it alone awaits are never reported "
     "(langflow's upgrade controller), as a click or typer command is not. After an "
     "await -- including one in the call's own arguments, or in a loop or comprehension that runs the call again -- "
     "servers and tasks may be running, and the call is reported.",
