@@ -279,7 +279,10 @@ class TaskSpawn:
 def task_spawn(ctx: Context, call: ast.Call) -> TaskSpawn | None:
     """The task spawn ``call`` is, if it is one."""
     func = call.func
-    if ctx.qualified_name(func) in TASK_FACTORIES:
+    qualified = ctx.qualified_name(func)
+    if qualified in TASK_FACTORIES:
+        if qualified == _ENSURE_FUTURE and call.args and _holds_task(ctx, call.args[0]):
+            return None  # ``ensure_future(task)`` hands back that very task (asyncdb's ``release``)
         return TaskSpawn(call, Spawner.FUNCTION, None)
     if isinstance(func, ast.Attribute) and func.attr in SPAWN_METHODS:
         spawner = task_spawner(ctx, func.value)
@@ -288,6 +291,22 @@ def task_spawn(ctx: Context, call: ast.Call) -> TaskSpawn | None:
         if spawner is Kind.LOOP:
             return TaskSpawn(call, Spawner.LOOP, func.value)
     return None
+
+
+_ENSURE_FUTURE = "asyncio.ensure_future"
+
+
+def _holds_task(ctx: Context, expr: ast.expr) -> bool:
+    """A local bound (last) to ``create_task(...)``/``loop.create_task(...)``: ``release =
+    asyncio.create_task(...)``."""
+    binding = ctx.binding_of(expr)
+    value = binding.value if binding is not None and binding.kind is BindingKind.ASSIGN else None
+    if type(value) is not ast.Call:
+        return False
+    func = value.func
+    if ctx.qualified_name(func) == "asyncio.create_task":
+        return True
+    return isinstance(func, ast.Attribute) and func.attr == "create_task" and task_spawner(ctx, func.value) is Kind.LOOP
 
 
 def is_unowned_task_spawn(ctx: Context, call: ast.Call) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from typing import TYPE_CHECKING
 
 from ..semantic.context import Context
@@ -181,6 +182,9 @@ def _declared_return(ctx: Context, func: ast.AST, scope: Scope) -> ast.AST | Non
     it has one."""
     if isinstance(func, ast.Attribute):
         cls = ctx.instance_class(func.value, scope)
+        if cls is None:  # ``GatewaySession.from_dict(data)``: a class of the module, by its name
+            owner = ctx.binding_of(func.value, scope)
+            cls = owner.func_scope if owner is not None and owner.kind is BindingKind.CLASSDEF else None
         callee = ctx.method_binding(cls, func.attr) if cls is not None else None
     elif isinstance(func, ast.Name):
         callee = ctx.lookup(func.id, scope)
@@ -190,11 +194,14 @@ def _declared_return(ctx: Context, func: ast.AST, scope: Scope) -> ast.AST | Non
     return getattr(node, "returns", None)
 
 
+_SESSION_IN_TEXT = re.compile(r"(?<![\w])(?:\w+\.)*(?:Async)?Session\b")
+
+
 def _names_sqlalchemy(ctx: Context, annotation: ast.AST, scope: Scope) -> bool:
     """The annotation names a SQLAlchemy class, or says ``AsyncSession`` in a string."""
     for node in ast.walk(annotation):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and "Session" in node.value:
-            return True
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and _SESSION_IN_TEXT.search(node.value):
+            return True  # ``-> "AsyncSession"``, ``"Optional[Session]"`` -- not ``"GatewaySession"``
         if isinstance(node, (ast.Name, ast.Attribute)):
             qualified = ctx.qualified_name(node, scope) or ""
             if qualified.startswith("sqlalchemy.") or last_segment(node) == "AsyncSession":

@@ -122,6 +122,8 @@ DANGLING_TASK = declare(
         "function), or a function defined inside one (the "
         "callback it hands the loop: pydantic-ai's `loop.call_soon_threadsafe(request_exit)`) -- where "
         "best-effort cleanup is scheduled with nobody left to keep the task.",
+        "Not reported: `asyncio.ensure_future(task)` of a local holding a task (`release = create_task(...)`), "
+        "which hands back that very task (asyncdb's `ensure_future(release, loop=...)` then `await release`).",
         "Not reported when the task runs an `async def` of this module (a function, or a method through "
         "`self`) that never suspends -- no `await`, `async for` or `async with` in its body "
         "(`create_task(self.terminate())` where `terminate` only calls `.cancel()`), is not decorated and is "

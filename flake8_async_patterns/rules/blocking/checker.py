@@ -40,7 +40,7 @@ from .calls import (
     WAITING_FUNCTIONS,
     Family,
 )
-from .conditions import EXCUSED, Condition, file_condition, socket_condition
+from .conditions import EXCUSED, Condition, file_condition, pipe_used_on_loop, socket_condition
 from .declarations import (
     BLOCKING_DATABASE,
     BLOCKING_DIRECTORY_SCAN,
@@ -393,8 +393,17 @@ class BlockingChecker(Checker):
                 return EXCUSED
             if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
                 condition = self.fdopened[call] = Condition()
+                condition.pipe = self._pipe_end(call)
                 return condition
         return None
+
+    def _pipe_end(self, call: ast.Call) -> bool:
+        """``os.fdopen(read_fd)`` with ``read_fd, write_fd = os.pipe()``: wrapping a pipe's end reads
+        and writes nothing (daytona hands the ends to a thread and an executor; see
+        :func:`pipe_used_on_loop`)."""
+        binding = self.ctx.binding_of(call.args[0]) if call.args else None
+        value = binding.value if binding is not None and binding.kind is BindingKind.UNPACK else None
+        return type(value) is ast.Call and self.ctx.qualified_name(value.func) == "os.pipe"
 
     def leave_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
         self.main_coroutines.defined(node)
@@ -437,6 +446,8 @@ class BlockingChecker(Checker):
             return not any(iterated_later(binding) for binding in condition.scans)
         if condition.seek is not None:
             return condition.seek not in self.file_data
+        if condition.pipe:
+            return not pipe_used_on_loop(condition.files)
         return any(
             isinstance(parent_of(load), ast.Call) and is_pipe_transport(parent_of(load))
             for binding in condition.files

@@ -26,7 +26,7 @@ class Condition:
     of a ``self`` queue is excused where the coroutine calling it just saw an item there; a
     ``seek()`` where its function neither reads nor writes that file object (it moves no data)."""
 
-    __slots__ = ("attribute", "files", "queue", "scans", "seek", "socket", "startup")
+    __slots__ = ("attribute", "files", "pipe", "queue", "scans", "seek", "socket", "startup")
 
     def __init__(
         self,
@@ -42,6 +42,7 @@ class Condition:
         self.attribute = attribute
         self.files = [] if files is None else files
         self.scans: list[Binding] = []
+        self.pipe = False  # ``os.fdopen`` of an ``os.pipe()`` end: excused unless the coroutine reads or writes it
         self.queue = queue  # a helper's ``self.jobs.get()``: excused where the caller just saw an item
         self.seek = seek  # (function, file object) of a ``seek()``
 
@@ -100,3 +101,30 @@ def _seeks_where_it_is(call: ast.Call, name: str) -> bool:
         and not arguments[0].args
         and dotted_name(tell.value) == name
     )
+
+
+_FILE_IO = frozenset({"read", "readline", "readlines", "readinto", "write", "writelines", "flush"})
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+
+
+def pipe_used_on_loop(files: list[Binding]) -> bool:
+    """A pipe end's file object read or written (``f.read()``, ``for line in f``) in a coroutine --
+    not in a ``def`` run by a thread, nor handed on (``run_in_executor(None, f.read)``)."""
+    for binding in files:
+        for load in binding.loads:
+            parent = load[1]
+            if parent is None:
+                continue
+            node = parent[0]
+            if type(node) is ast.Attribute and node.attr in _FILE_IO and parent[1] is not None:
+                call = parent[1][0]
+                if type(call) is not ast.Call or call.func is not node:
+                    continue  # ``f.read`` handed on, not called here
+            elif not (isinstance(node, (ast.For, ast.comprehension)) and node.iter is load[0]):
+                continue
+            frame = parent
+            while frame is not None and not isinstance(frame[0], _FUNCTIONS):
+                frame = frame[1]
+            if frame is not None and type(frame[0]) is ast.AsyncFunctionDef:
+                return True
+    return False

@@ -111,11 +111,11 @@ BLOCKING_FILE_IO = blocking_rule(
         "ASYNC240's `os.path`/`pathlib` metadata calls are blocking-path-metadata's, off by default)"
     ),
     notes=(
-        "Metadata calls (`exists`, `stat`, `mkdir`, `unlink`, `is_file`, ...) are not reported -- "
-        "they are quick on local disks and rarely worth a thread hop (blocking-path-metadata, off by "
-        "default, reports them); directory scans are reported by blocking-directory-scan.",
-        "`os.fdopen(fd)` whose file goes to `loop.connect_read_pipe`/`connect_write_pipe` is "
-        "not reported: the event loop's pipe transport does the I/O.",
+        "Metadata calls (`exists`, `stat`, `mkdir`, `unlink`, `is_file`, ...) are not reported -- they are quick "
+        "on local disks and rarely worth a thread hop (blocking-path-metadata, off by default, reports them); "
+        "directory scans are reported by blocking-directory-scan.",
+        "`os.fdopen(fd)` is not reported when its file goes to `loop.connect_read_pipe`/`connect_write_pipe` (the "
+        "loop's pipe transport does the I/O) or is an `os.pipe()` end no coroutine reads or writes itself (daytona).",
         '`open()` of a literal path under `/proc` or `/sys` (`open(f"/proc/{pid}/stat")`, `Path("/proc/meminfo")'
         ".read_text()`) is not reported, nor is a helper chain ending in one (transitive-blocking-call): the kernel "
         "makes these pseudo-files in memory when they are read; no disk is behind them.",

@@ -82,7 +82,12 @@ def class_of(function: Scope) -> Scope | None:
 
 
 def self_attr(node: ast.AST) -> str | None:
-    """``X`` of ``self.X``."""
+    """``X`` of ``self.X`` -- or of ``getattr(self, "X", None)`` (praisonai-bot's ``task =
+    getattr(self, "_supervisor_task", None)`` ... ``task.cancel()``)."""
+    if type(node) is ast.Call and type(node.func) is ast.Name and node.func.id == "getattr" and len(node.args) >= 2:
+        name = node.args[1]
+        if type(name) is ast.Constant and isinstance(name.value, str):
+            node = ast.Attribute(value=node.args[0], attr=name.value, ctx=ast.Load())
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
         return node.attr
     return None

@@ -30,8 +30,9 @@ KNOWN_SESSION_NOTE = (
     'literal (`session = {"token": ...}`, `session = event.get("session", {})`, a parameter\'s default such as '
     "`db=0`, a Redis database number) or a call of a standard-library "
     "function that parses data (`session = json.loads(body)`, `pickle`, `tomllib`, ...) or of a function of the "
-    "module (or method of the class, `session = await self.create_session()`) whose return annotation names "
-    "a class that is not SQLAlchemy's (`session = start_worker()` with "
+    "module (or method of the class, `session = await self.create_session()`, or of a class of the module, "
+    "`GatewaySession.from_dict(data)`) whose return annotation names a class that is not SQLAlchemy's -- in a "
+    "string too, `-> 'GatewaySession'` -- (`session = start_worker()` with "
     "`def start_worker() -> SubprocessSession`), or a loop over a container whose annotation names another "
     "class as its items (`for session in self._sessions.values()` with `self._sessions: dict[int, Session]`, "
     "repid's AMQP sessions) wins over the name, and a "
