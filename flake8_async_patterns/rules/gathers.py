@@ -58,7 +58,8 @@ UNCHECKED_GATHER = declare(
         "included) counts as inspecting the results: checking for the expected type "
         "(`isinstance(r, dict)`) sorts exceptions out as well as checking for them; so does a "
         "test for a literal value (`results[0] is True`, `r == 'ok'`), which no exception passes. Passing "
-        "the results (or, in a `for` loop over them -- also paired through `zip(requests, results)` or "
+        "the results (or one of them, `unpack(results[0])`, or, in a `for` loop over them -- also paired through "
+        "`zip(requests, results)` or "
         "`enumerate(results)` into a tuple target -- each one) to a function other than a few builtins "
         "that cannot inspect them (`list`, `zip`, `enumerate`, `sum`, `max`, `print`, ...) is assumed to "
         "inspect them -- also through such a builtin (`ProbeResult(tuple(results))`); so is raising each one "
@@ -229,6 +230,9 @@ class GatherChecker(Checker):
             if annotated and isinstance(statement_frame(frame)[0], ast.Return):
                 return False  # ``return dict(zip(keys, results))`` under ``-> dict[K, R | BaseException]``
             outer = frame  # ``Probe(tuple(results))``: what a builtin makes of them goes on
+            subscript = parent_of(outer)
+            if isinstance(subscript, ast.Subscript) and subscript.value is outer[0]:
+                outer = parent_frame(outer)  # ``unpack(results[0], default)``: one result, handed on
             while use_of(outer) is Use.ARGUMENT and ctx.qualified_name(parent_of(outer).func) in _TRANSPARENT_BUILTINS:
                 outer = parent_frame(outer)
             if use_of(outer) is Use.ARGUMENT:

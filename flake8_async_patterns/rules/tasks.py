@@ -122,6 +122,8 @@ DANGLING_TASK = declare(
         "function), or a function defined inside one (the "
         "callback it hands the loop: pydantic-ai's `loop.call_soon_threadsafe(request_exit)`) -- where "
         "best-effort cleanup is scheduled with nobody left to keep the task.",
+        "Not reported: a task whose coroutine (an `async def` of this module) first stores its own task on an "
+        "object (`session_info.task = asyncio.current_task()`, chatlas' MCP sessions, awaited when they close).",
         "Not reported: `asyncio.ensure_future(task)` of a local holding a task (`release = create_task(...)`), "
         "which hands back that very task (asyncdb's `ensure_future(release, loop=...)` then `await release`).",
         "Not reported when the task runs an `async def` of this module (a function, or a method through "
@@ -144,6 +146,7 @@ DANGLING_TASK = declare(
 _GOES_ON = frozenset({Outcome.FALL, Outcome.CONTINUE})  # ways on to a loop's next round
 _FINALIZER_REGISTRATIONS = frozenset({"weakref.ref", "weakref.finalize"})
 _ATEXIT_REGISTER = "atexit.register"
+_CURRENT_TASK = "asyncio.current_task"
 _WRAPS = "functools.wraps"
 
 # Expressions whose value is (part of) their own value: what is thrown away with them is lost.
@@ -290,7 +293,20 @@ class TaskChecker(Checker):
             return False
         if isinstance(node, ast.FunctionDef):  # a generator function gives a generator, not None
             return not binding.func_scope.has_yield and _returns_nothing(node)
-        return not binding.func_scope.has_await
+        return not binding.func_scope.has_await or self._keeps_itself(node, binding.func_scope)
+
+    def _keeps_itself(self, node: ast.AsyncFunctionDef, scope: Scope) -> bool:
+        """The coroutine's first statement stores its own task on an object (chatlas' MCP sessions:
+        ``session_info.task = asyncio.current_task()``, later awaited by whoever closes them)."""
+        body = node.body
+        docstring = type(body[0]) is ast.Expr and type(body[0].value) is ast.Constant
+        first = body[1] if docstring and len(body) > 1 else body[0]
+        return (
+            type(first) is ast.Assign
+            and type(first.value) is ast.Call
+            and self.ctx.qualified_name(first.value.func, scope) == _CURRENT_TASK
+            and all(type(target) in (ast.Attribute, ast.Subscript) for target in first.targets)
+        )
 
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
