@@ -29,11 +29,10 @@ from ..semantic.frames import (
     VersionGate,
     in_try_handling,
     never_from,
-    statement_position,
     under_feature_test,
     within_scope,
 )
-from ..semantic.text import describe, is_none, keyword_value
+from ..semantic.text import describe, keyword_value
 from ..settings import PYTHON_VERSION
 
 if TYPE_CHECKING:
@@ -114,8 +113,10 @@ DEPRECATED_ASYNCIO_API = declare(
         "isinstance(policy, asyncio.X)`), when X is the name used or goes no later than it (HAP-python's "
         "`set_child_watcher` beside `SafeChildWatcher`): that code stops running before the name is gone, and "
         "meanwhile only warns. A test of something else (`hasattr(tool, 'func')`) guards nothing, nor does "
-        "it guard the `else`. The same test spelled `cls = getattr(asyncio, 'X', None)` and `if cls is None: "
-        "return` (or `raise`) earlier in the function guards what follows (skyvern's Windows policy shim).",
+        "it guard the `else`. Nor is `cls = getattr(asyncio, 'WindowsSelectorEventLoopPolicy', None)` with `if cls "
+        "is None: return` a shim: the policy calls after it are the program's only way to pick its loop, and on "
+        "3.16 that choice silently stops being made (langflow's selector loop for psycopg; reviewers split on "
+        "skyvern's Proactor one, which is the default anyway): they are reported.",
         'A deprecated (not yet removed) name inside `with warnings.catch_warnings(action="ignore")` '
         "(without `lineno=`), or "
         "after a statement of a `catch_warnings()` block that ignores every DeprecationWarning "
@@ -239,8 +240,6 @@ class DeprecatedAsyncioApiChecker(Checker):
         guards = _feature_guards(ctx, qualified, deprecation) if qualified else None
         if never_from(ctx.frame, deprecation.deprecated, gate) or under_feature_test(ctx.frame, guards):
             return True
-        if guards is not None and self._after_absence_exit(guards):
-            return True
         if self._behind_replacement(deprecation):
             return True
         removed = deprecation.removed
@@ -251,48 +250,6 @@ class DeprecatedAsyncioApiChecker(Checker):
                 never_from(ctx.frame, removed, gate) or in_try_handling(ctx.frame, _FALLBACK_ERRORS, ctx.qualified_name)
             )
         )
-
-    def _after_absence_exit(self, guards: Callable[[ast.Call], bool]) -> bool:
-        """After ``cls = getattr(asyncio, "X", None)`` and ``if cls is None: return`` (or ``if not
-        cls: raise ...``) earlier in the function, X a name that guards the use (skyvern's Windows
-        policy shim): where X is gone the function leaves first."""
-        frame = self.ctx.frame
-        while frame is not None and frame[1] is not None:
-            child, parent = frame[0], frame[1][0]
-            for statements in (getattr(parent, "body", None), getattr(parent, "orelse", None)):
-                position = statement_position(child, statements) if isinstance(statements, list) else None
-                if position and any(self._absence_exit(s, guards) for s in statements[:position]):
-                    return True
-            if isinstance(parent, _SCOPES):
-                return False
-            frame = frame[1]
-        return False
-
-    def _absence_exit(self, statement: ast.stmt, guards: Callable[[ast.Call], bool]) -> bool:
-        """``if cls is None: return`` with ``cls = getattr(M, "X", None)``, ``hasattr(M, "X")`` a guard."""
-        if type(statement) is not ast.If or statement.orelse or type(statement.body[-1]) not in (ast.Return, ast.Raise):
-            return False
-        test = statement.test
-        if (
-            type(test) is ast.Compare
-            and len(test.ops) == 1
-            and type(test.ops[0]) is ast.Is
-            and is_none(test.comparators[0])
-        ):
-            test = test.left
-        elif type(test) is ast.UnaryOp and type(test.op) is ast.Not:
-            test = test.operand
-        binding = self.ctx.lookup(test.id) if type(test) is ast.Name else None
-        value = binding.value if binding is not None else None
-        if not (
-            type(value) is ast.Call
-            and type(value.func) is ast.Name
-            and value.func.id == "getattr"
-            and len(value.args) == 3
-            and is_none(value.args[2])
-        ):
-            return False
-        return guards(ast.Call(func=ast.Name(id="hasattr", ctx=ast.Load()), args=value.args[:2], keywords=[]))
 
     def _behind_replacement(self, deprecation: Deprecation) -> bool:
         """In the ``except ImportError:`` of a ``try`` that imports the replacement first (adrf's ``try:
@@ -381,7 +338,6 @@ def _feature_guards(ctx: Context, used: str, deprecation: Deprecation) -> Callab
 
 
 _CATCH_WARNINGS = "warnings.catch_warnings"
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.Module)
 # Each call's signature: its positional parameters, and the parameters that restrict what it
 # ignores.  ``catch_warnings``' other parameters are keyword-only, and its ``module`` is the
 # warnings module to use, not a restriction.

@@ -68,7 +68,8 @@ UNCHECKED_GATHER = declare(
         "value (`return dict(zip(keys, results))`) -- from a function whose return "
         "annotation names `BaseException` or `Exception` (`-> list[R | BaseException]`) are that function's API: "
         "its callers check them. So are results returned at once (`return await gather(...)`) from a "
-        "def nested in a function that tests values: the function around it runs it and checks what it "
+        "def nested in a function that tests values -- or returned later, in its `return` only (osubot's "
+        "`return results[0], results[1]`): the function around it runs it and checks what it "
         "hands back (freqtrade's batch helpers run by `loop.run_until_complete`).",
         "The cancel-and-drain idiom -- `t.cancel()` for each task, then "
         "`await gather(*tasks, return_exceptions=True)` with the result discarded -- is not "
@@ -209,6 +210,8 @@ class GatherChecker(Checker):
                 binding = gather.binding
                 if binding is None or not binding.loads or not self._results_used(binding):
                     continue
+                if self._returned_to_checker(binding):
+                    continue
             self.ctx.report(gather.call, UNCHECKED_GATHER, call=describe(gather.call), function=gather.function.name)
 
     def _checked_around(self, function: Scope) -> bool:
@@ -220,6 +223,12 @@ class GatherChecker(Checker):
                 return True
             scope = scope.parent
         return False
+
+    def _returned_to_checker(self, binding: Binding) -> bool:
+        """Every use of the results is in a ``return`` of a def nested in a function that tests values
+        (osubot's ``prepare_resources`` returning ``results[0], results[1]`` to ``draw_info``, which
+        checks each with ``isinstance``)."""
+        return all(_handed_back(frame) for frame in binding.loads) and self._checked_around(binding.scope)
 
     def _results_used(self, binding: Binding) -> bool:
         """Every load must be a use that does not hand the results to unknown code."""
@@ -266,6 +275,15 @@ class GatherChecker(Checker):
             for statement in loop.body
             for node in ast.walk(statement)
         )
+
+
+def _handed_back(frame: Frame) -> bool:
+    """``return results``, ``return results[0], results[1]``: the results themselves go back, untouched."""
+    if isinstance(parent_of(frame), ast.Subscript) and parent_of(frame).value is frame[0]:
+        frame = parent_frame(frame)
+    if isinstance(parent_of(frame), ast.Tuple):
+        frame = parent_frame(frame)
+    return isinstance(parent_of(frame), ast.Return)
 
 
 def _paired(loop: ast.For, call: ast.Call, results: ast.AST) -> ast.AST | None:

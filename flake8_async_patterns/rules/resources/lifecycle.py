@@ -126,11 +126,13 @@ CLIENT_SESSION_IN_LOOP = declare(
     peers="none",
     notes=(
         "`while` and `async for` bodies and comprehensions count; a client "
-        "made in a loop and then stored (`clients.append(c)`, `pool[k] = c`, `self.c = c`) or made "
+        "made in a loop and then stored (`clients.append(c)`, `pool[k] = c`, `self.c = c`, or a `global`/`nonlocal` "
+        "name: nonebot-plugin-blive-danmaku's `if session is None: session = ClientSession()`) or made "
         "as a comprehension's element (`[httpx.AsyncClient() for _ in shards]`) is kept on purpose "
         "and not reported.",
         "The loop's iterable is evaluated once: a client made there is not per iteration.",
-        "A client that opens a websocket (`client.ws_connect(...)`) in the loop is a reconnect loop: "
+        "A client that opens a websocket (`client.ws_connect(...)`, httpx-ws's `aconnect_ws(url, client)`) in the "
+        "loop is a reconnect loop: "
         "each pass holds one long-lived connection, and a fresh client per reconnect is reasonable.",
         "A client entered with `async with` whose block leaves the loop (`return`, `break`) once its "
         "request worked -- or whose block is followed by statements that leave the loop on every path (a "
@@ -190,9 +192,12 @@ class AsyncResourceChecker(Checker):
         ctx = self.ctx
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr == "ws_connect" and isinstance(func.value, ast.Name):
-            binding = ctx.lookup(func.value.id)
-            if binding is not None and isinstance(binding.value, ast.Call):
-                self.websockets.add(id(binding.value))  # a long-lived connection per pass, not a request
+            self._opens_websocket(func.value)  # aiohttp's ``session.ws_connect(url)``
+            return
+        if (func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)) in _WS_CONNECTORS:
+            for arg in (*node.args, *(k.value for k in node.keywords)):
+                if isinstance(arg, ast.Name):
+                    self._opens_websocket(arg)  # httpx-ws's ``aconnect_ws(url, client)``
             return
         if ctx.qualified_name(func) not in POOLED_CLIENTS:
             return
@@ -206,12 +211,28 @@ class AsyncResourceChecker(Checker):
                 self._in_loop(node, "comprehension")
                 return
             if in_statement_list(child, block.body):
-                if _kept_at_once(frame) or _retry_attempt(frame):
+                if _kept_at_once(frame) or _retry_attempt(frame) or self._kept_outside(frame):
                     return
                 if _attempt_loop(ctx, block, child):
                     continue  # goes round only when this attempt raised; a loop around it may not
                 self._in_loop(node, _LOOP_WORDS[type(block)])
                 return
+
+    def _opens_websocket(self, client: ast.Name) -> None:
+        binding = self.ctx.lookup(client.id)
+        if binding is not None and isinstance(binding.value, ast.Call):
+            self.websockets.add(id(binding.value))  # a long-lived connection per pass, not a request
+
+    def _kept_outside(self, frame: Frame) -> bool:
+        """``global session`` ... ``session = aiohttp.ClientSession()`` (or ``nonlocal``): the client
+        goes to the module's (or the enclosing function's) variable, one client that later passes reuse
+        (nonebot-plugin-blive-danmaku makes it under ``if session is None:``)."""
+        parent = parent_of(frame)
+        if not isinstance(parent, ast.Assign) or len(parent.targets) != 1 or type(parent.targets[0]) is not ast.Name:
+            return False
+        function = self.ctx.function
+        name = parent.targets[0].id
+        return name in function.globals or name in function.nonlocals
 
     def _in_loop(self, call: ast.Call, words: str) -> None:
         self.in_loop.append((call, words))
@@ -227,6 +248,9 @@ class AsyncResourceChecker(Checker):
             if (binding is not None and _kept(binding)) or id(call) in self.websockets:
                 continue
             ctx.report(call, CLIENT_SESSION_IN_LOOP, call=describe(call), loop=words)
+
+
+_WS_CONNECTORS = frozenset({"aconnect_ws", "connect_ws"})  # httpx-ws: the client opens a websocket
 
 
 def _is_element(comprehension: ast.AST, node: ast.AST) -> bool:

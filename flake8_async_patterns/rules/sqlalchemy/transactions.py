@@ -142,7 +142,8 @@ EXPIRED_ATTRIBUTE = session_rule(
         "`--aio-expire-on-commit`: `true` by default (SQLAlchemy's default), `false` for projects "
         "whose factory sets `expire_on_commit=False` in another module -- the usual FastAPI layout. "
         "A factory visible in the module always wins over the option.",
-        "A read in the other arm of the `if` that committed is not after the commit, nor is an object loaded "
+        "A read in the other arm of the `if` that committed is not after the commit, nor is a read after an `if` "
+        "whose arm committed and then returned or raised (nonebot-plugin-ai-groupmate), nor is an object loaded "
         "by a session of an earlier `async with FACTORY() as s` block once another block opened a new session of "
         "the same name (langflow's storage coordinator): a commit expires its own session's objects.",
         "Reported once per object and commit, at the first read; method calls (`user.greet()`) and "
@@ -153,6 +154,17 @@ EXPIRED_ATTRIBUTE = session_rule(
 
 _ROLLBACKS = SESSION_CLOSERS | {"rollback"}
 _LEAVES = RAISES | {Outcome.EXIT}  # ways out of the function
+
+
+def _left_behind(commit_arms: Arms, read_arms: Arms) -> bool:
+    """The commit sits in an ``if`` arm that always leaves the function (``if media is None: ...
+    await s.commit(); return``) and the read is outside that arm: no path runs one after the other."""
+    inside = set(read_arms)
+    for node, in_body in commit_arms:
+        arm = node.body if in_body else node.orelse
+        if (node, in_body) not in inside and not outcomes(arm) - _LEAVES:
+            return True
+    return False
 
 
 class _Tracked:
@@ -373,8 +385,9 @@ class TransactionChecker(Checker):
         tracked = self.tracked.get(binding)
         if tracked is None or tracked.expired_by is None or tracked.reported or node.attr.startswith("__"):
             return
-        if exclusive(tracked.expired_arms, branch_arms(ctx.frame)):
-            return  # read in the other arm of the ``if`` that committed: not after the commit
+        arms = branch_arms(ctx.frame)
+        if exclusive(tracked.expired_arms, arms) or _left_behind(tracked.expired_arms, arms):
+            return  # read in the other arm of the ``if`` that committed, or past an arm that returned
         parent = ctx.parent()
         if isinstance(parent, ast.Call) and parent.func is node:
             return  # a method call does not load column attributes
