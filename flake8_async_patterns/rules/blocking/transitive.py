@@ -91,6 +91,9 @@ def spell_chain(helper: Scope, links: dict[Scope, Link]) -> str:
     return " -> ".join([*shown, link.blocking])
 
 
+Gate = tuple[str, int, bool]  # (parameter, position, leaving it out keeps the gate shut)
+
+
 class Gates:
     """Helpers that block only when the caller asks: their blocking calls, and their calls of
     blocking helpers, all come after ``if not wait: return`` at the top of their body, with
@@ -105,12 +108,12 @@ class Gates:
 
     def __init__(self) -> None:
         self._candidates: dict[Scope, list[tuple[int, str, int]]] = {}  # function -> its gates
-        self.blocks: dict[Scope, tuple[str, int] | None] = {}  # function -> the gate of its blocking calls
-        self.edges: dict[tuple[Scope, Scope], tuple[str, int] | None] = {}  # (caller, helper) -> their gate
+        self.blocks: dict[Scope, Gate | None] = {}  # function -> the gate of its blocking calls
+        self.edges: dict[tuple[Scope, Scope], Gate | None] = {}  # (caller, helper) -> their gate
         self.calls: dict[tuple[Scope, Scope], list[ast.Call]] = {}  # (caller, helper) -> the calls
-        self.gate: dict[Scope, tuple[str, int]] = {}  # helper -> (parameter, position), once settled
+        self.gate: dict[Scope, Gate] = {}  # helper -> (parameter, position, left out = shut), once settled
 
-    def _gate_at(self, function: Scope, frame: Frame) -> tuple[str, int] | None:
+    def _gate_at(self, function: Scope, frame: Frame) -> Gate | None:
         candidates = self._candidates.get(function)
         if candidates is None:
             candidates = self._candidates[function] = _gates_of(function.node)
@@ -170,7 +173,7 @@ class Gates:
         return isinstance(value, ast.Constant) and not value.value
 
 
-def _merge(found: dict, key: object, gate: tuple[str, int] | None) -> None:
+def _merge(found: dict, key: object, gate: Gate | None) -> None:
     """One more place: the key keeps its gate only while every place has the same one."""
     known = found.get(key, gate)
     found[key] = gate if known == gate else None
@@ -191,9 +194,13 @@ def _gates_of(node: ast.AST) -> list[tuple[int, str, int, bool, bool]]:
     names = [a.arg for a in positional]
     parameters = {*names, *(a.arg for a in arguments.kwonlyargs)}
     found = []
+    rebound: set[str] = set()  # ``sync = sync or force`` before the test: the caller's value no longer decides
     for position, statement in enumerate(node.body):
+        if isinstance(statement, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+            rebound.update(t.id for t in targets if isinstance(t, ast.Name))
         test = statement.test if isinstance(statement, ast.If) else None
-        if isinstance(test, ast.Name) and test.id in parameters:
+        if isinstance(test, ast.Name) and test.id in parameters and test.id not in rebound:
             name = test.id
             default = defaults.get(name)
             omitted_shut = isinstance(default, ast.Constant) and not default.value
