@@ -79,6 +79,7 @@ class CancellationChecker(Decisions, Checker):
         self.awaited_calls: dict[tuple, list] = {}  # (class or None, f) of ``await f()`` -> handler around each
         self.awaited_attrs: dict[ast.AST, set[str]] = {}  # try -> X of ``await self.X`` in its body
         self.first_cancel: dict[Scope, int] = {}  # function -> line of its first ``.cancel``
+        self.named_cancels: dict[Scope, list[tuple[str, int]]] = {}  # function -> ``run.cancel_run()`` (run, line)
         self.cancelling_methods: dict[Scope | None, dict[str, set[str]]] = {}  # class -> method -> X of self.X.cancel
         self.self_calls: dict[Scope, list[tuple[str, int]]] = {}  # function -> (M, line) of ``self.M()``
         self.name_calls: dict[Scope, list[tuple[str, int]]] = {}  # coroutine -> (f, line) of ``f(...)``
@@ -160,6 +161,11 @@ class CancellationChecker(Decisions, Checker):
         return attr
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
+        if node.attr.startswith("cancel_") and type(node.value) is ast.Name and self.ctx.in_async:
+            call = self.ctx.parent()  # ``await run.cancel_run()``: the object's own cancel method
+            if type(call) is ast.Call and call.func is node:
+                self.named_cancels.setdefault(self.ctx.function, []).append((node.value.id, node.lineno))
+            return
         if node.attr != "cancel" and not (node.attr in _THROWS and self._throws_cancellation(node)):
             return
         ctx = self.ctx

@@ -3,19 +3,19 @@ the end of the module, once its ``.cancel()`` calls, task spawns and exception c
 
 from __future__ import annotations
 
+import ast
 from typing import TYPE_CHECKING
 
 from ...knowledge.asyncio import BASE_EXCEPTION, CANCELLED_ERROR, cancelled_elsewhere, caught_exceptions
 from ...knowledge.cli import is_cli_command
 from ...semantic.flow import Outcome, handler_always_raises, handler_outcomes
+from ...semantic.frames import await_points_in
 from ...semantic.scope import BindingKind
 from .declarations import CANCELLED_ERROR_NOT_RERAISED
 from .structure import class_of, only_cleanup_of, raises_unless_unwinding, reraised_after
 from .suspension import never_suspends, tells_awaited_apart, tells_closing_apart, tells_message_apart
 
 if TYPE_CHECKING:
-    import ast
-
     from ...knowledge.entry import MainCoroutines
     from ...registry import Rule
     from ...semantic.context import Context
@@ -26,6 +26,15 @@ LEAVES_WITHOUT_RERAISE = frozenset({Outcome.FALL, Outcome.EXIT, Outcome.BREAK, O
 KEYBOARD_INTERRUPT = "builtins.KeyboardInterrupt"
 _CATCHES_IT = frozenset({CANCELLED_ERROR, BASE_EXCEPTION})
 _ENDS_FUNCTION = frozenset({Outcome.EXIT, Outcome.RERAISE})  # leaving the handler leaves the function
+
+
+def _awaits_name(try_node: ast.AST, names: list[str]) -> bool:
+    """The ``try`` body awaits one of ``names`` itself (``await run``)."""
+    return any(
+        type(point) is ast.Await and type(point.value) is ast.Name and point.value.id in names
+        for statement in try_node.body
+        for point in await_points_in(statement, (ast.Await,))
+    )
 
 
 class Candidate:
@@ -75,6 +84,7 @@ class Decisions:
     cancelled_globals: set[str]
     last_statements: set[ast.AST]
     first_cancel: dict[Scope, int]
+    named_cancels: dict[Scope, list[tuple[str, int]]]
     cancelling_methods: dict[Scope | None, dict[str, set[str]]]
     self_calls: dict[Scope, list[tuple[str, int]]]
     name_calls: dict[Scope, list[tuple[str, int]]]
@@ -151,6 +161,9 @@ class Decisions:
         first_cancel = self.first_cancel.get(function)
         if first_cancel is not None and first_cancel < line:
             return True
+        named = [name for name, at in self.named_cancels.get(function, ()) if at < line]
+        if named and _awaits_name(try_node, named):
+            return True  # llama-agents: ``await run.cancel_run()``, then ``try: await run``
         for name, at in self.name_calls.get(function, ()):
             if at < line and self._helper(name, function) in self.first_cancel:
                 return True  # ``cancel(task, signal)``, a plain def of the module that calls ``task.cancel()``

@@ -11,7 +11,9 @@ SEED_CANCELLATION = (
 )
 REAP_NOTE = (
     "The cancel-then-reap idiom is not reported: when the function calls `.cancel()` on anything "
-    "before the handler (`task.cancel()` then `try: await task` / `except CancelledError: pass`) -- "
+    "before the handler (`task.cancel()` then `try: await task` / `except CancelledError: pass`; or an "
+    "object's own `cancel_*` method before a `try` that awaits that object, llama-agents' `await "
+    "run.cancel_run()` then `await run`) -- "
     "itself, in a closure it defines there (`def _cancel(): task.cancel()` handed to `loop.call_later`, a "
     "hand-rolled timeout), through a method of its class that calls `.cancel()` (`self._finished()`), or "
     "through a function of the module that does (aioshutdown's `cancel(task, signal)`) -- the "
