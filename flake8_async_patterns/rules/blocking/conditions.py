@@ -8,7 +8,7 @@ import ast
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ...semantic.frames import in_try_handling
+from ...semantic.frames import enclosing_function_node, in_try_handling
 from ...semantic.text import dotted_name
 from .arguments import datagram_connect
 
@@ -104,7 +104,6 @@ def _seeks_where_it_is(call: ast.Call, name: str) -> bool:
 
 
 _FILE_IO = frozenset({"read", "readline", "readlines", "readinto", "write", "writelines", "flush"})
-_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 
 def pipe_used_on_loop(files: list[Binding]) -> bool:
@@ -122,9 +121,6 @@ def pipe_used_on_loop(files: list[Binding]) -> bool:
                     continue  # ``f.read`` handed on, not called here
             elif not (isinstance(node, (ast.For, ast.comprehension)) and node.iter is load[0]):
                 continue
-            frame = parent
-            while frame is not None and not isinstance(frame[0], _FUNCTIONS):
-                frame = frame[1]
-            if frame is not None and type(frame[0]) is ast.AsyncFunctionDef:
+            if type(enclosing_function_node(parent)) is ast.AsyncFunctionDef:
                 return True
     return False
