@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 
 from ..semantic.context import Context
+from ..semantic.frames import in_statement_list, within_scope
 from ..semantic.scope import BindingKind, Scope
 from ..semantic.text import decorator_target, last_segment
 from .inference import kind_of
@@ -33,6 +34,29 @@ def is_cli_command(ctx: Context, function: Scope) -> bool:
     if answer is None:
         answer = known[function] = _is_cli_command(ctx, function)
     return answer
+
+
+def runs_alone(ctx: Context) -> bool:
+    """Whether the code being visited runs alone in its program: in a command-line command's
+    coroutine, or in the body of an ``if __name__ == "__main__":`` inside its own function -- a
+    debugging path taken only when the module is run as a script (nonebot-plugin-tvseries dumps the
+    page it parsed there)."""
+    if is_cli_command(ctx, ctx.function):
+        return True
+    return any(
+        _is_main_test(node.test) and in_statement_list(child, node.body)
+        for node, child in within_scope(ctx.frame, ast.If)
+    )
+
+
+def _is_main_test(test: ast.expr) -> bool:
+    """``__name__ == "__main__"``, either way round."""
+    if not isinstance(test, ast.Compare) or len(test.ops) != 1 or not isinstance(test.ops[0], ast.Eq):
+        return False
+    sides = (test.left, test.comparators[0])
+    return any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides) and any(
+        isinstance(s, ast.Constant) and s.value == "__main__" for s in sides
+    )
 
 
 def _is_cli_command(ctx: Context, function: Scope) -> bool:

@@ -27,6 +27,7 @@ from ..registry import declare
 from ..semantic.frames import (
     TRY_NODES,
     VersionGate,
+    branch_path,
     in_try_handling,
     never_from,
     under_feature_test,
@@ -100,7 +101,9 @@ DEPRECATED_ASYNCIO_API = declare(
         "asyncio.iscoroutinefunction(f)`, `sys.version_info >= (3, 14) or ...`), or what follows an "
         "`if sys.version_info >= (3, 12): ... return` that leaves first on the newer versions (pgqueuer's 3.10-only "
         "policy fallback), or an `except ImportError:` fallback behind an import of the replacement (adrf's `try: "
-        "from inspect import iscoroutinefunction` / `except ImportError: from asyncio import iscoroutinefunction`) "
+        "from inspect import iscoroutinefunction` / `except ImportError: from asyncio import iscoroutinefunction`, "
+        "and what a function or class defined in that fallback runs: pytest-aio's 3.10 runner class after `from "
+        "asyncio import Runner`) "
         "-- is not reported (a module alias, `PY_VERSION = sys.version_info`, gates too, and so does a "
         "module flag storing a comparison, `PY_352 = sys.version_info >= (3, 5, 2)` ... `if not PY_352:`), "
         "nor a removed name where the code never runs on the removing version (`@asyncio.coroutine` under `if "
@@ -255,10 +258,11 @@ class DeprecatedAsyncioApiChecker(Checker):
         """In the ``except ImportError:`` of a ``try`` that imports the replacement first (adrf's ``try:
         from inspect import iscoroutinefunction`` / ``except ImportError: from asyncio import
         iscoroutinefunction``): the replacement exists wherever the deprecation does, so the
-        fallback never runs."""
+        fallback never runs -- nor does a function or class it defines (pytest-aio's 3.10 runner class,
+        after ``from asyncio import Runner``)."""
         ctx = self.ctx
-        for node, child in within_scope(ctx.frame, TRY_NODES):
-            if not isinstance(child, ast.ExceptHandler) or not any(h is child for h in node.handlers):
+        for node, child in branch_path(ctx.frame):
+            if not isinstance(node, TRY_NODES) or not any(h is child for h in node.handlers):
                 continue
             types = child.type.elts if isinstance(child.type, ast.Tuple) else [child.type]
             if not any(t is not None and ctx.qualified_name(t) in _FALLBACK_ERRORS for t in types):

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from ...checker import Checker
 from ...knowledge.asyncio import steps_coroutine_by_hand
 from ...knowledge.caching import built_once, memoized
-from ...knowledge.cli import is_cli_command
+from ...knowledge.cli import is_cli_command, runs_alone
 from ...knowledge.entry import main_coroutines
 from ...knowledge.inference import kind_of, session_factory_kind
 from ...knowledge.kinds import Kind
@@ -267,17 +267,7 @@ class BlockingChecker(Checker):
         ctx = self.ctx
         function = ctx.function
         if ctx.in_async:
-            if is_cli_command(ctx, function):
-                return  # a command-line command runs alone: blocking its loop delays nothing
-            self.main_coroutines.called(node)  # ``await run_action()``, the main coroutine's first await
-            found = self.detect(node)
-            if found is not None:
-                self._report_or_defer(node, found, function.name)
-            elif self.want_transitive:
-                helper = sync_helper(self.ctx, node)
-                if helper is not None:
-                    startup = self.main_coroutines.startup(function)
-                    self.async_calls.append((node, helper, function.name, startup, ctx.frame))
+            self._async_call(node, function)
             return
         self._sync_call(node)
         if not self.want_transitive or function.kind is not ScopeKind.FUNCTION or function.is_async_def:
@@ -314,7 +304,7 @@ class BlockingChecker(Checker):
         condition's ``wait()`` is reported where it is called).  A semaphore is there to make
         callers wait: always reported."""
         ctx = self.ctx
-        if not ctx.in_async or is_cli_command(ctx, ctx.function):
+        if not ctx.in_async or runs_alone(ctx):
             return
         for item in node.items:
             expr = item.context_expr
@@ -343,6 +333,20 @@ class BlockingChecker(Checker):
                 self._report_with(expr, "held_across_await", replacement)
 
     # --- reports that depend on what the function does next ---------------------------------
+    def _async_call(self, node: ast.Call, function: Scope) -> None:
+        if is_cli_command(self.ctx, function):
+            return  # a command-line command runs alone: blocking its loop delays nothing
+        self.main_coroutines.called(node)  # ``await run_action()``, the main coroutine's first await
+        found = self.detect(node)
+        if found is not None:
+            if not runs_alone(self.ctx):  # ``if __name__ == "__main__":`` in the coroutine
+                self._report_or_defer(node, found, function.name)
+        elif self.want_transitive:
+            helper = sync_helper(self.ctx, node)
+            if helper is not None and not runs_alone(self.ctx):
+                startup = self.main_coroutines.startup(function)
+                self.async_calls.append((node, helper, function.name, startup, self.ctx.frame))
+
     def _sync_call(self, node: ast.Call) -> None:
         """A call outside async context: ``asyncio.run(main())``, or a coroutine trampoline."""
         self.main_coroutines.called(node)

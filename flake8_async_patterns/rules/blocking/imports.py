@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from ...knowledge.cli import is_cli_command
+from ...knowledge.cli import runs_alone
 from ...semantic.context import TYPE_CHECKING_NAMES
 from ...semantic.frames import ancestors
 from ...semantic.source import ASYNC_CODE
@@ -49,7 +49,7 @@ class BlockingImportChecker(StartupAwareChecker):
 
     def _in_loop(self) -> bool:
         ctx = self.ctx
-        return ctx.in_async and not is_cli_command(ctx, ctx.function)
+        return ctx.in_async and not runs_alone(ctx)
 
     def visit_Import(self, node: ast.Import | ast.ImportFrom) -> None:
         if not self._in_loop() or self._type_checking_only():

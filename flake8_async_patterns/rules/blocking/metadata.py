@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ast
 
-from ...knowledge.cli import is_cli_command
+from ...knowledge.cli import runs_alone
 from ...knowledge.inference import kind_of
 from ...knowledge.kinds import Kind
 from ...semantic.source import ASYNC_CODE
@@ -76,7 +76,7 @@ class PathMetadataChecker(StartupAwareChecker):
             and kind_of(ctx, func.value) is Kind.PATH
         ):
             return
-        if is_cli_command(ctx, ctx.function):
+        if runs_alone(ctx):
             return  # a command-line command runs alone: blocking its loop delays nothing
         self.report_blocking(
             node,

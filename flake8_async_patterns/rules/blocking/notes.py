@@ -15,7 +15,10 @@ COMMON_NOTES = (
     "Not in the coroutine of a command-line command (`@click.command()`, `@app.command()` on a `typer.Typer` -- "
     "or an instance of a project class named `...Typer` --, `cyclopts.App` or `click.group`): it runs alone in "
     "its program, so blocking its loop delays nothing. A chat bot's or web framework's command is a request "
-    "handler and stays checked.",
+    'handler and stays checked. Nor in the body of an `if __name__ == "__main__":` inside the coroutine '
+    "(nonebot-plugin-tvseries dumps the page it parsed to a file there): that path runs only when the module is "
+    "run as a script, with nothing else on its loop; `!=` and the `else` are the imported module's path and are "
+    "checked.",
     "Not reported in test files (`--aio-test-files`) nor in command-line modules (`--aio-cli-files`).",
     "Not reported in a module that drives its coroutines by hand: a sync function that steps a coroutine it is "
     "given with `coro.send(None)` and takes the result from `StopIteration` (gel's blocking client runs its "

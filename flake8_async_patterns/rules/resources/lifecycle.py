@@ -14,7 +14,9 @@ from ...semantic.flow import Outcome, Use, closed_on_every_path, hands_on, outco
 from ...semantic.frames import (
     COMPREHENSION_NODES,
     LOOP_NODES,
+    SCOPE_NODES,
     TRY_NODES,
+    ancestors,
     in_statement_list,
     parent_frame,
     parent_of,
@@ -72,7 +74,9 @@ UNCLOSED_ASYNC_RESOURCE = declare(
         "Handed on means the function no longer owns it: returned, yielded, stored in an attribute, "
         "a container or another name, passed to a call that is not awaited at once (a constructor, "
         "a registry), passed to `AsyncExitStack.enter_async_context`/`push_async_callback`, or its "
-        "`close` passed somewhere as a callback.",
+        "`close` passed somewhere as a callback -- or used by a nested function that a decorator registers "
+        "(`@server.call_tool()`, mcp-server-sentry's handlers): the handler keeps it for as long as it lives. A "
+        "nested helper without a decorator dies with the call and keeps nothing.",
         "Only function locals: a module-level or class-level client is an app-wide client, which is "
         "the recommended pattern (closed by the app's shutdown hook).",
         "`aiofiles.open()` and the asyncpg functions count when awaited: not awaited and not entered, "
@@ -136,7 +140,9 @@ CLIENT_SESSION_IN_LOOP = declare(
         "each pass holds one long-lived connection, and a fresh client per reconnect is reasonable.",
         "A client entered with `async with` whose block leaves the loop (`return`, `break`) once its "
         "request worked -- or whose block is followed by statements that leave the loop on every path (a "
-        "plain `return`/`break`, or parsing the response and then returning) -- is a retry or "
+        "plain `return`/`break`, or parsing the response and then returning; where those fall off the end of an "
+        "`if` arm or a `try` around the block, the statements after it count: nonebot-plugin-course-schedule's "
+        "`return` after the `try`) -- is a retry or "
         "a readiness poll: the next pass makes a client only after this one failed, when there is no "
         "pooled connection to reuse. Not reported. The `else` of a `try` whose body holds the block runs "
         "only when the request got through, and counts as the block (proxybroker's `else: if valid: break`). "
@@ -281,11 +287,8 @@ def _retry_attempt(frame: Frame) -> bool:
     if not isinstance(block, ast.AsyncWith):
         return False
     around = parent_of(parent_frame(block_frame))
-    for statements in statement_lists(around):
-        position = statement_position(block, statements)
-        following = statements[position + 1 :] if position is not None else []
-        if following and not outcomes(following) & _GOES_ROUND:
-            return True  # the pass that got through the block leaves the loop: return, break or raise
+    if _leaves_after(parent_frame(block_frame)):
+        return True  # the pass that got through the block leaves the loop: return, break or raise
     pending = list(block.body)
     if isinstance(around, TRY_NODES) and statement_position(block, around.body) is not None:
         pending += around.orelse  # ``try: async with ...`` / ``else: if ok: break``: run only if it got through
@@ -295,6 +298,30 @@ def _retry_attempt(frame: Frame) -> bool:
             return True
         if not isinstance(node, (*LOOP_NODES, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             pending.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def _leaves_after(frame: Frame) -> bool:
+    """Whether the statements after the statement of ``frame`` leave the loop on every path -- the
+    ones after it in its block and, where they fall off its end, the ones after each block around
+    it, up to the loop's body (nonebot-plugin-course-schedule's ``return`` after the ``try`` around
+    the client's block)."""
+    while (outer := parent_frame(frame)) is not None and not isinstance(outer[0], SCOPE_NODES):
+        statement, block = frame[0], outer[0]
+        for statements in statement_lists(block):
+            position = statement_position(statement, statements)
+            if position is not None:
+                following = statements[position + 1 :]
+                if isinstance(block, TRY_NODES) and statements is block.body:
+                    following += block.orelse  # run only when the body got through
+                found = outcomes(following) if following else frozenset({Outcome.FALL})
+                if Outcome.CONTINUE in found:
+                    return False
+                if Outcome.FALL not in found:
+                    return True
+        if isinstance(block, LOOP_NODES):
+            return False  # fell off the loop's body: the next pass
+        frame = outer  # fell off the block's end (or a handler's, or a case's): on after the block
     return False
 
 
@@ -330,7 +357,7 @@ def _kept(binding: Binding) -> bool:
 def _handled(binding: Binding, closer: str) -> bool:
     """Entered with ``async with``, closed on every path, or handed on."""
     for frame in binding.loads or ():
-        if hands_on(frame, EXIT_STACK_TAKERS):
+        if hands_on(frame, EXIT_STACK_TAKERS) or _in_registered_def(binding, frame):
             return True
         parent = parent_of(frame)
         if isinstance(parent, ast.Attribute) and parent.attr in ("close", "aclose", "terminate", closer):
@@ -341,4 +368,15 @@ def _handled(binding: Binding, closer: str) -> bool:
                 return True
             if closed_on_every_path(binding, frame):
                 return True
+    return False
+
+
+def _in_registered_def(binding: Binding, frame: Frame) -> bool:
+    """A use inside a nested function that a decorator takes (``@server.call_tool()``): the
+    registered handler keeps the resource for as long as it lives."""
+    for node in ancestors(frame):
+        if node is binding.scope.node:
+            return False
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.decorator_list:
+            return True
     return False
