@@ -62,20 +62,28 @@ def pseudo_file(call: ast.Call) -> bool:
     return isinstance(text, str) and text.startswith(_PSEUDO_FILE_ROOTS)
 
 
-def datagram_connect(connect: ast.Call, made_by: ast.Call | None) -> bool:
-    """``connect`` on a socket made here with ``SOCK_DGRAM``: connecting a UDP socket only records
-    the peer (the local-address probe ``s.connect(("8.8.8.8", 80)); s.getsockname()``) -- unless
-    the address names a host by a literal that is not an IP address, which asks DNS first."""
-    if made_by is None:
+def datagram_call(call: ast.Call, made_by: ast.Call | None) -> bool:
+    """``connect``/``send``/``sendto`` on a socket made here with ``SOCK_DGRAM``: connecting a UDP
+    socket only records the peer (the local-address probe ``s.connect(("8.8.8.8", 80));
+    s.getsockname()``), and sending a datagram hands it to the kernel without waiting for the network
+    (nonebot-plugin-wake-on-lan's magic packet) -- unless the address names a host by a literal that
+    is not an IP address, which asks DNS first."""
+    if made_by is None or call.func.attr not in _DATAGRAM_METHODS:
         return False
     kind = made_by.args[1] if len(made_by.args) > 1 else keyword_value(made_by, "type")
     if kind is None or not any(last_segment(node) == "SOCK_DGRAM" for node in ast.walk(kind)):
         return False
-    address = connect.args[0] if connect.args else None
+    if call.func.attr == "connect":
+        address = call.args[0] if call.args else None
+    else:
+        address = call.args[-1] if call.func.attr == "sendto" and len(call.args) > 1 else None
     host = address.elts[0] if isinstance(address, ast.Tuple) and address.elts else None
     if isinstance(host, ast.Constant) and isinstance(host.value, str) and host.value:
         return _ip_address(host.value)  # a host name: resolved by a blocking DNS lookup
     return True
+
+
+_DATAGRAM_METHODS = frozenset({"connect", "send", "sendto"})
 
 
 def numeric_host(ctx: Context, call: ast.Call) -> bool:

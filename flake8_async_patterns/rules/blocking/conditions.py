@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from ...semantic.frames import enclosing_function_node, in_try_handling
 from ...semantic.text import dotted_name
-from .arguments import datagram_connect
+from .arguments import datagram_call
 
 if TYPE_CHECKING:
     from ...semantic.context import Context
@@ -58,13 +58,12 @@ NONBLOCKING_ERRORS = frozenset(
 
 def socket_condition(ctx: Context, call: ast.Call, made_here: Callable[[ast.AST], ast.Call | None]) -> Condition | None:
     """A socket method call: excused in a ``try`` handling ``BlockingIOError`` & co. (the
-    non-blocking idiom) or when it connects a datagram socket (that only records the peer); else
+    non-blocking idiom) or when it connects a datagram socket (that only records the peer) or sends a
+    datagram on it; else
     blocking unless the module end finds the socket made non-blocking (a local, or a ``self``
     attribute anywhere in its class)."""
     func = call.func
-    if in_try_handling(ctx.frame, NONBLOCKING_ERRORS, ctx.qualified_name) or (
-        func.attr == "connect" and datagram_connect(call, made_here(func.value))
-    ):
+    if in_try_handling(ctx.frame, NONBLOCKING_ERRORS, ctx.qualified_name) or datagram_call(call, made_here(func.value)):
         return EXCUSED
     if isinstance(func.value, ast.Name):
         binding = ctx.lookup(func.value.id)

@@ -228,12 +228,12 @@ BLOCKING_NETWORK = blocking_rule(
     ),
     peers="none",
     notes=(
-        "`smtplib.SMTP(host)`/`ftplib.FTP(host)` connect in the constructor and are reported there; without a host, "
-        "the methods that talk to the server are. `telnetlib` is not covered (removed in Python 3.13). "
-        "`getaddrinfo`/`getnameinfo` with a `*NUMERIC*` flag (`AI_NUMERICHOST`, `NI_NUMERICHOST`) only parses or "
-        "formats an address and is not reported, nor `getaddrinfo`/`gethostbyname` of an IP address literal or a "
-        "module constant bound to one (pymediaroom's multicast group); nor is `connect` on a `SOCK_DGRAM` socket "
-        "made in the function (a UDP connect only records the peer) unless its host is a literal name (DNS).",
+        "`smtplib.SMTP(host)`/`ftplib.FTP(host)` connect in the constructor and are reported there; with no host, the "
+        "methods that talk to the server are. `telnetlib` (gone in 3.13) is not covered. `getaddrinfo`/`getnameinfo` "
+        "with a `*NUMERIC*` flag (`AI_NUMERICHOST`) only parses or formats an address: not reported, nor "
+        "`getaddrinfo`/`gethostbyname` of an IP address literal or a module constant bound to one (pymediaroom); nor "
+        "`connect`, `send` or `sendto` on a `SOCK_DGRAM` socket made in the function (UDP: a connect records the peer, "
+        "a datagram goes to the kernel) unless its host is a literal name (DNS).",
         "The non-blocking socket idioms are not reported: a socket on which the function calls `setblocking(False)` "
         "or `settimeout(0)` (for a `self.<attr>` socket: anywhere in its class, such as `__init__`), and a call in "
         "a `try` that handles `BlockingIOError`, `InterruptedError` or `ssl.SSLWantReadError`/`SSLWantWriteError`, "

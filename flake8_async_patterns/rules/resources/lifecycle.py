@@ -4,6 +4,7 @@ and clients made afresh on every pass of a loop (client-session-in-loop)."""
 from __future__ import annotations
 
 import ast
+import re
 from typing import TYPE_CHECKING
 
 from ...checker import Checker
@@ -146,7 +147,11 @@ CLIENT_SESSION_IN_LOOP = declare(
         "a readiness poll: the next pass makes a client only after this one failed, when there is no "
         "pooled connection to reuse. Not reported. The `else` of a `try` whose body holds the block runs "
         "only when the request got through, and counts as the block (proxybroker's `else: if valid: break`). "
-        "A `break` only on failure after the block is no retry.",
+        "A `break` only on failure after the block is no retry. A loop that counts its attempts -- `for attempt in "
+        "range(3):`, `for _ in range(n):`, or a `range` whose number the body never reads -- is a retry too when a "
+        "pass can leave it after the block on some path (`return` once the response parses, `continue` when it "
+        "does not: nonebot-plugin-wordle-simple, nonebot-plugin-algo); `for i in range(len(urls))` reading "
+        "`urls[i]` walks items and is reported.",
         "A retry library's attempt loop -- `async for attempt in tenacity.AsyncRetrying(...): with attempt: ...` "
         "(also `tenacity.Retrying`, stamina's `retry_context`, or any iterable whose items are named for an attempt "
         "and entered by the `with`, as mystool's `get_async_retry(retry)`) -- goes round only when the attempt "
@@ -158,6 +163,9 @@ CLIENT_SESSION_IN_LOOP = declare(
 )
 
 _GOES_ROUND = frozenset({Outcome.FALL, Outcome.CONTINUE})  # ways on to the loop's next pass
+_FALLS = frozenset({Outcome.FALL})
+_LEAVES = frozenset({Outcome.EXIT, Outcome.BREAK})  # ways out of the loop that are no failure
+_ATTEMPT_NAME = re.compile(r"attempt|retr|tries|try", re.IGNORECASE)
 _KEEPERS = frozenset({"append", "add", "extend", "insert", "put", "put_nowait", "setdefault", "appendleft"})
 _KEPT_USES = frozenset({Use.RETURNED, Use.YIELDED, Use.STORED, Use.COLLECTED})
 _ATTEMPT_ITERABLES = frozenset(
@@ -219,7 +227,7 @@ class AsyncResourceChecker(Checker):
             if in_statement_list(child, block.body):
                 if _kept_at_once(frame) or _retry_attempt(frame) or self._kept_outside(frame):
                     return
-                if _attempt_loop(ctx, block, child):
+                if _counted_retry(ctx, block, frame) or _attempt_loop(ctx, block, child):
                     continue  # goes round only when this attempt raised; a loop around it may not
                 self._in_loop(node, _LOOP_WORDS[type(block)])
                 return
@@ -287,7 +295,7 @@ def _retry_attempt(frame: Frame) -> bool:
     if not isinstance(block, ast.AsyncWith):
         return False
     around = parent_of(parent_frame(block_frame))
-    if _leaves_after(parent_frame(block_frame)):
+    if not _ways_on(parent_frame(block_frame)) & _GOES_ROUND:
         return True  # the pass that got through the block leaves the loop: return, break or raise
     pending = list(block.body)
     if isinstance(around, TRY_NODES) and statement_position(block, around.body) is not None:
@@ -301,28 +309,57 @@ def _retry_attempt(frame: Frame) -> bool:
     return False
 
 
-def _leaves_after(frame: Frame) -> bool:
-    """Whether the statements after the statement of ``frame`` leave the loop on every path -- the
-    ones after it in its block and, where they fall off its end, the ones after each block around
-    it, up to the loop's body (nonebot-plugin-course-schedule's ``return`` after the ``try`` around
-    the client's block)."""
+def _ways_on(frame: Frame) -> frozenset:
+    """How a pass that got through the statement of ``frame`` goes on: the outcomes of the statements
+    after it in its block and, where they fall off its end, of the ones after each block around it,
+    up to the loop's body, whose end is the next pass (``CONTINUE``; nonebot-plugin-course-schedule's
+    ``return`` after the ``try`` around the client's block)."""
+    ways: set = set()
     while (outer := parent_frame(frame)) is not None and not isinstance(outer[0], SCOPE_NODES):
         statement, block = frame[0], outer[0]
+        found = _FALLS  # a handler's or a case's end: on after the block that holds it
         for statements in statement_lists(block):
             position = statement_position(statement, statements)
             if position is not None:
                 following = statements[position + 1 :]
                 if isinstance(block, TRY_NODES) and statements is block.body:
                     following += block.orelse  # run only when the body got through
-                found = outcomes(following) if following else frozenset({Outcome.FALL})
-                if Outcome.CONTINUE in found:
-                    return False
-                if Outcome.FALL not in found:
-                    return True
+                found = outcomes(following) if following else _FALLS
+                break
+        ways |= found - _FALLS
+        if Outcome.FALL not in found:
+            break
         if isinstance(block, LOOP_NODES):
-            return False  # fell off the loop's body: the next pass
-        frame = outer  # fell off the block's end (or a handler's, or a case's): on after the block
-    return False
+            ways.add(Outcome.CONTINUE)  # fell off the loop's body: the next pass
+            break
+        frame = outer
+    return frozenset(ways)
+
+
+def _counted_retry(ctx: Context, loop: ast.AST, frame: Frame) -> bool:
+    """``for attempt in range(3):`` (or ``for _ in range(n)``, or a count the body never reads) around an
+    ``async with`` client whose pass can leave the loop after the block (``return``/``break`` on some
+    path): a bounded retry that goes round only when the attempt did not succeed (nonebot-plugin-algo's
+    rate-limit retry, wordle-simple's ``continue`` on a page it cannot parse)."""
+    if not isinstance(loop, ast.For) or not isinstance(loop.target, ast.Name) or not isinstance(loop.iter, ast.Call):
+        return False
+    if ctx.qualified_name(loop.iter.func) != "builtins.range":
+        return False
+    name = loop.target.id
+    if name.strip("_") and not _ATTEMPT_NAME.search(name) and _reads(loop.body, name):
+        return False  # an index over items: ``for i in range(len(urls)): ... urls[i]``
+    item = parent_of(frame)
+    if not isinstance(item, ast.withitem) or not isinstance(parent_of(parent_frame(frame)), ast.AsyncWith):
+        return False
+    return bool(_ways_on(parent_frame(parent_frame(frame))) & _LEAVES)
+
+
+def _reads(statements: list, name: str) -> bool:
+    return any(
+        isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load)
+        for statement in statements
+        for node in ast.walk(statement)
+    )
 
 
 def _attempt_loop(ctx: Context, loop: ast.AST, statement: ast.stmt) -> bool:
