@@ -14,6 +14,7 @@ from ..knowledge.asyncio import (
     is_unowned_task_spawn,
     taskgroup_variant,
 )
+from ..knowledge.inference import constructor_call
 from ..registry import declare
 from ..semantic.flow import Outcome, outcomes
 from ..semantic.frames import (
@@ -25,7 +26,7 @@ from ..semantic.frames import (
     statement_position,
 )
 from ..semantic.scope import Binding, BindingKind, Scope, ScopeKind
-from ..semantic.text import describe, is_stub
+from ..semantic.text import describe, is_stub, keyword_value
 from ..settings import PYTHON_VERSION
 
 if TYPE_CHECKING:
@@ -132,7 +133,10 @@ DANGLING_TASK = declare(
         "no stub (`async def on_timeout(self): pass` is a hook that subclasses fill in): the task ends in its "
         "first step, and until then the loop's queue of ready callbacks holds it. Keeping a reference would "
         "change nothing -- an exception it raises goes unobserved either way. `functools.wraps` copies metadata "
-        "and does not count as a decorator here (coc.py's trigger wrapper).",
+        "and does not count as a decorator here (coc.py's trigger wrapper). So is a task of `q.put(item)` on an "
+        "`asyncio.Queue` (or `LifoQueue`/`PriorityQueue`) that the module makes without a positive `maxsize`: `put` "
+        "waits only while the queue is full, which it never is (pyblackbird's `ensure_future(self.q.put(data))` "
+        "in `data_received`). A bounded queue's, or one made where the module cannot see, is reported.",
         "Nor when the call given to `create_task` is a plain `def` of this module (a function, or a method "
         "through `self`) that returns nothing -- annotated `-> None`, or with no `return` of a value and no "
         "`yield`: `create_task(None)` raises TypeError at once, and no task exists to be lost (ably's "
@@ -200,6 +204,7 @@ class TaskChecker(Checker):
         self.dropped: list[tuple[ast.Call, str | None, Scope]] = []
         self.loop_runs: dict[Scope, list[int]] = {}  # sync function -> lines of its ``loop.run_forever()``...
         self.callees: dict[ast.Call, tuple[Scope, str, bool]] = {}  # task call -> where its coroutine function is
+        self.puts: set[ast.Call] = set()  # tasks of ``q.put(x)`` on an asyncio queue without a bound
         self.finalizer_calls: dict[str, int] = {}  # ``helper`` -> its ``helper(...)`` calls in finalizers
 
     def visit_Expr(self, node: ast.Expr) -> None:
@@ -259,7 +264,9 @@ class TaskChecker(Checker):
         (class, M, True), ``f()`` -> (scope, f, False)."""
         coroutine = call.args[0] if call.args else None
         func = coroutine.func if isinstance(coroutine, ast.Call) else None
-        if isinstance(func, ast.Attribute):
+        if isinstance(func, ast.Attribute) and func.attr == "put" and _unbounded_async_queue(self.ctx, func.value):
+            self.puts.add(call)
+        elif isinstance(func, ast.Attribute):
             cls = self.ctx.instance_class(func.value)
             if cls is not None:
                 self.callees[call] = (cls, func.attr, True)
@@ -281,7 +288,10 @@ class TaskChecker(Checker):
         ready queue still holds it -- nothing is left for the garbage collector to lose.  Or from a
         plain ``def`` that returns nothing (``-> None``, or no ``return`` of a value): ``create_task``
         raises ``TypeError`` at once, and no task exists (ably's generated sync copy).  A decorator
-        other than ``functools.wraps`` (which copies metadata only) may change what the call gives."""
+        other than ``functools.wraps`` (which copies metadata only) may change what the call gives.
+        Or from ``q.put(x)`` on an asyncio queue made without a bound, which never waits."""
+        if call in self.puts:
+            return True
         binding = self._callee(call)
         node = binding.node if binding is not None else None
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -397,3 +407,19 @@ def _returns_nothing(node: ast.FunctionDef) -> bool:
         if not isinstance(child, (*FUNCTION_LIKE_NODES, ast.ClassDef)):
             pending.extend(ast.iter_child_nodes(child))
     return True
+
+
+_ASYNC_QUEUES = frozenset({"asyncio.Queue", "asyncio.LifoQueue", "asyncio.PriorityQueue"})
+
+
+def _unbounded_async_queue(ctx: Context, queue: ast.AST) -> bool:
+    """``queue`` (a name or ``self.x``) is an asyncio queue the module makes without a positive
+    ``maxsize``: its ``put`` never waits."""
+    made = constructor_call(ctx, queue)
+    if made is None:
+        return False
+    call, scope = made
+    if ctx.qualified_name(call.func, scope) not in _ASYNC_QUEUES:
+        return False
+    maxsize = keyword_value(call, "maxsize") or (call.args[0] if call.args else None)
+    return maxsize is None or (isinstance(maxsize, ast.Constant) and type(maxsize.value) is int and maxsize.value <= 0)
