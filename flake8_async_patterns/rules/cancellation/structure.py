@@ -45,11 +45,14 @@ def reraised_after(
 
 
 def ends_function(frame: Frame) -> bool:
-    """Whether nothing of the function runs after the statement of ``frame``: it is the last
-    statement of its block, and so is each ``with``/``async with``/``if`` around it."""
+    """Whether nothing of the function runs after the statement of ``frame`` but plain calls that
+    cannot suspend (a log line: mautrix-googlechat's ``logger.info(...)`` after reaping its listen
+    task): it is the last statement of its block, or followed only by such calls, and so is each
+    ``with``/``async with``/``if`` around it.  An assignment, a ``return`` of a value or a ``raise``
+    after it goes on as if the task had failed."""
     for ancestor, child in branch_path(frame):
         if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            return ancestor.body[-1] is child
+            return _only_calls_after(child, ancestor.body)
         if not isinstance(ancestor, (ast.With, ast.AsyncWith, ast.If)):
             return False
         block = (
@@ -57,9 +60,17 @@ def ends_function(frame: Frame) -> bool:
             if isinstance(ancestor, ast.If) and in_statement_list(child, ancestor.orelse)
             else ancestor.body
         )
-        if block[-1] is not child:
+        if not _only_calls_after(child, block):
             return False
     return False
+
+
+def _only_calls_after(statement: ast.stmt, block: list[ast.stmt]) -> bool:
+    """``statement`` ends ``block``, or only calls that await nothing follow it there."""
+    after = block[next(i for i, s in enumerate(block) if s is statement) + 1 :]
+    return all(
+        type(s) is ast.Expr and type(s.value) is ast.Call and next(await_points_in(s), None) is None for s in after
+    )
 
 
 def last_statement(try_node: ast.AST, function: Scope) -> bool:

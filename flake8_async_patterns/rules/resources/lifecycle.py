@@ -26,7 +26,7 @@ from ...semantic.frames import (
     within_scope,
 )
 from ...semantic.scope import Binding, BindingKind, ScopeKind
-from ...semantic.text import describe
+from ...semantic.text import describe, is_none
 from ._shared import AIOHTTP_CLIENT_DOC, HTTPX_ASYNC_DOC, SEED_RESOURCES, created_call
 
 if TYPE_CHECKING:
@@ -132,7 +132,9 @@ CLIENT_SESSION_IN_LOOP = declare(
     notes=(
         "`while` and `async for` bodies and comprehensions count; a client "
         "made in a loop and then stored (`clients.append(c)`, `pool[k] = c`, `self.c = c`, or a `global`/`nonlocal` "
-        "name: nonebot-plugin-blive-danmaku's `if session is None: session = ClientSession()`) or made "
+        "name: nonebot-plugin-blive-danmaku's `if session is None: session = ClientSession()`; or any name "
+        "under such a test, `if not sess: sess = ClientSession()`, made on the first pass and then reused: "
+        "mautrix-googlechat's redirect loop) or made "
         "as a comprehension's element (`[httpx.AsyncClient() for _ in shards]`) is kept on purpose "
         "and not reported.",
         "The loop's iterable is evaluated once: a client made there is not per iteration.",
@@ -240,13 +242,19 @@ class AsyncResourceChecker(Checker):
     def _kept_outside(self, frame: Frame) -> bool:
         """``global session`` ... ``session = aiohttp.ClientSession()`` (or ``nonlocal``): the client
         goes to the module's (or the enclosing function's) variable, one client that later passes reuse
-        (nonebot-plugin-blive-danmaku makes it under ``if session is None:``)."""
+        (nonebot-plugin-blive-danmaku makes it under ``if session is None:``) -- or to any name, under
+        ``if not sess:``/``if sess is None:`` (mautrix-googlechat's redirect loop)."""
         parent = parent_of(frame)
         if not isinstance(parent, ast.Assign) or len(parent.targets) != 1 or type(parent.targets[0]) is not ast.Name:
             return False
         function = self.ctx.function
         name = parent.targets[0].id
-        return name in function.globals or name in function.nonlocals
+        if name in function.globals or name in function.nonlocals:
+            return True
+        return any(  # ``if not sess: sess = aiohttp.ClientSession()``: made on the first pass, then reused
+            in_statement_list(child, block.body) and _tests_unset(block.test, name)
+            for block, child in within_scope(frame, ast.If)
+        )
 
     def _in_loop(self, call: ast.Call, words: str) -> None:
         self.in_loop.append((call, words))
@@ -417,3 +425,17 @@ def _in_registered_def(binding: Binding, frame: Frame) -> bool:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.decorator_list:
             return True
     return False
+
+
+def _tests_unset(test: ast.expr, name: str) -> bool:
+    """``not name`` or ``name is None``."""
+    if type(test) is ast.UnaryOp and type(test.op) is ast.Not:
+        return type(test.operand) is ast.Name and test.operand.id == name
+    return (
+        type(test) is ast.Compare
+        and type(test.left) is ast.Name
+        and test.left.id == name
+        and len(test.ops) == 1
+        and type(test.ops[0]) is ast.Is
+        and is_none(test.comparators[0])
+    )
