@@ -73,7 +73,8 @@ UNCLOSED_ASYNC_RESOURCE = declare(
     peers="none (flake8-async has no resource tracking; ruff has none)",
     notes=(
         "Handed on means the function no longer owns it: returned, yielded, stored in an attribute, "
-        "a container or another name, passed to a call that is not awaited at once (a constructor, "
+        "a container or another name (also in the same chained assignment, `session = self.session = "
+        "ClientSession()`: aiotieba), passed to a call that is not awaited at once (a constructor, "
         "a registry), passed to `AsyncExitStack.enter_async_context`/`push_async_callback`, or its "
         "`close` passed somewhere as a callback -- or used by a nested function that a decorator registers "
         "(`@server.call_tool()`, mcp-server-sentry's handlers): the handler keeps it for as long as it lives. A "
@@ -197,6 +198,11 @@ class AsyncResourceChecker(Checker):
         call = created_call(binding.value)
         if call is None:
             return
+        statement = parent_of(binding.frame) if binding.frame is not None else None
+        if isinstance(statement, ast.Assign) and any(
+            type(t) in (ast.Attribute, ast.Subscript) for t in statement.targets
+        ):
+            return  # ``session = self.session = ClientSession()``: stored at once, handed on (aiotieba)
         qualified = self.ctx.qualified_name(call.func)
         kind = RESOURCE_CONSTRUCTORS.get(qualified) if qualified else None
         if kind is None or (qualified in AWAITED_CONSTRUCTORS) != isinstance(binding.value, ast.Await):
