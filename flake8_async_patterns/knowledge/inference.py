@@ -13,7 +13,7 @@ import ast
 from ..semantic.context import Context
 from ..semantic.frames import parent_of
 from ..semantic.scope import UNINFERRED, Binding, BindingKind, Scope, ScopeKind
-from ..semantic.text import dotted_name, last_segment
+from ..semantic.text import dotted_name, keyword_value, last_segment
 from .kinds import (
     ANNOTATED_KINDS,
     ASYNC_SESSION_CLASS,
@@ -298,3 +298,12 @@ def constructor_call(ctx: Context, expr: ast.AST, scope: Scope | None = None) ->
         return None
     spelled = {ast.dump(call.func) for call, _ in calls}
     return calls[0] if len(spelled) == 1 else None
+
+
+def without_bound(queue: ast.Call) -> bool:
+    """A queue constructor call without a positive ``maxsize`` (first argument or keyword): its
+    ``put`` never waits for room."""
+    maxsize = keyword_value(queue, "maxsize") or (queue.args[0] if queue.args else None)
+    if maxsize is None:
+        return True
+    return isinstance(maxsize, ast.Constant) and type(maxsize.value) is int and maxsize.value <= 0

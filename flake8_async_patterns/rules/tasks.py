@@ -14,7 +14,8 @@ from ..knowledge.asyncio import (
     is_unowned_task_spawn,
     taskgroup_variant,
 )
-from ..knowledge.inference import constructor_call
+from ..knowledge.inference import constructor_call, without_bound
+from ..knowledge.kinds import CONSTRUCTED_KINDS, Kind
 from ..registry import declare
 from ..semantic.flow import Outcome, outcomes
 from ..semantic.frames import (
@@ -26,7 +27,7 @@ from ..semantic.frames import (
     statement_position,
 )
 from ..semantic.scope import Binding, BindingKind, Scope, ScopeKind
-from ..semantic.text import describe, is_stub, keyword_value
+from ..semantic.text import describe, is_stub
 from ..settings import PYTHON_VERSION
 
 if TYPE_CHECKING:
@@ -409,9 +410,6 @@ def _returns_nothing(node: ast.FunctionDef) -> bool:
     return True
 
 
-_ASYNC_QUEUES = frozenset({"asyncio.Queue", "asyncio.LifoQueue", "asyncio.PriorityQueue"})
-
-
 def _unbounded_async_queue(ctx: Context, queue: ast.AST) -> bool:
     """``queue`` (a name or ``self.x``) is an asyncio queue the module makes without a positive
     ``maxsize``: its ``put`` never waits."""
@@ -419,7 +417,4 @@ def _unbounded_async_queue(ctx: Context, queue: ast.AST) -> bool:
     if made is None:
         return False
     call, scope = made
-    if ctx.qualified_name(call.func, scope) not in _ASYNC_QUEUES:
-        return False
-    maxsize = keyword_value(call, "maxsize") or (call.args[0] if call.args else None)
-    return maxsize is None or (isinstance(maxsize, ast.Constant) and type(maxsize.value) is int and maxsize.value <= 0)
+    return CONSTRUCTED_KINDS.get(ctx.qualified_name(call.func, scope)) is Kind.ASYNC_QUEUE and without_bound(call)

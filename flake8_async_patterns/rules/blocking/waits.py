@@ -10,7 +10,7 @@ import ast
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from ...knowledge.inference import constructor_call
+from ...knowledge.inference import constructor_call, without_bound
 from ...semantic.flow import Outcome, outcomes
 from ...semantic.frames import (
     LOOP_NODES,
@@ -84,12 +84,7 @@ def unbounded(ctx: Context, queue: ast.AST) -> bool:
         return True
     if qn not in _BOUNDED_QUEUES:
         return False
-    if factory is not None:
-        return True
-    maxsize = keyword_value(call, "maxsize") or (call.args[0] if call.args else None)
-    if maxsize is None:
-        return True
-    return isinstance(maxsize, ast.Constant) and type(maxsize.value) is int and maxsize.value <= 0
+    return factory is not None or without_bound(call)
 
 
 def _emptiness(test: ast.expr) -> tuple[str, bool] | None:

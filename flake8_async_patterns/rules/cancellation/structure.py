@@ -8,7 +8,15 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ...semantic.flow import RAISES, Outcome, handler_always_raises, handler_outcomes, outcomes
-from ...semantic.frames import LOOP_NODES, TRY_NODES, await_points_in, branch_path, in_statement_list, within_scope
+from ...semantic.frames import (
+    LOOP_NODES,
+    TRY_NODES,
+    await_points_in,
+    branch_path,
+    in_statement_list,
+    statement_position,
+    within_scope,
+)
 from ...semantic.scope import ScopeKind
 from ...semantic.text import is_none
 
@@ -67,7 +75,7 @@ def ends_function(frame: Frame) -> bool:
 
 def _only_calls_after(statement: ast.stmt, block: list[ast.stmt]) -> bool:
     """``statement`` ends ``block``, or only calls that await nothing follow it there."""
-    after = block[next(i for i, s in enumerate(block) if s is statement) + 1 :]
+    after = block[statement_position(statement, block) + 1 :]
     return all(
         type(s) is ast.Expr and type(s.value) is ast.Call and next(await_points_in(s), None) is None for s in after
     )
