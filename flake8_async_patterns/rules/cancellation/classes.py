@@ -70,7 +70,9 @@ class ExceptionClasses:
         A predicate of this module called on the exception counts for the test it returns
         (stagehand's ``if not _is_finished_process_error(error): raise``), and a function named for
         finding or matching a class, given the exception and an exception class, tests for that
-        class (ddtrace's ``if exc := find_exception(exception, BlockingException):``)."""
+        class (ddtrace's ``if exc := find_exception(exception, BlockingException):``).  What a context
+        manager's ``__aexit__`` given the exception returns is false: none is assumed to swallow it
+        (litestar-queues' hand-written ``async with``: ``if not await cm.__aexit__(type(exc), exc, tb): raise``)."""
         caught = handler.name
         if caught is None:
             return None
@@ -85,6 +87,10 @@ class ExceptionClasses:
         def known(test: ast.expr, name: str, depth: int) -> bool | None:
             if isinstance(test, ast.NamedExpr):
                 test = test.value  # ``if found := find_exception(exc, BlockingException):``
+            if isinstance(test, ast.Await):
+                test = test.value
+            if _exits_with(test, name):
+                return False  # ``if not await cm.__aexit__(type(exc), exc, tb): raise``: ``async with`` by hand
             if isinstance(test, ast.BoolOp) and depth < 16:
                 values = [holds(operand, name, depth + 1) for operand in test.values]
                 decisive = isinstance(test.op, ast.Or)  # an operand with this value decides the test
@@ -129,6 +135,18 @@ class ExceptionClasses:
 
 
 _SEARCH_WORDS = ("find", "match", "contain", "search")
+_EXIT_METHODS = frozenset({"__aexit__", "__exit__"})
+
+
+def _exits_with(test: ast.expr, name: str) -> bool:
+    """``cm.__aexit__(type(exc), exc, exc.__traceback__)`` given the caught exception: what it returns
+    is the context manager's choice to suppress, which a context manager is never assumed to make."""
+    return (
+        type(test) is ast.Call
+        and type(test.func) is ast.Attribute
+        and test.func.attr in _EXIT_METHODS
+        and any(type(argument) is ast.Name and argument.id == name for argument in test.args)
+    )
 
 
 def _searches_for_class(call: ast.Call) -> bool:

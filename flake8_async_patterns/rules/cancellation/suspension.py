@@ -112,14 +112,7 @@ def tells_awaited_apart(try_node: ast.Try, handler: ast.ExceptHandler) -> bool:
     task's when F still runs (camel-ai's MCP connect, openhands' prompt drain; asgiref's ``if
     exec_coro.done(): raise``, which swallows the task's own, is no such test).  Walks the ``try``
     body's await points: ask about a handler about to be reported."""
-    awaited = {
-        dotted_name(node)  # ``connect_task``, or marimo's ``connection.connection_task``
-        for statement in try_node.body
-        for point in await_points_in(statement, (ast.Await,))
-        if type(point) is ast.Await  # (an async comprehension's ``for`` comes too)
-        for node in ast.walk(point.value)
-        if type(node) in (ast.Name, ast.Attribute)
-    }
+    awaited = awaited_names(try_node)
     for statement in handler.body:
         if not isinstance(statement, ast.If):
             continue
@@ -138,7 +131,20 @@ def tells_awaited_apart(try_node: ast.Try, handler: ast.ExceptHandler) -> bool:
     return False
 
 
-def tells_closing_apart(handler: ast.ExceptHandler) -> bool:
+def awaited_names(try_node: ast.Try) -> set[str | None]:
+    """The names and dotted attributes in the ``try`` body's awaited expressions: ``connect_task``
+    of ``await asyncio.shield(connect_task)``, or marimo's ``connection.connection_task``."""
+    return {
+        dotted_name(node)
+        for statement in try_node.body
+        for point in await_points_in(statement, (ast.Await,))
+        if type(point) is ast.Await  # (an async comprehension's ``for`` comes too)
+        for node in ast.walk(point.value)
+        if type(node) in (ast.Name, ast.Attribute)
+    }
+
+
+def tells_closing_apart(handler: ast.ExceptHandler, awaited: set[str | None] = frozenset()) -> bool:
     """Whether the handler first asks whether its object is shutting down -- ``self.closed``,
     ``self._stopping``, ``self._conn.is_closed()``, ``not self.is_connected``, alone, or-ed together
     or and-ed with other tests -- and re-raises where it is not (``if not self.closed: raise``;
@@ -146,11 +152,14 @@ def tells_closing_apart(handler: ast.ExceptHandler) -> bool:
     and reason == USER: pass`` / ``else: raise``): the cancellation the other arm swallows or replaces
     is the object's own shutdown's (slack-sdk's message processor, modal's client, nats' subscription,
     pysnooz's ``async_disconnect``).  Leaving quietly where the object still runs (aio-pika's ``if
-    closed: raise``, then a retry) is no such test."""
+    closed: raise``, then a retry) is no such test.  ``F.cancelled()``/``F.done()`` of a future in
+    ``awaited`` (the ``try`` body awaits it) may stand among or-ed operands as one more test of that
+    kind: where F is over, the CancelledError is F's (litestar-security's ``if task.cancelled() or
+    self._closed: return``)."""
     for index, statement in enumerate(handler.body):
         if not isinstance(statement, ast.If):
             continue
-        state = _object_state(statement.test)
+        state = _object_state(statement.test, awaited)
         if state is None:
             return False
         running_arm = statement.body if state == "running" else statement.orelse or handler.body[index + 1 :]
@@ -197,7 +206,7 @@ def _message_of(expr: ast.expr, name: str) -> bool:
     )
 
 
-def _object_state(test: ast.expr, depth: int = 0) -> str | None:
+def _object_state(test: ast.expr, awaited: set[str | None], depth: int = 0) -> str | None:
     """``"closing"`` where ``test`` holds only while the object shuts down, ``"running"`` where it
     holds only while the object runs, ``None`` where it tells nothing of the kind.  A chain of
     ``not`` is unwound in a loop; and-/or-nesting deeper than any real test tells nothing."""
@@ -205,14 +214,22 @@ def _object_state(test: ast.expr, depth: int = 0) -> str | None:
     while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         test, flipped = test.operand, not flipped
     if isinstance(test, ast.BoolOp):
-        states = [_object_state(value, depth + 1) for value in test.values] if depth < 16 else [None]
+        states = [_object_state(value, awaited, depth + 1) for value in test.values] if depth < 16 else [None]
         if isinstance(test.op, ast.Or):  # holds only while closing if every operand does
             state = states[0] if len(set(states)) == 1 else None
         else:  # ``A and B`` holds only while closing if any operand does (and only while running likewise)
             state = "closing" if "closing" in states else "running" if "running" in states else None
+    elif _asks_awaited_state(test, awaited):
+        state = "closing"  # over: a CancelledError is the awaited future's own
     else:
         state = _flag_state(test)
     return _FLIPPED.get(state) if flipped else state
+
+
+def _asks_awaited_state(test: ast.expr, awaited: set[str | None]) -> bool:
+    """``F.cancelled()``/``F.done()`` of a future the ``try`` body awaits."""
+    func = test.func if type(test) is ast.Call and not test.args else None
+    return type(func) is ast.Attribute and func.attr in STATE_METHODS and dotted_name(func.value) in awaited
 
 
 _FLIPPED = {"closing": "running", "running": "closing"}

@@ -16,7 +16,17 @@ from ...knowledge.sqlalchemy import (
     session_method_call,
 )
 from ...semantic.flow import RAISES, Outcome, handler_always_raises, outcomes
-from ...semantic.frames import TRY_NODES, Arms, branch_arms, exclusive, in_statement_list, within_scope
+from ...semantic.frames import (
+    TRY_NODES,
+    Arms,
+    branch_arms,
+    exclusive,
+    in_statement_list,
+    parent_of,
+    statement_lists,
+    statement_position,
+    within_scope,
+)
 from ...semantic.scope import Binding, BindingKind
 from ...semantic.source import ASYNC_CODE
 from ...semantic.text import describe, dotted_name
@@ -79,7 +89,9 @@ COMMIT_FAILURE_SWALLOWED = session_rule(
         "`async with s if mine else nullcontext():`) that returns or raises on every path: leaving the block "
         "closes the session, which rolls it back, and the lost write is answered by the return "
         "(nonebot-plugin-value's `return False`). A handler that falls off its end leaves the block going on "
-        "with the failed session and is reported.",
+        "with the failed session and is reported -- unless the statements after the `try` in its block "
+        "return or raise on every path without naming the session (litestar-api-auth saves a sanitised "
+        "error in the handler and raises it right after the `try`).",
         "Only the innermost `try` whose handler takes the failure is judged: a handler around it sees the "
         "failure only if that handler re-raises on every path (langflow's file sync: an outer `except "
         "Exception` for the file's errors is not reported again for the inner try's flush).",
@@ -311,11 +323,28 @@ class TransactionChecker(Checker):
                 continue
             if session in self.rolled_back.get(handler, ()) or handler_always_raises(handler):
                 continue
-            if owned and not outcomes(handler.body) - _LEAVES:
+            if owned and self._leaves_block(handler, node, session):
                 continue  # every path leaves the session's own block, which closes it: rolled back
             self.ctx.report(handler, COMMIT_FAILURE_SWALLOWED, call=describe(call), name=session)
 
     leave_TryStar = leave_Try
+
+    def _leaves_block(self, handler: ast.ExceptHandler, try_node: ast.Try, session: str) -> bool:
+        """Every path of ``handler`` leaves the function -- directly, or by falling off its end into
+        statements after ``try_node`` in its block that leave on every path without naming ``session``
+        (litestar-api-auth's ``raise error_to_raise`` after the ``try`` whose handler saved it)."""
+        ends = outcomes(handler.body) - _LEAVES
+        if not ends:
+            return True
+        if ends != {Outcome.FALL}:
+            return False
+        for block in statement_lists(parent_of(self.ctx.frame)):
+            position = statement_position(try_node, block)
+            if position is None:
+                continue
+            after = block[position + 1 :]
+            return bool(after) and not outcomes(after) - _LEAVES and not _names(after, session)
+        return False
 
     def _catches_db_errors(self, type_expr: ast.AST | None) -> bool:
         if type_expr is None:
@@ -414,3 +443,12 @@ class TransactionChecker(Checker):
                 self.ctx.report(node, EXPIRED_ATTRIBUTE, **fields)
             elif unseen_expire:
                 self.ctx.report(node, EXPIRED_ATTRIBUTE, "unseen_factory", **fields)
+
+
+def _names(statements: list[ast.stmt], session: str) -> bool:
+    """Whether ``session`` (a name or a dotted attribute) appears in ``statements``."""
+    return any(
+        type(node) in (ast.Name, ast.Attribute) and dotted_name(node) == session
+        for statement in statements
+        for node in ast.walk(statement)
+    )
