@@ -29,6 +29,7 @@ from .decisions import Candidate, Decisions
 from .declarations import CANCELLATION_SWALLOWED, CANCELLED_ERROR_NOT_RERAISED
 from .spawns import ANY_OBJECT, SELF, spawned_coroutine
 from .structure import (
+    cancelled_argument,
     class_of,
     ends_function,
     handler_spelling,
@@ -77,6 +78,7 @@ class CancellationChecker(Decisions, Checker):
         self.awaiting: set[ast.AST] = set()  # try statements whose body has an await point
         self.main_coroutines = main_coroutines(ctx)
         self.awaited_calls: dict[tuple, list] = {}  # (class or None, f) of ``await f()`` -> handler around each
+        self.reaped_arguments: dict[tuple, list] = {}  # the same -> argument cancelled just before, each
         self.awaited_attrs: dict[ast.AST, set[str]] = {}  # try -> X of ``await self.X`` in its body
         self.first_cancel: dict[Scope, int] = {}  # function -> line of its first ``.cancel``
         self.named_cancels: dict[Scope, list[tuple[str, int]]] = {}  # function -> ``run.cancel_run()`` (run, line)
@@ -127,6 +129,9 @@ class CancellationChecker(Decisions, Checker):
             if name is not None:  # ``await other.f()``: no function of the module the table could name
                 handler = next((handler for handler, _ in within_scope(self.ctx.frame, _HANDLER)), None)
                 self.awaited_calls.setdefault((owner, name), []).append(handler)
+                self.reaped_arguments.setdefault((owner, name), []).append(
+                    cancelled_argument(self.ctx.frame, node.value)
+                )
                 self.awaiting_callers.setdefault((owner, name), set()).add(self.ctx.function)
         awaits_object = isinstance(node, ast.Await) and isinstance(node.value, (ast.Name, ast.Attribute))
         for try_node, child in within_scope(self.ctx.frame, TRY_NODES):

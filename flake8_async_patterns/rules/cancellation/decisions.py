@@ -12,7 +12,7 @@ from ...semantic.flow import Outcome, handler_always_raises, handler_outcomes
 from ...semantic.frames import await_points_in
 from ...semantic.scope import BindingKind
 from .declarations import CANCELLED_ERROR_NOT_RERAISED
-from .structure import class_of, only_cleanup_of, raises_unless_unwinding, reraised_after
+from .structure import awaits_parameter, class_of, only_cleanup_of, raises_unless_unwinding, reraised_after
 from .suspension import (
     awaited_names,
     never_suspends,
@@ -115,6 +115,8 @@ class Decisions:
         handler, function = candidate.handler, candidate.function
         if self._cancels_before(function, handler.lineno, candidate.try_node):
             return True  # the cancel-then-reap idiom
+        if self._reaps_for_callers(candidate):
+            return True  # the reap half of it: each caller cancels the task it hands in
         if handler in self.deliberate or self.helper_calls.get(handler, set()) & self.keepers:
             return True
         if any(self._helper(name, function) in self.askers for name in self.asker_calls.get(handler, ())):
@@ -153,6 +155,19 @@ class Decisions:
         # reaps the class's (or the module's) task, which something cancels: fine when leaving the
         # handler ends the function, not when the function goes on as if the task had failed
         return try_node in self.last_statements or self._ends(candidate) <= _ENDS_FUNCTION
+
+    def _reaps_for_callers(self, candidate: Candidate) -> bool:
+        """The ``try`` awaits a parameter of a coroutine function that the module awaits only right
+        after cancelling the task it passes there (``task.cancel()`` then ``await self.reap(task)``:
+        djangochannelsrestframework's detached tasks, modal's log batches), and leaving the handler
+        ends the function: the CancelledError is that task's, reaped."""
+        function = candidate.function
+        positions = self.reaped_arguments.get((class_of(function) if function.is_method else None, function.name))
+        if not positions or None in positions or len(set(positions)) != 1:
+            return False
+        if not awaits_parameter(candidate.try_node, function, positions[0]):
+            return False
+        return candidate.try_node in self.last_statements or self._ends(candidate) <= _ENDS_FUNCTION
 
     def _helper(self, name: str, function: Scope) -> Scope | None:
         """The body of the def that ``name()`` calls from ``function``, if the module shows one."""

@@ -14,11 +14,14 @@ from ...semantic.frames import (
     await_points_in,
     branch_path,
     in_statement_list,
+    parent_of,
+    statement_frame,
+    statement_lists,
     statement_position,
     within_scope,
 )
 from ...semantic.scope import ScopeKind
-from ...semantic.text import is_none
+from ...semantic.text import dotted_name, is_none
 
 if TYPE_CHECKING:
     from ...semantic.context import Context
@@ -177,3 +180,40 @@ def in_unwinding_finally(frame: Frame) -> bool:
         ):
             return True
     return False
+
+
+def cancelled_argument(frame: Frame, call: ast.Call) -> int | None:
+    """The position of the argument of the awaited ``call`` that the statement just before it
+    cancels: ``task.cancel()`` then ``await self.reap(task)`` (djangochannelsrestframework's
+    disconnect; modal's log batches).  None when that statement cancels nothing ``call`` is given."""
+    statement = statement_frame(frame)
+    if statement is None or not call.args:
+        return None
+    for block in statement_lists(parent_of(statement)):
+        position = statement_position(statement[0], block)
+        if position is None:
+            continue
+        previous = block[position - 1].value if position and type(block[position - 1]) is ast.Expr else None
+        func = previous.func if type(previous) is ast.Call else None
+        if type(func) is not ast.Attribute or func.attr != "cancel" or previous.args:
+            return None
+        cancelled = dotted_name(func.value)
+        return next((i for i, arg in enumerate(call.args) if cancelled and dotted_name(arg) == cancelled), None)
+    return None
+
+
+def awaits_parameter(try_node: ast.AST, function: Scope, position: int) -> bool:
+    """The ``try`` body awaits the positional parameter at ``position`` of ``function`` (``self``
+    not counted for a method) by name: ``await task``."""
+    arguments = getattr(function.node, "args", None)
+    parameters = [*arguments.posonlyargs, *arguments.args] if arguments is not None else []
+    if function.is_method:
+        parameters = parameters[1:]
+    if position >= len(parameters):
+        return False
+    name = parameters[position].arg
+    return any(
+        type(point) is ast.Await and type(point.value) is ast.Name and point.value.id == name
+        for statement in try_node.body
+        for point in await_points_in(statement, (ast.Await,))
+    )
