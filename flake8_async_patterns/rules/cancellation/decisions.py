@@ -14,8 +14,8 @@ from ...semantic.scope import BindingKind
 from .declarations import CANCELLED_ERROR_NOT_RERAISED
 from .structure import awaits_parameter, class_of, only_cleanup_of, raises_unless_unwinding, reraised_after
 from .suspension import (
-    awaited_names,
     never_suspends,
+    shielded_names,
     tells_awaited_apart,
     tells_closing_apart,
     tells_message_apart,
@@ -123,7 +123,7 @@ class Decisions:
             return True  # ``if _task_cancelling(): raise``, the helper asking ``current_task().cancelling()``
         told_apart = (
             tells_awaited_apart(candidate.try_node, handler)
-            or tells_closing_apart(handler, awaited_names(candidate.try_node))
+            or tells_closing_apart(handler, shielded_names(candidate.try_node))
             or tells_message_apart(handler)
         )
         if told_apart and Outcome.RERAISE in self._ends(candidate):

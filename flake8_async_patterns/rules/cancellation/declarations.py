@@ -176,7 +176,9 @@ AWAIT_NOTE = (
 )
 STATE_NOTE = (
     "Nor a handler that first tests `F.cancelled()` or `F.done()` of a future or task the `try` awaits "
-    "(`await asyncio.shield(connect_task)`, `await wait_for(shield(wrap_future(future)), t)`), leaves "
+    "through `shield` (`await asyncio.shield(connect_task)`, `await wait_for(shield(wrap_future(future)), "
+    "t)`; a plain `await F` cancels F along with the awaiting task, so F's state tells nothing: marimo's chat "
+    "prompt is reported), leaves "
     "without raising only where F is over and re-raises where it still runs (`if future.cancelled(): "
     "return None` then `raise`; `if not connect_task.done(): ... raise`): a CancelledError there is F's "
     "own when F is over (openhands, camel-ai). `if F.done(): raise` that goes on when F still runs "

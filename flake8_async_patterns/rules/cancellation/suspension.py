@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from ...semantic.frames import await_points_in, within_scope
 from ...semantic.scope import BindingKind
-from ...semantic.text import dotted_name, is_stub
+from ...semantic.text import dotted_name, is_stub, last_segment
 
 # A future's or task's methods that tell whether it was cancelled, or is over.
 STATE_METHODS = frozenset({"cancelled", "done"})
@@ -105,14 +106,15 @@ def _runs_through(ctx: Context, point: ast.AST, function: Scope, scopes: dict[as
 
 def tells_awaited_apart(try_node: ast.Try, handler: ast.ExceptHandler) -> bool:
     """Whether the handler first asks ``F.cancelled()``/``F.done()`` of a future or task the
-    ``try`` body awaits, directly or wrapped (``await asyncio.shield(connect_task)``, ``await
-    wait_for(shield(wrap_future(future)), t)``), and re-raises in the arm where F is still running
+    ``try`` body awaits through ``shield`` (``await asyncio.shield(connect_task)``, ``await
+    wait_for(shield(wrap_future(future)), t)``; a plain ``await F`` cancels F with the awaiting task,
+    so F's state tells nothing there), and re-raises in the arm where F is still running
     (``if not F.done(): ... raise``) or leaves without raising only in the arm where F is over
     (``if F.cancelled(): return None``): a CancelledError there is F's own when F is over, and the
     task's when F still runs (camel-ai's MCP connect, openhands' prompt drain; asgiref's ``if
     exec_coro.done(): raise``, which swallows the task's own, is no such test).  Walks the ``try``
     body's await points: ask about a handler about to be reported."""
-    awaited = awaited_names(try_node)
+    shielded = shielded_names(try_node)
     for statement in handler.body:
         if not isinstance(statement, ast.If):
             continue
@@ -123,7 +125,7 @@ def tells_awaited_apart(try_node: ast.Try, handler: ast.ExceptHandler) -> bool:
         spelled = dotted_name(func.value)
         if spelled is None:
             continue
-        if spelled not in awaited:
+        if spelled not in shielded:
             return False
         last = statement.body[-1]
         reraises = isinstance(last, ast.Raise) and last.exc is None
@@ -131,20 +133,32 @@ def tells_awaited_apart(try_node: ast.Try, handler: ast.ExceptHandler) -> bool:
     return False
 
 
-def awaited_names(try_node: ast.Try) -> set[str | None]:
-    """The names and dotted attributes in the ``try`` body's awaited expressions: ``connect_task``
-    of ``await asyncio.shield(connect_task)``, or marimo's ``connection.connection_task``."""
-    return {
-        dotted_name(node)
-        for statement in try_node.body
-        for point in await_points_in(statement, (ast.Await,))
-        if type(point) is ast.Await  # (an async comprehension's ``for`` comes too)
-        for node in ast.walk(point.value)
-        if type(node) in (ast.Name, ast.Attribute)
-    }
+def shielded_names(try_node: ast.Try) -> set[str | None]:
+    """The names and dotted attributes the ``try`` body awaits through ``shield(...)``: only there
+    does ``F.cancelled()`` tell F's own cancellation from the awaiting task's (a plain ``await task``
+    passes the awaiting task's cancellation into the task, which then ends cancelled too: marimo's
+    chat prompt)."""
+    return _names_in(
+        argument
+        for value in _awaited_values(try_node)
+        for call in ast.walk(value)
+        if type(call) is ast.Call and last_segment(call.func) == "shield"
+        for argument in call.args
+    )
 
 
-def tells_closing_apart(handler: ast.ExceptHandler, awaited: set[str | None] = frozenset()) -> bool:
+def _awaited_values(try_node: ast.Try) -> Iterator[ast.expr]:
+    for statement in try_node.body:
+        for point in await_points_in(statement, (ast.Await,)):
+            if type(point) is ast.Await:  # (an async comprehension's ``for`` comes too)
+                yield point.value
+
+
+def _names_in(nodes: Iterable[ast.AST]) -> set[str | None]:
+    return {dotted_name(node) for root in nodes for node in ast.walk(root) if type(node) in (ast.Name, ast.Attribute)}
+
+
+def tells_closing_apart(handler: ast.ExceptHandler, shielded: set[str | None] = frozenset()) -> bool:
     """Whether the handler first asks whether its object is shutting down -- ``self.closed``,
     ``self._stopping``, ``self._conn.is_closed()``, ``not self.is_connected``, alone, or-ed together
     or and-ed with other tests -- and re-raises where it is not (``if not self.closed: raise``;
@@ -153,13 +167,13 @@ def tells_closing_apart(handler: ast.ExceptHandler, awaited: set[str | None] = f
     is the object's own shutdown's (slack-sdk's message processor, modal's client, nats' subscription,
     pysnooz's ``async_disconnect``).  Leaving quietly where the object still runs (aio-pika's ``if
     closed: raise``, then a retry) is no such test.  ``F.cancelled()``/``F.done()`` of a future in
-    ``awaited`` (the ``try`` body awaits it) may stand among or-ed operands as one more test of that
-    kind: where F is over, the CancelledError is F's (litestar-security's ``if task.cancelled() or
-    self._closed: return``)."""
+    ``shielded`` (the ``try`` body awaits it through ``shield``) may stand among the operands as one
+    more test of that kind: where F is over, the CancelledError is F's (litestar-security's ``if
+    task.cancelled() or self._closed: return``)."""
     for index, statement in enumerate(handler.body):
         if not isinstance(statement, ast.If):
             continue
-        state = _object_state(statement.test, awaited)
+        state = _object_state(statement.test, shielded)
         if state is None:
             return False
         running_arm = statement.body if state == "running" else statement.orelse or handler.body[index + 1 :]
@@ -206,7 +220,7 @@ def _message_of(expr: ast.expr, name: str) -> bool:
     )
 
 
-def _object_state(test: ast.expr, awaited: set[str | None], depth: int = 0) -> str | None:
+def _object_state(test: ast.expr, shielded: set[str | None], depth: int = 0) -> str | None:
     """``"closing"`` where ``test`` holds only while the object shuts down, ``"running"`` where it
     holds only while the object runs, ``None`` where it tells nothing of the kind.  A chain of
     ``not`` is unwound in a loop; and-/or-nesting deeper than any real test tells nothing."""
@@ -214,22 +228,22 @@ def _object_state(test: ast.expr, awaited: set[str | None], depth: int = 0) -> s
     while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         test, flipped = test.operand, not flipped
     if isinstance(test, ast.BoolOp):
-        states = [_object_state(value, awaited, depth + 1) for value in test.values] if depth < 16 else [None]
+        states = [_object_state(value, shielded, depth + 1) for value in test.values] if depth < 16 else [None]
         if isinstance(test.op, ast.Or):  # holds only while closing if every operand does
             state = states[0] if len(set(states)) == 1 else None
         else:  # ``A and B`` holds only while closing if any operand does (and only while running likewise)
             state = "closing" if "closing" in states else "running" if "running" in states else None
-    elif _asks_awaited_state(test, awaited):
-        state = "closing"  # over: a CancelledError is the awaited future's own
+    elif _asks_shielded_state(test, shielded):
+        state = "closing"  # over: a CancelledError is the shielded future's own
     else:
         state = _flag_state(test)
     return _FLIPPED.get(state) if flipped else state
 
 
-def _asks_awaited_state(test: ast.expr, awaited: set[str | None]) -> bool:
-    """``F.cancelled()``/``F.done()`` of a future the ``try`` body awaits."""
+def _asks_shielded_state(test: ast.expr, shielded: set[str | None]) -> bool:
+    """``F.cancelled()``/``F.done()`` of a future the ``try`` body awaits through ``shield``."""
     func = test.func if type(test) is ast.Call and not test.args else None
-    return type(func) is ast.Attribute and func.attr in STATE_METHODS and dotted_name(func.value) in awaited
+    return type(func) is ast.Attribute and func.attr in STATE_METHODS and dotted_name(func.value) in shielded
 
 
 _FLIPPED = {"closing": "running", "running": "closing"}
