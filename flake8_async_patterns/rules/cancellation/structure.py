@@ -204,10 +204,11 @@ def cancelled_argument(frame: Frame, call: ast.Call) -> int | None:
 
 def awaits_parameter(try_node: ast.AST, function: Scope, position: int) -> bool:
     """The ``try`` body awaits the positional parameter at ``position`` of ``function`` (``self``
-    not counted for a method) by name: ``await task``."""
+    not counted for a method, unless a ``@staticmethod``) by name: ``await task``."""
     arguments = getattr(function.node, "args", None)
     parameters = [*arguments.posonlyargs, *arguments.args] if arguments is not None else []
-    if function.is_method:
+    static = any(type(d) is ast.Name and d.id == "staticmethod" for d in getattr(function.node, "decorator_list", ()))
+    if function.is_method and not static:
         parameters = parameters[1:]
     if position >= len(parameters):
         return False
