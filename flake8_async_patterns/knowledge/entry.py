@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 # Calls that start a new event loop whose only task is one coroutine: made by the call's argument
 # (``asyncio.run(main())``) or, for anyio and trio, by the function passed (``anyio.run(main, x)``).
-_RUNS_COROUTINE = frozenset({ASYNCIO_RUN, "uvloop.run"})
+_RUNS_COROUTINE = frozenset({ASYNCIO_RUN, "uvloop.run", "aiorun.run"})  # aiorun: runs it, then serves on
 _RUNS_FUNCTION = frozenset({"anyio.run", "trio.run"})
 _AWAITED_DEPTH = 8  # ``main`` awaits ``run``, which awaits ``step`` ...: that far
 _ARGUMENT_PARSER = "argparse.ArgumentParser"
@@ -92,7 +92,7 @@ _RUNS_ON_OWN_LOOP = {
 
 def started_coroutine(ctx: Context, call: ast.Call) -> ast.Name | ast.Attribute | None:
     """The name ``main`` when ``call`` runs ``main`` as the first and only task of a new event loop:
-    ``asyncio.run(main())``, ``uvloop.run(main())``, ``anyio.run(main, ...)``, ``trio.run(main,
+    ``asyncio.run(main())``, ``uvloop.run(main())``, ``aiorun.run(main())``, ``anyio.run(main, ...)``, ``trio.run(main,
     ...)``, any import spelling (``from asyncio import run as arun``); or on a loop the code made
     itself: ``loop = asyncio.new_event_loop(); loop.run_until_complete(main())``, ``with
     asyncio.Runner() as runner: runner.run(main())``.  A method of the instance counts the same

@@ -29,8 +29,9 @@ COMMON_NOTES = (
 # Where the detector of :mod:`.checker` runs (not the import and path-metadata checkers).
 MAIN_COROUTINE_NOTE = (
     "Not a call (or import) in the program's main coroutine before its first await point: an `async def` (module-level "
-    "or local) that the module names only to run it, in `asyncio.run(main())` (`uvloop.run`, `anyio.run(main)`, "
-    "`trio.run(main)`, `runner.run(main())` of an `asyncio.Runner`, `loop.run_until_complete(main())` of a loop from "
+    "or local) that the module names only to run it, in `asyncio.run(main())` (`uvloop.run`, `aiorun.run`, "
+    "`anyio.run(main)`, `trio.run(main)`, `runner.run(main())` of an `asyncio.Runner`, "
+    "`loop.run_until_complete(main())` of a loop from "
     "`asyncio.new_event_loop()` or `asyncio.ProactorEventLoop()`/`SelectorEventLoop()`), or by a plain def of "
     "the module that runs the coroutine it is given so "
     "(`run_in_background(main())` where `def run_in_background(coro)` calls `asyncio.run(coro)`, maybe in a thread's "

@@ -129,7 +129,8 @@ OWNED_NOTE = (
 )
 ENTRY_NOTE = (
     "Nor the program's main coroutine: an `async def` (module-level or local) that the module names only "
-    "to run it with `asyncio.run(main())` (or `uvloop.run(main())`, `anyio.run(main)`, `trio.run(main)`, "
+    "to run it with `asyncio.run(main())` (or `uvloop.run(main())`, `aiorun.run(main())`, `anyio.run(main)`, "
+    "`trio.run(main)`, "
     "`runner.run(main())` of an `asyncio.Runner`, `loop.run_until_complete(main())` of a loop from "
     "`asyncio.new_event_loop()` or `asyncio.ProactorEventLoop()`/`SelectorEventLoop()`, as a thread that needs "
     "a loop of its own does; or by a plain def of the module that "

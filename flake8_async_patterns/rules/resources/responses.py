@@ -11,10 +11,10 @@ from ...knowledge.inference import kind_of
 from ...knowledge.kinds import Kind
 from ...registry import declare
 from ...semantic.flow import Use, hands_on, use_of
-from ...semantic.frames import parent_of
+from ...semantic.frames import LOOP_NODES, parent_of, within_scope
 from ...semantic.scope import Binding, BindingKind, ScopeKind
 from ...semantic.source import ASYNC_CODE
-from ...semantic.text import describe
+from ...semantic.text import describe, dotted_name
 from ._shared import AIOHTTP_CLIENT_DOC, SEED_RESOURCES
 
 if TYPE_CHECKING:
@@ -68,6 +68,12 @@ UNRELEASED_RESPONSE = declare(
         'A HEAD request (`s.head(url)`, `s.request("HEAD", url)`) is not reported: its reply has no body, and '
         "aiohttp releases the connection once the headers are read -- even when they announce a large "
         "`Content-Length` (witnessed with `TCPConnector(limit=1)`).",
+        "Nor the only request made inside the `async with ClientSession() as s:` block that made its session, "
+        "with no loop in between (discord-ext-forms' `async with aiohttp.ClientSession() as session: r = await "
+        "session.get(url); return r.status == 200`): leaving the block closes the session's connector, and "
+        "the response's connection with it, and no other request waits for it. With another request on the "
+        "session in that block, or inside a loop there, the unreleased response keeps a connection the next "
+        "request may wait for, and is reported.",
         "Reported at the request call.",
     ),
     references=(AIOHTTP_CLIENT_DOC + "#response-object", "https://docs.aiohttp.org/en/stable/client_reference.html"),
@@ -96,13 +102,44 @@ class ResponseChecker(Checker):
         if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute):
             return
         if _has_body(call) and kind_of(self.ctx, call.func.value) is Kind.AIOHTTP_SESSION:
+            if self._closes_with_session(call.func.value):
+                return
             self.ctx.watch(binding)
             self.responses.append((binding, call))
+
+    def _closes_with_session(self, receiver: ast.expr) -> bool:
+        """The request is made inside the ``async with ClientSession() as s:`` that made its session,
+        with no loop in between: leaving the block closes the session's connector and the response's
+        connection with it, so it holds no pooled connection that another request waits for
+        (discord-ext-forms' one-off invite check).  In a loop inside that block each unreleased
+        response still holds one and is reported."""
+        name = dotted_name(receiver)
+        for node, _ in within_scope(self.ctx.frame, (ast.AsyncWith, *LOOP_NODES, ast.AsyncFor)):
+            if not isinstance(node, ast.AsyncWith):
+                return False
+            for item in node.items:
+                if item.optional_vars is not None and dotted_name(item.optional_vars) == name:
+                    return kind_of(self.ctx, item.context_expr) is Kind.AIOHTTP_SESSION and _one_request(node, name)
+        return False
 
     def module_end(self) -> None:
         for binding, call in self.responses:
             if not any(_releases(frame) for frame in binding.loads or ()):
                 self.ctx.report(call, UNRELEASED_RESPONSE, name=binding.name, call=describe(call))
+
+
+def _one_request(block: ast.AsyncWith, session: str | None) -> bool:
+    """The body of ``block`` makes just one request on ``session``."""
+    requests = (
+        node
+        for statement in block.body
+        for node in ast.walk(statement)
+        if type(node) is ast.Call
+        and type(node.func) is ast.Attribute
+        and node.func.attr in REQUEST_METHODS
+        and dotted_name(node.func.value) == session
+    )
+    return next(requests, None) is not None and next(requests, None) is None
 
 
 def _has_body(call: ast.Call) -> bool:
