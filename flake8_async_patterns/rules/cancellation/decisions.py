@@ -16,12 +16,15 @@ from .structure import awaits_parameter, class_of, only_cleanup_of, raises_unles
 from .suspension import (
     never_suspends,
     shielded_names,
+    spelled_value,
     tells_awaited_apart,
     tells_closing_apart,
     tells_message_apart,
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ...knowledge.entry import MainCoroutines
     from ...registry import Rule
     from ...semantic.context import Context
@@ -123,7 +126,7 @@ class Decisions:
             return True  # ``if _task_cancelling(): raise``, the helper asking ``current_task().cancelling()``
         told_apart = (
             tells_awaited_apart(candidate.try_node, handler)
-            or tells_closing_apart(handler, shielded_names(candidate.try_node))
+            or tells_closing_apart(handler, shielded_names(candidate.try_node), self._canceller_setter(function))
             or tells_message_apart(handler)
         )
         if told_apart and Outcome.RERAISE in self._ends(candidate):
@@ -168,6 +171,25 @@ class Decisions:
         if not awaits_parameter(candidate.try_node, function, positions[0]):
             return False
         return candidate.try_node in self.last_statements or self._ends(candidate) <= _ENDS_FUNCTION
+
+    def _canceller_setter(self, function: Scope) -> Callable[[str], frozenset[str] | None]:
+        """What the methods of ``function``'s class that call ``.cancel()`` set ``self.<attr>`` to before
+        their first cancel, spelled (both arms of an ``a if c else b``); None where some value has no
+        spelling or no such method sets the attribute."""
+        cls = class_of(function)
+
+        def values(attr: str) -> frozenset[str] | None:
+            found: set[str | None] = set()
+            for binding in cls.attrs.get(attr, ()) if cls is not None else ():
+                first = self.first_cancel.get(binding.scope)
+                value = binding.value
+                if first is None or value is None or getattr(binding.node, "lineno", first) >= first:
+                    continue
+                arms = (value.body, value.orelse) if type(value) is ast.IfExp else (value,)
+                found.update(spelled_value(arm) for arm in arms)
+            return frozenset(found) if found and None not in found else None  # type: ignore[arg-type]
+
+        return values
 
     def _helper(self, name: str, function: Scope) -> Scope | None:
         """The body of the def that ``name()`` calls from ``function``, if the module shows one."""

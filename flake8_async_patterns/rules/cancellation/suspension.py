@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from ...semantic.frames import await_points_in, within_scope
@@ -158,7 +158,13 @@ def _names_in(nodes: Iterable[ast.AST]) -> set[str | None]:
     return {dotted_name(node) for root in nodes for node in ast.walk(root) if type(node) in (ast.Name, ast.Attribute)}
 
 
-def tells_closing_apart(handler: ast.ExceptHandler, shielded: set[str | None] = frozenset()) -> bool:
+# What the class's cancelling methods set ``self.<attr>`` to before they cancel (spelled values), or None.
+SetByCanceller = Callable[[str], "frozenset[str] | None"]
+
+
+def tells_closing_apart(
+    handler: ast.ExceptHandler, shielded: set[str | None] = frozenset(), set_by_canceller: SetByCanceller | None = None
+) -> bool:
     """Whether the handler first asks whether its object is shutting down -- ``self.closed``,
     ``self._stopping``, ``self._conn.is_closed()``, ``not self.is_connected``, alone, or-ed together
     or and-ed with other tests -- and re-raises where it is not (``if not self.closed: raise``;
@@ -169,11 +175,14 @@ def tells_closing_apart(handler: ast.ExceptHandler, shielded: set[str | None] = 
     closed: raise``, then a retry) is no such test.  ``F.cancelled()``/``F.done()`` of a future in
     ``shielded`` (the ``try`` body awaits it through ``shield``) may stand among the operands as one
     more test of that kind: where F is over, the CancelledError is F's (litestar-security's ``if
-    task.cancelled() or self._closed: return``)."""
+    task.cancelled() or self._closed: return``).  So may a comparison of a ``self`` attribute that
+    the class's own cancelling method sets before it cancels with a value that method never sets
+    (ophyd-async's ``if self._stop_state == StopState.NONE: raise``, ``stop()`` setting it to
+    ``USER_SUCCESS``/``USER_FAILURE`` and then cancelling the move)."""
     for index, statement in enumerate(handler.body):
         if not isinstance(statement, ast.If):
             continue
-        state = _object_state(statement.test, shielded)
+        state = _object_state(statement.test, shielded, set_by_canceller)
         if state is None:
             return False
         running_arm = statement.body if state == "running" else statement.orelse or handler.body[index + 1 :]
@@ -220,7 +229,9 @@ def _message_of(expr: ast.expr, name: str) -> bool:
     )
 
 
-def _object_state(test: ast.expr, shielded: set[str | None], depth: int = 0) -> str | None:
+def _object_state(
+    test: ast.expr, shielded: set[str | None], set_by_canceller: SetByCanceller | None = None, depth: int = 0
+) -> str | None:
     """``"closing"`` where ``test`` holds only while the object shuts down, ``"running"`` where it
     holds only while the object runs, ``None`` where it tells nothing of the kind.  A chain of
     ``not`` is unwound in a loop; and-/or-nesting deeper than any real test tells nothing."""
@@ -228,16 +239,49 @@ def _object_state(test: ast.expr, shielded: set[str | None], depth: int = 0) -> 
     while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         test, flipped = test.operand, not flipped
     if isinstance(test, ast.BoolOp):
-        states = [_object_state(value, shielded, depth + 1) for value in test.values] if depth < 16 else [None]
+        states = (
+            [_object_state(value, shielded, set_by_canceller, depth + 1) for value in test.values]
+            if depth < 16
+            else [None]
+        )
         if isinstance(test.op, ast.Or):  # holds only while closing if every operand does
             state = states[0] if len(set(states)) == 1 else None
         else:  # ``A and B`` holds only while closing if any operand does (and only while running likewise)
             state = "closing" if "closing" in states else "running" if "running" in states else None
     elif _asks_shielded_state(test, shielded):
         state = "closing"  # over: a CancelledError is the shielded future's own
+    elif type(test) is ast.Compare and set_by_canceller is not None:
+        state = _canceller_state(test, set_by_canceller)
     else:
         state = _flag_state(test)
     return _FLIPPED.get(state) if flipped else state
+
+
+_EQUAL = (ast.Eq, ast.Is)
+_UNEQUAL = (ast.NotEq, ast.IsNot)
+
+
+def _canceller_state(test: ast.Compare, set_by_canceller: SetByCanceller) -> str | None:
+    """``self.X == V`` holds only while running, ``self.X != V`` only while closing, when the class's
+    cancelling methods set ``self.X`` only to values other than ``V`` before they cancel."""
+    if len(test.ops) != 1 or not isinstance(test.ops[0], (*_EQUAL, *_UNEQUAL)):
+        return None
+    left = test.left
+    attr = (
+        left.attr if type(left) is ast.Attribute and type(left.value) is ast.Name and left.value.id == "self" else None
+    )
+    value = spelled_value(test.comparators[0])
+    set_values = set_by_canceller(attr) if attr is not None and value is not None else None
+    if not set_values or value in set_values:
+        return None
+    return "running" if isinstance(test.ops[0], _EQUAL) else "closing"
+
+
+def spelled_value(expr: ast.expr) -> str | None:
+    """A dotted name or a literal, spelled: ``StopState.NONE``, ``None``, ``'idle'``."""
+    if type(expr) is ast.Constant:
+        return repr(expr.value)
+    return dotted_name(expr) if type(expr) in (ast.Name, ast.Attribute) else None
 
 
 def _asks_shielded_state(test: ast.expr, shielded: set[str | None]) -> bool:
