@@ -111,8 +111,8 @@ class ResponseChecker(Checker):
         """The request is made inside the ``async with ClientSession() as s:`` that made its session,
         with no loop in between: leaving the block closes the session's connector and the response's
         connection with it, so it holds no pooled connection that another request waits for
-        (discord-ext-forms' one-off invite check).  In a loop inside that block each unreleased
-        response still holds one and is reported."""
+        (discord-ext-forms' one-off invite check) -- if it is the block's only request on the
+        session.  Another request there, or a loop around this one, may wait for that connection."""
         name = dotted_name(receiver)
         for node, _ in within_scope(self.ctx.frame, (ast.AsyncWith, *LOOP_NODES, ast.AsyncFor)):
             if not isinstance(node, ast.AsyncWith):
