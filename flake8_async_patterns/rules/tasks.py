@@ -21,10 +21,9 @@ from ..semantic.flow import Outcome, outcomes
 from ..semantic.frames import (
     FUNCTION_LIKE_NODES,
     ancestors,
+    holding_list,
     parent_of,
     statement_frame,
-    statement_lists,
-    statement_position,
 )
 from ..semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ..semantic.text import describe, is_stub
@@ -362,12 +361,8 @@ class TaskChecker(Checker):
 def _rest(binding: Binding) -> list[ast.stmt] | None:
     """The statements after the one that makes ``binding``, in its own statement list."""
     statement = statement_frame(binding.frame) if binding.frame is not None else None
-    parent = parent_of(statement) if statement is not None else None
-    for statements in statement_lists(parent):
-        position = statement_position(statement[0], statements)
-        if position is not None:
-            return statements[position + 1 :]
-    return None
+    found = holding_list(statement[0], parent_of(statement)) if statement is not None else None
+    return found[0][found[1] + 1 :] if found is not None else None
 
 
 def _never_left(binding: Binding) -> bool:

@@ -110,6 +110,16 @@ def statement_position(statement: ast.AST, statements: list) -> int | None:
     return next((index for index, s in enumerate(statements) if s is statement), None)
 
 
+def holding_list(statement: ast.AST, parent: ast.AST | None) -> tuple[list, int] | None:
+    """The statement list of ``parent`` that holds ``statement`` (:func:`statement_lists`), and
+    ``statement``'s position in it; None when no list of ``parent`` holds it."""
+    for statements in statement_lists(parent):
+        position = statement_position(statement, statements)
+        if position is not None:
+            return statements, position
+    return None
+
+
 def statement_lists(node: ast.AST | None) -> list[list]:
     """The statement lists of ``node`` that run in its own flow: ``body``, ``orelse``,
     ``finalbody`` (an ``except`` handler's or ``case``'s body is its own node's ``body``)."""
@@ -240,19 +250,13 @@ def _left_before(parent: ast.AST, statement: ast.stmt, version: tuple[int, int],
     """Whether an earlier statement of ``statement``'s list is ``if <version gate>: ... return``
     (or ``raise``, without ``else``) that holds on ``version`` and every later one: pgqueuer's
     ``if sys.version_info >= (3, 12): return asyncio.run(...)`` before the 3.10-only fallback."""
-    for statements in statement_lists(parent):
-        position = statement_position(statement, statements)
-        if position is None:
-            continue
-        for earlier in statements[:position]:
-            if (
-                isinstance(earlier, ast.If)
-                and not earlier.orelse
-                and isinstance(earlier.body[-1], (ast.Return, ast.Raise))
-            ):
-                condition = version_condition(earlier.test, qualified_name)
-                if condition is not None and condition(version) and condition(_FAR_FUTURE):
-                    return True
+    found = holding_list(statement, parent)
+    statements, position = found if found is not None else ([], 0)
+    for earlier in statements[:position]:
+        if isinstance(earlier, ast.If) and not earlier.orelse and isinstance(earlier.body[-1], (ast.Return, ast.Raise)):
+            condition = version_condition(earlier.test, qualified_name)
+            if condition is not None and condition(version) and condition(_FAR_FUTURE):
+                return True
     return False
 
 
@@ -442,12 +446,8 @@ def other_branch(frame: Frame) -> list[ast.stmt] | None:
             return node.body
         if node.orelse or not isinstance(node.body[-1], (ast.Return, ast.Raise)):
             return node.orelse
-        holder = next(path, (None, None))[0]
-        for statements in statement_lists(holder):  # the statements after the ``if`` in its holder's list
-            index = statement_position(node, statements)
-            if index is not None:
-                return statements[index + 1 :]
-        return []
+        found = holding_list(node, next(path, (None, None))[0])  # the statements after the ``if`` in its holder
+        return found[0][found[1] + 1 :] if found is not None else []
     return None
 
 

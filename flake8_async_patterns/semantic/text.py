@@ -6,7 +6,7 @@ Everything here looks at one expression (never a tree walk beyond it) and knows 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 MAX_CHAIN = 64  # attribute chains longer than this are not resolved (still linted)
 
@@ -79,6 +79,11 @@ def last_segment(expr: ast.AST) -> str | None:
 def names_in(expr: ast.AST) -> set[str]:
     """Names read anywhere inside one expression (a call's arguments, a condition)."""
     return {node.id for node in ast.walk(expr) if isinstance(node, ast.Name)}
+
+
+def dotted_names_in(nodes: Iterable[ast.AST]) -> set[str | None]:
+    """Names and dotted attributes (``session``, ``self.session``) spelled anywhere inside ``nodes``."""
+    return {dotted_name(node) for root in nodes for node in ast.walk(root) if type(node) in (ast.Name, ast.Attribute)}
 
 
 def call_arguments(call: ast.Call) -> Iterator[ast.AST]:

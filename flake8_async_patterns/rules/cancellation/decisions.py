@@ -124,9 +124,10 @@ class Decisions:
             return True
         if any(self._helper(name, function) in self.askers for name in self.asker_calls.get(handler, ())):
             return True  # ``if _task_cancelling(): raise``, the helper asking ``current_task().cancelling()``
+        shielded = shielded_names(candidate.try_node)
         told_apart = (
-            tells_awaited_apart(candidate.try_node, handler)
-            or tells_closing_apart(handler, shielded_names(candidate.try_node), self._canceller_setter(function))
+            tells_awaited_apart(shielded, handler)
+            or tells_closing_apart(handler, shielded, self._canceller_setter(function))
             or tells_message_apart(handler)
         )
         if told_apart and Outcome.RERAISE in self._ends(candidate):
@@ -168,7 +169,7 @@ class Decisions:
         positions = self.reaped_arguments.get((class_of(function) if function.is_method else None, function.name))
         if not positions or None in positions or len(set(positions)) != 1:
             return False
-        if not awaits_parameter(candidate.try_node, function, positions[0]):
+        if not awaits_parameter(self.ctx, candidate.try_node, function, positions[0]):
             return False
         return candidate.try_node in self.last_statements or self._ends(candidate) <= _ENDS_FUNCTION
 

@@ -13,10 +13,10 @@ from ...semantic.frames import (
     TRY_NODES,
     await_points_in,
     branch_path,
+    holding_list,
     in_statement_list,
     parent_of,
     statement_frame,
-    statement_lists,
     statement_position,
     within_scope,
 )
@@ -189,25 +189,25 @@ def cancelled_argument(frame: Frame, call: ast.Call) -> int | None:
     statement = statement_frame(frame)
     if statement is None or not call.args:
         return None
-    for block in statement_lists(parent_of(statement)):
-        position = statement_position(statement[0], block)
-        if position is None:
-            continue
-        previous = block[position - 1].value if position and type(block[position - 1]) is ast.Expr else None
-        func = previous.func if type(previous) is ast.Call else None
-        if type(func) is not ast.Attribute or func.attr != "cancel" or previous.args:
-            return None
-        cancelled = dotted_name(func.value)
-        return next((i for i, arg in enumerate(call.args) if cancelled and dotted_name(arg) == cancelled), None)
-    return None
+    found = holding_list(statement[0], parent_of(statement))
+    if not found or not found[1]:
+        return None
+    before = found[0][found[1] - 1]
+    previous = before.value if type(before) is ast.Expr else None
+    func = previous.func if type(previous) is ast.Call else None
+    if type(func) is not ast.Attribute or func.attr != "cancel" or previous.args:
+        return None
+    cancelled = dotted_name(func.value)
+    return next((i for i, arg in enumerate(call.args) if cancelled and dotted_name(arg) == cancelled), None)
 
 
-def awaits_parameter(try_node: ast.AST, function: Scope, position: int) -> bool:
+def awaits_parameter(ctx: Context, try_node: ast.AST, function: Scope, position: int) -> bool:
     """The ``try`` body awaits the positional parameter at ``position`` of ``function`` (``self``
     not counted for a method, unless a ``@staticmethod``) by name: ``await task``."""
     arguments = getattr(function.node, "args", None)
     parameters = [*arguments.posonlyargs, *arguments.args] if arguments is not None else []
-    static = any(type(d) is ast.Name and d.id == "staticmethod" for d in getattr(function.node, "decorator_list", ()))
+    decorators = getattr(function.node, "decorator_list", ())
+    static = any(ctx.qualified_name(d, function.parent) == "builtins.staticmethod" for d in decorators)
     if function.is_method and not static:
         parameters = parameters[1:]
     if position >= len(parameters):

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from ...semantic.frames import await_points_in, within_scope
 from ...semantic.scope import BindingKind
-from ...semantic.text import dotted_name, is_stub, last_segment
+from ...semantic.text import dotted_name, dotted_names_in, is_stub, last_segment
 
 # A future's or task's methods that tell whether it was cancelled, or is over.
 STATE_METHODS = frozenset({"cancelled", "done"})
@@ -104,7 +104,7 @@ def _runs_through(ctx: Context, point: ast.AST, function: Scope, scopes: dict[as
     )
 
 
-def tells_awaited_apart(try_node: ast.Try, handler: ast.ExceptHandler) -> bool:
+def tells_awaited_apart(shielded: set[str | None], handler: ast.ExceptHandler) -> bool:
     """Whether the handler first asks ``F.cancelled()``/``F.done()`` of a future or task the
     ``try`` body awaits through ``shield`` (``await asyncio.shield(connect_task)``, ``await
     wait_for(shield(wrap_future(future)), t)``; a plain ``await F`` cancels F with the awaiting task,
@@ -112,9 +112,9 @@ def tells_awaited_apart(try_node: ast.Try, handler: ast.ExceptHandler) -> bool:
     (``if not F.done(): ... raise``) or leaves without raising only in the arm where F is over
     (``if F.cancelled(): return None``): a CancelledError there is F's own when F is over, and the
     task's when F still runs (camel-ai's MCP connect, openhands' prompt drain; asgiref's ``if
-    exec_coro.done(): raise``, which swallows the task's own, is no such test).  Walks the ``try``
-    body's await points: ask about a handler about to be reported."""
-    shielded = shielded_names(try_node)
+    exec_coro.done(): raise``, which swallows the task's own, is no such test).  ``shielded`` is
+    :func:`shielded_names` of the ``try`` (a walk of its await points: ask about a handler about to
+    be reported)."""
     for statement in handler.body:
         if not isinstance(statement, ast.If):
             continue
@@ -138,7 +138,7 @@ def shielded_names(try_node: ast.Try) -> set[str | None]:
     does ``F.cancelled()`` tell F's own cancellation from the awaiting task's (a plain ``await task``
     passes the awaiting task's cancellation into the task, which then ends cancelled too: marimo's
     chat prompt)."""
-    return _names_in(
+    return dotted_names_in(
         argument
         for value in _awaited_values(try_node)
         for call in ast.walk(value)
@@ -152,10 +152,6 @@ def _awaited_values(try_node: ast.Try) -> Iterator[ast.expr]:
         for point in await_points_in(statement, (ast.Await,)):
             if type(point) is ast.Await:  # (an async comprehension's ``for`` comes too)
                 yield point.value
-
-
-def _names_in(nodes: Iterable[ast.AST]) -> set[str | None]:
-    return {dotted_name(node) for root in nodes for node in ast.walk(root) if type(node) in (ast.Name, ast.Attribute)}
 
 
 # What the class's cancelling methods set ``self.<attr>`` to before they cancel (spelled values), or None.

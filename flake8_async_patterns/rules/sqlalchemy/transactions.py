@@ -21,15 +21,14 @@ from ...semantic.frames import (
     Arms,
     branch_arms,
     exclusive,
+    holding_list,
     in_statement_list,
     parent_of,
-    statement_lists,
-    statement_position,
     within_scope,
 )
 from ...semantic.scope import Binding, BindingKind
 from ...semantic.source import ASYNC_CODE
-from ...semantic.text import describe, dotted_name
+from ...semantic.text import describe, dotted_name, dotted_names_in
 from ._shared import SA_ASYNCIO, SA_ERRORS, SA_SESSION_BASICS, session_rule
 
 if TYPE_CHECKING:
@@ -338,13 +337,9 @@ class TransactionChecker(Checker):
             return True
         if ends != {Outcome.FALL}:
             return False
-        for block in statement_lists(parent_of(self.ctx.frame)):
-            position = statement_position(try_node, block)
-            if position is None:
-                continue
-            after = block[position + 1 :]
-            return bool(after) and not outcomes(after) - _LEAVES and not _names(after, session)
-        return False
+        found = holding_list(try_node, parent_of(self.ctx.frame))
+        after = found[0][found[1] + 1 :] if found is not None else []
+        return bool(after) and not outcomes(after) - _LEAVES and session not in dotted_names_in(after)
 
     def _catches_db_errors(self, type_expr: ast.AST | None) -> bool:
         if type_expr is None:
@@ -443,12 +438,3 @@ class TransactionChecker(Checker):
                 self.ctx.report(node, EXPIRED_ATTRIBUTE, **fields)
             elif unseen_expire:
                 self.ctx.report(node, EXPIRED_ATTRIBUTE, "unseen_factory", **fields)
-
-
-def _names(statements: list[ast.stmt], session: str) -> bool:
-    """Whether ``session`` (a name or a dotted attribute) appears in ``statements``."""
-    return any(
-        type(node) in (ast.Name, ast.Attribute) and dotted_name(node) == session
-        for statement in statements
-        for node in ast.walk(statement)
-    )
