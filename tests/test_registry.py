@@ -153,3 +153,14 @@ def test_fixture_folder_holds_only_fixtures():
             assert path.name in ("seeds", "fixes"), path.name  # the seeds' examples re-written; --fix pairs
             continue
         assert path.suffix == ".py" and path.name.startswith(PREFIX), path.name
+
+
+def test_lifecycle_hook_note_is_on_exactly_the_local_io_rules():
+    """The rules an application's startup/shutdown hook is excused from (bounded local I/O) say so on
+    their pages, as does transitive-blocking-call, whose chains may end in them; no other rule does."""
+    from flake8_async_patterns.rules.blocking.conditions import LOCAL_IO
+    from flake8_async_patterns.rules.blocking.notes import LIFECYCLE_NOTE, LOCAL_IO_NAMES
+
+    assert {rule.name for rule in LOCAL_IO} == LOCAL_IO_NAMES
+    with_note = {rule.name for rule in ALL_RULES if LIFECYCLE_NOTE[0] in rule.notes}
+    assert with_note == LOCAL_IO_NAMES | {"transitive-blocking-call"}

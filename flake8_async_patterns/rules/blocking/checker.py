@@ -13,6 +13,7 @@ from ...knowledge.cli import is_cli_command, runs_alone
 from ...knowledge.entry import main_coroutines
 from ...knowledge.inference import kind_of, session_factory_kind
 from ...knowledge.kinds import Kind
+from ...knowledge.lifecycle import lifecycle_hooks
 from ...registry import Rule
 from ...semantic.frames import Frame, awaited_chain, parent_of
 from ...semantic.scope import Binding, BindingKind, Scope, ScopeKind
@@ -40,7 +41,7 @@ from .calls import (
     WAITING_FUNCTIONS,
     Family,
 )
-from .conditions import EXCUSED, Condition, file_condition, pipe_used_on_loop, socket_condition
+from .conditions import EXCUSED, LOCAL_IO, Condition, file_condition, pipe_end, pipe_used_on_loop, socket_condition
 from .declarations import (
     BLOCKING_DATABASE,
     BLOCKING_DIRECTORY_SCAN,
@@ -130,9 +131,11 @@ class BlockingChecker(Checker):
         self.once_calls: set[tuple[Scope, Scope]] = set()  # (caller, callee) called where built once
         self.every_time_calls: set[tuple[Scope, Scope]] = set()  # the other (caller, callee) calls
         self.ssl_helpers: set[Scope] = set()  # helpers whose first blocking call builds an SSL context
-        self.async_calls: list[tuple[ast.Call, Scope, str, Scope | None, Frame]] = []
+        self.remote_blocks: dict[Scope, str] = {}  # helper -> its first blocking call that is not local I/O
+        self.async_calls: list[tuple[ast.Call, Scope, Scope, Scope | None, Frame]] = []
         self.gates = Gates()  # helpers that block only when a parameter asks them to
         self.main_coroutines = main_coroutines(ctx)
+        self.lifecycle = lifecycle_hooks(ctx)
         # blocking calls in async context whose report waits for the module end
         self.deferred: list[tuple[ast.Call, Blocking, str, Condition]] = []
         self.nonblocking_sockets: set[Binding] = set()
@@ -266,6 +269,7 @@ class BlockingChecker(Checker):
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
         function = ctx.function
+        self.lifecycle.called(node)  # ``app.on_startup.append(init)``
         if ctx.in_async:
             self._async_call(node, function)
             return
@@ -273,10 +277,13 @@ class BlockingChecker(Checker):
         if not self.want_transitive or function.kind is not ScopeKind.FUNCTION or function.is_async_def:
             return
         blocks = self.helper_blocks.get(function)
-        if blocks is None or blocks[-1][1] is not None:  # no unexcusable blocking call yet
+        settled = blocks is not None and blocks[-1][1] is None  # an unexcusable blocking call already
+        if not settled or function not in self.remote_blocks:
             found = self.detect(node)
-            if found is not None:
-                condition = self._condition(node, found)
+            condition = None if found is None else self._condition(node, found)
+            if found is not None and condition is None and found.rule not in LOCAL_IO:
+                self.remote_blocks.setdefault(function, found.call)  # what a lifecycle hook may not call
+            if found is not None and not settled:
                 queue = helper_get(node) if condition is None and found.rule is BLOCKING_WAIT else None
                 if queue is not None:  # ``self.jobs.get()``: the coroutine calling it decides
                     condition = Condition(queue=queue)
@@ -345,7 +352,7 @@ class BlockingChecker(Checker):
             helper = sync_helper(self.ctx, node)
             if helper is not None and not runs_alone(self.ctx):
                 startup = self.main_coroutines.startup(function)
-                self.async_calls.append((node, helper, function.name, startup, self.ctx.frame))
+                self.async_calls.append((node, helper, function, startup, self.ctx.frame))
 
     def _sync_call(self, node: ast.Call) -> None:
         """A call outside async context: ``asyncio.run(main())``, or a coroutine trampoline."""
@@ -358,9 +365,9 @@ class BlockingChecker(Checker):
         condition = self._condition(call, found)
         if condition is not EXCUSED:
             startup = self.main_coroutines.startup(self.ctx.function)
-            if startup is not None:
+            if startup is not None or found.rule in LOCAL_IO:  # a lifecycle hook may read a local file
                 condition = condition or Condition()
-                condition.startup = startup
+                condition.startup, condition.hook = startup, self.ctx.function if found.rule in LOCAL_IO else None
         if condition is None:
             self.ctx.report(call, found.rule, call=found.call, function=function, replacement=found.replacement)
         elif condition is not EXCUSED:
@@ -397,17 +404,9 @@ class BlockingChecker(Checker):
                 return EXCUSED
             if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
                 condition = self.fdopened[call] = Condition()
-                condition.pipe = self._pipe_end(call)
+                condition.pipe = pipe_end(ctx, call)
                 return condition
         return None
-
-    def _pipe_end(self, call: ast.Call) -> bool:
-        """``os.fdopen(read_fd)`` with ``read_fd, write_fd = os.pipe()``: wrapping a pipe's end reads
-        and writes nothing (daytona hands the ends to a thread and an executor; see
-        :func:`pipe_used_on_loop`)."""
-        binding = self.ctx.binding_of(call.args[0]) if call.args else None
-        value = binding.value if binding is not None and binding.kind is BindingKind.UNPACK else None
-        return type(value) is ast.Call and self.ctx.qualified_name(value.func) == "os.pipe"
 
     def leave_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
         self.main_coroutines.defined(node)
@@ -440,7 +439,7 @@ class BlockingChecker(Checker):
     def _excused(self, condition: Condition | None) -> bool:
         if condition is None:
             return False
-        if self.main_coroutines.is_main(condition.startup):
+        if self.main_coroutines.is_main(condition.startup) or self.lifecycle.is_hook(condition.hook):
             return True
         if condition.socket is not None:
             return condition.socket in self.nonblocking_sockets
@@ -452,11 +451,8 @@ class BlockingChecker(Checker):
             return condition.seek not in self.file_data
         if condition.pipe:
             return not pipe_used_on_loop(condition.files)
-        return any(
-            isinstance(parent_of(load), ast.Call) and is_pipe_transport(parent_of(load))
-            for binding in condition.files
-            for load in binding.loads
-        )
+        parents = (parent_of(load) for binding in condition.files for load in binding.loads)
+        return any(isinstance(parent, ast.Call) and is_pipe_transport(parent) for parent in parents)
 
     def module_end(self) -> None:
         ctx = self.ctx
@@ -465,11 +461,11 @@ class BlockingChecker(Checker):
                 ctx.report(call, found.rule, call=found.call, function=function, replacement=found.replacement)
         if not self.async_calls:
             return
-        direct = {}
-        for helper, candidates in self.helper_blocks.items():
-            blocking = next((call for call, condition in candidates if not self._excused(condition)), None)
-            if blocking is not None:
-                direct[helper] = blocking
+        firsts = {
+            h: next((c for c, why in blocks if not self._excused(why)), None)
+            for h, blocks in self.helper_blocks.items()
+        }
+        direct = {helper: blocking for helper, blocking in firsts.items() if blocking is not None}
         helper_calls = self.helper_calls
         links = blocking_chains(direct, helper_calls)
         if self.gates.settle(direct, helper_calls, links):  # some helpers block only when asked to
@@ -487,14 +483,16 @@ class BlockingChecker(Checker):
         if cached:
             calls = {f: [c for c in callees if (f, c) not in cached] for f, callees in helper_calls.items()}
             links = blocking_chains(direct, calls)
+        remote = blocking_chains(self.remote_blocks, helper_calls)  # chains a lifecycle hook may not run
         for call, helper, function, startup, frame in self.async_calls:
-            if helper not in links or self.main_coroutines.is_main(startup) or self.gates.leaves_shut(helper, call):
+            chains = remote if self.lifecycle.is_hook(function) else links  # a hook may do local I/O
+            if helper not in chains or self.main_coroutines.is_main(startup) or self.gates.leaves_shut(helper, call):
                 continue
-            if helper in once and links[helper].last in self.ssl_helpers:
+            if helper in once and chains[helper].last in self.ssl_helpers:
                 continue  # ``@functools.cache def ssl_context(...)``: built once per arguments
             if not any(callee in links for callee in self.helper_calls.get(helper, ())) and takes_seen_item(
                 call, frame, self.helper_blocks.get(helper, ()), self._excused
             ):
                 continue  # ``self.take()`` that takes the item the coroutine just saw in ``self.jobs``
-            chain = spell_chain(helper, links)
-            ctx.report(call, TRANSITIVE_BLOCKING_CALL, call=describe(call), function=function, chain=chain)
+            chain = spell_chain(helper, chains)
+            ctx.report(call, TRANSITIVE_BLOCKING_CALL, call=describe(call), function=function.name, chain=chain)

@@ -9,8 +9,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ...semantic.frames import enclosing_function_node, in_try_handling
+from ...semantic.scope import BindingKind
 from ...semantic.text import dotted_name
 from .arguments import datagram_call
+from .declarations import BLOCKING_DIRECTORY_SCAN, BLOCKING_FILE_IO, BLOCKING_FILE_OBJECT_METHOD, BLOCKING_SSL_CONTEXT
 
 if TYPE_CHECKING:
     from ...semantic.context import Context
@@ -26,7 +28,7 @@ class Condition:
     of a ``self`` queue is excused where the coroutine calling it just saw an item there; a
     ``seek()`` where its function neither reads nor writes that file object (it moves no data)."""
 
-    __slots__ = ("attribute", "files", "pipe", "queue", "scans", "seek", "socket", "startup")
+    __slots__ = ("attribute", "files", "hook", "pipe", "queue", "scans", "seek", "socket", "startup")
 
     def __init__(
         self,
@@ -45,9 +47,13 @@ class Condition:
         self.pipe = False  # ``os.fdopen`` of an ``os.pipe()`` end: excused unless the coroutine reads or writes it
         self.queue = queue  # a helper's ``self.jobs.get()``: excused where the caller just saw an item
         self.seek = seek  # (function, file object) of a ``seek()``
+        self.hook: Scope | None = None  # a local-I/O call's function: excused if it is a lifecycle hook
 
 
 EXCUSED = Condition()  # excused already: never blocking
+# Bounded local I/O: what an application's startup and shutdown hooks may do on the loop
+# (:mod:`...knowledge.lifecycle`), as nothing is being served then; their pages say so (``LOCAL_IO_NAMES``).
+LOCAL_IO = frozenset({BLOCKING_FILE_IO, BLOCKING_DIRECTORY_SCAN, BLOCKING_SSL_CONTEXT, BLOCKING_FILE_OBJECT_METHOD})
 
 
 # A socket call in a ``try`` handling these is the non-blocking idiom: it fails instead of waiting.
@@ -103,6 +109,15 @@ def _seeks_where_it_is(call: ast.Call, name: str) -> bool:
 
 
 _FILE_IO = frozenset({"read", "readline", "readlines", "readinto", "write", "writelines", "flush"})
+
+
+def pipe_end(ctx: Context, call: ast.Call) -> bool:
+    """``os.fdopen(read_fd)`` with ``read_fd, write_fd = os.pipe()``: wrapping a pipe's end reads
+    and writes nothing (daytona hands the ends to a thread and an executor; see
+    :func:`pipe_used_on_loop`)."""
+    binding = ctx.binding_of(call.args[0]) if call.args else None
+    value = binding.value if binding is not None and binding.kind is BindingKind.UNPACK else None
+    return type(value) is ast.Call and ctx.qualified_name(value.func) == "os.pipe"
 
 
 def pipe_used_on_loop(files: list[Binding]) -> bool:

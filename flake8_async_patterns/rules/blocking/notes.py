@@ -52,3 +52,25 @@ MAIN_COROUTINE_NOTE = (
     "await -- including one in the call's own arguments, or in a loop or comprehension that runs the call again -- "
     "servers and tasks may be running, and the call is reported.",
 )
+# The rules of bounded local I/O (a file, a directory, a certificate), which an application's startup
+# and shutdown hooks may do on the loop -- and transitive-blocking-call chains that end in them.
+LOCAL_IO_NAMES = frozenset(
+    {"blocking-file-io", "blocking-directory-scan", "blocking-ssl-context", "blocking-file-object-method"}
+)
+LIFECYCLE_NOTE = (
+    "Not in an application's startup or shutdown hook: startup and shutdown hooks run "
+    "before the first request is served or after the last one, so a short local read there -- a configuration file, "
+    "a certificate, a data directory -- delays no request; it is where the blocking-ssl-context and "
+    "loop-bound-client-at-import pages tell you to build things): an `async def` decorated as a hook "
+    '(`@driver.on_startup`/`on_shutdown` of NoneBot, `@app.on_event("startup")` of FastAPI/Starlette, Quart\'s '
+    "`@app.before_serving`/`after_serving`, Sanic's `@app.before_server_start`/`after_server_stop`/"
+    '`main_process_start` or `@app.listener("before_server_start")`, aiogram\'s `@dp.startup()`/`shutdown()`, '
+    "Chainlit's `@cl.on_app_startup`), an `@asynccontextmanager` whose name ends in `lifespan`, or a function "
+    "the module registers by name (`app.on_startup.append(init)`/`on_shutdown`/`on_cleanup`/`cleanup_ctx` of aiohttp, "
+    "`driver.on_startup(init)`, `dp.startup.register(init)`, `Starlette(on_startup=[init])`, "
+    '`FastAPI(lifespan=span)`, `app.add_event_handler("startup", init)`, '
+    '`app.register_listener(init, "before_server_start")`). Only local I/O is excused there: a sleep, an HTTP '
+    "call, a subprocess, a database call or a chain to one still blocks whatever the loop already runs -- other "
+    "hooks, a bot's connections, background tasks -- and is reported. Sanic's `after_server_start` and "
+    "`before_server_stop` run while the server serves and are checked.",
+)

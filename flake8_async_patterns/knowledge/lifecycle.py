@@ -1,0 +1,122 @@
+"""Application lifecycle hooks: coroutines a web or bot framework runs while the application starts
+(before it serves its first request or update) or stops (after it has stopped serving), so a short
+local read there -- a configuration file, a certificate, a data directory -- delays no request."""
+
+from __future__ import annotations
+
+import ast
+
+from ..semantic.context import Context
+from ..semantic.scope import Scope
+from ..semantic.text import decorator_target, last_segment
+
+# ``@driver.on_startup`` (NoneBot), ``@app.before_serving`` (Quart), ``@app.before_server_start``
+# (Sanic), ``@cl.on_app_startup`` (Chainlit), ``@dp.startup()`` (aiogram): the attribute names the
+# moment.  Sanic's ``after_server_start``/``before_server_stop`` run while the server serves: not here.
+HOOK_ATTRIBUTES = frozenset(
+    {
+        "on_startup",
+        "on_shutdown",
+        "on_cleanup",
+        "before_serving",
+        "after_serving",
+        "before_server_start",
+        "after_server_stop",
+        "main_process_start",
+        "main_process_stop",
+        "on_app_startup",
+        "on_app_shutdown",
+        "startup",
+        "shutdown",
+    }
+)
+# ``@app.on_event("startup")`` (FastAPI/Starlette), ``@app.listener("before_server_start")`` (Sanic),
+# ``app.add_event_handler("shutdown", close)``: the moment is the first argument.
+_EVENT_METHODS = frozenset({"on_event", "listener", "add_event_handler"})
+_EVENTS = frozenset({"startup", "shutdown", "before_server_start", "after_server_stop", "main_process_start"})
+# ``Starlette(on_startup=[init])``, ``FastAPI(lifespan=lifespan)``, ``start_polling(dp, on_startup=init)``.
+_HOOK_KEYWORDS = frozenset({"on_startup", "on_shutdown", "lifespan"})
+# ``app.on_startup.append(init)`` (aiohttp), ``dp.startup.register(init)`` (aiogram), ``app.cleanup_ctx.append``.
+_HOOK_LISTS = HOOK_ATTRIBUTES | {"cleanup_ctx"}
+# ``driver.on_startup(init)``; not ``server.shutdown(timeout)``, whose argument is no hook.
+_CALLED_HOOKS = HOOK_ATTRIBUTES - {"startup", "shutdown"}
+_CONTEXT_MANAGERS = frozenset({"contextlib.asynccontextmanager"})
+
+
+class LifecycleHooks:
+    """The module's lifecycle hooks: an ``async def`` with a hook decorator (:data:`HOOK_ATTRIBUTES`,
+    ``@app.on_event("startup")``, ``@app.listener("before_server_start")``), an
+    ``@asynccontextmanager`` whose name ends in ``lifespan`` (the ASGI lifespan: startup before its
+    ``yield``, shutdown after), or a function whose name the module hands to a registration
+    (``app.on_startup.append(init)``, ``driver.on_startup(init)``, ``dp.startup.register(init)``,
+    ``Starlette(on_startup=[init])``, ``FastAPI(lifespan=span)``, ``app.add_event_handler("startup",
+    init)``, ``app.register_listener(init, "before_server_start")``; ``self.init`` counts by its
+    attribute name).  One per file (:func:`lifecycle_hooks`), fed by :meth:`called` from the checker's
+    ``visit_Call``; :meth:`is_hook` answers at the module end."""
+
+    __slots__ = ("_ctx", "_registered")
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+        self._registered: set[str] = set()  # names handed to a registration
+
+    def called(self, node: ast.Call) -> None:
+        for keyword in node.keywords:
+            if keyword.arg in _HOOK_KEYWORDS:
+                self._note(keyword.value)
+        func = node.func
+        if not isinstance(func, ast.Attribute) or not node.args:
+            return
+        method, args = func.attr, node.args
+        if method in ("append", "register") and isinstance(func.value, ast.Attribute):
+            if func.value.attr in _HOOK_LISTS:
+                self._note(args[0])
+        elif method in _CALLED_HOOKS and len(args) == 1:
+            self._note(args[0])  # ``driver.on_startup(init)``, the decorator called by hand
+        elif method == "add_event_handler" and len(args) == 2 and _event(args[0]):
+            self._note(args[1])
+        elif method == "register_listener" and len(args) == 2 and _event(args[1]):
+            self._note(args[0])
+
+    def _note(self, expr: ast.expr) -> None:
+        for item in expr.elts if isinstance(expr, (ast.List, ast.Tuple)) else (expr,):
+            name = last_segment(item)  # ``init``, or ``on_start`` of ``self.on_start``
+            if name is not None:
+                self._registered.add(name)
+
+    def is_hook(self, function: Scope | None) -> bool:
+        node = None if function is None else function.node
+        if not isinstance(node, (ast.AsyncFunctionDef, ast.FunctionDef)):
+            return False
+        if node.name in self._registered:
+            return True
+        for decorator in node.decorator_list:
+            target = decorator_target(decorator)
+            if isinstance(target, ast.Attribute) and target.attr in HOOK_ATTRIBUTES:
+                return True
+            if (
+                isinstance(decorator, ast.Call)
+                and isinstance(target, ast.Attribute)
+                and target.attr in _EVENT_METHODS
+                and decorator.args
+                and _event(decorator.args[0])
+            ):
+                return True
+            if (
+                node.name.endswith("lifespan")
+                and self._ctx.qualified_name(target, function.parent) in _CONTEXT_MANAGERS
+            ):
+                return True
+        return False
+
+
+def _event(expr: ast.expr) -> bool:
+    return isinstance(expr, ast.Constant) and expr.value in _EVENTS
+
+
+def lifecycle_hooks(ctx: Context) -> LifecycleHooks:
+    """The file's :class:`LifecycleHooks` (made on first use, then shared)."""
+    found = ctx.memo.get("lifecycle_hooks")
+    if found is None:
+        found = ctx.memo["lifecycle_hooks"] = LifecycleHooks(ctx)
+    return found
