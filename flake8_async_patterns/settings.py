@@ -247,7 +247,16 @@ TEST_FILES = Option(
 
 # Command-line programs: a command runs alone on its own event loop, so blocking that loop
 # delays nothing but the command itself.
-DEFAULT_CLI_FILES = ("__main__.py", "cli.py", "*/cli/*", "*/scripts/*", "*/management/commands/*")
+# Example and benchmark programs are command-line programs too: each runs alone on its own loop.
+DEFAULT_CLI_FILES = (
+    "__main__.py",
+    "cli.py",
+    "*/cli/*",
+    "*/scripts/*",
+    "*/management/commands/*",
+    "*/examples/*",
+    "*/benchmarks/*",
+)
 CLI_FILES = Option(
     flag="--aio-cli-files",
     field="cli_files",

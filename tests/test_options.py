@@ -283,6 +283,11 @@ def test_latency_rules_are_not_reported_in_test_files():
         ("pkg/cli/commands/run.py", True),
         ("scripts/release.py", True),
         ("app/management/commands/sync_feeds.py", True),
+        ("examples/chat_client.py", True),
+        ("pkg/examples/download.py", True),
+        ("pkg/benchmarks/serve.py", True),
+        ("pkg/example.py", False),
+        ("pkg/benchmark.py", False),
         ("pkg/client.py", False),
         ("pkg/clients/http.py", False),
         ("pkg/commands/ban.py", False),  # a chat bot's commands are request handlers
