@@ -247,14 +247,15 @@ TEST_FILES = Option(
 
 # Command-line programs: a command runs alone on its own event loop, so blocking that loop
 # delays nothing but the command itself.
-# Example and benchmark programs are command-line programs too: each runs alone on its own loop.
+# Benchmark programs are command-line programs too: each runs alone on its own loop.  Not
+# ``*/examples/*``: an example is often an application (this project's own shop example), and
+# users copy it.
 DEFAULT_CLI_FILES = (
     "__main__.py",
     "cli.py",
     "*/cli/*",
     "*/scripts/*",
     "*/management/commands/*",
-    "*/examples/*",
     "*/benchmarks/*",
 )
 CLI_FILES = Option(

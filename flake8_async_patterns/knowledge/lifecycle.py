@@ -5,6 +5,7 @@ local read there -- a configuration file, a certificate, a data directory -- del
 from __future__ import annotations
 
 import ast
+import re
 
 from ..semantic.context import Context
 from ..semantic.scope import Scope
@@ -54,11 +55,12 @@ class LifecycleHooks:
     attribute name).  One per file (:func:`lifecycle_hooks`), fed by :meth:`called` from the checker's
     ``visit_Call``; :meth:`is_hook` answers at the module end."""
 
-    __slots__ = ("_ctx", "_registered")
+    __slots__ = ("_answers", "_ctx", "_registered")
 
     def __init__(self, ctx: Context) -> None:
         self._ctx = ctx
-        self._registered: set[str] = set()  # names handed to a registration
+        self._registered: dict[str, int] = {}  # name handed to a registration -> how many times
+        self._answers: dict[ast.AST, bool] = {}  # function node -> is_hook
 
     def called(self, node: ast.Call) -> None:
         for keyword in node.keywords:
@@ -82,12 +84,31 @@ class LifecycleHooks:
         for item in expr.elts if isinstance(expr, (ast.List, ast.Tuple)) else (expr,):
             name = last_segment(item)  # ``init``, or ``on_start`` of ``self.on_start``
             if name is not None:
-                self._registered.add(name)
+                self._registered[name] = self._registered.get(name, 0) + 1
 
     def is_hook(self, function: Scope | None) -> bool:
+        """Whether ``function`` is a hook the module names only as one: a hook that the file also
+        calls or hands on elsewhere (``await reload_settings()`` in a command) runs while serving."""
         node = None if function is None else function.node
         if not isinstance(node, (ast.AsyncFunctionDef, ast.FunctionDef)):
             return False
+        answer = self._answers.get(node)
+        if answer is None:
+            answer = self._answers[node] = self._marked(node, function) and self._named_only(node.name)
+        return answer
+
+    def _named_only(self, name: str) -> bool:
+        """Every mention of ``name`` in the file's text (keyword names like ``lifespan=`` aside) is its
+        ``def`` or one of its registrations (unknown text: no); ``_`` is never named."""
+        if not name.strip("_"):
+            return True  # ``@driver.on_startup async def _():``, a name made to be used by nobody
+        text = self._ctx.text
+        if text is None:
+            return False
+        mentions = len(re.findall(rf"(?<![\w.])(?:self\.)?{re.escape(name)}\b(?!\s*=[^=])", text))
+        return mentions == 1 + self._registered.get(name, 0)
+
+    def _marked(self, node: ast.AsyncFunctionDef | ast.FunctionDef, function: Scope) -> bool:
         if node.name in self._registered:
             return True
         for decorator in node.decorator_list:

@@ -58,7 +58,7 @@ LOCAL_IO_NAMES = frozenset(
     {"blocking-file-io", "blocking-directory-scan", "blocking-ssl-context", "blocking-file-object-method"}
 )
 LIFECYCLE_NOTE = (
-    "Not in an application's startup or shutdown hook: startup and shutdown hooks run "
+    "Not in an application's startup or shutdown hook (these run "
     "before the first request is served or after the last one, so a short local read there -- a configuration file, "
     "a certificate, a data directory -- delays no request; it is where the blocking-ssl-context and "
     "loop-bound-client-at-import pages tell you to build things): an `async def` decorated as a hook "
@@ -69,7 +69,9 @@ LIFECYCLE_NOTE = (
     "the module registers by name (`app.on_startup.append(init)`/`on_shutdown`/`on_cleanup`/`cleanup_ctx` of aiohttp, "
     "`driver.on_startup(init)`, `dp.startup.register(init)`, `Starlette(on_startup=[init])`, "
     '`FastAPI(lifespan=span)`, `app.add_event_handler("startup", init)`, '
-    '`app.register_listener(init, "before_server_start")`). Only local I/O is excused there: a sleep, an HTTP '
+    '`app.register_listener(init, "before_server_start")`), and named nowhere else in the file: a hook the '
+    "module also awaits or hands on (`await reload_settings()` in a command) runs while serving too, and is "
+    "checked. Only local I/O is excused there: a sleep, an HTTP "
     "call, a subprocess, a database call or a chain to one still blocks whatever the loop already runs -- other "
     "hooks, a bot's connections, background tasks -- and is reported. Sanic's `after_server_start` and "
     "`before_server_stop` run while the server serves and are checked.",
