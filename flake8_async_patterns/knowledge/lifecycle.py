@@ -34,7 +34,9 @@ HOOK_ATTRIBUTES = frozenset(
 # ``@app.on_event("startup")`` (FastAPI/Starlette), ``@app.listener("before_server_start")`` (Sanic),
 # ``app.add_event_handler("shutdown", close)``: the moment is the first argument.
 _EVENT_METHODS = frozenset({"on_event", "listener", "add_event_handler"})
-_EVENTS = frozenset({"startup", "shutdown", "before_server_start", "after_server_stop", "main_process_start"})
+_EVENTS = frozenset(
+    {"startup", "shutdown", "before_server_start", "after_server_stop", "main_process_start", "main_process_stop"}
+)
 # ``Starlette(on_startup=[init])``, ``FastAPI(lifespan=lifespan)``, ``start_polling(dp, on_startup=init)``.
 _HOOK_KEYWORDS = frozenset({"on_startup", "on_shutdown", "lifespan"})
 # ``app.on_startup.append(init)`` (aiohttp), ``dp.startup.register(init)`` (aiogram), ``app.cleanup_ctx.append``.
@@ -105,7 +107,8 @@ class LifecycleHooks:
         text = self._ctx.text
         if text is None:
             return False
-        mentions = len(re.findall(rf"(?<![\w.])(?:self\.)?{re.escape(name)}\b(?!\s*=[^=])", text))
+        # Not ``.name`` (another object's), ``name=`` (a keyword), ``"name"`` (``on_event("startup")``).
+        mentions = len(re.findall(rf"(?<![\w.'\"])(?:self\.)?{re.escape(name)}\b(?!\s*=[^=])", text))
         return mentions == 1 + self._registered.get(name, 0)
 
     def _marked(self, node: ast.AsyncFunctionDef | ast.FunctionDef, function: Scope) -> bool:

@@ -69,9 +69,9 @@ LIFECYCLE_NOTE = (
     "the module registers by name (`app.on_startup.append(init)`/`on_shutdown`/`on_cleanup`/`cleanup_ctx` of aiohttp, "
     "`driver.on_startup(init)`, `dp.startup.register(init)`, `Starlette(on_startup=[init])`, "
     '`FastAPI(lifespan=span)`, `app.add_event_handler("startup", init)`, '
-    '`app.register_listener(init, "before_server_start")`), and named nowhere else in the file: a hook the '
-    "module also awaits or hands on (`await reload_settings()` in a command) runs while serving too, and is "
-    "checked. Only local I/O is excused there: a sleep, an HTTP "
+    '`app.register_listener(init, "before_server_start")`), and named nowhere else in the file (comments and '
+    "docstrings included): a hook the module also awaits or hands on (`await reload_settings()` in a command) "
+    "runs while serving too, and is checked. Only local I/O is excused there: a sleep, an HTTP "
     "call, a subprocess, a database call or a chain to one still blocks whatever the loop already runs -- other "
     "hooks, a bot's connections, background tasks -- and is reported. Sanic's `after_server_start` and "
     "`before_server_stop` run while the server serves and are checked.",
