@@ -250,6 +250,25 @@ def test_a_coroutine_trampoline_silences_the_blocking_family_in_its_whole_module
     assert reported == silenced | blocking
 
 
+def test_prompts_of_a_terminal_program_are_reported_once_it_is_no_program():
+    """``input()`` is excused in a module run as ``__main__`` that runs its coroutine and starts
+    nothing else on the loop: the fixture's three prompts are reported once the module no longer
+    runs it, or once it also starts a task (the other blocking calls are reported all along)."""
+    path = FIXTURES / "AIO206_blocking_input_script.py"
+    source = path.read_text(encoding="utf-8")
+    prompt = code("blocking-input")
+
+    def prompts(text: str) -> int:
+        return sum(message.startswith(prompt) for _, _, message in lint(text, filename=str(path)))
+
+    assert prompts(source) == 0
+    run = "    asyncio.run(main())\n"
+    assert run in source
+    assert prompts(source.replace(run, "    print(main)\n")) == 3
+    with_task = source.replace(run, "    asyncio.run(main())\n    asyncio.create_task(main())\n")
+    assert prompts(with_task) == 3
+
+
 def test_a_factory_known_by_its_name_makes_sync_sessions_in_a_module_without_async_code():
     """``SessionLocal()`` imported, in a module with no async code: a sync ``Session`` (FastAPI's
     sync tutorial, langchain-chatchat).  One coroutine function in the module makes the configured

@@ -164,3 +164,9 @@ def test_lifecycle_hook_note_is_on_exactly_the_local_io_rules():
     assert {rule.name for rule in LOCAL_IO} == LOCAL_IO_NAMES
     with_note = {rule.name for rule in ALL_RULES if LIFECYCLE_NOTE[0] in rule.notes}
     assert with_note == LOCAL_IO_NAMES | {"transitive-blocking-call"}
+
+
+def test_terminal_program_note_is_on_blocking_input_only():
+    from flake8_async_patterns.rules.blocking.notes import PROMPT_NOTE
+
+    assert {rule.name for rule in ALL_RULES if PROMPT_NOTE[0] in rule.notes} == {"blocking-input"}

@@ -150,6 +150,7 @@ class MainCoroutines:
         "_awaited",
         "_concurrent",
         "_ctx",
+        "_defined",
         "_functions",
         "_handed",
         "_last_call",
@@ -160,6 +161,7 @@ class MainCoroutines:
         "_run_sites",
         "_runners",
         "_runs",
+        "_script_text",
     )
 
     def __init__(self, ctx: Context) -> None:
@@ -178,6 +180,9 @@ class MainCoroutines:
         self._parsers: set[Scope] = set()  # sync functions calling ``argparse.ArgumentParser(...)``
         self._run_sites: set[Scope] = set()  # sync functions running a main coroutine
         self._concurrent = False  # a call that starts work beside the main coroutine (a task, a server...)
+        # A script: a module run as ``__main__`` that runs a coroutine (:meth:`is_script`).
+        self._script_text = ctx.text is not None and "__main__" in ctx.text
+        self._defined: dict[str, bool] = {}  # ``connect`` -> the file defines ``async def connect``
 
     def defined(self, node: ast.AsyncFunctionDef) -> None:
         """``node``'s header has just been left: at module level or in a function, watch its name's
@@ -203,7 +208,7 @@ class MainCoroutines:
         self._last_call = call
         ctx = self._ctx
         func = call.func
-        if self._program_text and not self._concurrent:
+        if (self._program_text or self._script_text) and not self._concurrent:
             self._concurrent = self._starts_work(func, call)
         if ctx.in_async:
             if type(func) is ast.Name and type(ctx.parent()) is ast.Await:  # ``await run_action()``
@@ -250,8 +255,8 @@ class MainCoroutines:
         (``await create_task(step())``, ``await drain(create_task(step()))``): its creator waits
         for it, so it runs alone too, as a coroutine the creator awaits (``step``)."""
         name = func.attr if type(func) is ast.Attribute else getattr(func, "id", None)
-        if name in _STARTS_SERVICE:
-            return self._entered_async(self._ctx.frame[1])
+        if name in _STARTS_SERVICE:  # ``await client.connect()``: unless the module's own ``async def connect``
+            return self._entered_async(self._ctx.frame[1]) and not self._defines(name)
         if name not in _STARTS_WORK:
             return False
         if name not in _TASK_STARTERS:
@@ -265,6 +270,14 @@ class MainCoroutines:
         if type(started) is ast.Call and type(started.func) is ast.Name and self._ctx.in_async:
             self._awaited[started.func] = (self._ctx.function, False)
         return False
+
+    def _defines(self, name: str) -> bool:
+        """The file's text defines ``async def name`` (a method of the module's own class, say)."""
+        found = self._defined.get(name)
+        if found is None:
+            text = self._ctx.text
+            found = self._defined[name] = text is not None and re.search(rf"async\s+def\s+{name}\b", text) is not None
+        return found
 
     @staticmethod
     def _entered_async(outer: Frame | None) -> bool:
@@ -328,6 +341,12 @@ class MainCoroutines:
         """A command-line program: a sync function makes an ``ArgumentParser`` and runs the main
         coroutine, and nothing in the module starts other work on the loop."""
         return not self._concurrent and bool(self._parsers & self._run_sites)
+
+    def is_script(self) -> bool:
+        """Whether the module is a terminal program: its text names ``__main__``, it runs a coroutine
+        as a main one (``asyncio.run(main())``, ``asyncio.run(self._serve())``), and nothing in it
+        starts other work on the loop (as for :meth:`_program`).  Ask at the module end."""
+        return self._script_text and not self._concurrent and bool(self._runs or self._method_runs)
 
     def _only_run(self, name: str) -> bool:
         """Every ``.name`` of the file's text is one of the runs seen (unknown text: no)."""

@@ -225,8 +225,7 @@ class BlockingChecker(Checker):
         return bool(constructor.args) or keyword_value(constructor, "host") is not None
 
     def _made_here(self, expr: ast.AST) -> ast.Call | None:
-        """The call in the current function that made the client ``expr`` (so that call was,
-        or would have been, reported), if any."""
+        """The call in this function that made the client ``expr`` (so reported, or would have been)."""
         ctx = self.ctx
         for _ in range(8):
             if isinstance(expr, ast.Call):
@@ -332,8 +331,7 @@ class BlockingChecker(Checker):
         )
 
     def leave_With(self, node: ast.With) -> None:
-        """A thread lock held across an await point of the block (any kind the engine counts:
-        ``await``, ``async for``/``async with``, an async comprehension)."""
+        """A thread lock held across an await point of the block (``await``, ``async for/with``, ...)."""
         held = self.held_locks.pop(node, None)
         if held and self.ctx.await_points > self.held_since.pop(node):
             for expr, replacement in held:
@@ -364,10 +362,11 @@ class BlockingChecker(Checker):
         """Report now, never, or at the module end when the function may still excuse the call."""
         condition = self._condition(call, found)
         if condition is not EXCUSED:
-            startup = self.main_coroutines.startup(self.ctx.function)
-            if startup is not None or found.rule in LOCAL_IO:  # a lifecycle hook may read a local file
+            startup, local = self.main_coroutines.startup(self.ctx.function), found.rule in LOCAL_IO
+            if startup is not None or local or found.rule is BLOCKING_INPUT:  # see _excused
                 condition = condition or Condition()
-                condition.startup, condition.hook = startup, self.ctx.function if found.rule in LOCAL_IO else None
+                condition.startup, condition.hook = startup, self.ctx.function if local else None
+                condition.prompt = found.rule is BLOCKING_INPUT
         if condition is None:
             self.ctx.report(call, found.rule, call=found.call, function=function, replacement=found.replacement)
         elif condition is not EXCUSED:
@@ -440,7 +439,9 @@ class BlockingChecker(Checker):
         if condition is None:
             return False
         if self.main_coroutines.is_main(condition.startup) or self.lifecycle.is_hook(condition.hook):
-            return True
+            return True  # the main coroutine before its first await; local I/O in a startup hook
+        if condition.prompt and self.main_coroutines.is_script():
+            return True  # ``input()`` in a terminal program: the prompt is what it is for
         if condition.socket is not None:
             return condition.socket in self.nonblocking_sockets
         if condition.attribute is not None:

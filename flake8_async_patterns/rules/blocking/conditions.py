@@ -28,7 +28,7 @@ class Condition:
     of a ``self`` queue is excused where the coroutine calling it just saw an item there; a
     ``seek()`` where its function neither reads nor writes that file object (it moves no data)."""
 
-    __slots__ = ("attribute", "files", "hook", "pipe", "queue", "scans", "seek", "socket", "startup")
+    __slots__ = ("attribute", "files", "hook", "pipe", "prompt", "queue", "scans", "seek", "socket", "startup")
 
     def __init__(
         self,
@@ -48,6 +48,7 @@ class Condition:
         self.queue = queue  # a helper's ``self.jobs.get()``: excused where the caller just saw an item
         self.seek = seek  # (function, file object) of a ``seek()``
         self.hook: Scope | None = None  # a local-I/O call's function: excused if it is a lifecycle hook
+        self.prompt = False  # ``input()``: excused in a module that is a terminal program
 
 
 EXCUSED = Condition()  # excused already: never blocking

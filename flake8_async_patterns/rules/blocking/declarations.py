@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...registry import Rule, declare
 from ...settings import BLOCKING_CALLS
-from .notes import COMMON_NOTES, LIFECYCLE_NOTE, LOCAL_IO_NAMES, MAIN_COROUTINE_NOTE, SEED_BLOCKING
+from .notes import COMMON_NOTES, EXTRA_NOTES, LIFECYCLE_NOTE, MAIN_COROUTINE_NOTE, SEED_BLOCKING
 
 MESSAGE = "blocking call '{call}' in async function '{function}'; use {replacement}"
 ASYNCIO_DEV_DOC = "https://docs.python.org/3/library/asyncio-dev.html#running-blocking-code"
@@ -39,7 +39,7 @@ def blocking_rule(
         use_instead=use_instead,
         seed=extra.pop("seed", SEED_BLOCKING),
         peers=peers,
-        notes=(*COMMON_NOTES, *MAIN_COROUTINE_NOTE, *(LIFECYCLE_NOTE if name in LOCAL_IO_NAMES else ()), *notes),
+        notes=(*COMMON_NOTES, *MAIN_COROUTINE_NOTE, *EXTRA_NOTES.get(name, ()), *notes),
         references=(ASYNCIO_DEV_DOC, *references),
         **extra,
     )

@@ -76,3 +76,16 @@ LIFECYCLE_NOTE = (
     "hooks, a bot's connections, background tasks -- and is reported. Sanic's `after_server_start` and "
     "`before_server_stop` run while the server serves and are checked.",
 )
+# blocking-input only: the prompt of a terminal program.
+PROMPT_NOTE = (
+    "Not in a terminal program: a module whose text names `__main__`, that runs a coroutine as its main one "
+    '(`if __name__ == "__main__": asyncio.run(main())`, or any run the main-coroutine note above lists), and '
+    "that starts no other work on the loop -- no task but one awaited at once, no `gather`, task group, server, "
+    "callback or `.start()`, no library service awaited or entered (`await client.connect()`, `async with "
+    "host.run()`; a `run`/`connect` the module defines itself as an `async def` is its own code, not a "
+    "library's). Its prompts, wherever they sit in the module (lightrag's cleanup tool asks from the methods "
+    "of its menu class), are what it is for: nothing else on the loop waits for the human. The other blocking "
+    "rules still report such a module (only an argparse program's main coroutine is excused from them).",
+)
+# Notes that only some rules of the family carry, by rule name.
+EXTRA_NOTES = {**dict.fromkeys(LOCAL_IO_NAMES, LIFECYCLE_NOTE), "blocking-input": PROMPT_NOTE}
