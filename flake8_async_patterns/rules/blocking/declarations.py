@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...registry import Rule, declare
 from ...settings import BLOCKING_CALLS
-from .notes import COMMON_NOTES, EXTRA_NOTES, LIFECYCLE_NOTE, MAIN_COROUTINE_NOTE, SEED_BLOCKING
+from .notes import COMMON_NOTES, EXTRA_NOTES, EXTRA_REFERENCES, LIFECYCLE_NOTE, MAIN_COROUTINE_NOTE, SEED_BLOCKING
 
 MESSAGE = "blocking call '{call}' in async function '{function}'; use {replacement}"
 ASYNCIO_DEV_DOC = "https://docs.python.org/3/library/asyncio-dev.html#running-blocking-code"
@@ -40,7 +40,7 @@ def blocking_rule(
         seed=extra.pop("seed", SEED_BLOCKING),
         peers=peers,
         notes=(*COMMON_NOTES, *MAIN_COROUTINE_NOTE, *EXTRA_NOTES.get(name, ()), *notes),
-        references=(ASYNCIO_DEV_DOC, *references),
+        references=(ASYNCIO_DEV_DOC, *EXTRA_REFERENCES.get(name, ()), *references),
         **extra,
     )
 

@@ -87,5 +87,9 @@ PROMPT_NOTE = (
     "of its menu class), are what it is for: nothing else on the loop waits for the human. The other blocking "
     "rules still report such a module (only an argparse program's main coroutine is excused from them).",
 )
+# FastAPI's page on lifespan events: startup code "will be executed once, before the application
+# starts receiving requests" (its own example loads a model from disk there).
+LIFESPAN_DOC = "https://fastapi.tiangolo.com/advanced/events/"
+EXTRA_REFERENCES = dict.fromkeys(LOCAL_IO_NAMES, (LIFESPAN_DOC,))
 # Notes that only some rules of the family carry, by rule name.
 EXTRA_NOTES = {**dict.fromkeys(LOCAL_IO_NAMES, LIFECYCLE_NOTE), "blocking-input": PROMPT_NOTE}
