@@ -484,7 +484,8 @@ class BlockingChecker(Checker):
         if cached:
             calls = {f: [c for c in callees if (f, c) not in cached] for f, callees in helper_calls.items()}
             links = blocking_chains(direct, calls)
-        remote = blocking_chains(self.remote_blocks, helper_calls)  # chains a lifecycle hook may not run
+        hooked = any(self.lifecycle.is_hook(entry[2]) for entry in self.async_calls)  # (is_hook is memoised)
+        remote = blocking_chains(self.remote_blocks, helper_calls) if hooked else {}  # chains a hook may not run
         for call, helper, function, startup, frame in self.async_calls:
             chains = remote if self.lifecycle.is_hook(function) else links  # a hook may do local I/O
             if helper not in chains or self.main_coroutines.is_main(startup) or self.gates.leaves_shut(helper, call):
