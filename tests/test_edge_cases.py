@@ -269,6 +269,25 @@ def test_prompts_of_a_terminal_program_are_reported_once_it_is_no_program():
     assert prompts(with_task) == 3
 
 
+def test_local_io_of_operator_commands_is_reported_once_anybody_may_send_them():
+    """Bounded local I/O is excused in a NoneBot command only its operators may run: the fixture's
+    correct snippets are all reported once the matchers take no permission (``rule=`` instead)."""
+    path = FIXTURES / "AIO203_blocking_file_io_operator_commands.py"
+    source = path.read_text(encoding="utf-8")
+    correct = source.splitlines().index("# correct") + 1
+
+    def late(text: str) -> set[tuple[int, str]]:
+        return {(line, message.split()[0]) for line, _, message in lint(text, filename=str(path)) if line > correct}
+
+    assert late(source) == set()
+    anybody = source.replace("permission=", "rule=")
+    assert anybody.count("rule=") == 8
+    found = late(anybody)
+    local = {"blocking-file-io", "blocking-directory-scan", "blocking-ssl-context", "blocking-file-object-method"}
+    assert {rule for _, rule in found} == {code(name) for name in (*local, "transitive-blocking-call")}
+    assert len(found) == 8  # a read, write, listing, certificate load or helper writing in six handlers
+
+
 def test_a_factory_known_by_its_name_makes_sync_sessions_in_a_module_without_async_code():
     """``SessionLocal()`` imported, in a module with no async code: a sync ``Session`` (FastAPI's
     sync tutorial, langchain-chatchat).  One coroutine function in the module makes the configured

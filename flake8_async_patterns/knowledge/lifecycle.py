@@ -1,6 +1,11 @@
 """Application lifecycle hooks: coroutines a web or bot framework runs while the application starts
 (before it serves its first request or update) or stops (after it has stopped serving), so a short
-local read there -- a configuration file, a certificate, a data directory -- delays no request."""
+local read there -- a configuration file, a certificate, a data directory -- delays no request.
+
+Also operator commands: a chat bot's command that only its operators may run (a NoneBot matcher made
+with ``permission=SUPERUSER``, alone or ``|`` the group's admins and owner).  The operator runs it by
+hand, rarely, and waits for its answer, so one short read or write of a local file there is no
+latency anybody else would notice."""
 
 from __future__ import annotations
 
@@ -8,8 +13,8 @@ import ast
 import re
 
 from ..semantic.context import Context
-from ..semantic.scope import Scope
-from ..semantic.text import decorator_target, last_segment
+from ..semantic.scope import BindingKind, Scope
+from ..semantic.text import decorator_target, keyword_value, last_segment
 
 # ``@driver.on_startup`` (NoneBot), ``@app.before_serving`` (Quart), ``@app.before_server_start``
 # (Sanic), ``@cl.on_app_startup`` (Chainlit), ``@dp.startup()`` (aiogram): the attribute names the
@@ -44,6 +49,20 @@ _HOOK_LISTS = HOOK_ATTRIBUTES | {"cleanup_ctx"}
 # ``driver.on_startup(init)``; not ``server.shutdown(timeout)``, whose argument is no hook.
 _CALLED_HOOKS = HOOK_ATTRIBUTES - {"startup", "shutdown"}
 _CONTEXT_MANAGERS = frozenset({"contextlib.asynccontextmanager"})
+# ``on_command("ban", permission=SUPERUSER | GROUP_ADMIN)``: who may run a NoneBot matcher's command.
+OPERATOR_PERMISSIONS = frozenset(
+    {
+        "nonebot.permission.SUPERUSER",
+        *(
+            f"nonebot.adapters.onebot.{v}{m}.{n}"
+            for v in ("v11", "v12")
+            for m in ("", ".permission")
+            for n in ("GROUP_ADMIN", "GROUP_OWNER")
+        ),
+    }
+)
+# ``@matcher.handle()``, ``@matcher.got("key")``: the coroutine handles the matcher's command.
+_HANDLER_METHODS = frozenset({"handle", "got", "receive", "got_path"})
 
 
 class LifecycleHooks:
@@ -57,19 +76,24 @@ class LifecycleHooks:
     attribute name).  One per file (:func:`lifecycle_hooks`), fed by :meth:`called` from the checker's
     ``visit_Call``; :meth:`is_hook` answers at the module end."""
 
-    __slots__ = ("_answers", "_ctx", "_registered")
+    __slots__ = ("_answers", "_ctx", "_operators", "_registered")
 
     def __init__(self, ctx: Context) -> None:
         self._ctx = ctx
         self._registered: dict[str, int] = {}  # name handed to a registration -> how many times
         self._answers: dict[ast.AST, bool] = {}  # function node -> is_hook
+        self._operators: set[ast.AST] = set()  # coroutines handling an operator command
 
     def called(self, node: ast.Call) -> None:
         for keyword in node.keywords:
             if keyword.arg in _HOOK_KEYWORDS:
                 self._note(keyword.value)
         func = node.func
-        if not isinstance(func, ast.Attribute) or not node.args:
+        if not isinstance(func, ast.Attribute):
+            return
+        if func.attr in _HANDLER_METHODS:
+            self._handler(node, func.value)
+        if not node.args:
             return
         method, args = func.attr, node.args
         if method in ("append", "register") and isinstance(func.value, ast.Attribute):
@@ -87,6 +111,35 @@ class LifecycleHooks:
             name = last_segment(item)  # ``init``, or ``on_start`` of ``self.on_start``
             if name is not None:
                 self._registered[name] = self._registered.get(name, 0) + 1
+
+    def _handler(self, decorator: ast.Call, matcher: ast.expr) -> None:
+        """``@matcher.handle()`` over an ``async def``: an operator command's handler when the
+        matcher it names (as bound there) or makes was made with an operator-only permission."""
+        function = self._ctx.parent()
+        if not isinstance(function, ast.AsyncFunctionDef) or decorator not in function.decorator_list:
+            return
+        if isinstance(matcher, ast.Name):
+            binding = self._ctx.lookup(matcher.id)
+            matcher = binding.value if binding is not None and binding.kind is BindingKind.ASSIGN else None
+        permission = keyword_value(matcher, "permission") if isinstance(matcher, ast.Call) else None
+        if permission is not None and self._operators_only(permission):
+            self._operators.add(function)
+
+    def _operators_only(self, permission: ast.AST) -> bool:
+        """``SUPERUSER``, or ``SUPERUSER | GROUP_ADMIN | GROUP_OWNER`` (any import spelling)."""
+        if isinstance(permission, ast.BinOp) and isinstance(permission.op, ast.BitOr):
+            return self._operators_only(permission.left) and self._operators_only(permission.right)
+        return self._ctx.qualified_name(permission) in OPERATOR_PERMISSIONS
+
+    def is_operator_command(self, function: Scope | None) -> bool:
+        """Whether ``function`` handles an operator command (and the module names it nowhere else)."""
+        node = None if function is None else function.node
+        return node in self._operators and self._named_only(node.name)  # type: ignore[union-attr]
+
+    def quiet(self, function: Scope | None, one_off: bool) -> bool:
+        """Whether bounded local I/O in ``function`` is excused: in a lifecycle hook; in an operator
+        command when ``one_off`` (not repeated by a loop, not a walk over a directory tree)."""
+        return self.is_hook(function) or (one_off and self.is_operator_command(function))
 
     def is_hook(self, function: Scope | None) -> bool:
         """Whether ``function`` is a hook the module names only as one: a hook that the file also

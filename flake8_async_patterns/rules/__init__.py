@@ -36,6 +36,7 @@ from .blocking import calls as blocking_calls
 from .blocking import checker as blocking_checker
 from .blocking import conditions as blocking_conditions
 from .blocking import declarations as blocking_declarations
+from .blocking import found as blocking_found
 from .blocking import imports as blocking_imports
 from .blocking import metadata as blocking_metadata
 from .blocking import notes as blocking_notes
@@ -79,6 +80,7 @@ MODULES = (
     blocking_offload,
     blocking_notes,
     blocking_declarations,
+    blocking_found,
     blocking_transitive,
     blocking_waits,
     blocking_conditions,

@@ -81,6 +81,22 @@ def within_scope(frame: Frame, kinds: type[ast.AST] | tuple[type[ast.AST], ...])
             yield ancestor, child
 
 
+def repeats(frame: Frame) -> bool:
+    """Whether the node of ``frame`` may run more than once per run of its function: in a loop's
+    body or test, or in a comprehension -- not in the iterable of a ``for`` or of a comprehension's
+    first ``for``, evaluated once."""
+    inner = frame[0]
+    for ancestor, child in branch_path(frame):
+        if isinstance(ancestor, SCOPE_NODES):
+            return False
+        if isinstance(ancestor, LOOP_NODES) and child is not getattr(ancestor, "iter", None):
+            return True
+        if isinstance(ancestor, COMPREHENSION_NODES) and not (child is ancestor.generators[0] and inner is child.iter):
+            return True
+        inner = child
+    return False
+
+
 def enclosing_function_node(frame: Frame) -> ast.AST | None:
     """The innermost ``def``/``async def``/``lambda`` around the node of ``frame``."""
     for ancestor in ancestors(frame):

@@ -14,7 +14,6 @@ from ...knowledge.entry import main_coroutines
 from ...knowledge.inference import kind_of, session_factory_kind
 from ...knowledge.kinds import Kind
 from ...knowledge.lifecycle import lifecycle_hooks
-from ...registry import Rule
 from ...semantic.frames import Frame, awaited_chain, parent_of
 from ...semantic.scope import Binding, BindingKind, Scope, ScopeKind
 from ...semantic.source import ASYNC_CODE
@@ -41,77 +40,47 @@ from .calls import (
     WAITING_FUNCTIONS,
     Family,
 )
-from .conditions import EXCUSED, LOCAL_IO, Condition, file_condition, pipe_end, pipe_used_on_loop, socket_condition
+from .conditions import (
+    EXCUSED,
+    LOCAL_IO,
+    Condition,
+    file_condition,
+    one_off,
+    pipe_end,
+    pipe_used_on_loop,
+    socket_condition,
+    tree_operation,
+)
 from .declarations import (
     BLOCKING_DATABASE,
     BLOCKING_DIRECTORY_SCAN,
     BLOCKING_FILE_IO,
     BLOCKING_FILE_OBJECT_METHOD,
-    BLOCKING_HTTP,
     BLOCKING_INPUT,
     BLOCKING_NETWORK,
-    BLOCKING_SLEEP,
     BLOCKING_SSL_CONTEXT,
-    BLOCKING_SUBPROCESS,
     BLOCKING_WAIT,
     CONFIGURED_BLOCKING_CALL,
     TRANSITIVE_BLOCKING_CALL,
 )
+from .found import FAMILY_RULES, Blocking
 from .offload import offloaded_in_other_branch
 from .scans import iterated_later, iterates, lazy_scan
-from .transitive import Gates, blocking_chains, spell_chain, sync_helper
+from .transitive import Gates, QuietChains, blocking_chains, spell_chain, sync_helper
 from .waits import filled, helper_get, reentrant, signalled_done, takes_seen_item, unbounded
 
 if TYPE_CHECKING:
     from ...semantic.context import Context
 
-_FAMILY_RULES = {
-    Family.SLEEP: BLOCKING_SLEEP,
-    Family.HTTP: BLOCKING_HTTP,
-    Family.FILE: BLOCKING_FILE_IO,
-    Family.SUBPROCESS: BLOCKING_SUBPROCESS,
-    Family.DATABASE: BLOCKING_DATABASE,
-    Family.INPUT: BLOCKING_INPUT,
-    Family.NETWORK: BLOCKING_NETWORK,
-    Family.WAIT: BLOCKING_WAIT,
-    Family.SCAN: BLOCKING_DIRECTORY_SCAN,
-    Family.SSL: BLOCKING_SSL_CONTEXT,
-    Family.FILE_OBJECT: BLOCKING_FILE_OBJECT_METHOD,
-}
 _DEFAULT_CONFIGURED_REPLACEMENT = "an async equivalent or 'await asyncio.to_thread(...)'"
 _SYNC_SESSION_REPLACEMENT = "'AsyncSession' (from 'async_sessionmaker')"
 _OPENERS = frozenset({"builtins.open", "io.open"})
 
 
-class Blocking:
-    """A blocking call found: which rule, what to show, what to use instead."""
-
-    __slots__ = ("call", "replacement", "rule")
-
-    def __init__(self, rule: Rule, call: str, replacement: str) -> None:
-        self.rule = rule
-        self.call = call
-        self.replacement = replacement
-
-
 class BlockingChecker(Checker):
     """The blocking family."""
 
-    rules = (
-        BLOCKING_SLEEP,
-        BLOCKING_HTTP,
-        BLOCKING_FILE_IO,
-        BLOCKING_SUBPROCESS,
-        BLOCKING_DATABASE,
-        BLOCKING_INPUT,
-        BLOCKING_NETWORK,
-        BLOCKING_WAIT,
-        BLOCKING_DIRECTORY_SCAN,
-        BLOCKING_SSL_CONTEXT,
-        BLOCKING_FILE_OBJECT_METHOD,
-        CONFIGURED_BLOCKING_CALL,
-        TRANSITIVE_BLOCKING_CALL,
-    )
+    rules = (*FAMILY_RULES.values(), CONFIGURED_BLOCKING_CALL, TRANSITIVE_BLOCKING_CALL)
     requires = ((ASYNC_CODE,),)
 
     def __init__(self, ctx: Context) -> None:
@@ -132,6 +101,7 @@ class BlockingChecker(Checker):
         self.every_time_calls: set[tuple[Scope, Scope]] = set()  # the other (caller, callee) calls
         self.ssl_helpers: set[Scope] = set()  # helpers whose first blocking call builds an SSL context
         self.remote_blocks: dict[Scope, str] = {}  # helper -> its first blocking call that is not local I/O
+        self.unbounded_blocks: dict[Scope, str] = {}  # helper -> its first walk over a directory tree
         self.async_calls: list[tuple[ast.Call, Scope, Scope, Scope | None, Frame]] = []
         self.gates = Gates()  # helpers that block only when a parameter asks them to
         self.main_coroutines = main_coroutines(ctx)
@@ -162,11 +132,11 @@ class BlockingChecker(Checker):
                     return None
                 if qn in _OPENERS and pseudo_file(call):
                     return None  # ``open("/proc/self/stat")``: the kernel answers from memory
-                return Blocking(_FAMILY_RULES[found[0]], describe(call), found[1])
+                return Blocking(FAMILY_RULES[found[0]], describe(call), found[1])
             found = CONNECTING_CONSTRUCTORS.get(qn)
             if found is not None:
                 if self._connects(call):
-                    return Blocking(_FAMILY_RULES[found[0]], describe(call), found[1])
+                    return Blocking(FAMILY_RULES[found[0]], describe(call), found[1])
                 return None
         elif isinstance(func, ast.Name) and session_factory_kind(ctx, func) is Kind.SYNC_SESSION:
             return Blocking(BLOCKING_DATABASE, describe(call), _SYNC_SESSION_REPLACEMENT)
@@ -192,7 +162,7 @@ class BlockingChecker(Checker):
             return None
         more = MORE_BLOCKING_METHODS.get(kind)
         if more is not None and method in more[1]:
-            return Blocking(_FAMILY_RULES[more[0]], describe(call), more[2])
+            return Blocking(FAMILY_RULES[more[0]], describe(call), more[2])
         entry = BLOCKING_METHODS.get(kind)
         if entry is None:
             return None
@@ -217,7 +187,7 @@ class BlockingChecker(Checker):
             made_by = self._made_here(receiver)
             if made_by is not None and (kind in EAGER_KINDS or self._connects(made_by)):
                 return None  # reported once, where it connected
-        return Blocking(_FAMILY_RULES[family], describe(call), replacement)
+        return Blocking(FAMILY_RULES[family], describe(call), replacement)
 
     @staticmethod
     def _connects(constructor: ast.Call) -> bool:
@@ -280,8 +250,9 @@ class BlockingChecker(Checker):
         if not settled or function not in self.remote_blocks:
             found = self.detect(node)
             condition = None if found is None else self._condition(node, found)
-            if found is not None and condition is None and found.rule not in LOCAL_IO:
-                self.remote_blocks.setdefault(function, found.call)  # what a lifecycle hook may not call
+            if found is not None and condition is None and (found.rule not in LOCAL_IO or tree_operation(ctx, node)):
+                known = self.remote_blocks if found.rule not in LOCAL_IO else self.unbounded_blocks
+                known.setdefault(function, found.call)  # what a lifecycle hook (operator command) may not call
             if found is not None and not settled:
                 queue = helper_get(node) if condition is None and found.rule is BLOCKING_WAIT else None
                 if queue is not None:  # ``self.jobs.get()``: the coroutine calling it decides
@@ -366,6 +337,7 @@ class BlockingChecker(Checker):
             if startup is not None or local or found.rule is BLOCKING_INPUT:  # see _excused
                 condition = condition or Condition()
                 condition.startup, condition.hook = startup, self.ctx.function if local else None
+                condition.one_off = local and one_off(self.ctx, call)
                 condition.prompt = found.rule is BLOCKING_INPUT
         if condition is None:
             self.ctx.report(call, found.rule, call=found.call, function=function, replacement=found.replacement)
@@ -438,7 +410,7 @@ class BlockingChecker(Checker):
     def _excused(self, condition: Condition | None) -> bool:
         if condition is None:
             return False
-        if self.main_coroutines.is_main(condition.startup) or self.lifecycle.is_hook(condition.hook):
+        if self.main_coroutines.is_main(condition.startup) or self.lifecycle.quiet(condition.hook, condition.one_off):
             return True  # the main coroutine before its first await; local I/O in a startup hook
         if condition.prompt and self.main_coroutines.is_script():
             return True  # ``input()`` in a terminal program: the prompt is what it is for
@@ -484,10 +456,9 @@ class BlockingChecker(Checker):
         if cached:
             calls = {f: [c for c in callees if (f, c) not in cached] for f, callees in helper_calls.items()}
             links = blocking_chains(direct, calls)
-        hooked = any(self.lifecycle.is_hook(entry[2]) for entry in self.async_calls)  # (is_hook is memoised)
-        remote = blocking_chains(self.remote_blocks, helper_calls) if hooked else {}  # chains a hook may not run
+        quiet = QuietChains(self.lifecycle, self.remote_blocks, self.unbounded_blocks, helper_calls, links)
         for call, helper, function, startup, frame in self.async_calls:
-            chains = remote if self.lifecycle.is_hook(function) else links  # a hook may do local I/O
+            chains = quiet.chains(function, frame)  # a hook (operator command) may do local I/O
             if helper not in chains or self.main_coroutines.is_main(startup) or self.gates.leaves_shut(helper, call):
                 continue
             if helper in once and chains[helper].last in self.ssl_helpers:

@@ -8,9 +8,9 @@ import ast
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ...semantic.frames import enclosing_function_node, in_try_handling
+from ...semantic.frames import enclosing_function_node, in_try_handling, repeats
 from ...semantic.scope import BindingKind
-from ...semantic.text import dotted_name
+from ...semantic.text import dotted_name, is_true, keyword_value
 from .arguments import datagram_call
 from .declarations import BLOCKING_DIRECTORY_SCAN, BLOCKING_FILE_IO, BLOCKING_FILE_OBJECT_METHOD, BLOCKING_SSL_CONTEXT
 
@@ -28,7 +28,19 @@ class Condition:
     of a ``self`` queue is excused where the coroutine calling it just saw an item there; a
     ``seek()`` where its function neither reads nor writes that file object (it moves no data)."""
 
-    __slots__ = ("attribute", "files", "hook", "pipe", "prompt", "queue", "scans", "seek", "socket", "startup")
+    __slots__ = (
+        "attribute",
+        "files",
+        "hook",
+        "one_off",
+        "pipe",
+        "prompt",
+        "queue",
+        "scans",
+        "seek",
+        "socket",
+        "startup",
+    )
 
     def __init__(
         self,
@@ -48,6 +60,7 @@ class Condition:
         self.queue = queue  # a helper's ``self.jobs.get()``: excused where the caller just saw an item
         self.seek = seek  # (function, file object) of a ``seek()``
         self.hook: Scope | None = None  # a local-I/O call's function: excused if it is a lifecycle hook
+        self.one_off = False  # ... or an operator command, where it runs once (:func:`one_off`)
         self.prompt = False  # ``input()``: excused in a module that is a terminal program
 
 
@@ -55,6 +68,24 @@ EXCUSED = Condition()  # excused already: never blocking
 # Bounded local I/O: what an application's startup and shutdown hooks may do on the loop
 # (:mod:`...knowledge.lifecycle`), as nothing is being served then; their pages say so (``LOCAL_IO_NAMES``).
 LOCAL_IO = frozenset({BLOCKING_FILE_IO, BLOCKING_DIRECTORY_SCAN, BLOCKING_SSL_CONTEXT, BLOCKING_FILE_OBJECT_METHOD})
+# Local I/O whose cost grows with a directory tree: never "one short read or write".
+_TREE_FUNCTIONS = frozenset({"shutil.rmtree", "shutil.copytree", "os.walk", "os.fwalk"})
+_TREE_METHODS = frozenset({"rglob", "walk"})  # ``Path.rglob``, ``Path.walk``
+
+
+def tree_operation(ctx: Context, call: ast.Call) -> bool:
+    """``shutil.rmtree(d)``, ``os.walk(d)``, ``root.rglob("*.json")``, ``glob.glob(p, recursive=True)``."""
+    func = call.func
+    name = ctx.qualified_name(func)
+    if name in _TREE_FUNCTIONS or (name in ("glob.glob", "glob.iglob") and is_true(keyword_value(call, "recursive"))):
+        return True
+    return name is None and isinstance(func, ast.Attribute) and func.attr in _TREE_METHODS
+
+
+def one_off(ctx: Context, call: ast.Call) -> bool:
+    """One bounded local operation, run once per run of its function: what an operator command may
+    do on the loop (:meth:`...knowledge.lifecycle.LifecycleHooks.quiet`)."""
+    return not repeats(ctx.frame) and not tree_operation(ctx, call)
 
 
 # A socket call in a ``try`` handling these is the non-blocking idiom: it fails instead of waiting.

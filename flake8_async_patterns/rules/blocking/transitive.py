@@ -6,8 +6,9 @@ from __future__ import annotations
 import ast
 from collections import deque
 
+from ...knowledge.lifecycle import LifecycleHooks
 from ...semantic.context import Context
-from ...semantic.frames import Frame, in_statement_list, statement_position
+from ...semantic.frames import Frame, in_statement_list, repeats, statement_position
 from ...semantic.scope import BindingKind, Scope
 from ...semantic.text import decorator_target
 from .calls import TRANSPARENT_DECORATORS
@@ -26,6 +27,42 @@ class Link:
         self.last = last  # the helper at the end of the chain, which makes the blocking call
         self.blocking = blocking  # that call, spelled
         self.length = length  # helpers in the chain
+
+
+class QuietChains:
+    """The chains a coroutine's call of a helper may not run where local I/O is excused (see
+    :meth:`LifecycleHooks.quiet`): from a lifecycle hook, only chains to a call that is not local
+    I/O (``remote``: helper -> that call); from an operator command, where the call is not repeated
+    by a loop, also chains to a walk over a directory tree (``unbounded``); elsewhere, every chain
+    (``links``).  Each set is built on first need."""
+
+    __slots__ = ("_built", "_calls", "_lifecycle", "_links", "_remote", "_unbounded")
+
+    def __init__(
+        self,
+        lifecycle: LifecycleHooks,
+        remote: dict[Scope, str],
+        unbounded: dict[Scope, str],
+        calls: dict[Scope, list[Scope]],
+        links: dict[Scope, Link],
+    ) -> None:
+        self._lifecycle, self._calls, self._links = lifecycle, calls, links
+        self._remote, self._unbounded = remote, unbounded
+        self._built: dict[bool, dict[Scope, Link]] = {}  # operator command? -> chains
+
+    def chains(self, function: Scope, frame: Frame) -> dict[Scope, Link]:
+        if self._lifecycle.is_hook(function):
+            return self._chains(operator=False)
+        if not repeats(frame) and self._lifecycle.is_operator_command(function):
+            return self._chains(operator=True)
+        return self._links
+
+    def _chains(self, operator: bool) -> dict[Scope, Link]:
+        found = self._built.get(operator)
+        if found is None:
+            direct = {**self._unbounded, **self._remote} if operator else self._remote
+            found = self._built[operator] = blocking_chains(direct, self._calls)
+        return found
 
 
 def sync_helper(ctx: Context, call: ast.Call) -> Scope | None:
