@@ -19,6 +19,7 @@ from ...semantic.flow import Outcome, handler_always_raises
 from ...semantic.frames import (
     LOOP_NODES,
     TRY_NODES,
+    Frame,
     in_statement_list,
     within_scope,
 )
@@ -225,6 +226,8 @@ class CancellationChecker(Decisions, Checker):
         elif isinstance(func, ast.Name):
             self._function_call(node, func)
         self.main_coroutines.called(node)
+        if self.handler_stack and ctx.origin(node) == CURRENT_TASK and _tested_before_raise(ctx.frame, node):
+            self._mark_enclosing_handlers(asks_task=False)  # ``if is_cancelling(current_task()): raise``
         segment = func.attr if type(func) is ast.Attribute else func.id if type(func) is ast.Name else ""
         if self.handler_stack and "cancel" in segment and segment not in _ASKS_CANCELLATION:
             self.forwards.update(self._handlers_of_name(None)[:1])  # ``lib.nng_aio_cancel(aio)``
@@ -444,6 +447,20 @@ def _asks_on_purpose(ctx: Context, call: ast.Call, func: ast.Name) -> bool:
         args = call.args
         return len(args) > 1 and isinstance(args[1], ast.Constant) and args[1].value in _DELIBERATE_METHODS
     return func.id in _EXC_INFO and ctx.qualified_name(func) in _CAPTURE
+
+
+def _tested_before_raise(frame: Frame, call: ast.Call) -> bool:
+    """``current_task()`` handed to a predicate that an ``if`` around a ``raise`` tests (vllm-omni's
+    ``if helpers.task_is_cancelling(asyncio.current_task()): raise``): the handler asks whether
+    the cancellation is its own task's and re-raises that one."""
+    parent = frame[1]
+    if parent is None or type(parent[0]) is not ast.Call or call not in parent[0].args:
+        return False
+    child, frame = parent[0], parent[1]
+    while frame is not None and isinstance(frame[0], (ast.BoolOp, ast.UnaryOp, ast.Compare)):
+        child, frame = frame[0], frame[1]
+    test = frame[0] if frame is not None else None
+    return isinstance(test, ast.If) and test.test is child and any(isinstance(s, ast.Raise) for s in test.body)
 
 
 def _itself(expr: ast.expr) -> ast.expr:

@@ -78,7 +78,9 @@ FORWARD_NOTE = (
     "exception (`isinstance(exc, CancelledError)`, `isinstance(exc, Exception)`, `exc is not "
     "incoming`, `type(exc) is ...`) or asks `current_task().cancelling()`/`uncancel()` (also through "
     '`getattr(task, "cancelling", ...)`, or in a plain function of the module that the handler calls with no '
-    "arguments: centrifuge's `if _task_cancelling(): raise`); "
+    "arguments: centrifuge's `if _task_cancelling(): raise`), or hands `current_task()` to a test of an `if` "
+    "that raises (vllm-omni's `if helpers.task_is_cancelling(asyncio.current_task()): raise`: what the "
+    "helper asks is not followed, but only the current task's own state can be meant); "
     "a handler nested in an outer `except` whose every path raises (an exception is already "
     "leaving), or in the `finally` of a `try` that only an exception leaves -- its body never ends normally "
     "(`while True:` with no `break` or `return`) and each of its handlers raises (kopf's peering keep-alive: "
