@@ -127,9 +127,14 @@ class LifecycleHooks:
 
     def _operators_only(self, permission: ast.AST) -> bool:
         """``SUPERUSER``, or ``SUPERUSER | GROUP_ADMIN | GROUP_OWNER`` (any import spelling)."""
-        if isinstance(permission, ast.BinOp) and isinstance(permission.op, ast.BitOr):
-            return self._operators_only(permission.left) and self._operators_only(permission.right)
-        return self._ctx.qualified_name(permission) in OPERATOR_PERMISSIONS
+        pending = [permission]  # a worklist: ``A | B | ...`` nests to the left, as deep as it is long
+        while pending:
+            part = pending.pop()
+            if isinstance(part, ast.BinOp) and isinstance(part.op, ast.BitOr):
+                pending += (part.left, part.right)
+            elif self._ctx.qualified_name(part) not in OPERATOR_PERMISSIONS:
+                return False
+        return True
 
     def is_operator_command(self, function: Scope | None) -> bool:
         """Whether ``function`` handles an operator command (and the module names it nowhere else)."""
