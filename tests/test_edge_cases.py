@@ -288,6 +288,19 @@ def test_local_io_of_operator_commands_is_reported_once_anybody_may_send_them():
     assert len(found) == 8  # a read, write, listing, certificate load or helper writing in six handlers
 
 
+def test_a_permission_of_two_thousand_operands_is_read_without_recursion():
+    """``SUPERUSER | SUPERUSER | ...`` nests to the left as deep as it is long: still an operator
+    command (nothing reported), and one other permission among them makes it anybody's."""
+    operands = ["SUPERUSER"] * 2000
+    head = "from nonebot import on_command\nfrom nonebot.permission import SUPERUSER\n\n"
+    tail = ")\n\n\n@m.handle()\nasync def _():\n    open('a.json').read()\n"
+    source = head + "m = on_command('x', permission=" + " | ".join(operands) + tail
+    assert lint(source) == []
+    operands[0] = "MEMBER"
+    anybody = head + "m = on_command('x', permission=" + " | ".join(operands) + tail
+    assert [message.split()[0] for _, _, message in lint(anybody)] == [code("blocking-file-io")]
+
+
 def test_a_factory_known_by_its_name_makes_sync_sessions_in_a_module_without_async_code():
     """``SessionLocal()`` imported, in a module with no async code: a sync ``Session`` (FastAPI's
     sync tutorial, langchain-chatchat).  One coroutine function in the module makes the configured
