@@ -82,7 +82,7 @@ class LifecycleHooks:
         self._ctx = ctx
         self._registered: dict[str, int] = {}  # name handed to a registration -> how many times
         self._answers: dict[ast.AST, bool] = {}  # function node -> is_hook
-        self._operators: set[ast.AST] = set()  # coroutines handling an operator command
+        self._operators: dict[ast.AsyncFunctionDef, bool | None] = {}  # operator command's handler -> named only as one
 
     def called(self, node: ast.Call) -> None:
         for keyword in node.keywords:
@@ -123,7 +123,7 @@ class LifecycleHooks:
             matcher = binding.value if binding is not None and binding.kind is BindingKind.ASSIGN else None
         permission = keyword_value(matcher, "permission") if isinstance(matcher, ast.Call) else None
         if permission is not None and self._operators_only(permission):
-            self._operators.add(function)
+            self._operators.setdefault(function, None)  # answered on first ask, at the module end
 
     def _operators_only(self, permission: ast.AST) -> bool:
         """``SUPERUSER``, or ``SUPERUSER | GROUP_ADMIN | GROUP_OWNER`` (any import spelling)."""
@@ -139,7 +139,12 @@ class LifecycleHooks:
     def is_operator_command(self, function: Scope | None) -> bool:
         """Whether ``function`` handles an operator command (and the module names it nowhere else)."""
         node = None if function is None else function.node
-        return node in self._operators and self._named_only(node.name)  # type: ignore[union-attr]
+        if not isinstance(node, ast.AsyncFunctionDef):
+            return False
+        answer = self._operators.get(node, False)
+        if answer is None:
+            answer = self._operators[node] = self._named_only(node.name)
+        return answer
 
     def quiet(self, function: Scope | None, one_off: bool) -> bool:
         """Whether bounded local I/O in ``function`` is excused: in a lifecycle hook; in an operator

@@ -250,8 +250,9 @@ class BlockingChecker(Checker):
         if not settled or function not in self.remote_blocks:
             found = self.detect(node)
             condition = None if found is None else self._condition(node, found)
-            if found is not None and condition is None and (found.rule not in LOCAL_IO or tree_operation(ctx, node)):
-                known = self.remote_blocks if found.rule not in LOCAL_IO else self.unbounded_blocks
+            remote = found is not None and found.rule not in LOCAL_IO
+            if found is not None and condition is None and (remote or tree_operation(ctx, node)):
+                known = self.remote_blocks if remote else self.unbounded_blocks
                 known.setdefault(function, found.call)  # what a lifecycle hook (operator command) may not call
             if found is not None and not settled:
                 queue = helper_get(node) if condition is None and found.rule is BLOCKING_WAIT else None

@@ -53,7 +53,7 @@ class QuietChains:
     def chains(self, function: Scope, frame: Frame) -> dict[Scope, Link]:
         if self._lifecycle.is_hook(function):
             return self._chains(operator=False)
-        if not repeats(frame) and self._lifecycle.is_operator_command(function):
+        if self._lifecycle.is_operator_command(function) and not repeats(frame):
             return self._chains(operator=True)
         return self._links
 
